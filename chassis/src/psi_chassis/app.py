@@ -1,0 +1,223 @@
+"""The Flask app factory every PSI API shares.
+
+It gives each service the same edges: application/problem+json for every failure, X-Request-ID in and out,
+JSON logs, RED metrics by route template, /health, /alive and /metrics, and an OpenAPI description from the
+flask-smorest schemas.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, Response, current_app, g, jsonify, request
+from flask_smorest import Api
+from sqlalchemy import text
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from psi_chassis import metrics
+from psi_chassis.broker import check_broker
+from psi_chassis.context import new_request_id, set_request_id
+from psi_chassis.db import Database
+from psi_chassis.errors import ProblemError
+from psi_chassis.logs import configure_logging
+from psi_chassis.service import ServiceDefinition
+from psi_chassis.settings import ServiceSettings
+
+PROBLEM_JSON = "application/problem+json"
+REQUEST_ID_HEADER = "X-Request-ID"
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceRuntime:
+    """What a running API needs at hand: its definition, settings and database."""
+
+    definition: ServiceDefinition
+    settings: ServiceSettings
+    db: Database
+
+
+def runtime() -> ServiceRuntime:
+    return current_app.extensions["psi"]
+
+
+def current_db() -> Database:
+    return runtime().db
+
+
+def problem_response(
+    status: int,
+    title: str,
+    detail: str | None = None,
+    *,
+    code: str | None = None,
+    errors: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail or title,
+        "code": code or title.upper().replace(" ", "_"),
+        "request_id": g.get("request_id"),
+    }
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = PROBLEM_JSON
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _flatten_validation(messages: Any) -> Any:
+    """webargs reports ``{"json": {...}}``; clients want the field errors themselves when there is one location."""
+    if isinstance(messages, dict) and len(messages) == 1:
+        (only,) = messages.values()
+        return only
+    return messages
+
+
+class ProblemApi(Api):
+    """flask-smorest Api whose error responses are RFC 9457 problem details."""
+
+    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+        data = getattr(error, "data", None) or {}
+        status = error.code or 500
+        errors = data.get("errors") or data.get("messages")
+        if status == 422:
+            return problem_response(
+                422,
+                "Unprocessable Entity",
+                "The request failed validation; see errors.",
+                code="VALIDATION_FAILED",
+                errors=_flatten_validation(errors),
+            )
+        if status >= 500:
+            return problem_response(status, error.name, "The server could not complete the request.")
+        detail = data.get("message") or error.description
+        code = error.name.upper().replace(" ", "_")
+        return problem_response(status, error.name, detail, code=code, errors=errors, headers=data.get("headers"))
+
+
+def _route_label() -> str:
+    rule = request.url_rule
+    return rule.rule if rule is not None else "<unmatched>"
+
+
+def _install_request_hooks(app: Flask, service: str) -> None:
+    @app.before_request
+    def _start() -> None:
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        request_id = incoming if _REQUEST_ID_RE.match(incoming) else new_request_id()
+        g.request_id = request_id
+        g.started = time.perf_counter()
+        set_request_id(request_id)
+        metrics.HTTP_IN_PROGRESS.labels(service).inc()
+        g.in_progress = True
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
+        route = _route_label()
+        if route != "/metrics":
+            metrics.HTTP_REQUESTS.labels(service, request.method, route, str(response.status_code)).inc()
+            started = g.get("started")
+            if started is not None:
+                metrics.HTTP_DURATION.labels(service, request.method, route).observe(time.perf_counter() - started)
+        return response
+
+    @app.teardown_request
+    def _teardown(_exc: BaseException | None) -> None:
+        if g.pop("in_progress", False):
+            metrics.HTTP_IN_PROGRESS.labels(service).dec()
+        set_request_id(None)
+
+
+def _install_error_handlers(app: Flask, service: str) -> None:
+    @app.errorhandler(ProblemError)
+    def _problem(error: ProblemError) -> Response:
+        return problem_response(error.status, error.title, error.detail, code=error.code, errors=error.errors)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        if isinstance(error, HTTPException):
+            return app.extensions["psi_api"].handle_http_exception(error)
+        _log.exception("unhandled error on %s %s", request.method, request.path)
+        metrics.ERRORS.labels(service, "api", type(error).__name__).inc()
+        return app.extensions["psi_api"].handle_http_exception(InternalServerError())
+
+
+def _install_operational_routes(app: Flask, rt: ServiceRuntime) -> None:
+    @app.get("/alive")
+    def alive() -> Response:
+        return jsonify({"status": "alive", "service": rt.definition.name})
+
+    @app.get("/health")
+    def health() -> Response:
+        checks: dict[str, str] = {}
+        healthy = True
+        probes = {"database": lambda: _check_database(rt.db), "broker": lambda: check_broker(rt.settings.amqp_url)}
+        probes.update(rt.definition.extra_health_checks)
+        for name, probe in probes.items():
+            try:
+                probe()
+                checks[name] = "ok"
+            except Exception as exc:  # noqa: BLE001 - a failing dependency is reported, not raised
+                healthy = False
+                checks[name] = f"error: {type(exc).__name__}: {exc}"[:300]
+                _log.warning("health check %s failed: %s", name, exc)
+        status = "ok" if healthy else "unavailable"
+        response = jsonify({"status": status, "service": rt.definition.name, "checks": checks})
+        response.status_code = 200 if healthy else 503
+        return response
+
+    @app.get("/metrics")
+    def metrics_view() -> Response:
+        payload, content_type = metrics.render_latest(rt.settings.prometheus_multiproc_dir)
+        return Response(payload, content_type=content_type)
+
+
+def _check_database(db: Database) -> None:
+    with db.engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+
+
+def create_service_app(
+    definition: ServiceDefinition,
+    settings: ServiceSettings,
+    db: Database | None = None,
+    *,
+    configure_logs: bool = True,
+) -> Flask:
+    """Build the WSGI app of one service. The database engine is created lazily, after any fork."""
+    if configure_logs:
+        configure_logging(definition.name, settings.log_level)
+    app = Flask(f"psi_{definition.name}")
+    app.config.update(
+        API_TITLE=definition.title,
+        API_VERSION=definition.version,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        JSON_SORT_KEYS=False,
+    )
+    rt = ServiceRuntime(definition=definition, settings=settings, db=db or Database(settings.database_url))
+    app.extensions["psi"] = rt
+    api = ProblemApi(app)
+    app.extensions["psi_api"] = api
+    for blueprint in definition.blueprints():
+        api.register_blueprint(blueprint)
+    _install_request_hooks(app, definition.name)
+    _install_error_handlers(app, definition.name)
+    _install_operational_routes(app, rt)
+    return app

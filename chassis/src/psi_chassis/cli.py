@@ -1,0 +1,105 @@
+"""``psi``: one command line for every service process, and for the embedded system.
+
+    psi list                      installed services
+    psi migrate inventory         apply the service's migrations to its database
+    psi api inventory             the service's API on the development server (production: gunicorn)
+    psi consume inventory         the consumer process
+    psi relay inventory           the outbox relay process
+    psi openapi inventory FILE    write the service's OpenAPI description
+    psi dev                       everything in one process on SQLite and the in-process bus (``make run``)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from psi_chassis import processes
+from psi_chassis.registry import installed_services, service
+
+
+@click.group()
+def main() -> None:
+    """PSI service processes."""
+
+
+@main.command("list")
+def list_services() -> None:
+    for name, definition in installed_services().items():
+        handlers = ", ".join(h.name for h in definition.handlers) or "-"
+        click.echo(f"{name:12} {definition.title:30} consumers: {handlers}")
+
+
+@main.command()
+@click.argument("name")
+def migrate(name: str) -> None:
+    processes.migrate(service(name))
+
+
+@main.command()
+@click.argument("name")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=8001, type=int)
+def api(name: str, host: str, port: int) -> None:
+    from psi_chassis.app import create_service_app
+
+    definition = service(name)
+    app = create_service_app(definition, definition.load_settings(None))
+    app.run(host=host, port=port, threaded=True)
+
+
+@main.command()
+@click.argument("name")
+def consume(name: str) -> None:
+    processes.run_consumer(service(name))
+
+
+@main.command()
+@click.argument("name")
+def relay(name: str) -> None:
+    processes.run_relay(service(name))
+
+
+@main.command()
+@click.argument("name")
+@click.argument("output", type=click.Path(dir_okay=False, path_type=Path), required=False)
+def openapi(name: str, output: Path | None) -> None:
+    from psi_chassis.app import create_service_app
+
+    definition = service(name)
+    settings = definition.load_settings({"AMQP_URL": "memory://"})
+    app = create_service_app(definition, settings, configure_logs=False)
+    spec = json.dumps(app.extensions["psi_api"].spec.to_dict(), indent=2, sort_keys=True) + "\n"
+    if output is None:
+        sys.stdout.write(spec)
+    else:
+        output.write_text(spec)
+
+
+@main.command()
+@click.option("--var", "var_dir", default="var", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=8000, type=int, help="gateway port; services take the next ones")
+def dev(var_dir: Path, host: str, port: int) -> None:
+    """Start the whole system in this process until Ctrl-C."""
+    from psi_chassis.embedded import start_embedded
+
+    stop = processes.stop_on_signals()
+    stack = start_embedded(dict(os.environ), var_dir, host=host, port=port)
+    click.echo("")
+    click.echo(f"PSI is running. Gateway: {stack.gateway_url}   (API under {stack.gateway_url}/api/v1/)")
+    for name, url in stack.service_urls.items():
+        click.echo(f"  {name:11} {url}   docs: {url}/openapi.json")
+    click.echo("Press Ctrl-C to stop.")
+    stop.wait()
+    click.echo("stopping...")
+    stack.stop()
+    click.echo("stopped.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""Engine, sessions and the unit of work.
+
+A handler opens a unit of work, does its reads and writes, and commits explicitly; leaving the block without a
+commit rolls back. Engines are created lazily per process, and gunicorn's post_fork hook disposes inherited pools
+(``dispose_after_fork``) so no socket is shared between workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def is_sqlite(url_or_engine: str | Engine) -> bool:
+    name = url_or_engine.dialect.name if isinstance(url_or_engine, Engine) else str(url_or_engine)
+    return name.startswith("sqlite")
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine with the settings PSI relies on for each backend."""
+    if is_sqlite(url):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # WAL lets the API read while the consumer writes; foreign keys are off by default in SQLite.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            # BEGIN IMMEDIATE takes the write lock up front, so two writers queue instead of deadlocking on upgrade.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    if "poolclass" not in kwargs:
+        kwargs.setdefault("pool_size", 5)
+        kwargs.setdefault("max_overflow", 10)
+    return create_engine(url, **kwargs)
+
+
+class Database:
+    """One service's database: a lazily created engine and a session factory."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._engine: Engine | None = None
+        self._sessions: sessionmaker[Session] | None = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = make_engine(self.url)
+            self._sessions = sessionmaker(self._engine, expire_on_commit=False, autoflush=True)
+        return self._engine
+
+    def session(self) -> Session:
+        self.engine  # noqa: B018 - creates the factory on first use
+        assert self._sessions is not None
+        return self._sessions()
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """Yield a session; the caller commits. Anything not committed is rolled back on exit."""
+        session = self.session()
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dispose_after_fork(self) -> None:
+        """Drop connections inherited from the parent without closing the parent's sockets."""
+        if self._engine is not None:
+            self._engine.dispose(close=False)
+
+    def dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()

@@ -1,0 +1,46 @@
+"""Errors that map to application/problem+json responses.
+
+Domain code raises these (they carry a stable machine ``code``); the app factory turns them into problem details.
+They subclass nothing from Flask so the domain stays free of the web framework.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+class ProblemError(Exception):
+    status: int = 400
+    title: str = "Bad Request"
+    default_code: str = "BAD_REQUEST"
+
+    def __init__(self, detail: str, *, code: str | None = None, errors: Mapping[str, Any] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.code = code or self.default_code
+        self.errors = dict(errors) if errors else None
+
+
+class InvalidRequest(ProblemError):
+    status = 422
+    title = "Unprocessable Entity"
+    default_code = "VALIDATION_FAILED"
+
+
+class NotFound(ProblemError):
+    status = 404
+    title = "Not Found"
+    default_code = "NOT_FOUND"
+
+
+class Conflict(ProblemError):
+    status = 409
+    title = "Conflict"
+    default_code = "CONFLICT"
+
+
+class Forbidden(ProblemError):
+    status = 403
+    title = "Forbidden"
+    default_code = "FORBIDDEN"

@@ -1,0 +1,1 @@
+"""psi_inventory: the stock ledger, balances and valuation of PSI."""

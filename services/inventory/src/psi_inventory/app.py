@@ -1,0 +1,30 @@
+"""The inventory service as the chassis sees it, and the WSGI factory for gunicorn."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from psi_chassis.app import create_service_app
+from psi_chassis.service import ServiceDefinition
+from psi_inventory import config
+from psi_inventory.consumers import HANDLERS
+
+
+def _blueprints() -> list:
+    from psi_inventory.api.stock import blp as stock
+
+    return [stock]
+
+
+SERVICE = ServiceDefinition(
+    name=config.SERVICE_NAME,
+    title="PSI Inventory",
+    load_settings=config.load_settings,
+    blueprints=_blueprints,
+    migrations="psi_inventory:migrations",
+    handlers=HANDLERS,
+)
+
+
+def create_app() -> Flask:
+    return create_service_app(SERVICE, config.load_settings())

@@ -1,0 +1,46 @@
+"""Pure stock rules: no database, no framework. Quantities and money are Decimals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
+
+QUANTUM = Decimal("0.000001")
+ZERO = Decimal(0)
+
+
+def q6(value: Decimal) -> Decimal:
+    """Round to the ledger's six decimals (banker's rounding, so errors do not drift one way)."""
+    return value.quantize(QUANTUM, rounding=ROUND_HALF_EVEN)
+
+
+class StockRuleViolation(ValueError):
+    """A movement that would break a stock invariant (negative stock, negative cost, ...)."""
+
+
+@dataclass(frozen=True)
+class Position:
+    """On hand, reserved and value of one SKU in one warehouse (moving-average valuation)."""
+
+    on_hand: Decimal = ZERO
+    reserved: Decimal = ZERO
+    value: Decimal = ZERO
+
+    @property
+    def available(self) -> Decimal:
+        return self.on_hand - self.reserved
+
+    @property
+    def average_cost(self) -> Decimal:
+        if self.on_hand == ZERO:
+            return ZERO
+        return q6(self.value / self.on_hand)
+
+    def receive(self, quantity: Decimal, unit_cost: Decimal) -> tuple[Position, Decimal]:
+        """Book a receipt at cost; returns the new position and the value of the move."""
+        if quantity <= ZERO:
+            raise StockRuleViolation(f"receipt quantity must be positive, got {quantity}")
+        if unit_cost < ZERO:
+            raise StockRuleViolation(f"unit cost cannot be negative, got {unit_cost}")
+        move_value = q6(quantity * unit_cost)
+        return Position(self.on_hand + quantity, self.reserved, self.value + move_value), move_value

@@ -1,0 +1,166 @@
+"""Cross-service fixtures: real processes (gunicorn APIs, consumers, relays, the gateway) on real PostgreSQL and
+RabbitMQ, each test with its own databases and topology prefix."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from psi_chassis.registry import service
+from psi_chassis.testing import ServiceProcess, free_port, wait_for
+from psi_chassis.testing.helpers import queue_depth
+from psi_contracts.topology import queue_name
+
+ROOT = Path(__file__).resolve().parents[1]
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+APP_MODULES = {
+    "purchasing": ("psi_purchasing.app:create_app()", ROOT / "services/purchasing/gunicorn.conf.py"),
+    "inventory": ("psi_inventory.app:create_app()", ROOT / "services/inventory/gunicorn.conf.py"),
+    "gateway": ("psi_gateway.app:create_app()", ROOT / "gateway/gunicorn.conf.py"),
+}
+
+
+@dataclass
+class Stack:
+    """Processes started for one test; URLs and environments by service name."""
+
+    amqp_url: str
+    prefix: str
+    log_dir: Path
+    register: Callable[[Any], Any]
+    database_urls: dict[str, str] = field(default_factory=dict)
+    api_urls: dict[str, str] = field(default_factory=dict)
+    metrics_urls: dict[str, str] = field(default_factory=dict)
+    processes: dict[str, ServiceProcess] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    def env(self, name: str, **overrides: str) -> dict[str, str]:
+        env = {
+            "AMQP_URL": self.amqp_url,
+            "PSI_TOPOLOGY_PREFIX": self.prefix,
+            "LOG_LEVEL": "INFO",
+            "PSI_CONSUMER_RETRY_DELAYS_MS": "100,200,400",
+            "PSI_RELAY_POLL_INTERVAL": "0.05",
+            **{f"{svc.upper()}_DATABASE_URL": url for svc, url in self.database_urls.items()},
+            **{f"PSI_{svc.upper()}_URL": url for svc, url in self.api_urls.items() if svc != "gateway"},
+            **self.extra_env,
+        }
+        env.update(overrides)
+        return env
+
+    def start(self, key: str, process: ServiceProcess, ready: Callable[[], Any] | None = None) -> ServiceProcess:
+        self.register(process)
+        self.processes[key] = process.start()
+        if ready is not None:
+            wait_for(lambda: ready() if process.running() else _died(process), timeout=60, message=f"{key} ready")
+        return process
+
+    def api(self, name: str, workers: int = 1, **env: str) -> str:
+        app, conf = APP_MODULES[name]
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        argv = [GUNICORN, "-c", str(conf), "--bind", f"127.0.0.1:{port}", "--workers", str(workers), app]
+        process = ServiceProcess(f"{name}-api", argv, self.env(name, **env), self.log_dir)
+        self.api_urls[name] = url
+        self.start(f"{name}-api", process, lambda: requests.get(f"{url}/alive", timeout=1).ok)
+        return url
+
+    def consumer(self, name: str, key: str | None = None, **env: str) -> ServiceProcess:
+        port = free_port()
+        metrics = f"http://127.0.0.1:{port}/metrics"
+        key = key or f"{name}-consumer"
+        self.metrics_urls[key] = metrics
+        process = ServiceProcess.psi(
+            key, ["consume", name], self.env(name, **{f"{name.upper()}_CONSUMER_METRICS_PORT": str(port)}, **env),
+            self.log_dir,
+        )
+        queues = [queue_name(name, h.name, prefix=self.prefix) for h in service(name).handlers]
+
+        def ready() -> bool:
+            # Ready once its queues exist: a relay publishing earlier would find no binding and lose the event.
+            return requests.get(metrics, timeout=1).ok and all(queue_depth(self.amqp_url, q) >= 0 for q in queues)
+
+        return self.start(key, process, ready)
+
+    def relay(self, name: str, **env: str) -> ServiceProcess:
+        port = free_port()
+        metrics = f"http://127.0.0.1:{port}/metrics"
+        self.metrics_urls[f"{name}-relay"] = metrics
+        process = ServiceProcess.psi(
+            f"{name}-relay", ["relay", name],
+            self.env(name, **{f"{name.upper()}_RELAY_METRICS_PORT": str(port)}, **env), self.log_dir,
+        )
+        return self.start(f"{name}-relay", process, lambda: requests.get(metrics, timeout=1).ok)
+
+
+def _died(process: ServiceProcess) -> None:
+    raise AssertionError(f"{process.name} exited early:\n{process.logs()[-4000:]}")
+
+
+@pytest.fixture
+def stack(psi_databases: Any, psi_amqp_url: str, psi_topology_prefix: str, psi_log_dir: Path,
+          psi_processes: Callable[[Any], Any]) -> Iterator[Stack]:
+    yield Stack(amqp_url=psi_amqp_url, prefix=psi_topology_prefix, log_dir=psi_log_dir, register=psi_processes)
+
+
+@pytest.fixture
+def database_for(stack: Stack, psi_databases: Any) -> Callable[[str], str]:
+    """Give ``stack`` a fresh migrated database for a service; returns its URL."""
+
+    def make(name: str) -> str:
+        url = psi_databases.create(name, service(name).migrations)
+        stack.database_urls[name] = url
+        return url
+
+    return make
+
+
+def goods_received(sku: str, accepted: str, unit_cost: str, *, warehouse: str = "WH1", rejected: str = "0",
+                   number: str = "GRN-T") -> dict[str, Any]:
+    """A valid purchasing.GoodsReceived.v1 envelope, built through the producer schema."""
+    import uuid
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from psi_contracts.envelope import make_envelope
+
+    received = Decimal(accepted) + Decimal(rejected)
+    return make_envelope(
+        "purchasing.GoodsReceived.v1",
+        {
+            "receipt_id": str(uuid.uuid4()),
+            "receipt_number": number,
+            "po_id": "1",
+            "po_number": "PO-T",
+            "supplier_id": "1",
+            "supplier_code": "SUP",
+            "warehouse_code": warehouse,
+            "received_at": datetime.now(UTC),
+            "currency": "CNY",
+            "exchange_rate": Decimal(1),
+            "lines": [
+                {
+                    "line_no": 1,
+                    "sku": sku,
+                    "received_quantity": received,
+                    "accepted_quantity": Decimal(accepted),
+                    "rejected_quantity": Decimal(rejected),
+                    "unit_cost": Decimal(unit_cost),
+                    "unit_cost_base": Decimal(unit_cost),
+                }
+            ],
+        },
+        source="purchasing",
+        subject="PO-T",
+    )
+
+
+@pytest.fixture
+def make_goods_received() -> Callable[..., dict[str, Any]]:
+    return goods_received

@@ -1,0 +1,75 @@
+"""Acceptance 8: `make run` serves the purchase-to-stock flow on SQLite and the in-process bus, and Ctrl-C stops it."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import threading
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from psi_chassis.testing import free_port, http_json, wait_for
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def embedded(tmp_path: Path) -> Any:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL") and k != "AMQP_URL"}
+    proc = subprocess.Popen(
+        ["make", "--no-print-directory", "run", f"PORT={port}", f"VAR={tmp_path / 'var'}"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True)  # type: ignore[union-attr]
+    reader.start()
+    try:
+        gateway = wait_for(
+            lambda: next((m.group(1) for ln in list(lines) if (m := re.search(r"Gateway: (http://\S+)", ln))), None)
+            if proc.poll() is None else pytest.fail("make run exited:\n" + "".join(lines)),
+            timeout=120, message="make run to print the gateway URL",
+        )
+        yield gateway, proc, lines, tmp_path / "var"
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGINT)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+def test_make_run_serves_the_flow_and_stops_cleanly(embedded: Any) -> None:
+    gw, proc, lines, var = embedded
+    status, supplier, _ = http_json("POST", f"{gw}/api/v1/purchasing/suppliers", json={"code": "EMB", "name": "Emb"})
+    assert status == 201, supplier
+    status, po, _ = http_json("POST", f"{gw}/api/v1/purchasing/purchase-orders", json={
+        "supplier_id": supplier["id"], "warehouse_code": "MAIN",
+        "lines": [{"sku": "SKU-EMB", "quantity": "3", "unit_price": "9.99"}],
+    })
+    assert status == 201, po
+    status, _, _ = http_json("POST", f"{gw}/api/v1/purchasing/purchase-orders/{po['id']}/approve", json={})
+    assert status == 200
+    status, receipt, _ = http_json("POST", f"{gw}/api/v1/purchasing/purchase-orders/{po['id']}/receipts", json={
+        "lines": [{"line_no": 1, "received_quantity": "3", "accepted_quantity": "3", "rejected_quantity": "0"}],
+    })
+    assert status == 201, receipt
+
+    def stock() -> Any:
+        code, body, _ = http_json("GET", f"{gw}/api/v1/inventory/stock/SKU-EMB")
+        return body if code == 200 else None
+
+    body = wait_for(stock, timeout=30, message="stock visible through the embedded gateway")
+    assert Decimal(body["on_hand"]) == 3 and Decimal(body["value"]) == Decimal("29.97")
+    assert (var / "inventory.db").exists() and (var / "purchasing.db").exists(), "SQLite per service under var/"
+
+    os.killpg(proc.pid, signal.SIGINT)
+    proc.wait(timeout=30)
+    wait_for(lambda: any("stopped." in ln for ln in lines), timeout=10, message="clean shutdown message")
