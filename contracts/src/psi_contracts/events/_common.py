@@ -1,0 +1,60 @@
+"""Field helpers shared by the per-producer event modules.
+
+Kept in one place so every event spells money, quantities, times and line numbers the same way, which is what
+lets a consumer treat ``quantity`` in one event exactly like ``quantity`` in another.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import fields, validate
+
+from psi_contracts.schema import ContractSchema, DecimalString, StrictInteger, unique_line_numbers
+
+__all__ = ["amount", "positive", "signed", "business_time", "line_number", "line_list"]
+
+
+def positive(**kwargs: Any) -> DecimalString:
+    """A decimal string strictly greater than zero: moved quantities, exchange rates.
+
+    A zero or negative movement is never a real event; direction is carried by the event type, not the sign.
+    """
+    return DecimalString(validate=validate.Range(min=0, min_inclusive=False), **kwargs)
+
+
+def amount(**kwargs: Any) -> DecimalString:
+    """A decimal string >= 0: costs, prices, values, accepted or rejected quantities that may be zero."""
+    return DecimalString(validate=validate.Range(min=0), **kwargs)
+
+
+def signed(**kwargs: Any) -> DecimalString:
+    """A decimal string of either sign, for figures that report state rather than movement."""
+    return DecimalString(**kwargs)
+
+
+def business_time(**kwargs: Any) -> fields.AwareDateTime:
+    """A timezone-aware ISO 8601 datetime: when the business fact happened (valid time), not when it was sent.
+
+    Naive datetimes are refused: a warehouse in one zone and a ledger in another cannot agree on a naive time.
+    """
+    kwargs.setdefault("required", True)
+    return fields.AwareDateTime(format="iso", **kwargs)
+
+
+def line_number(**kwargs: Any) -> StrictInteger:
+    """The document line number, 1-based; consumers key per-line effects on it."""
+    return StrictInteger(validate=validate.Range(min=1), **kwargs)
+
+
+def line_list(schema: type[ContractSchema], **kwargs: Any) -> fields.List:
+    """A non-empty list of document lines, with unique ``line_no`` when the line has one.
+
+    A document without lines is not an event anyone can act on, so it is refused at the producer.
+    """
+    kwargs.setdefault("required", True)
+    return fields.List(
+        fields.Nested(schema),
+        validate=[validate.Length(min=1, error="Must contain at least one line."), unique_line_numbers],
+        **kwargs,
+    )

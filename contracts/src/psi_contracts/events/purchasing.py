@@ -1,0 +1,83 @@
+"""Events published by the purchasing service (exchange ``psi.purchasing.events``)."""
+
+from __future__ import annotations
+
+from psi_contracts.events._common import amount, business_time, line_list, line_number, positive
+from psi_contracts.schema import ContractSchema, currency_code, text
+
+__all__ = [
+    "GOODS_RECEIVED_V1",
+    "GOODS_RETURNED_V1",
+    "GoodsReceivedLineV1",
+    "GoodsReceivedV1",
+    "GoodsReturnedLineV1",
+    "GoodsReturnedV1",
+    "EVENTS",
+]
+
+GOODS_RECEIVED_V1 = "purchasing.GoodsReceived.v1"
+GOODS_RETURNED_V1 = "purchasing.GoodsReturned.v1"
+
+
+class GoodsReceivedLineV1(ContractSchema):
+    """One inspected receipt line: ``accepted_quantity`` enters stock, rejected goods stay out of it."""
+
+    line_no = line_number()
+    sku = text()
+    received_quantity = positive()
+    accepted_quantity = amount()
+    rejected_quantity = amount()
+    unit_cost = amount()
+    """Per unit, in the purchase order's currency."""
+    unit_cost_base = amount()
+    """Per unit, in the base currency (``unit_cost * exchange_rate``); what inventory books stock at."""
+
+
+class GoodsReceivedV1(ContractSchema):
+    """A goods receipt (GRN) was posted after quality inspection.
+
+    Carries costs in both the PO currency and the base currency so inventory can value stock without knowing
+    exchange rates, and finance can post GRNI in either.
+    """
+
+    receipt_id = text()
+    receipt_number = text()
+    po_id = text()
+    po_number = text()
+    supplier_id = text()
+    supplier_code = text()
+    warehouse_code = text()
+    received_at = business_time()
+    currency = currency_code()
+    exchange_rate = positive()
+    """Units of base currency per 1 unit of ``currency`` (``"1"`` when the PO is in the base currency)."""
+    lines = line_list(GoodsReceivedLineV1)
+
+
+class GoodsReturnedLineV1(ContractSchema):
+    """One returned line, valued at the base-currency cost it was received at."""
+
+    line_no = line_number()
+    sku = text()
+    quantity = positive()
+    unit_cost_base = amount()
+
+
+class GoodsReturnedV1(ContractSchema):
+    """Goods were sent back to the supplier: inventory takes them out of stock, finance reverses AP."""
+
+    return_id = text()
+    return_number = text()
+    po_id = text()
+    po_number = text()
+    supplier_id = text()
+    warehouse_code = text()
+    returned_at = business_time()
+    reason = text()
+    lines = line_list(GoodsReturnedLineV1)
+
+
+EVENTS: dict[str, type[ContractSchema]] = {
+    GOODS_RECEIVED_V1: GoodsReceivedV1,
+    GOODS_RETURNED_V1: GoodsReturnedV1,
+}

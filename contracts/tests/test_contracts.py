@@ -1,0 +1,460 @@
+"""Tests of the contracts themselves: registry, golden examples, strict vs tolerant reading, topology names.
+
+No I/O beyond reading the packaged examples. Every test asserts something that breaks if the contract does.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from marshmallow import Schema, ValidationError, fields
+
+from psi_contracts import topology
+from psi_contracts.envelope import EnvelopeSchema, format_time, make_envelope, parse_envelope
+from psi_contracts.events import EVENT_TYPES, UnknownEventType, decode_data, encode_data, to_wire
+from psi_contracts.examples import all_examples, example_types, load_example
+from psi_contracts.schema import ContractSchema, tolerant
+
+EXAMPLES = all_examples()
+ALL_TYPES = sorted(EVENT_TYPES)
+
+
+def _first_line_list(data: dict[str, Any]) -> str | None:
+    """The name of the first list-of-objects field in ``data`` (the document lines), if any."""
+    for key, value in data.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            return key
+    return None
+
+
+def _gr_data() -> dict[str, Any]:
+    return load_example("purchasing.GoodsReceived.v1")["data"]
+
+
+# -- registry and golden examples ----------------------------------------------------------------------------
+
+
+def test_every_registered_type_has_an_example_and_vice_versa() -> None:
+    assert set(EVENT_TYPES) == set(example_types())
+    assert set(EVENT_TYPES) == {
+        "purchasing.GoodsReceived.v1",
+        "purchasing.GoodsReturned.v1",
+        "inventory.StockReceived.v1",
+        "inventory.StockReserved.v1",
+        "inventory.ReservationRejected.v1",
+        "inventory.StockIssued.v1",
+        "sales.OrderConfirmed.v1",
+        "sales.OrderShipped.v1",
+        "sales.OrderCancelled.v1",
+    }
+
+
+def test_every_registered_type_is_well_formed_and_strict() -> None:
+    for event_type, schema_cls in EVENT_TYPES.items():
+        assert topology.validate_event_type(event_type) == event_type
+        assert issubclass(schema_cls, ContractSchema)
+        assert schema_cls.Meta.unknown == "raise", event_type
+
+
+@pytest.mark.parametrize("event_type", ALL_TYPES)
+def test_example_envelope_parses_and_matches_its_file_name(event_type: str) -> None:
+    example = EXAMPLES[event_type]
+    envelope = parse_envelope(example)
+    assert envelope["type"] == event_type
+    assert envelope["specversion"] == "1.0"
+    assert str(uuid.UUID(envelope["id"])) == envelope["id"]
+    assert isinstance(envelope["time"], dt.datetime) and envelope["time"].utcoffset() == dt.timedelta(0)
+    assert envelope["data"] == example["data"]
+    # Examples are what producers emit, so they must also pass the strict envelope schema.
+    EnvelopeSchema().load(example)
+
+
+@pytest.mark.parametrize("event_type", ALL_TYPES)
+def test_example_data_round_trips_through_the_strict_producer_schema(event_type: str) -> None:
+    data = EXAMPLES[event_type]["data"]
+    assert encode_data(event_type, copy.deepcopy(data)) == data
+
+
+@pytest.mark.parametrize("event_type", ALL_TYPES)
+def test_example_decodes_with_python_values_and_re_encodes_to_the_same_envelope(event_type: str) -> None:
+    example = EXAMPLES[event_type]
+    envelope = parse_envelope(example)
+    decoded = decode_data(event_type, envelope["data"])
+
+    line_key = _first_line_list(decoded)
+    if line_key is not None:
+        line = decoded[line_key][0]
+        assert any(isinstance(v, Decimal) for v in line.values()), line
+        assert not any(isinstance(v, float) for v in line.values())
+    # Every business time (``*_at``) comes back as an aware datetime.
+    for key in (k for k in envelope["data"] if k.endswith("_at")):
+        assert isinstance(decoded[key], dt.datetime) and decoded[key].tzinfo is not None, key
+
+    rebuilt = make_envelope(
+        event_type,
+        decoded,
+        source=envelope["source"],
+        subject=envelope["subject"],
+        correlation_id=envelope["correlationid"],
+        causation_id=envelope["causationid"],
+        sequence=envelope["sequence"],
+        event_id=envelope["id"],
+        time=envelope["time"],
+    )
+    assert rebuilt == example
+
+
+def test_load_example_returns_fresh_copies() -> None:
+    first = load_example("sales.OrderShipped.v1")
+    first["data"]["lines"].clear()
+    assert load_example("sales.OrderShipped.v1")["data"]["lines"], "examples must not share mutable state"
+    with pytest.raises(FileNotFoundError):
+        load_example("sales.NoSuchEvent.v1")
+
+
+# -- strict producers, tolerant consumers --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("event_type", ALL_TYPES)
+def test_unknown_top_level_field_is_ignored_by_consumers_and_rejected_by_producers(event_type: str) -> None:
+    data = copy.deepcopy(EXAMPLES[event_type]["data"])
+    data["added_in_a_later_minor"] = "x"
+
+    decoded = decode_data(event_type, data)
+    assert "added_in_a_later_minor" not in decoded
+
+    with pytest.raises(ValidationError) as err:
+        encode_data(event_type, data)
+    assert "added_in_a_later_minor" in err.value.messages
+
+
+@pytest.mark.parametrize(
+    "event_type", [t for t in ALL_TYPES if _first_line_list(EXAMPLES[t]["data"]) is not None]
+)
+def test_unknown_field_inside_a_line_is_ignored_by_consumers_and_rejected_by_producers(
+    event_type: str,
+) -> None:
+    data = copy.deepcopy(EXAMPLES[event_type]["data"])
+    line_key = _first_line_list(data)
+    assert line_key is not None
+    data[line_key][0]["batch_code"] = "B-17"
+
+    decoded = decode_data(event_type, data)
+    assert "batch_code" not in decoded[line_key][0]
+    assert len(decoded[line_key]) == len(data[line_key])
+
+    with pytest.raises(ValidationError) as err:
+        encode_data(event_type, data)
+    assert "batch_code" in err.value.messages[line_key][0]
+
+
+def test_tolerant_is_cached_and_leaves_the_strict_schema_strict() -> None:
+    class Inner(ContractSchema):
+        code = fields.String(required=True)
+
+    class Middle(ContractSchema):
+        inner = fields.Nested(Inner, required=True)
+        inners = fields.List(fields.Nested(Inner), required=True)
+
+    class Outer(ContractSchema):
+        middle = fields.Nested(Middle, required=True)
+        middles = fields.List(fields.Nested(Middle()), required=True)
+
+    assert tolerant(Outer) is tolerant(Outer)
+    assert issubclass(tolerant(Outer), Outer)
+
+    middle = {"inner": {"code": "a", "x": 1}, "inners": [{"code": "b", "y": 2}], "z": 3}
+    payload = {"middle": middle, "middles": [middle], "w": 4}
+    expected_middle = {"inner": {"code": "a"}, "inners": [{"code": "b"}]}
+    assert tolerant(Outer)().load(payload) == {"middle": expected_middle, "middles": [expected_middle]}
+
+    with pytest.raises(ValidationError) as err:
+        Outer().load(payload)
+    messages = err.value.messages
+    assert "w" in messages
+    assert "x" in messages["middle"]["inner"]
+    assert "y" in messages["middles"][0]["inners"][0]
+
+    # Tolerance is about unknown fields only: required fields are still required at depth.
+    with pytest.raises(ValidationError):
+        tolerant(Outer)().load({"middle": {"inner": {}, "inners": []}, "middles": []})
+
+
+def test_tolerant_refuses_non_schemas() -> None:
+    with pytest.raises(TypeError):
+        tolerant(dict)  # type: ignore[arg-type]
+    assert issubclass(tolerant(Schema), Schema)
+
+
+# -- money, quantities and times -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", [12.5, 12, True, "1.25e1", "12,50", " 12.5", "12.5\n", "NaN", "Infinity", ""])
+def test_money_must_be_a_plain_decimal_string(bad: Any) -> None:
+    data = _gr_data()
+    data["lines"][0]["unit_cost"] = bad
+    with pytest.raises(ValidationError) as err:
+        encode_data("purchasing.GoodsReceived.v1", data)
+    assert "unit_cost" in err.value.messages["lines"][0]
+    # Consumers are tolerant of unknown fields, not of wrongly typed known ones.
+    with pytest.raises(ValidationError):
+        decode_data("purchasing.GoodsReceived.v1", data)
+
+
+def test_float_money_is_rejected_by_make_envelope_too() -> None:
+    data = _gr_data()
+    data["exchange_rate"] = 7.1234
+    with pytest.raises(ValidationError) as err:
+        make_envelope("purchasing.GoodsReceived.v1", data, source="purchasing")
+    assert "exchange_rate" in err.value.messages
+
+
+def test_python_values_are_converted_to_wire_strings() -> None:
+    received_at = dt.datetime(2025, 3, 14, 10, 32, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    data = _gr_data()
+    data["received_at"] = received_at
+    data["exchange_rate"] = Decimal("7.1234")
+    data["lines"][0]["unit_cost"] = Decimal("1.25E+1")
+    data["receipt_id"] = uuid.UUID("3f2504e0-4f89-41d3-9a0c-0305e82c3301")
+    wire = encode_data("purchasing.GoodsReceived.v1", data)
+    assert wire["received_at"] == "2025-03-14T10:32:00+08:00"
+    assert wire["exchange_rate"] == "7.1234"
+    assert wire["lines"][0]["unit_cost"] == "12.5"
+    assert wire["receipt_id"] == "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
+    assert to_wire({"d": dt.date(2025, 3, 14), "t": (Decimal("1"),)}) == {"d": "2025-03-14", "t": ["1"]}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("received_quantity", "0"),
+        ("received_quantity", "-1.0000"),
+        ("accepted_quantity", "-0.0001"),
+        ("unit_cost", "-12.5000"),
+        ("line_no", 0),
+        ("line_no", "1"),
+        ("line_no", True),
+        ("sku", ""),
+    ],
+)
+def test_line_values_are_range_checked(field: str, value: Any) -> None:
+    data = _gr_data()
+    data["lines"][0][field] = value
+    with pytest.raises(ValidationError) as err:
+        encode_data("purchasing.GoodsReceived.v1", data)
+    assert field in err.value.messages["lines"][0]
+
+
+def test_zero_accepted_and_rejected_quantities_are_allowed() -> None:
+    data = _gr_data()
+    data["lines"][0]["accepted_quantity"] = "0.0000"
+    data["lines"][0]["rejected_quantity"] = "100.0000"
+    assert encode_data("purchasing.GoodsReceived.v1", data)["lines"][0]["accepted_quantity"] == "0.0000"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field"),
+    [
+        (lambda d: d.update(lines=[]), "lines"),
+        (lambda d: d["lines"].__setitem__(1, {**d["lines"][1], "line_no": 1}), "lines"),
+        (lambda d: d.update(currency="usd"), "currency"),
+        (lambda d: d.update(exchange_rate="0"), "exchange_rate"),
+        (lambda d: d.pop("po_number"), "po_number"),
+    ],
+)
+def test_document_level_rules(mutate: Any, field: str) -> None:
+    data = _gr_data()
+    mutate(data)
+    with pytest.raises(ValidationError) as err:
+        encode_data("purchasing.GoodsReceived.v1", data)
+    assert field in err.value.messages
+
+
+def test_naive_datetimes_are_rejected() -> None:
+    data = _gr_data()
+    data["received_at"] = "2025-03-14T10:32:00"
+    with pytest.raises(ValidationError) as err:
+        encode_data("purchasing.GoodsReceived.v1", data)
+    assert "received_at" in err.value.messages
+    with pytest.raises(ValidationError):
+        decode_data("purchasing.GoodsReceived.v1", data)
+
+    data["received_at"] = dt.datetime(2025, 3, 14, 10, 32)  # a naive Python datetime
+    with pytest.raises(ValidationError):
+        encode_data("purchasing.GoodsReceived.v1", data)
+
+    envelope = load_example("purchasing.GoodsReceived.v1")
+    envelope["time"] = "2025-03-14T02:32:05.123456"
+    with pytest.raises(ValidationError) as err:
+        parse_envelope(envelope)
+    assert "time" in err.value.messages
+    with pytest.raises(ValueError):
+        make_envelope(
+            "purchasing.GoodsReceived.v1",
+            _gr_data(),
+            source="purchasing",
+            time=dt.datetime(2025, 3, 14, 2, 32),
+        )
+
+
+def test_optional_reason_may_be_left_out() -> None:
+    data = load_example("sales.OrderCancelled.v1")["data"]
+    del data["reason"]
+    assert "reason" not in encode_data("sales.OrderCancelled.v1", data)
+    assert decode_data("sales.OrderCancelled.v1", data)["reason"] is None
+    data["reason"] = None
+    assert encode_data("sales.OrderCancelled.v1", data)["reason"] is None
+
+
+def test_available_quantity_may_be_negative_but_requested_must_be_positive() -> None:
+    data = load_example("inventory.ReservationRejected.v1")["data"]
+    data["short_lines"][0]["available_quantity"] = "-2.0000"
+    encode_data("inventory.ReservationRejected.v1", data)
+    data["short_lines"][0]["requested_quantity"] = "0"
+    with pytest.raises(ValidationError):
+        encode_data("inventory.ReservationRejected.v1", data)
+
+
+# -- unknown event types -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("event_type", ["sales.OrderShipped.v9", "nonsense", None])
+def test_unknown_event_type_raises(event_type: Any) -> None:
+    with pytest.raises(UnknownEventType) as err:
+        encode_data(event_type, {})
+    assert isinstance(err.value, KeyError)
+    assert str(event_type) in str(err.value)
+    with pytest.raises(UnknownEventType):
+        decode_data(event_type, {})
+    with pytest.raises(KeyError):
+        make_envelope(event_type, {}, source="sales")
+
+
+# -- envelope ------------------------------------------------------------------------------------------------
+
+
+def test_make_envelope_fills_id_time_and_validates_data() -> None:
+    data = load_example("sales.OrderShipped.v1")["data"]
+    before = dt.datetime.now(dt.UTC)
+    envelope = make_envelope("sales.OrderShipped.v1", data, source="sales", subject="SO-2025-0310")
+    assert uuid.UUID(envelope["id"]).version == 4
+    assert envelope["time"].endswith("Z")
+    assert dt.datetime.fromisoformat(envelope["time"]) >= before.replace(microsecond=0)
+    assert envelope["datacontenttype"] == "application/json"
+    assert envelope["correlationid"] is None and envelope["sequence"] is None
+    assert envelope["data"] == data
+    assert make_envelope("sales.OrderShipped.v1", data, source="sales")["id"] != envelope["id"]
+
+
+def test_format_time_is_utc_with_z() -> None:
+    cst = dt.timezone(dt.timedelta(hours=8))
+    assert format_time(dt.datetime(2025, 3, 14, 10, 32, tzinfo=cst)) == "2025-03-14T02:32:00.000000Z"
+
+
+def test_parse_envelope_ignores_extension_attributes_and_defaults_optional_ones() -> None:
+    envelope = load_example("sales.OrderShipped.v1")
+    envelope["traceparent"] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    for optional in ("subject", "correlationid", "causationid", "sequence", "datacontenttype"):
+        envelope.pop(optional)
+    parsed = parse_envelope(envelope)
+    assert "traceparent" not in parsed
+    assert parsed["subject"] is None and parsed["correlationid"] is None and parsed["sequence"] is None
+    assert parsed["datacontenttype"] == "application/json"
+    # The producer side is strict: an undeclared attribute is a bug there.
+    with pytest.raises(ValidationError) as err:
+        EnvelopeSchema().load(envelope)
+    assert "traceparent" in err.value.messages
+
+
+@pytest.mark.parametrize(
+    ("attribute", "value"),
+    [
+        ("specversion", "0.3"),
+        ("id", "not-a-uuid"),
+        ("type", "OrderShipped"),
+        ("type", "sales.orderShipped.v1"),
+        ("type", "sales.OrderShipped.v1\n"),
+        ("source", ""),
+        ("datacontenttype", "application/xml"),
+        ("sequence", "3"),
+        ("sequence", -1),
+        ("data", ["not", "an", "object"]),
+    ],
+)
+def test_bad_envelopes_are_rejected(attribute: str, value: Any) -> None:
+    envelope = load_example("sales.OrderShipped.v1")
+    envelope[attribute] = value
+    with pytest.raises(ValidationError) as err:
+        parse_envelope(envelope)
+    assert attribute in err.value.messages
+
+
+@pytest.mark.parametrize("required", ["specversion", "id", "type", "source", "time", "data"])
+def test_required_envelope_attributes(required: str) -> None:
+    envelope = load_example("sales.OrderShipped.v1")
+    del envelope[required]
+    with pytest.raises(ValidationError) as err:
+        parse_envelope(envelope)
+    assert required in err.value.messages
+
+
+# -- topology names (DESIGN.md §3) ---------------------------------------------------------------------------
+
+
+def test_topology_names_match_the_design() -> None:
+    assert topology.DEFAULT_PREFIX == "psi"
+    assert topology.exchange_name("purchasing") == "psi.purchasing.events"
+    assert topology.exchange_name("sales", prefix="t1") == "t1.sales.events"
+    assert topology.producer_of("purchasing.GoodsReceived.v1") == "purchasing"
+    queue = topology.queue_name("inventory", "on_goods_received")
+    assert queue == "psi.inventory.on_goods_received"
+    assert topology.queue_name("finance", "on_stock_issued", prefix="t1") == "t1.finance.on_stock_issued"
+    assert topology.dlq_name(queue) == "psi.inventory.on_goods_received.dlq"
+    assert topology.retry_queue_name(queue, 5000) == "psi.inventory.on_goods_received.retry.5000"
+
+
+def test_every_event_type_routes_to_its_producers_exchange() -> None:
+    exchanges = {topology.exchange_name(topology.producer_of(t)) for t in EVENT_TYPES}
+    assert exchanges == {"psi.purchasing.events", "psi.inventory.events", "psi.sales.events"}
+    for event_type, example in EXAMPLES.items():
+        assert example["source"] == topology.producer_of(event_type)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "Sales.OrderShipped.v1",
+        "sales.orderShipped.v1",
+        "sales.OrderShipped",
+        "sales.OrderShipped.1",
+        "sales.Order_Shipped.v1",
+        "sales.OrderShipped.v1.extra",
+        "sales.OrderShipped.v1\n",
+        "",
+    ],
+)
+def test_malformed_event_types_are_refused(bad: str) -> None:
+    with pytest.raises(ValueError):
+        topology.validate_event_type(bad)
+    with pytest.raises(ValueError):
+        topology.producer_of(bad)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: topology.queue_name("inventory", "on.goods"),
+        lambda: topology.queue_name("", "on_goods_received"),
+        lambda: topology.exchange_name("purchasing", prefix=""),
+        lambda: topology.retry_queue_name("psi.inventory.on_goods_received", 0),
+        lambda: topology.dlq_name(""),
+    ],
+)
+def test_ambiguous_or_empty_names_are_refused(call: Any) -> None:
+    with pytest.raises(ValueError):
+        call()
