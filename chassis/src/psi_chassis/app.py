@@ -8,29 +8,23 @@ flask-smorest schemas.
 from __future__ import annotations
 
 import logging
-import re
-import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Response, current_app, g, jsonify, request
+from flask import Flask, Response, current_app, jsonify, request
 from flask_smorest import Api
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from psi_chassis import metrics
 from psi_chassis.broker import check_broker
-from psi_chassis.context import new_request_id, set_request_id
 from psi_chassis.db import Database
 from psi_chassis.errors import ProblemError
 from psi_chassis.logs import configure_logging
 from psi_chassis.service import ServiceDefinition
 from psi_chassis.settings import ServiceSettings
+from psi_chassis.web import install_request_hooks, problem_response
 
-PROBLEM_JSON = "application/problem+json"
-REQUEST_ID_HEADER = "X-Request-ID"
-_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _log = logging.getLogger(__name__)
 
 
@@ -49,33 +43,6 @@ def runtime() -> ServiceRuntime:
 
 def current_db() -> Database:
     return runtime().db
-
-
-def problem_response(
-    status: int,
-    title: str,
-    detail: str | None = None,
-    *,
-    code: str | None = None,
-    errors: Mapping[str, Any] | None = None,
-    headers: Mapping[str, str] | None = None,
-) -> Response:
-    body: dict[str, Any] = {
-        "type": "about:blank",
-        "title": title,
-        "status": status,
-        "detail": detail or title,
-        "code": code or title.upper().replace(" ", "_"),
-        "request_id": g.get("request_id"),
-    }
-    if errors:
-        body["errors"] = errors
-    response = jsonify(body)
-    response.status_code = status
-    response.mimetype = PROBLEM_JSON
-    for key, value in (headers or {}).items():
-        response.headers[key] = value
-    return response
 
 
 def _flatten_validation(messages: Any) -> Any:
@@ -106,40 +73,6 @@ class ProblemApi(Api):
         detail = data.get("message") or error.description
         code = error.name.upper().replace(" ", "_")
         return problem_response(status, error.name, detail, code=code, errors=errors, headers=data.get("headers"))
-
-
-def _route_label() -> str:
-    rule = request.url_rule
-    return rule.rule if rule is not None else "<unmatched>"
-
-
-def _install_request_hooks(app: Flask, service: str) -> None:
-    @app.before_request
-    def _start() -> None:
-        incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        request_id = incoming if _REQUEST_ID_RE.match(incoming) else new_request_id()
-        g.request_id = request_id
-        g.started = time.perf_counter()
-        set_request_id(request_id)
-        metrics.HTTP_IN_PROGRESS.labels(service).inc()
-        g.in_progress = True
-
-    @app.after_request
-    def _finish(response: Response) -> Response:
-        response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
-        route = _route_label()
-        if route != "/metrics":
-            metrics.HTTP_REQUESTS.labels(service, request.method, route, str(response.status_code)).inc()
-            started = g.get("started")
-            if started is not None:
-                metrics.HTTP_DURATION.labels(service, request.method, route).observe(time.perf_counter() - started)
-        return response
-
-    @app.teardown_request
-    def _teardown(_exc: BaseException | None) -> None:
-        if g.pop("in_progress", False):
-            metrics.HTTP_IN_PROGRESS.labels(service).dec()
-        set_request_id(None)
 
 
 def _install_error_handlers(app: Flask, service: str) -> None:
@@ -217,7 +150,7 @@ def create_service_app(
     app.extensions["psi_api"] = api
     for blueprint in definition.blueprints():
         api.register_blueprint(blueprint)
-    _install_request_hooks(app, definition.name)
+    install_request_hooks(app, definition.name)
     _install_error_handlers(app, definition.name)
     _install_operational_routes(app, rt)
     return app

@@ -1,0 +1,14 @@
+"""gunicorn settings for the gateway.
+
+gunicorn -c gateway/gunicorn.conf.py 'psi_gateway.app:create_app()'
+"""
+
+from psi_chassis.gunicorn_hooks import child_exit, post_fork  # noqa: F401
+
+bind = "127.0.0.1:8000"
+workers = 2
+# Longer than the gateway's read timeout to the services (PSI_GATEWAY_READ_TIMEOUT, 10 s by default),
+# so a slow service ends in a 504 problem from the gateway rather than a killed worker.
+timeout = 30
+graceful_timeout = 20
+accesslog = None

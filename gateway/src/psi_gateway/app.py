@@ -1,0 +1,203 @@
+"""The gateway's WSGI app: allow-listed /api/v1 routes forwarded to the services, plus its own small pages.
+
+    gunicorn -c gateway/gunicorn.conf.py 'psi_gateway.app:create_app()'
+
+The embedded runner (``psi dev``) finds :func:`create_app` through the ``psi.gateway`` entry point and calls
+it with the URLs of the services it started.
+
+Request pipeline of a proxied call (later issues slot in where marked): request id -> route match (404/405) ->
+[authentication, rate limit] -> body read under the size limit (413) -> [idempotency] -> forward through the
+service's client [retry, circuit breaker] -> the service's answer, unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from flask import Flask, Response, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
+
+from psi_chassis import metrics
+from psi_chassis.logs import configure_logging
+from psi_chassis.web import install_request_hooks, problem_response
+from psi_gateway.config import GatewaySettings, load_settings
+from psi_gateway.proxy import Proxy, UpstreamError, to_flask_response
+from psi_gateway.routes import API_PREFIX, RouteTable
+
+SERVICE_NAME = "gateway"
+_PROXY_ENDPOINT = "api_proxy"
+_UNMATCHED = "<unmatched>"
+_log = logging.getLogger(__name__)
+
+LANDING_TEXT = f"""PSI - purchase, sales and inventory
+
+PSI is an event-driven purchase-sales-inventory system: purchasing, sales, inventory, finance and reporting
+services that keep each other up to date through events.
+
+This is its API gateway. The JSON API lives under {API_PREFIX}/<domain>/... (domains: purchasing, sales,
+inventory, finance, reporting). Errors are application/problem+json.
+
+  {API_PREFIX}/inventory/stock          stock balances
+  {API_PREFIX}/purchasing/purchase-orders  purchase orders
+
+Operational: /alive, /health (reachability of each service), /metrics (Prometheus).
+"""
+
+
+@dataclass
+class GatewayRuntime:
+    """What the running gateway has at hand (``app.extensions["psi_gateway"]``)."""
+
+    settings: GatewaySettings
+    routes: RouteTable
+    proxy: Proxy
+
+
+def runtime() -> GatewayRuntime:
+    return current_app.extensions["psi_gateway"]
+
+
+def create_app(
+    service_urls: Mapping[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
+    *,
+    configure_logs: bool | None = None,
+) -> Flask:
+    """Build the gateway.
+
+    ``env`` replaces the process environment as the source of settings; ``service_urls``, when given, is
+    the complete set of services (a routed service missing from it answers 503). ``configure_logs``
+    defaults to configuring JSON logs only when no ``service_urls`` are passed: a host that passes them
+    (the embedded runner, tests) owns the process-wide logging.
+    """
+    settings = load_settings(env)
+    if service_urls is not None:
+        settings = settings.with_service_urls(service_urls)
+    if configure_logs is None:
+        configure_logs = service_urls is None
+    if configure_logs:
+        configure_logging(SERVICE_NAME, settings.log_level)
+
+    app = Flask("psi_gateway")
+    app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes)
+    app.url_map.merge_slashes = False  # "//" is not silently redirected: paths match the table exactly or 404
+    rt = GatewayRuntime(settings=settings, routes=RouteTable(), proxy=Proxy(settings))
+    app.extensions["psi_gateway"] = rt
+    install_request_hooks(app, SERVICE_NAME, route_label=_route_label)
+    _install_error_handlers(app)
+    _install_operational_routes(app)
+    app.add_url_rule(
+        f"{API_PREFIX}/<path:_rest>",
+        endpoint=_PROXY_ENDPOINT,
+        view_func=_api_proxy,
+        methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        provide_automatic_options=False,
+    )
+    _log.info("gateway ready", extra={"services": dict(settings.service_urls)})
+    return app
+
+
+# --- the API ------------------------------------------------------------------------------------------------
+
+
+def _api_proxy(_rest: str) -> Response:
+    """Forward an allow-listed request; anything else under the API prefix is a 404 or 405 problem."""
+    rt = runtime()
+    matched = rt.routes.match(request.method, request.path)
+    g.route_template = matched.route.path_template
+    body = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH, chunked bodies included
+    service = matched.route.service
+    answer = rt.proxy.forward(
+        service,
+        method=request.method,
+        path=request.path,
+        query_string=request.query_string,
+        headers=request.headers.items(),
+        body=body,
+        request_id=g.request_id,
+        remote_addr=request.remote_addr,
+    )
+    return to_flask_response(answer, method=request.method, base_url=rt.settings.service_urls.get(service))
+
+
+# --- edges: request id, metrics, problem details ------------------------------------------------------------
+
+
+def _route_label() -> str:
+    template = g.get("route_template")
+    if template:
+        return template
+    rule = request.url_rule
+    if rule is None or rule.endpoint == _PROXY_ENDPOINT:
+        return _UNMATCHED
+    return rule.rule
+
+
+def _http_problem(error: HTTPException) -> Response:
+    status = error.code or 500
+    if status < 400:  # a routing redirect is not an error
+        return error.get_response()
+    if status >= 500:
+        return problem_response(status, error.name, "The gateway could not complete the request.")
+    code = error.name.upper().replace(
+        " ", "_"
+    )  # the chassis's convention: NOT_FOUND, METHOD_NOT_ALLOWED, ...
+    headers: dict[str, str] = {}
+    if isinstance(error, MethodNotAllowed):
+        allowed = sorted(error.valid_methods or ())
+        headers["Allow"] = ", ".join(allowed)
+        detail = f"{request.path} does not allow {request.method}; allowed: {', '.join(allowed)}."
+    elif status == 404:
+        detail = f"No API route matches {request.path}."
+    elif isinstance(error, RequestEntityTooLarge):
+        detail = f"The request body exceeds the limit of {runtime().settings.max_body_bytes} bytes."
+    else:
+        detail = error.description or error.name
+    return problem_response(status, error.name, detail, code=code, headers=headers)
+
+
+def _install_error_handlers(app: Flask) -> None:
+    @app.errorhandler(UpstreamError)
+    def _upstream(error: UpstreamError) -> Response:
+        metrics.ERRORS.labels(SERVICE_NAME, "proxy", error.code).inc()
+        return problem_response(error.status, error.title, error.detail, code=error.code)
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> Response:
+        return _http_problem(error)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        _log.exception("unhandled error on %s %s", request.method, request.path)
+        metrics.ERRORS.labels(SERVICE_NAME, "api", type(error).__name__).inc()
+        return problem_response(500, "Internal Server Error", "The gateway could not complete the request.")
+
+
+# --- the gateway's own pages --------------------------------------------------------------------------------
+
+
+def _install_operational_routes(app: Flask) -> None:
+    @app.get("/")
+    def landing() -> Response:
+        return Response(LANDING_TEXT, mimetype="text/plain")
+
+    @app.get("/alive")
+    def alive() -> Response:
+        return jsonify({"status": "alive", "service": SERVICE_NAME})
+
+    @app.get("/health")
+    def health() -> Response:
+        """Always 200 while the gateway runs; the body says which services answer their /alive."""
+        rt = runtime()
+        services = rt.proxy.health(timeout=min(rt.settings.read_timeout, 2.0))
+        for name in rt.routes.services:
+            services.setdefault(name, {"status": "not_configured"})
+        status = "ok" if all(s["status"] == "up" for s in services.values()) else "degraded"
+        return jsonify({"status": status, "service": SERVICE_NAME, "services": services})
+
+    @app.get("/metrics")
+    def metrics_view() -> Response:
+        payload, content_type = metrics.render_latest(runtime().settings.prometheus_multiproc_dir)
+        return Response(payload, content_type=content_type)

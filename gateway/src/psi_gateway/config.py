@@ -1,0 +1,83 @@
+"""The only module of the gateway that reads the environment.
+
+Every setting comes from an environment mapping (``os.environ`` unless one is passed), so tests and the
+embedded runner can build settings from a plain dict.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from urllib.parse import urlsplit
+
+from psi_chassis.settings import SettingsError, env_float, env_int, env_str
+
+#: Where each service listens when nothing else is configured (the ports of ``deploy``/gunicorn).
+DEFAULT_SERVICE_URLS: Mapping[str, str] = MappingProxyType(
+    {
+        "purchasing": "http://127.0.0.1:8001",
+        "sales": "http://127.0.0.1:8002",
+        "inventory": "http://127.0.0.1:8003",
+        "finance": "http://127.0.0.1:8004",
+        "reporting": "http://127.0.0.1:8005",
+    }
+)
+DEFAULT_CONNECT_TIMEOUT = 2.0
+DEFAULT_READ_TIMEOUT = 10.0
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+
+
+def service_url_variable(service: str) -> str:
+    """``PSI_<SERVICE>_URL``: the environment variable naming a service's base URL."""
+    return f"PSI_{service.upper()}_URL"
+
+
+def normalize_base_url(name: str, url: str) -> str:
+    """Check that ``url`` is an absolute http(s) base URL and drop any trailing slash."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
+        raise SettingsError(f"{name} must be an absolute http(s) URL without query or fragment, got {url!r}")
+    return url.strip().rstrip("/")
+
+
+@dataclass(frozen=True)
+class GatewaySettings:
+    """What the gateway needs: where each service lives, how long to wait for it, and how much to accept."""
+
+    service_urls: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_SERVICE_URLS))
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    read_timeout: float = DEFAULT_READ_TIMEOUT
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    log_level: str = "INFO"
+    # Set by the start-up script for gunicorn (metrics aggregated over workers); empty otherwise.
+    prometheus_multiproc_dir: str = ""
+
+    def __post_init__(self) -> None:
+        if self.connect_timeout <= 0 or self.read_timeout <= 0:
+            raise SettingsError("gateway timeouts must be positive")
+        if self.max_body_bytes <= 0:
+            raise SettingsError("PSI_GATEWAY_MAX_BODY_BYTES must be positive")
+
+    def with_service_urls(self, service_urls: Mapping[str, str]) -> GatewaySettings:
+        """These settings with exactly ``service_urls`` as the services (any other is not configured)."""
+        urls = {name: normalize_base_url(f"service URL of {name}", url) for name, url in service_urls.items()}
+        return replace(self, service_urls=urls)
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> GatewaySettings:
+    """Read the gateway settings from ``env`` (default: the process environment)."""
+    env = os.environ if env is None else env
+    urls = {}
+    for service, default in DEFAULT_SERVICE_URLS.items():
+        variable = service_url_variable(service)
+        urls[service] = normalize_base_url(variable, env_str(env, variable, "") or default)
+    return GatewaySettings(
+        service_urls=urls,
+        connect_timeout=env_float(env, "PSI_GATEWAY_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT),
+        read_timeout=env_float(env, "PSI_GATEWAY_READ_TIMEOUT", DEFAULT_READ_TIMEOUT),
+        max_body_bytes=env_int(env, "PSI_GATEWAY_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
+        log_level=env_str(env, "LOG_LEVEL", "INFO") or "INFO",
+        prometheus_multiproc_dir=env_str(env, "PROMETHEUS_MULTIPROC_DIR", ""),
+    )

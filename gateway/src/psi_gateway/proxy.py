@@ -1,0 +1,344 @@
+"""Forwarding one request to one service and bringing its answer back unchanged.
+
+:class:`ServiceClient` is the only place that talks HTTP to a service: one pooled ``requests.Session`` per
+service, a connect and a read timeout on every call, no redirects followed, no cookies kept, no proxy or netrc
+settings taken from the environment. Failures to reach the service become :class:`UpstreamError` subclasses,
+which the app turns into application/problem+json. Retries for GETs and a circuit breaker per service (a later
+issue) wrap ``ServiceClient.send``; headers the gateway adds after authentication go in
+:func:`forward_headers`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from http.cookiejar import DefaultCookiePolicy
+from typing import Any
+from urllib.parse import quote
+
+import requests
+import urllib3.exceptions
+from flask import Response
+from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
+
+from psi_chassis.web import REQUEST_ID_HEADER
+from psi_gateway.config import GatewaySettings
+
+_log = logging.getLogger(__name__)
+
+#: RFC 9110 §7.6.1 connection-specific headers, never forwarded in either direction.
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "trailers",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
+#: Request headers the gateway sets itself (or the HTTP client computes) instead of copying the client's.
+_REQUEST_REPLACED = frozenset({"host", "content-length", "expect", REQUEST_ID_HEADER.lower()})
+#: Identity headers only the gateway may set: a client sending them is ignored (Authorization passes as is).
+IDENTITY_PREFIXES = ("x-user-", "x-psi-")
+IDENTITY_HEADERS = frozenset(
+    {"x-user", "remote-user", "x-remote-user", "x-forwarded-user", "x-authenticated-user", "x-auth-user"}
+)
+#: Response headers the gateway's own server writes.
+_RESPONSE_REPLACED = frozenset({"content-length", "server", "date", REQUEST_ID_HEADER.lower()})
+
+# RFC 3986 characters that may stand unencoded in a path, and in a query string (where "%" is kept as sent).
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+_QUERY_SAFE = _PATH_SAFE + "?%[]"
+
+
+# --- errors -------------------------------------------------------------------------------------------------
+
+
+class UpstreamError(Exception):
+    """The service could not give an answer; rendered as problem+json by the app."""
+
+    status = 502
+    title = "Bad Gateway"
+    code = "BAD_GATEWAY"
+
+    def __init__(self, service: str, detail: str) -> None:
+        super().__init__(detail)
+        self.service = service
+        self.detail = detail
+
+
+class ServiceUnavailable(UpstreamError):
+    status = 503
+    title = "Service Unavailable"
+    code = "SERVICE_UNAVAILABLE"
+
+
+class ServiceTimeout(UpstreamError):
+    status = 504
+    title = "Gateway Timeout"
+    code = "SERVICE_TIMEOUT"
+
+
+class BadUpstreamResponse(UpstreamError):
+    status = 502
+    title = "Bad Gateway"
+    code = "BAD_UPSTREAM_RESPONSE"
+
+
+# --- headers ------------------------------------------------------------------------------------------------
+
+
+def _connection_listed(headers: Iterable[tuple[str, str]]) -> set[str]:
+    """Header names a ``Connection`` header declares hop-by-hop."""
+    listed: set[str] = set()
+    for name, value in headers:
+        if name.lower() == "connection":
+            listed.update(token.strip().lower() for token in value.split(",") if token.strip())
+    return listed
+
+
+def is_identity_header(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in IDENTITY_HEADERS or lowered.startswith(IDENTITY_PREFIXES)
+
+
+def forward_headers(
+    incoming: Iterable[tuple[str, str]], *, request_id: str, remote_addr: str | None
+) -> dict[str, str]:
+    """The headers sent to the service: the client's minus hop-by-hop and identity ones, plus the request id.
+
+    ``X-Forwarded-For`` gets the client address appended, as any proxy does.
+    """
+    incoming = list(incoming)
+    dropped = HOP_BY_HOP | _REQUEST_REPLACED | _connection_listed(incoming)
+    headers: dict[str, str] = {}
+    for name, value in incoming:
+        lowered = name.lower()
+        if lowered in dropped or is_identity_header(lowered):
+            continue
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    if remote_addr:
+        previous = next((v for k, v in headers.items() if k.lower() == "x-forwarded-for"), None)
+        headers = {k: v for k, v in headers.items() if k.lower() != "x-forwarded-for"}
+        headers["X-Forwarded-For"] = f"{previous}, {remote_addr}" if previous else remote_addr
+    headers[REQUEST_ID_HEADER] = request_id
+    return headers
+
+
+def upstream_target(path: str, query_string: bytes) -> str:
+    """Path and query for the service.
+
+    The decoded path is re-encoded; the query string stays exactly as the client sent it (only bytes that
+    cannot appear in a request line are percent-encoded).
+    """
+    target = quote(path, safe=_PATH_SAFE)
+    if query_string:
+        target += "?" + quote(query_string, safe=_QUERY_SAFE)
+    return target
+
+
+# --- the client of one service ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UpstreamResponse:
+    """What the service answered: status, headers (repeated ones kept apart) and the body bytes as sent."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+
+class _NoCookies(DefaultCookiePolicy):
+    """The gateway serves many users over one session: it must never remember a cookie."""
+
+    def set_ok(self, cookie: Any, request: Any) -> bool:
+        return False
+
+    def return_ok(self, cookie: Any, request: Any) -> bool:
+        return False
+
+
+class ServiceClient:
+    """A pooled HTTP client for one service."""
+
+    def __init__(
+        self, name: str, base_url: str, *, connect_timeout: float, read_timeout: float, pool_size: int = 32
+    ) -> None:
+        self.name = name
+        self.base_url = base_url.rstrip("/")
+        self.timeout = (connect_timeout, read_timeout)
+        session = requests.Session()
+        session.trust_env = False  # no proxies or netrc credentials picked up from the environment
+        session.headers = CaseInsensitiveDict()  # send what the client sent, not requests' defaults
+        session.cookies.set_policy(_NoCookies())
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        self._session = session
+
+    def send(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> UpstreamResponse:
+        """One call to the service; ``target`` is path plus query, used exactly as given."""
+        url = self.base_url + target
+        prepared = self._session.prepare_request(
+            requests.Request(method, url, headers=dict(headers), data=body or None)
+        )
+        prepared.url = url  # no re-quoting by requests: the target is already encoded
+        try:
+            response = self._session.send(prepared, timeout=self.timeout, allow_redirects=False, stream=True)
+        except requests.ConnectTimeout as exc:
+            raise ServiceTimeout(
+                self.name, f"{self.name} did not accept a connection within {self.timeout[0]} s"
+            ) from exc
+        except requests.Timeout as exc:
+            raise ServiceTimeout(self.name, f"{self.name} did not answer within {self.timeout[1]} s") from exc
+        except requests.ConnectionError as exc:
+            raise ServiceUnavailable(self.name, f"{self.name} cannot be reached") from exc
+        except requests.RequestException as exc:
+            raise BadUpstreamResponse(self.name, f"{self.name} sent an invalid response") from exc
+        try:
+            # The body exactly as sent (no decompression), so Content-Encoding stays true.
+            content = response.raw.read(decode_content=False)
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            raise ServiceTimeout(
+                self.name, f"{self.name} did not finish answering within {self.timeout[1]} s"
+            ) from exc
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise BadUpstreamResponse(self.name, f"{self.name} broke off its response") from exc
+        finally:
+            response.close()
+        return UpstreamResponse(
+            status=response.status_code, headers=tuple(response.raw.headers.items()), body=content
+        )
+
+    def probe_alive(self, timeout: float) -> dict[str, Any]:
+        """``GET /alive`` on the service: ``{"status": "up"}`` when it answers 200, else ``down`` and why."""
+        try:
+            response = self._session.get(
+                self.base_url + "/alive",
+                timeout=(min(self.timeout[0], timeout), timeout),
+                allow_redirects=False,
+            )
+        except requests.Timeout:
+            return {"status": "down", "reason": "timeout"}
+        except requests.RequestException:
+            return {"status": "down", "reason": "unreachable"}
+        response.close()
+        if response.status_code == 200:
+            return {"status": "up"}
+        return {"status": "down", "reason": f"http {response.status_code}"}
+
+    def close(self) -> None:
+        self._session.close()
+
+
+# --- the proxy ----------------------------------------------------------------------------------------------
+
+
+class Proxy:
+    """The clients of every configured service, and the forwarding of one matched request."""
+
+    def __init__(self, settings: GatewaySettings) -> None:
+        self.settings = settings
+        self.clients = {
+            name: ServiceClient(
+                name, url, connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout
+            )
+            for name, url in settings.service_urls.items()
+        }
+
+    def client(self, service: str) -> ServiceClient:
+        try:
+            return self.clients[service]
+        except KeyError:
+            raise ServiceUnavailable(service, f"{service} is not configured at this gateway") from None
+
+    def forward(
+        self,
+        service: str,
+        *,
+        method: str,
+        path: str,
+        query_string: bytes,
+        headers: Iterable[tuple[str, str]],
+        body: bytes,
+        request_id: str,
+        remote_addr: str | None,
+    ) -> UpstreamResponse:
+        client = self.client(service)
+        target = upstream_target(path, query_string)
+        outgoing = forward_headers(headers, request_id=request_id, remote_addr=remote_addr)
+        started = time.perf_counter()
+        try:
+            answer = client.send(method, target, outgoing, body)
+        except UpstreamError as exc:
+            _log.warning(
+                "%s %s -> %s failed: %s",
+                method,
+                path,
+                service,
+                exc.detail,
+                extra={"upstream": service, "code": exc.code, "elapsed_ms": _ms_since(started)},
+            )
+            raise
+        _log.info(
+            "%s %s -> %s %s",
+            method,
+            path,
+            service,
+            answer.status,
+            extra={"upstream": service, "upstream_status": answer.status, "elapsed_ms": _ms_since(started)},
+        )
+        return answer
+
+    def health(self, timeout: float = 2.0) -> dict[str, dict[str, Any]]:
+        """Every configured service's /alive, probed concurrently."""
+        if not self.clients:
+            return {}
+        with ThreadPoolExecutor(max_workers=len(self.clients), thread_name_prefix="gateway-health") as pool:
+            futures = {
+                name: pool.submit(client.probe_alive, timeout) for name, client in self.clients.items()
+            }
+            return {name: future.result() for name, future in futures.items()}
+
+    def close(self) -> None:
+        for client in self.clients.values():
+            client.close()
+
+
+def _ms_since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
+
+
+def to_flask_response(answer: UpstreamResponse, *, method: str, base_url: str | None = None) -> Response:
+    """The service's answer as the gateway's response: status, body and content type unchanged.
+
+    Hop-by-hop headers are dropped; a ``Location`` pointing into the service is made relative to the gateway.
+    """
+    dropped = HOP_BY_HOP | _RESPONSE_REPLACED | _connection_listed(answer.headers)
+    headers: list[tuple[str, str]] = []
+    content_length = None
+    for name, value in answer.headers:
+        lowered = name.lower()
+        if lowered == "content-length":
+            content_length = value
+        if lowered in dropped:
+            continue
+        if lowered == "location" and base_url and value.startswith(base_url + "/"):
+            value = value[len(base_url) :]
+        headers.append((name, value))
+    response = Response(answer.body, status=answer.status, headers=headers)
+    if not any(name.lower() == "content-type" for name, _ in headers):
+        del response.headers["Content-Type"]  # werkzeug adds text/html by default; the service sent none
+    if method == "HEAD" and content_length is not None:
+        response.headers["Content-Length"] = content_length
+    return response

@@ -1,0 +1,56 @@
+"""Gateway settings come from an environment mapping only."""
+
+from __future__ import annotations
+
+import pytest
+
+from psi_chassis.settings import SettingsError
+from psi_gateway.config import DEFAULT_SERVICE_URLS, load_settings
+
+
+def test_defaults() -> None:
+    settings = load_settings({})
+
+    assert dict(settings.service_urls) == dict(DEFAULT_SERVICE_URLS)
+    assert settings.service_urls["inventory"] == "http://127.0.0.1:8003"
+    assert (settings.connect_timeout, settings.read_timeout) == (2.0, 10.0)
+    assert settings.max_body_bytes == 1024 * 1024
+    assert settings.log_level == "INFO"
+
+
+def test_environment_overrides() -> None:
+    settings = load_settings(
+        {
+            "PSI_INVENTORY_URL": "http://inventory.internal:9000/",
+            "PSI_GATEWAY_CONNECT_TIMEOUT": "0.5",
+            "PSI_GATEWAY_READ_TIMEOUT": "3",
+            "PSI_GATEWAY_MAX_BODY_BYTES": "4096",
+            "LOG_LEVEL": "DEBUG",
+        }
+    )
+
+    assert settings.service_urls["inventory"] == "http://inventory.internal:9000"
+    assert settings.service_urls["sales"] == "http://127.0.0.1:8002"
+    assert (settings.connect_timeout, settings.read_timeout, settings.max_body_bytes) == (0.5, 3.0, 4096)
+    assert settings.log_level == "DEBUG"
+
+
+def test_given_service_urls_are_the_complete_set() -> None:
+    settings = load_settings({}).with_service_urls({"inventory": "http://127.0.0.1:1234/"})
+
+    assert dict(settings.service_urls) == {"inventory": "http://127.0.0.1:1234"}
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"PSI_SALES_URL": "127.0.0.1:8002"},
+        {"PSI_SALES_URL": "ftp://127.0.0.1"},
+        {"PSI_GATEWAY_READ_TIMEOUT": "soon"},
+        {"PSI_GATEWAY_CONNECT_TIMEOUT": "0"},
+        {"PSI_GATEWAY_MAX_BODY_BYTES": "-1"},
+    ],
+)
+def test_bad_settings_refuse_to_start(env: dict[str, str]) -> None:
+    with pytest.raises(SettingsError):
+        load_settings(env)
