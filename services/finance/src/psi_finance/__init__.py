@@ -1,0 +1,1 @@
+"""psi_finance: the finance service of PSI."""

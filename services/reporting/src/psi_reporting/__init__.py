@@ -1,0 +1,1 @@
+"""psi_reporting: the reporting service of PSI."""

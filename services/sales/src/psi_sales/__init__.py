@@ -1,0 +1,1 @@
+"""psi_sales: the sales service of PSI."""
