@@ -13,9 +13,10 @@ from psi_chassis.db import make_engine
 
 def run() -> None:
     config = context.config
-    url = config.get_main_option("sqlalchemy.url")
+    # `psi migrate <service>` sets sqlalchemy.url; plain `alembic -x url=...` works too.
+    url = context.get_x_argument(as_dictionary=True).get("url") or config.get_main_option("sqlalchemy.url")
     if not url:
-        raise RuntimeError("sqlalchemy.url is not set; run migrations through `psi <service> migrate`")
+        raise RuntimeError("no database URL: use `psi migrate <service>` or `alembic -x url=<url> upgrade head`")
     if context.is_offline_mode():
         context.configure(url=url, literal_binds=True, render_as_batch=url.startswith("sqlite"))
         with context.begin_transaction():

@@ -40,4 +40,4 @@ def page_of(items: list[Any], args: dict[str, Any], total: int) -> dict[str, Any
 
 def money() -> fields.Decimal:
     """A decimal rendered as a string on the way out: money and quantities never travel as floats."""
-    return fields.Decimal(as_string=True, required=True)
+    return fields.Decimal(as_string=True, required=True, metadata={"type": "string", "format": "decimal"})

@@ -71,6 +71,8 @@ class ProblemApi(Api):
         if status >= 500:
             return problem_response(status, error.name, "The server could not complete the request.")
         detail = data.get("message") or error.description
+        if status == 400 and request.mimetype == "application/json":
+            detail = "The request body is not valid JSON."
         code = error.name.upper().replace(" ", "_")
         return problem_response(status, error.name, detail, code=code, errors=errors, headers=data.get("headers"))
 

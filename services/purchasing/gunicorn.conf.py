@@ -1,0 +1,12 @@
+"""gunicorn settings for the purchasing API.
+
+gunicorn -c gunicorn.conf.py 'psi_purchasing.app:create_app()'
+"""
+
+from psi_chassis.gunicorn_hooks import child_exit, post_fork  # noqa: F401
+
+bind = "127.0.0.1:8001"
+workers = 2
+timeout = 30
+graceful_timeout = 20
+accesslog = None

@@ -1,0 +1,1 @@
+"""psi_purchasing: suppliers, purchase orders and goods receipts of PSI."""

@@ -1,0 +1,217 @@
+"""Loading and saving purchasing documents for the command handlers (API reads are in service/queries)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from psi_purchasing.adapters.tables import (
+    goods_receipt_lines,
+    goods_receipts,
+    purchase_order_lines,
+    purchase_orders,
+    suppliers,
+)
+from psi_purchasing.domain.model import (
+    PurchaseOrder,
+    PurchaseOrderLine,
+    ReceivedLine,
+    Supplier,
+    po_number,
+    receipt_number,
+)
+
+
+@dataclass(frozen=True)
+class OrderHeader:
+    """What a handler needs of an order besides its rules: identity, supplier and where it delivers."""
+
+    id: int
+    number: str
+    supplier_id: int
+    supplier_code: str
+    warehouse_code: str
+    currency: str
+
+
+def get_supplier(session: Session, supplier_id: int) -> Supplier | None:
+    row = session.execute(
+        select(suppliers.c.id, suppliers.c.code, suppliers.c.currency, suppliers.c.status).where(
+            suppliers.c.id == supplier_id
+        )
+    ).first()
+    if row is None:
+        return None
+    return Supplier(id=row.id, code=row.code, currency=row.currency, status=row.status)
+
+
+def supplier_code_exists(session: Session, code: str) -> bool:
+    return session.execute(select(suppliers.c.id).where(suppliers.c.code == code)).first() is not None
+
+
+def add_supplier(session: Session, values: dict[str, Any]) -> int:
+    return int(session.execute(insert(suppliers).values(**values)).inserted_primary_key[0])
+
+
+def add_purchase_order(
+    session: Session,
+    po: PurchaseOrder,
+    *,
+    supplier_id: int,
+    warehouse_code: str,
+    currency: str,
+    expected_date: date | None,
+    now: datetime,
+) -> int:
+    po_id = int(
+        session.execute(
+            insert(purchase_orders).values(
+                supplier_id=supplier_id,
+                warehouse_code=warehouse_code,
+                currency=currency,
+                exchange_rate=po.exchange_rate,
+                expected_date=expected_date,
+                status=str(po.status),
+                total_amount=po.total_amount,
+                created_at=now,
+                updated_at=now,
+            )
+        ).inserted_primary_key[0]
+    )
+    session.execute(
+        update(purchase_orders).where(purchase_orders.c.id == po_id).values(number=po_number(po_id))
+    )
+    session.execute(
+        insert(purchase_order_lines),
+        [
+            {
+                "po_id": po_id,
+                "line_no": line.line_no,
+                "sku": line.sku,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "amount": line.amount,
+                "received_quantity": line.received_quantity,
+                "accepted_quantity": line.accepted_quantity,
+                "rejected_quantity": line.rejected_quantity,
+            }
+            for line in po.lines
+        ],
+    )
+    return po_id
+
+
+def lock_purchase_order(session: Session, po_id: int) -> tuple[OrderHeader, PurchaseOrder] | None:
+    """Load a purchase order for change, holding its row lock (FOR UPDATE) until the transaction ends.
+
+    Every writer of an order and its lines locks the order row first, so two concurrent receipts for one order
+    run one after the other and the second sees what the first received.
+    """
+    row = session.execute(
+        select(purchase_orders).where(purchase_orders.c.id == po_id).with_for_update()
+    ).first()
+    if row is None:
+        return None
+    supplier_code = session.execute(
+        select(suppliers.c.code).where(suppliers.c.id == row.supplier_id)
+    ).scalar_one()
+    lines = session.execute(
+        select(purchase_order_lines)
+        .where(purchase_order_lines.c.po_id == po_id)
+        .order_by(purchase_order_lines.c.line_no)
+    ).all()
+    header = OrderHeader(
+        id=row.id,
+        number=row.number,
+        supplier_id=row.supplier_id,
+        supplier_code=supplier_code,
+        warehouse_code=row.warehouse_code,
+        currency=row.currency,
+    )
+    po = PurchaseOrder(
+        status=row.status,
+        exchange_rate=row.exchange_rate,
+        lines=[
+            PurchaseOrderLine(
+                line_no=ln.line_no,
+                sku=ln.sku,
+                quantity=ln.quantity,
+                unit_price=ln.unit_price,
+                received_quantity=ln.received_quantity,
+                accepted_quantity=ln.accepted_quantity,
+                rejected_quantity=ln.rejected_quantity,
+            )
+            for ln in lines
+        ],
+    )
+    return header, po
+
+
+def save_status(session: Session, po_id: int, status: str, now: datetime, **extra: Any) -> None:
+    session.execute(
+        update(purchase_orders)
+        .where(purchase_orders.c.id == po_id)
+        .values(status=str(status), updated_at=now, **extra)
+    )
+
+
+def add_received_quantities(session: Session, po_id: int, received: Sequence[ReceivedLine]) -> None:
+    """Add a receipt's quantities to its order lines as increments (``x = x + :q``), not absolute values.
+
+    The order row lock already serialises receipts; writing increments as well means that if a caller ever
+    forgot the lock, the CHECK on ``received_quantity <= quantity`` would still refuse an over-receipt instead
+    of a lost update hiding it.
+    """
+    lines = purchase_order_lines.c
+    for line in received:
+        session.execute(
+            update(purchase_order_lines)
+            .where(lines.po_id == po_id, lines.line_no == line.line_no)
+            .values(
+                received_quantity=lines.received_quantity + line.received_quantity,
+                accepted_quantity=lines.accepted_quantity + line.accepted_quantity,
+                rejected_quantity=lines.rejected_quantity + line.rejected_quantity,
+            )
+        )
+
+
+def add_receipt(
+    session: Session, po_id: int, received_at: datetime, lines: Sequence[ReceivedLine], now: datetime
+) -> tuple[int, str]:
+    """Insert a receipt and its lines; its number is written by :func:`complete_receipt` with the event id."""
+    receipt_id = int(
+        session.execute(
+            insert(goods_receipts).values(po_id=po_id, received_at=received_at, created_at=now)
+        ).inserted_primary_key[0]
+    )
+    session.execute(
+        insert(goods_receipt_lines),
+        [
+            {
+                "receipt_id": receipt_id,
+                "line_no": line.line_no,
+                "sku": line.sku,
+                "received_quantity": line.received_quantity,
+                "accepted_quantity": line.accepted_quantity,
+                "rejected_quantity": line.rejected_quantity,
+                "reject_reason": line.reject_reason,
+                "unit_cost": line.unit_cost,
+                "unit_cost_base": line.unit_cost_base,
+            }
+            for line in lines
+        ],
+    )
+    return receipt_id, receipt_number(receipt_id)
+
+
+def complete_receipt(session: Session, receipt_id: int, number: str, event_id: str) -> None:
+    session.execute(
+        update(goods_receipts)
+        .where(goods_receipts.c.id == receipt_id)
+        .values(number=number, event_id=event_id)
+    )

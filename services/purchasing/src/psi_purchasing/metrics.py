@@ -1,0 +1,13 @@
+"""Business metrics of the purchasing service (the HTTP and messaging metrics come from the chassis)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter
+
+PURCHASE_ORDERS_CREATED = Counter(
+    "psi_purchasing_purchase_orders_created_total", "Purchase orders created (as drafts)."
+)
+GOODS_RECEIPTS_POSTED = Counter(
+    "psi_purchasing_goods_receipts_posted_total",
+    "Goods receipts posted (each publishes purchasing.GoodsReceived.v1).",
+)
