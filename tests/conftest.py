@@ -14,8 +14,6 @@ import requests
 
 from psi_chassis.registry import service
 from psi_chassis.testing import ServiceProcess, free_port, wait_for
-from psi_chassis.testing.helpers import queue_depth
-from psi_contracts.topology import queue_name
 
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
@@ -80,11 +78,10 @@ class Stack:
             key, ["consume", name], self.env(name, **{f"{name.upper()}_CONSUMER_METRICS_PORT": str(port)}, **env),
             self.log_dir,
         )
-        queues = [queue_name(name, h.name, prefix=self.prefix) for h in service(name).handlers]
-
         def ready() -> bool:
-            # Ready once its queues exist: a relay publishing earlier would find no binding and lose the event.
-            return requests.get(metrics, timeout=1).ok and all(queue_depth(self.amqp_url, q) >= 0 for q in queues)
+            # Ready once it has declared its queues AND their bindings (it logs "consuming ..." after both):
+            # an event published to an exchange before the binding exists has nowhere to go.
+            return requests.get(metrics, timeout=1).ok and '"message": "consuming ' in process.logs()
 
         return self.start(key, process, ready)
 

@@ -7,6 +7,9 @@ way purchasing's relay would, and checks the inventory database and the consumer
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from decimal import Decimal
 from typing import Any
 
@@ -111,3 +114,21 @@ def test_poison_message_goes_to_dlq_while_good_ones_flow(stack: Any, database_fo
     assert metric_sum(samples, "psi_messages_consumed_total", outcome="retry") == 2
     assert metric_sum(samples, "psi_messages_consumed_total", outcome="dead_letter") == 3
     assert metric_sum(samples, "psi_messages_dead_lettered_total", reason="exhausted") == 1
+
+
+def test_declared_queue_keeps_events_published_before_the_consumer_starts(stack: Any, database_for: Any,
+                                                                          make_goods_received: Any) -> None:
+    db = database_for("inventory")
+    declared = subprocess.run(
+        [sys.executable, "-m", "psi_chassis.cli", "declare", "inventory"],
+        env={**os.environ, **stack.env("inventory")}, capture_output=True, text=True, timeout=60,
+    )
+    queue = queue_name("inventory", QUEUE_HANDLER, prefix=stack.prefix)
+    assert declared.returncode == 0 and f"declared {queue}" in declared.stdout, declared.stderr
+
+    publish_envelopes(stack.amqp_url, stack.prefix, [make_goods_received("SKU-EARLY", "2", "1")])
+    assert queue_depth(stack.amqp_url, queue) == 1, "the event waits in the declared queue"
+
+    stack.consumer("inventory")
+    wait_for(lambda: _stock(db, "SKU-EARLY")[0] == 2, message="early event applied once the consumer runs")
+    assert _stock(db, "SKU-EARLY") == (Decimal("2"), Decimal("2"), 1)

@@ -2,6 +2,7 @@
 
     psi list                      installed services
     psi migrate inventory         apply the service's migrations to its database
+    psi declare inventory         declare the service's queues and bindings on the broker
     psi api inventory             the service's API on the development server (production: gunicorn)
     psi consume inventory         the consumer process
     psi relay inventory           the outbox relay process
@@ -38,6 +39,14 @@ def list_services() -> None:
 @click.argument("name")
 def migrate(name: str) -> None:
     processes.migrate(service(name))
+
+
+@main.command()
+@click.argument("name")
+def declare(name: str) -> None:
+    """Declare the service's consumer queues and bindings (run at deploy, before any relay publishes)."""
+    for queue in processes.declare_topology(service(name)):
+        click.echo(f"declared {queue}")
 
 
 @main.command()

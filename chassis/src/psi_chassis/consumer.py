@@ -184,7 +184,7 @@ class ConsumerRunner(ConsumerProducerMixin):
         set_causation_id(envelope["id"])
         try:
             try:
-                outcome = self._apply(handler, queue, envelope, data)
+                outcome = self.apply(handler, queue, envelope, data)
             except PoisonMessage as exc:
                 _log.error("handler %s rejected event %s: %s", handler.name, envelope["id"], exc)
                 self._dead_letter(message, queue, event_type, "poison", str(exc))
@@ -206,7 +206,8 @@ class ConsumerRunner(ConsumerProducerMixin):
             set_request_id(None)
             set_causation_id(None)
 
-    def _apply(self, handler: EventHandler, queue: str, envelope: dict[str, Any], data: dict[str, Any]) -> str:
+    def apply(self, handler: EventHandler, queue: str, envelope: dict[str, Any], data: dict[str, Any]) -> str:
+        """Apply one decoded event exactly once: inbox claim and handler in one transaction; "ack" or "duplicate"."""
         with self.db.unit_of_work() as session:
             if not claim_event(session, queue, envelope["id"], envelope["type"]):
                 session.rollback()

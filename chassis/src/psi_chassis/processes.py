@@ -37,6 +37,21 @@ def migrate(definition: ServiceDefinition, env: Mapping[str, str] | None = None)
     upgrade(definition.migrations, settings.database_url)
 
 
+def declare_topology(definition: ServiceDefinition, env: Mapping[str, str] | None = None) -> list[str]:
+    """Declare the service's queues, bindings, DLQs and delay queues, as a deploy step beside ``migrate``.
+
+    Producers publish to exchanges; an event published before its consumer's queue is bound has nowhere to go.
+    Declaring at deploy time (and again whenever the consumer starts) closes that window.
+    """
+    settings = definition.load_settings(env)
+    configure_logging(definition.name, settings.log_level)
+    runner = ConsumerRunner(settings, Database(settings.database_url), definition.handlers)
+    with runner.connection.clone() as conn:
+        conn.ensure_connection(max_retries=3)
+        runner.declare_topology(conn.default_channel)
+    return [runner.queue_for(h) for h in definition.handlers]
+
+
 def run_consumer(definition: ServiceDefinition, env: Mapping[str, str] | None = None) -> None:
     settings = definition.load_settings(env)
     configure_logging(definition.name, settings.log_level)
