@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text, text
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text, text
 
+from psi_chassis.types import BigId as _BigId
 from psi_chassis.types import UTCDateTime
-
-# BIGINT on PostgreSQL; SQLite only auto-increments a plain INTEGER PRIMARY KEY.
-_BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 def _outbox_columns() -> list[Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger,
     CheckConstraint,
     Column,
     Index,
@@ -14,10 +13,10 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from psi_chassis.types import BigId as _BigId
 from psi_chassis.types import ExactDecimal, UTCDateTime
 
 metadata = MetaData()
-_BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 stock_moves = Table(
     "stock_moves",

@@ -7,7 +7,6 @@ the INSERT in the same transaction; no other transaction ever sees the row witho
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger,
     CheckConstraint,
     Column,
     Date,
@@ -20,10 +19,10 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from psi_chassis.types import BigId as _BigId
 from psi_chassis.types import ExactDecimal, UTCDateTime
 
 metadata = MetaData()
-_BigId = BigInteger().with_variant(Integer(), "sqlite")
 # Inspection splits what arrived into accepted and rejected; nothing is lost or counted twice.
 _INSPECTED = (
     "accepted_quantity >= 0 AND rejected_quantity >= 0"

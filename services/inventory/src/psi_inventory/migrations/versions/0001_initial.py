@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from psi_chassis.messaging_tables import create_messaging_tables, drop_messaging_tables
+from psi_chassis.types import BigId as _BigId
 from psi_chassis.types import ExactDecimal, UTCDateTime
 
 revision = "0001"
@@ -16,7 +17,6 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
-_BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
