@@ -7,7 +7,7 @@ PACKAGES := contracts chassis services/purchasing services/sales services/invent
 INSTALLED := $(VENV)/.installed
 PYPROJECTS := $(foreach p,$(PACKAGES),$(wildcard $(p)/pyproject.toml))
 
-.PHONY: run test lint wheels install clean test-services
+.PHONY: run test lint wheels install clean test-services openapi
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,15 @@ test: install
 
 lint: install
 	$(BIN)/ruff check .
+
+## make openapi: rewrite the committed OpenAPI snapshot of every installed service from its code
+## (contracts/src/psi_contracts/openapi/<service>.json; tests/test_openapi_snapshots.py checks they match).
+openapi: install
+	names="$$($(BIN)/psi list)" && [ -n "$$names" ] && \
+	rm -f contracts/src/psi_contracts/openapi/*.json && \
+	for s in $$(awk '{print $$1}' <<< "$$names"); do \
+		$(BIN)/psi openapi $$s contracts/src/psi_contracts/openapi/$$s.json && echo "wrote $$s" || exit 1; \
+	done
 
 ## make wheels: one wheel per package, each built on its own.
 wheels: install

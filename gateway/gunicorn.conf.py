@@ -7,6 +7,10 @@ from psi_chassis.gunicorn_hooks import child_exit, post_fork  # noqa: F401
 
 bind = "127.0.0.1:8000"
 workers = 2
+# A proxy spends its time waiting on services: threads keep a worker free for other calls meanwhile
+# (the services' own key-set fetch from /api/v1/auth/jwks among them) instead of one call per process.
+worker_class = "gthread"
+threads = 16
 # Longer than the gateway's read timeout to the services (PSI_GATEWAY_READ_TIMEOUT, 10 s by default),
 # so a slow service ends in a 504 problem from the gateway rather than a killed worker.
 timeout = 30

@@ -13,9 +13,10 @@ import pytest
 import requests
 
 from psi_chassis.registry import service
-from psi_chassis.testing import ServiceProcess, free_port, wait_for
+from psi_chassis.testing import ServiceProcess, free_port, http_json, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
+ADMIN_PASSWORD = "psi-test-admin-password"
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 APP_MODULES = {
     "purchasing": ("psi_purchasing.app:create_app()", ROOT / "services/purchasing/gunicorn.conf.py"),
@@ -37,6 +38,8 @@ class Stack:
     metrics_urls: dict[str, str] = field(default_factory=dict)
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
+    #: Reserved up front: every service needs the gateway's address to fetch the token key set.
+    gateway_port: int = field(default_factory=free_port)
 
     def env(self, name: str, **overrides: str) -> dict[str, str]:
         env = {
@@ -45,6 +48,8 @@ class Stack:
             "LOG_LEVEL": "INFO",
             "PSI_CONSUMER_RETRY_DELAYS_MS": "100,200,400",
             "PSI_RELAY_POLL_INTERVAL": "0.05",
+            "PSI_JWKS_URL": f"http://127.0.0.1:{self.gateway_port}/api/v1/auth/jwks",
+            "PSI_ADMIN_PASSWORD": ADMIN_PASSWORD,
             **{f"{svc.upper()}_DATABASE_URL": url for svc, url in self.database_urls.items()},
             **{f"PSI_{svc.upper()}_URL": url for svc, url in self.api_urls.items() if svc != "gateway"},
             **self.extra_env,
@@ -61,7 +66,7 @@ class Stack:
 
     def api(self, name: str, workers: int = 1, **env: str) -> str:
         app, conf = APP_MODULES[name]
-        port = free_port()
+        port = self.gateway_port if name == "gateway" else free_port()
         url = f"http://127.0.0.1:{port}"
         argv = [GUNICORN, "-c", str(conf), "--bind", f"127.0.0.1:{port}", "--workers", str(workers), app]
         process = ServiceProcess(f"{name}-api", argv, self.env(name, **env), self.log_dir)
@@ -96,6 +101,33 @@ class Stack:
         return self.start(f"{name}-relay", process, lambda: requests.get(metrics, timeout=1).ok)
 
 
+    def login(self, username: str = "admin", password: str = ADMIN_PASSWORD) -> str:
+        status, body, _ = http_json("POST", f"{self.api_urls['gateway']}/api/v1/auth/token",
+                                    json={"username": username, "password": password})
+        assert status == 200, body
+        return str(body["access_token"])
+
+    def client(self, token: str | None = None, base: str = "gateway") -> ApiClient:
+        """An HTTP client for the gateway (or a service) that sends the admin's token unless given another."""
+        return ApiClient(self.api_urls[base], token if token is not None else self.login())
+
+
+@dataclass
+class ApiClient:
+    base_url: str
+    token: str
+
+    def call(self, method: str, path: str, **kwargs: Any) -> tuple[int, Any, requests.Response]:
+        headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
+        return http_json(method, f"{self.base_url}{path}", headers=headers, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> tuple[int, Any, requests.Response]:
+        return self.call("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> tuple[int, Any, requests.Response]:
+        return self.call("POST", path, **kwargs)
+
+
 def _died(process: ServiceProcess) -> None:
     raise AssertionError(f"{process.name} exited early:\n{process.logs()[-4000:]}")
 
@@ -111,7 +143,8 @@ def database_for(stack: Stack, psi_databases: Any) -> Callable[[str], str]:
     """Give ``stack`` a fresh migrated database for a service; returns its URL."""
 
     def make(name: str) -> str:
-        url = psi_databases.create(name, service(name).migrations)
+        migrations = "psi_gateway:migrations" if name == "gateway" else service(name).migrations
+        url = psi_databases.create(name, migrations)
         stack.database_urls[name] = url
         return url
 

@@ -7,8 +7,6 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from psi_chassis.testing import http_json
-
 pytestmark = pytest.mark.integration
 
 
@@ -26,20 +24,21 @@ def _snapshot(url: str) -> dict[str, int]:
 @pytest.fixture
 def purchasing_stack(stack: Any, database_for: Any) -> Any:
     database_for("purchasing")
+    database_for("gateway")
     stack.api("purchasing")
     stack.api("gateway")
     return stack
 
 
-def _setup(gw: str) -> tuple[int, int]:
-    status, supplier, _ = http_json("POST", f"{gw}/api/v1/purchasing/suppliers", json={"code": "GOOD", "name": "Good"})
+def _setup(gw: Any) -> tuple[int, int]:
+    status, supplier, _ = gw.post("/api/v1/purchasing/suppliers", json={"code": "GOOD", "name": "Good"})
     assert status == 201, supplier
-    status, po, _ = http_json("POST", f"{gw}/api/v1/purchasing/purchase-orders", json={
+    status, po, _ = gw.post("/api/v1/purchasing/purchase-orders", json={
         "supplier_id": supplier["id"], "warehouse_code": "WH1",
         "lines": [{"sku": "SKU-1", "quantity": "5", "unit_price": "1.00"}],
     })
     assert status == 201, po
-    status, approved, _ = http_json("POST", f"{gw}/api/v1/purchasing/purchase-orders/{po['id']}/approve", json={})
+    status, approved, _ = gw.post(f"/api/v1/purchasing/purchase-orders/{po['id']}/approve", json={})
     assert status == 200, approved
     return supplier["id"], po["id"]
 
@@ -83,7 +82,7 @@ def _fill(value: Any, supplier: int, po: int) -> Any:
 
 
 def test_bad_input_is_a_problem_and_changes_nothing(purchasing_stack: Any) -> None:
-    gw = purchasing_stack.api_urls["gateway"]
+    gw = purchasing_stack.client()
     supplier, po = _setup(gw)
     before = _snapshot(purchasing_stack.database_urls["purchasing"])
     failures = []
@@ -91,9 +90,10 @@ def test_bad_input_is_a_problem_and_changes_nothing(purchasing_stack: Any) -> No
         path = _fill(path, supplier, po)
         body = _fill(body, supplier, po)
         kwargs: dict[str, Any] = (
-            {"data": body, "headers": {"Content-Type": "application/json"}} if isinstance(body, str) else {"json": body}
+            {"data": body, "headers": {"Content-Type": "application/json"}} if isinstance(body, str)
+            else {"json": body}
         )
-        status, problem, response = http_json("POST", f"{gw}{path}", **kwargs)
+        status, problem, response = gw.post(path, **kwargs)
         ok = (
             status == expected
             and response.headers.get("Content-Type", "").startswith("application/problem+json")

@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def embedded(tmp_path: Path) -> Any:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL") and k != "AMQP_URL"}
+    env.pop("PSI_ADMIN_PASSWORD", None)  # a fresh var/: make run creates the admin and prints the password
     proc = subprocess.Popen(
         ["make", "--no-print-directory", "run", f"PORT={port}", f"VAR={tmp_path / 'var'}"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
@@ -35,7 +36,14 @@ def embedded(tmp_path: Path) -> Any:
             if proc.poll() is None else pytest.fail("make run exited:\n" + "".join(lines)),
             timeout=120, message="make run to print the gateway URL",
         )
-        yield gateway, proc, lines, tmp_path / "var"
+        printed = wait_for(
+            lambda: next((m.group(1) for ln in list(lines) if (m := re.search(r"admin / (\S+)", ln))), None),
+            timeout=10, message="the first admin's password",
+        )
+        status, tokens, _ = http_json("POST", f"{gateway}/api/v1/auth/token",
+                                      json={"username": "admin", "password": printed})
+        assert status == 200, tokens
+        yield gateway, proc, lines, tmp_path / "var", {"Authorization": f"Bearer {tokens['access_token']}"}
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGINT)
@@ -47,28 +55,30 @@ def embedded(tmp_path: Path) -> Any:
 
 
 def test_make_run_serves_the_flow_and_stops_cleanly(embedded: Any) -> None:
-    gw, proc, lines, var = embedded
-    status, supplier, _ = http_json("POST", f"{gw}/api/v1/purchasing/suppliers", json={"code": "EMB", "name": "Emb"})
+    gw, proc, lines, var, auth = embedded
+    status, supplier, _ = http_json("POST", f"{gw}/api/v1/purchasing/suppliers", json={"code": "EMB", "name": "Emb"},
+                                  headers=auth)
     assert status == 201, supplier
     status, po, _ = http_json("POST", f"{gw}/api/v1/purchasing/purchase-orders", json={
         "supplier_id": supplier["id"], "warehouse_code": "MAIN",
         "lines": [{"sku": "SKU-EMB", "quantity": "3", "unit_price": "9.99"}],
-    })
+    }, headers=auth)
     assert status == 201, po
-    status, _, _ = http_json("POST", f"{gw}/api/v1/purchasing/purchase-orders/{po['id']}/approve", json={})
+    status, _, _ = http_json("POST", f"{gw}/api/v1/purchasing/purchase-orders/{po['id']}/approve", json={},
+                             headers=auth)
     assert status == 200
     status, receipt, _ = http_json("POST", f"{gw}/api/v1/purchasing/purchase-orders/{po['id']}/receipts", json={
         "lines": [{"line_no": 1, "received_quantity": "3", "accepted_quantity": "3", "rejected_quantity": "0"}],
-    })
+    }, headers=auth)
     assert status == 201, receipt
 
     def stock() -> Any:
-        code, body, _ = http_json("GET", f"{gw}/api/v1/inventory/stock/SKU-EMB")
+        code, body, _ = http_json("GET", f"{gw}/api/v1/inventory/stock/SKU-EMB", headers=auth)
         return body if code == 200 else None
 
     body = wait_for(stock, timeout=30, message="stock visible through the embedded gateway")
     assert Decimal(body["on_hand"]) == 3 and Decimal(body["value"]) == Decimal("29.97")
-    assert (var / "inventory.db").exists() and (var / "purchasing.db").exists(), "SQLite per service under var/"
+    assert all((var / f"{db}.db").exists() for db in ("inventory", "purchasing", "gateway")), "SQLite under var/"
 
     os.killpg(proc.pid, signal.SIGINT)
     proc.wait(timeout=30)

@@ -17,7 +17,10 @@ from psi_chassis.testing import metric_sum, scrape
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 PACKAGES = {
-    "contracts": ("psi_contracts", ["psi_contracts/examples/purchasing.GoodsReceived.v1.json"]),
+    "contracts": (
+        "psi_contracts",
+        ["psi_contracts/examples/purchasing.GoodsReceived.v1.json", "psi_contracts/openapi/inventory.json"],
+    ),
     "chassis": ("psi_chassis", ["psi_chassis/testing/plugin.py"]),
     "services/inventory": ("psi_inventory", ["psi_inventory/migrations/versions/0001_initial.py"]),
     "services/purchasing": ("psi_purchasing", ["psi_purchasing/migrations/versions/0001_initial.py"]),
@@ -28,13 +31,17 @@ PACKAGES = {
 @pytest.mark.integration
 def test_api_metrics_sum_both_gunicorn_workers(stack: Any, database_for: Any, tmp_path: Path) -> None:
     database_for("inventory")
+    database_for("gateway")
     multiproc = tmp_path / "prom"
     multiproc.mkdir()
     url = stack.api("inventory", workers=2, PROMETHEUS_MULTIPROC_DIR=str(multiproc))
+    stack.api("gateway")
+    auth = {"Authorization": f"Bearer {stack.login()}"}
     requests_sent = 120
 
     def call(_: int) -> int:
-        return requests.get(f"{url}/api/v1/inventory/stock", params={"page_size": 5}, timeout=10).status_code
+        return requests.get(f"{url}/api/v1/inventory/stock", params={"page_size": 5}, headers=auth,
+                            timeout=10).status_code
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = list(pool.map(call, range(requests_sent)))

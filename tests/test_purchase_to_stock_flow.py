@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from psi_chassis.testing import http_json, wait_for
+from psi_chassis.testing import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -19,6 +19,7 @@ pytestmark = pytest.mark.integration
 def full_stack(stack: Any, database_for: Any) -> Any:
     database_for("purchasing")
     database_for("inventory")
+    database_for("gateway")
     stack.api("purchasing")
     stack.api("inventory")
     stack.consumer("inventory")
@@ -28,15 +29,15 @@ def full_stack(stack: Any, database_for: Any) -> Any:
     return stack
 
 
-def _post(gateway: str, path: str, body: dict[str, Any], request_id: str | None = None) -> Any:
+def _post(gw: Any, path: str, body: dict[str, Any], request_id: str | None = None) -> Any:
     headers = {"X-Request-ID": request_id} if request_id else {}
-    status, payload, response = http_json("POST", f"{gateway}{path}", json=body, headers=headers)
+    status, payload, _ = gw.post(path, json=body, headers=headers)
     assert status in (200, 201), (status, payload)
     return payload
 
 
 def test_goods_receipt_reaches_stock_exactly_once(full_stack: Any) -> None:
-    gw = full_stack.api_urls["gateway"]
+    gw = full_stack.client()
     supplier = _post(gw, "/api/v1/purchasing/suppliers", {"code": "ACME", "name": "Acme Trading", "currency": "CNY"})
     po = _post(gw, "/api/v1/purchasing/purchase-orders", {
         "supplier_id": supplier["id"],
@@ -59,7 +60,7 @@ def test_goods_receipt_reaches_stock_exactly_once(full_stack: Any) -> None:
     assert receipt["number"].startswith("GRN-")
 
     def stock(sku: str) -> dict[str, Any] | None:
-        status, body, _ = http_json("GET", f"{gw}/api/v1/inventory/stock/{sku}")
+        status, body, _ = gw.get(f"/api/v1/inventory/stock/{sku}")
         return body if status == 200 else None
 
     first = wait_for(lambda: stock("SKU-E2E-1"), timeout=30, message="SKU-E2E-1 in stock")

@@ -15,7 +15,9 @@ from psi_chassis.app import create_service_app
 from psi_chassis.errors import Conflict
 from psi_chassis.service import ServiceDefinition
 from psi_chassis.settings import ServiceSettings, SettingsError
+from psi_chassis.testing.tokens import TestKeys
 from psi_chassis.types import ExactDecimal, UTCDateTime
+from psi_contracts.permissions import Permission
 
 
 def test_settings_read_typed_values_with_defaults() -> None:
@@ -76,14 +78,70 @@ def _app() -> object:
         name="things", title="Things", load_settings=lambda env: ServiceSettings("things", "sqlite://"),
         blueprints=lambda: [blp], migrations="unused:migrations",
     )
-    return create_service_app(definition, definition.load_settings(None), configure_logs=False)
+    return create_service_app(
+        definition, definition.load_settings(None), configure_logs=False, verifier=KEYS.verifier(),
+        permissions=lambda method, path: TABLE.get((method, path)),
+    )
+
+
+KEYS = TestKeys()
+TABLE = {
+    ("POST", "/api/v1/things"): Permission("POST", "/api/v1/things", frozenset({"sales"})),
+}
+
+
+class _Client:
+    """A test client that sends a valid sales token unless told otherwise."""
+
+    def __init__(self, app: object) -> None:
+        self._client = app.test_client()
+
+    def post(self, path: str, *, token: str | None = "default", **kwargs: object) -> object:
+        headers = dict(kwargs.pop("headers", {}) or {})
+        if token is not None:
+            headers["Authorization"] = f"Bearer {KEYS.token('sales') if token == 'default' else token}"
+        return self._client.post(path, headers=headers, **kwargs)
+
+    def get(self, path: str, **kwargs: object) -> object:
+        return self._client.get(path, **kwargs)
 
 
 @pytest.fixture
-def client() -> object:
+def client() -> _Client:
     app = _app()
     app.testing = False  # exercise the real error handlers
-    return app.test_client()
+    return _Client(app)
+
+
+def test_missing_expired_tampered_and_wrong_role_tokens_are_refused(client: _Client) -> None:
+    body = {"name": "ok", "quantity": "1"}
+    missing = client.post("/api/v1/things", json=body, token=None)
+    assert (missing.status_code, missing.get_json()["code"]) == (401, "MISSING_TOKEN")
+    assert missing.headers["WWW-Authenticate"].startswith("Bearer")
+    expired = client.post("/api/v1/things", json=body, token=KEYS.token("sales", ttl=-60))
+    assert (expired.status_code, expired.get_json()["code"]) == (401, "TOKEN_EXPIRED")
+    good = KEYS.token("sales")
+    head, payload, signature = good.split(".")
+    tampered = client.post("/api/v1/things", json=body, token=f"{head}.{payload}.{signature[:-4]}AAAA")
+    assert (tampered.status_code, tampered.get_json()["code"]) == (401, "INVALID_TOKEN")
+    for attack in (KEYS.forged("none", "sales"), KEYS.forged("HS256", "sales"), KEYS.token("sales", iss="evil"),
+                   KEYS.token("sales", aud="other"), KEYS.token("sales", typ="refresh"), TestKeys().token("sales")):
+        refused = client.post("/api/v1/things", json=body, token=attack)
+        assert (refused.status_code, refused.get_json()["code"]) == (401, "INVALID_TOKEN"), attack
+    forbidden = client.post("/api/v1/things", json=body, token=KEYS.token("viewer"))
+    assert (forbidden.status_code, forbidden.get_json()["code"]) == (403, "ROLE_NOT_PERMITTED")
+    not_listed = client.get("/api/v1/things")
+    assert not_listed.status_code == 405  # the rule exists only for POST
+
+
+def test_a_route_missing_from_the_table_is_refused() -> None:
+    client = _Client(_app())
+    listed_nowhere = TABLE.pop(("POST", "/api/v1/things"))
+    try:
+        response = client.post("/api/v1/things", json={"name": "x", "quantity": "1"})
+    finally:
+        TABLE[("POST", "/api/v1/things")] = listed_nowhere
+    assert (response.status_code, response.get_json()["code"]) == (403, "ROUTE_NOT_PERMITTED")
 
 
 def test_validation_error_is_problem_json_with_field_errors(client: object) -> None:

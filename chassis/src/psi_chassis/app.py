@@ -17,6 +17,7 @@ from sqlalchemy import text
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from psi_chassis import metrics
+from psi_chassis.auth import PermissionLookup, TokenVerifier, install_authorization
 from psi_chassis.broker import check_broker
 from psi_chassis.db import Database
 from psi_chassis.errors import ProblemError
@@ -24,6 +25,7 @@ from psi_chassis.logs import configure_logging
 from psi_chassis.service import ServiceDefinition
 from psi_chassis.settings import ServiceSettings
 from psi_chassis.web import install_request_hooks, problem_response
+from psi_contracts.permissions import lookup
 
 _log = logging.getLogger(__name__)
 
@@ -80,7 +82,9 @@ class ProblemApi(Api):
 def _install_error_handlers(app: Flask, service: str) -> None:
     @app.errorhandler(ProblemError)
     def _problem(error: ProblemError) -> Response:
-        return problem_response(error.status, error.title, error.detail, code=error.code, errors=error.errors)
+        return problem_response(
+            error.status, error.title, error.detail, code=error.code, errors=error.errors, headers=error.headers
+        )
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
@@ -132,8 +136,14 @@ def create_service_app(
     db: Database | None = None,
     *,
     configure_logs: bool = True,
+    verifier: TokenVerifier | None = None,
+    permissions: PermissionLookup = lookup,
 ) -> Flask:
-    """Build the WSGI app of one service. The database engine is created lazily, after any fork."""
+    """Build the WSGI app of one service. The database engine is created lazily, after any fork.
+
+    Every API route is checked against the permission table with the caller's verified token; ``verifier``
+    defaults to the gateway's key set at ``settings.jwks_url``.
+    """
     if configure_logs:
         configure_logging(definition.name, settings.log_level)
     app = Flask(f"psi_{definition.name}")
@@ -153,6 +163,12 @@ def create_service_app(
     for blueprint in definition.blueprints():
         api.register_blueprint(blueprint)
     install_request_hooks(app, definition.name)
+    install_authorization(
+        app,
+        verifier
+        or TokenVerifier(jwks_url=settings.jwks_url, issuer=settings.jwt_issuer, audience=settings.jwt_audience),
+        permissions,
+    )
     _install_error_handlers(app, definition.name)
     _install_operational_routes(app, rt)
     return app

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -77,12 +76,9 @@ def relay(name: str) -> None:
 @click.argument("name")
 @click.argument("output", type=click.Path(dir_okay=False, path_type=Path), required=False)
 def openapi(name: str, output: Path | None) -> None:
-    from psi_chassis.app import create_service_app
+    from psi_chassis.openapi import openapi_spec, render_spec
 
-    definition = service(name)
-    settings = definition.load_settings({"AMQP_URL": "memory://"})
-    app = create_service_app(definition, settings, configure_logs=False)
-    spec = json.dumps(app.extensions["psi_api"].spec.to_dict(), indent=2, sort_keys=True) + "\n"
+    spec = render_spec(openapi_spec(service(name)))
     if output is None:
         sys.stdout.write(spec)
     else:
@@ -103,6 +99,10 @@ def dev(var_dir: Path, host: str, port: int) -> None:
     click.echo(f"PSI is running. Gateway: {stack.gateway_url}   (API under {stack.gateway_url}/api/v1/)")
     for name, url in stack.service_urls.items():
         click.echo(f"  {name:11} {url}   docs: {url}/openapi.json")
+    if stack.admin_password:
+        click.echo(f"First start: sign in as admin / {stack.admin_password}  (POST /api/v1/auth/token)")
+    else:
+        click.echo("Sign in with your existing users (PSI_ADMIN_PASSWORD sets the admin's on a fresh var/).")
     click.echo("Press Ctrl-C to stop.")
     stop.wait()
     click.echo("stopping...")

@@ -33,6 +33,8 @@ class EmbeddedStack:
 
     gateway_url: str | None
     service_urls: dict[str, str]
+    #: The first admin's password when this start created it (None when the user already existed).
+    admin_password: str | None = None
     stop_event: threading.Event = field(default_factory=threading.Event)
     servers: list[BaseWSGIServer] = field(default_factory=list)
     threads: list[threading.Thread] = field(default_factory=list)
@@ -54,36 +56,54 @@ def _thread(stack: EmbeddedStack, name: str, target: Callable[[], Any]) -> None:
     stack.threads.append(thread)
 
 
-def _serve(stack: EmbeddedStack, name: str, app: Any, host: str, port: int) -> str:
-    server = make_server(host, port, app, threaded=True)
+def _bind(stack: EmbeddedStack, host: str, port: int, app: Any = None) -> BaseWSGIServer:
+    server = make_server(host, port, app or _not_ready, threaded=True)
     stack.servers.append(server)
+    return server
+
+
+def _serve(stack: EmbeddedStack, name: str, server: BaseWSGIServer) -> str:
     _thread(stack, f"{name}-http", server.serve_forever)
-    return f"http://{host}:{server.server_port}"
+    return f"http://{server.host}:{server.server_port}"
+
+
+def _not_ready(environ: Any, start_response: Any) -> list[bytes]:
+    start_response("503 Service Unavailable", [("Content-Type", "text/plain"), ("Retry-After", "1")])
+    return [b"starting\n"]
 
 
 def start_embedded(env: Mapping[str, str], var_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> EmbeddedStack:
     """Start everything; ``port`` is the gateway's, services take the following ports (0 picks free ports)."""
     var_dir.mkdir(parents=True, exist_ok=True)
     stack = EmbeddedStack(gateway_url=None, service_urls={})
+    factory = gateway_factory()
+    # The gateway's socket comes first: every service needs its address to fetch the token key set.
+    gateway_server = _bind(stack, host, port) if factory is not None else None
+    gateway_url = f"http://{host}:{gateway_server.server_port}" if gateway_server else None
+    shared = {"AMQP_URL": "memory://"}
+    if gateway_url:
+        shared["PSI_JWKS_URL"] = f"{gateway_url}/api/v1/auth/jwks"
     services = installed_services()
     for offset, (name, definition) in enumerate(services.items(), start=1):
         overrides = {f"{name.upper()}_DATABASE_URL": f"sqlite:///{(var_dir / f'{name}.db').resolve()}"}
-        merged = {**overrides, "AMQP_URL": "memory://", **env}
+        merged = {**overrides, **shared, **env}
         settings = definition.load_settings(merged)
         configure_logging("psi-embedded", settings.log_level)
         upgrade(definition.migrations, settings.database_url)
         db = Database(settings.database_url)
         stack.databases.append(db)
         app = create_service_app(definition, settings, db, configure_logs=False)
-        stack.service_urls[name] = _serve(stack, name, app, host, port + offset if port else 0)
+        stack.service_urls[name] = _serve(stack, name, _bind(stack, host, port + offset if port else 0, app))
         if definition.handlers:
             runner = ConsumerRunner(settings, db, definition.handlers, stop=stack.stop_event)
             _thread(stack, f"{name}-consumer", runner.run_until_stopped)
         relay = OutboxRelay(settings, db, stop=stack.stop_event)
         _thread(stack, f"{name}-relay", relay.run)
-    factory = gateway_factory()
-    if factory is not None:
-        gateway_app = factory(service_urls=stack.service_urls, env=env)
-        stack.gateway_url = _serve(stack, "gateway", gateway_app, host, port)
+    if factory is not None and gateway_server is not None:
+        gateway_env = {"GATEWAY_DATABASE_URL": f"sqlite:///{(var_dir / 'gateway.db').resolve()}", **env}
+        gateway_app = factory(service_urls=stack.service_urls, env=gateway_env, migrate=True)
+        stack.admin_password = gateway_app.config.get("PSI_GENERATED_ADMIN_PASSWORD")
+        gateway_server.app = gateway_app
+        stack.gateway_url = _serve(stack, "gateway", gateway_server)
     _log.info("embedded stack up: gateway %s, services %s", stack.gateway_url, stack.service_urls)
     return stack

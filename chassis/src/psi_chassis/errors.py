@@ -15,11 +15,19 @@ class ProblemError(Exception):
     title: str = "Bad Request"
     default_code: str = "BAD_REQUEST"
 
-    def __init__(self, detail: str, *, code: str | None = None, errors: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        code: str | None = None,
+        errors: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.code = code or self.default_code
         self.errors = dict(errors) if errors else None
+        self.headers = dict(headers) if headers else None
 
 
 class InvalidRequest(ProblemError):
@@ -38,6 +46,17 @@ class Conflict(ProblemError):
     status = 409
     title = "Conflict"
     default_code = "CONFLICT"
+
+
+class Unauthorized(ProblemError):
+    """No valid token: the client must (re)authenticate. Always carries a Bearer challenge."""
+
+    status = 401
+    title = "Unauthorized"
+    default_code = "UNAUTHORIZED"
+
+    def __init__(self, detail: str, *, code: str | None = None) -> None:
+        super().__init__(detail, code=code, headers={"WWW-Authenticate": 'Bearer realm="psi"'})
 
 
 class Forbidden(ProblemError):

@@ -166,7 +166,7 @@ class OutboxRelay:
         _log.info("outbox relay started for %s", self.settings.service_name)
         retrying = Retrying(
             retry=retry_if_exception_type(Exception),
-            wait=wait_exponential_jitter(initial=0.2, max=10),
+            wait=wait_exponential_jitter(multiplier=0.2, max=10),
             stop=stop_when_event_set(self.stop),
             before_sleep=self._log_retry,
             sleep=self.stop.wait,

@@ -72,6 +72,10 @@ class ServiceSettings:
     # Set by the start-up script for gunicorn (never from Python, see docs/observability.md).
     prometheus_multiproc_dir: str = ""
     base_currency: str = "CNY"
+    # Access tokens: issued by the gateway, verified here against its key set.
+    jwks_url: str = "http://127.0.0.1:8000/api/v1/auth/jwks"
+    jwt_issuer: str = "psi-gateway"
+    jwt_audience: str = "psi"
     # Consumer
     consumer_prefetch: int = 20
     consumer_max_attempts: int = 5
@@ -102,6 +106,9 @@ class ServiceSettings:
             log_level=env_str(env, "LOG_LEVEL", "INFO"),
             prometheus_multiproc_dir=env_str(env, "PROMETHEUS_MULTIPROC_DIR", ""),
             base_currency=env_str(env, "PSI_BASE_CURRENCY", "CNY"),
+            jwks_url=env_str(env, "PSI_JWKS_URL", "http://127.0.0.1:8000/api/v1/auth/jwks"),
+            jwt_issuer=env_str(env, "PSI_JWT_ISSUER", "psi-gateway"),
+            jwt_audience=env_str(env, "PSI_JWT_AUDIENCE", "psi"),
             consumer_prefetch=env_int(env, "PSI_CONSUMER_PREFETCH", 20),
             consumer_max_attempts=env_int(env, "PSI_CONSUMER_MAX_ATTEMPTS", 5),
             consumer_retry_delays_ms=env_int_list(env, "PSI_CONSUMER_RETRY_DELAYS_MS", (1000, 5000, 30000)),

@@ -20,13 +20,25 @@ from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
 from psi_chassis import metrics
+from psi_chassis.auth import TokenVerifier, authorize
+from psi_chassis.db import Database
+from psi_chassis.errors import ProblemError
 from psi_chassis.logs import configure_logging
+from psi_chassis.migrations import upgrade
 from psi_chassis.web import install_request_hooks, problem_response
+from psi_contracts.permissions import lookup
+from psi_gateway import idempotency
+from psi_gateway.auth_api import blueprint as auth_blueprint
 from psi_gateway.config import GatewaySettings, load_settings
+from psi_gateway.idempotency import IdempotencyStore
+from psi_gateway.identity import Identity
+from psi_gateway.openapi import openapi_blueprint
 from psi_gateway.proxy import Proxy, UpstreamError, to_flask_response
+from psi_gateway.ratelimit import RateLimits
 from psi_gateway.routes import API_PREFIX, RouteTable
 
 SERVICE_NAME = "gateway"
+MIGRATIONS = "psi_gateway:migrations"
 _PROXY_ENDPOINT = "api_proxy"
 _UNMATCHED = "<unmatched>"
 _log = logging.getLogger(__name__)
@@ -53,6 +65,19 @@ class GatewayRuntime:
     settings: GatewaySettings
     routes: RouteTable
     proxy: Proxy
+    db: Database
+    identity: Identity
+    limits: RateLimits
+    idempotency: IdempotencyStore
+    generated_admin_password: str | None = None
+    _verifier: TokenVerifier | None = None
+
+    @property
+    def verifier(self) -> TokenVerifier:
+        """Our own tokens are checked against our own key, no HTTP round trip."""
+        if self._verifier is None:
+            self._verifier = self.identity.verifier()
+        return self._verifier
 
 
 def runtime() -> GatewayRuntime:
@@ -64,6 +89,7 @@ def create_app(
     env: Mapping[str, str] | None = None,
     *,
     configure_logs: bool | None = None,
+    migrate: bool = False,
 ) -> Flask:
     """Build the gateway.
 
@@ -83,11 +109,27 @@ def create_app(
     app = Flask("psi_gateway")
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes)
     app.url_map.merge_slashes = False  # "//" is not silently redirected: paths match the table exactly or 404
-    rt = GatewayRuntime(settings=settings, routes=RouteTable(), proxy=Proxy(settings))
+    db = Database(settings.database_url)
+    if migrate:
+        upgrade(MIGRATIONS, settings.database_url)
+    identity = Identity(settings, db)
+    rt = GatewayRuntime(
+        settings=settings,
+        routes=RouteTable(),
+        proxy=Proxy(settings),
+        db=db,
+        identity=identity,
+        limits=RateLimits(settings),
+        idempotency=IdempotencyStore(db, settings.idempotency_ttl_seconds, wait_seconds=settings.read_timeout),
+    )
+    rt.generated_admin_password = identity.ensure_first_admin()
+    app.config["PSI_GENERATED_ADMIN_PASSWORD"] = rt.generated_admin_password  # printed once by `psi dev`
     app.extensions["psi_gateway"] = rt
     install_request_hooks(app, SERVICE_NAME, route_label=_route_label)
     _install_error_handlers(app)
     _install_operational_routes(app)
+    app.register_blueprint(auth_blueprint)
+    app.register_blueprint(openapi_blueprint)  # /api/v1/openapi.json and /api/v1/docs: served here, never proxied
     app.add_url_rule(
         f"{API_PREFIX}/<path:_rest>",
         endpoint=_PROXY_ENDPOINT,
@@ -103,12 +145,47 @@ def create_app(
 
 
 def _api_proxy(_rest: str) -> Response:
-    """Forward an allow-listed request; anything else under the API prefix is a 404 or 405 problem."""
+    """Forward an allow-listed request; anything else under the API prefix is a 404 or 405 problem.
+
+    In order: route match (404/405), rate limit per IP, token and role (401/403), rate limit per user, body
+    under the size limit (413), idempotency, then the service's answer, unchanged.
+    """
     rt = runtime()
     matched = rt.routes.match(request.method, request.path)
-    g.route_template = matched.route.path_template
+    template = matched.route.path_template
+    g.route_template = template
+    rt.limits.hit("ip", request.remote_addr or "unknown")
+    method = "GET" if request.method == "HEAD" else request.method
+    permission = lookup(method, template)
+    principal = authorize(permission, request.headers.get("Authorization"), rt.verifier, template)
+    if principal is not None:
+        rt.limits.hit("user", principal.user_id)
     body = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH, chunked bodies included
     service = matched.route.service
+    key = request.headers.get(idempotency.HEADER)
+    if key is None or permission is None or not permission.idempotent_create or principal is None:
+        return _forward(rt, service, body)
+    key = IdempotencyStore.validate_key(key)
+    print_ = idempotency.fingerprint(request.method, request.path, request.query_string, body)
+    stored = rt.idempotency.claim(principal.user_id, key, print_)
+    if stored is not None:
+        return _replay(stored)
+    try:
+        response = _forward(rt, service, body)
+    except BaseException:
+        rt.idempotency.release(principal.user_id, key)
+        raise
+    if response.status_code >= 500:
+        rt.idempotency.release(principal.user_id, key)
+    else:
+        rt.idempotency.complete(principal.user_id, key, idempotency.StoredAnswer(
+            response.status_code, response.headers.get("Content-Type"), response.get_data(),
+            response.headers.get("Location"),
+        ))
+    return response
+
+
+def _forward(rt: GatewayRuntime, service: str, body: bytes) -> Response:
     answer = rt.proxy.forward(
         service,
         method=request.method,
@@ -120,6 +197,18 @@ def _api_proxy(_rest: str) -> Response:
         remote_addr=request.remote_addr,
     )
     return to_flask_response(answer, method=request.method, base_url=rt.settings.service_urls.get(service))
+
+
+def _replay(stored: idempotency.StoredAnswer) -> Response:
+    response = Response(stored.body, status=stored.status)
+    if stored.content_type:
+        response.headers["Content-Type"] = stored.content_type
+    else:
+        del response.headers["Content-Type"]
+    if stored.location:
+        response.headers["Location"] = stored.location
+    response.headers[idempotency.REPLAYED_HEADER] = "true"
+    return response
 
 
 # --- edges: request id, metrics, problem details ------------------------------------------------------------
@@ -159,6 +248,12 @@ def _http_problem(error: HTTPException) -> Response:
 
 
 def _install_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ProblemError)
+    def _problem(error: ProblemError) -> Response:
+        return problem_response(
+            error.status, error.title, error.detail, code=error.code, errors=error.errors, headers=error.headers
+        )
+
     @app.errorhandler(UpstreamError)
     def _upstream(error: UpstreamError) -> Response:
         metrics.ERRORS.labels(SERVICE_NAME, "proxy", error.code).inc()

@@ -53,6 +53,26 @@ class GatewaySettings:
     log_level: str = "INFO"
     # Set by the start-up script for gunicorn (metrics aggregated over workers); empty otherwise.
     prometheus_multiproc_dir: str = ""
+    # Identity: the gateway's own database (users, refresh tokens, signing key, idempotency keys).
+    database_url: str = "sqlite:///var/gateway.db"
+    jwt_issuer: str = "psi-gateway"
+    jwt_audience: str = "psi"
+    access_token_ttl: int = 900
+    refresh_token_ttl: int = 14 * 24 * 3600
+    #: PEM of the Ed25519 signing key; empty: a key generated once and kept in the gateway database.
+    jwt_private_key_pem: str = ""
+    admin_username: str = "admin"
+    admin_password: str = ""
+    # Rate limits ("<n>/<period>", the `limits` notation) and their storage (redis://... shared by workers).
+    rate_limit_storage: str = "memory://"
+    rate_limit_per_user: str = "600/minute"
+    rate_limit_per_ip: str = "1200/minute"
+    rate_limit_login: str = "20/minute"
+    # Resilience: GET retries and one circuit breaker per service.
+    get_retries: int = 2
+    breaker_failures: int = 5
+    breaker_reset_seconds: float = 30.0
+    idempotency_ttl_seconds: int = 24 * 3600
 
     def __post_init__(self) -> None:
         if self.connect_timeout <= 0 or self.read_timeout <= 0:
@@ -80,4 +100,34 @@ def load_settings(env: Mapping[str, str] | None = None) -> GatewaySettings:
         max_body_bytes=env_int(env, "PSI_GATEWAY_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
         log_level=env_str(env, "LOG_LEVEL", "INFO") or "INFO",
         prometheus_multiproc_dir=env_str(env, "PROMETHEUS_MULTIPROC_DIR", ""),
+        database_url=env_str(env, "GATEWAY_DATABASE_URL", "sqlite:///var/gateway.db"),
+        jwt_issuer=env_str(env, "PSI_JWT_ISSUER", "psi-gateway"),
+        jwt_audience=env_str(env, "PSI_JWT_AUDIENCE", "psi"),
+        access_token_ttl=env_int(env, "PSI_ACCESS_TOKEN_TTL", 900),
+        refresh_token_ttl=env_int(env, "PSI_REFRESH_TOKEN_TTL", 14 * 24 * 3600),
+        jwt_private_key_pem=_private_key(env),
+        admin_username=env_str(env, "PSI_ADMIN_USERNAME", "admin"),
+        admin_password=env_str(env, "PSI_ADMIN_PASSWORD", ""),
+        rate_limit_storage=env_str(env, "PSI_RATE_LIMIT_STORAGE", "") or env_str(env, "PSI_REDIS_URL", "")
+        or "memory://",
+        rate_limit_per_user=env_str(env, "PSI_RATE_LIMIT_PER_USER", "600/minute"),
+        rate_limit_per_ip=env_str(env, "PSI_RATE_LIMIT_PER_IP", "1200/minute"),
+        rate_limit_login=env_str(env, "PSI_RATE_LIMIT_LOGIN", "20/minute"),
+        get_retries=env_int(env, "PSI_GATEWAY_GET_RETRIES", 2),
+        breaker_failures=env_int(env, "PSI_GATEWAY_BREAKER_FAILURES", 5),
+        breaker_reset_seconds=env_float(env, "PSI_GATEWAY_BREAKER_RESET_SECONDS", 30.0),
+        idempotency_ttl_seconds=env_int(env, "PSI_IDEMPOTENCY_TTL_SECONDS", 24 * 3600),
     )
+
+
+def _private_key(env: Mapping[str, str]) -> str:
+    """The signing key from PSI_JWT_PRIVATE_KEY (PEM) or the file named by PSI_JWT_PRIVATE_KEY_FILE."""
+    pem = env_str(env, "PSI_JWT_PRIVATE_KEY", "")
+    path = env_str(env, "PSI_JWT_PRIVATE_KEY_FILE", "")
+    if not pem and path:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                pem = handle.read()
+        except OSError as exc:
+            raise SettingsError(f"PSI_JWT_PRIVATE_KEY_FILE {path!r} cannot be read: {exc}") from exc
+    return pem

@@ -19,13 +19,16 @@ from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 from urllib.parse import quote
 
+import pybreaker
 import requests
 import urllib3.exceptions
 from flask import Response
 from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from psi_chassis.web import REQUEST_ID_HEADER
+from psi_gateway import metrics as metrics_module
 from psi_gateway.config import GatewaySettings
 
 _log = logging.getLogger(__name__)
@@ -86,6 +89,10 @@ class ServiceTimeout(UpstreamError):
     status = 504
     title = "Gateway Timeout"
     code = "SERVICE_TIMEOUT"
+
+
+class CircuitOpen(ServiceUnavailable):
+    code = "CIRCUIT_OPEN"
 
 
 class BadUpstreamResponse(UpstreamError):
@@ -244,8 +251,32 @@ class ServiceClient:
 # --- the proxy ----------------------------------------------------------------------------------------------
 
 
+#: psi_gateway_circuit_state values.
+CIRCUIT_STATES = {"closed": 0, "half-open": 1, "open": 2}
+_RETRYABLE_METHODS = frozenset({"GET", "HEAD"})
+
+
+class _BreakerMetrics(pybreaker.CircuitBreakerListener):
+    """Exports each state change of a service's breaker and logs it."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+        metrics_module.CIRCUIT_STATE.labels(service).set(0)
+
+    def state_change(self, cb: pybreaker.CircuitBreaker, old_state: Any, new_state: Any) -> None:
+        name = new_state.name
+        metrics_module.CIRCUIT_STATE.labels(self.service).set(CIRCUIT_STATES.get(name, 0))
+        _log.warning("circuit breaker of %s is now %s", self.service, name)
+
+
 class Proxy:
-    """The clients of every configured service, and the forwarding of one matched request."""
+    """The clients of every configured service, and the forwarding of one matched request.
+
+    Each service has one circuit breaker (per worker process): after ``breaker_failures`` consecutive
+    failures to get an answer (refused connection, timeout) calls fail fast with 503 for
+    ``breaker_reset_seconds``, then one trial call decides. GETs (and only GETs, which are safe to repeat)
+    are retried with backoff when the service could not be reached at all.
+    """
 
     def __init__(self, settings: GatewaySettings) -> None:
         self.settings = settings
@@ -255,6 +286,36 @@ class Proxy:
             )
             for name, url in settings.service_urls.items()
         }
+        self.breakers = {
+            name: pybreaker.CircuitBreaker(
+                fail_max=settings.breaker_failures,
+                reset_timeout=settings.breaker_reset_seconds,
+                exclude=[_not_a_service_failure],
+                listeners=[_BreakerMetrics(name)],
+                name=name,
+            )
+            for name in settings.service_urls
+        }
+
+    def _send(self, service: str, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Any:
+        client = self.client(service)
+        breaker = self.breakers[service]
+
+        def once() -> UpstreamResponse:
+            try:
+                return breaker.call(client.send, method, target, headers, body)
+            except pybreaker.CircuitBreakerError as exc:
+                raise CircuitOpen(service, f"{service} is failing; calls are paused for a while") from exc
+
+        if method not in _RETRYABLE_METHODS or self.settings.get_retries <= 0:
+            return once()
+        retrying = Retrying(
+            stop=stop_after_attempt(1 + self.settings.get_retries),
+            wait=wait_exponential_jitter(multiplier=0.05, max=0.5),
+            retry=retry_if_exception(_worth_retrying),
+            reraise=True,
+        )
+        return retrying(once)
 
     def client(self, service: str) -> ServiceClient:
         try:
@@ -274,12 +335,11 @@ class Proxy:
         request_id: str,
         remote_addr: str | None,
     ) -> UpstreamResponse:
-        client = self.client(service)
         target = upstream_target(path, query_string)
         outgoing = forward_headers(headers, request_id=request_id, remote_addr=remote_addr)
         started = time.perf_counter()
         try:
-            answer = client.send(method, target, outgoing, body)
+            answer = self._send(service, method, target, outgoing, body)
         except UpstreamError as exc:
             _log.warning(
                 "%s %s -> %s failed: %s",
@@ -313,6 +373,20 @@ class Proxy:
     def close(self) -> None:
         for client in self.clients.values():
             client.close()
+
+
+def _not_a_service_failure(exc: BaseException) -> bool:
+    """Only "no answer" (refused, timed out) trips a breaker; a bad answer is the service's business."""
+    return isinstance(exc, CircuitOpen) or not isinstance(exc, (ServiceUnavailable, ServiceTimeout))
+
+
+def _worth_retrying(exc: BaseException) -> bool:
+    """Repeat a GET when the service could not be reached; not when it was slow (that would only pile on)."""
+    if isinstance(exc, CircuitOpen):
+        return False
+    if isinstance(exc, ServiceTimeout):
+        return isinstance(exc.__cause__, requests.ConnectTimeout)
+    return isinstance(exc, ServiceUnavailable)
 
 
 def _ms_since(started: float) -> float:

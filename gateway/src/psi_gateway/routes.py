@@ -4,8 +4,8 @@ There is no catch-all: a path the table does not name is a 404 at the gateway an
 and a named path with another method is a 405 carrying an ``Allow`` header. Templates use werkzeug rule syntax
 and are matched with a werkzeug ``Map``; the matched template is also the ``route`` label of the HTTP metrics.
 
-Per-route policy that later issues need (required roles, whether a POST honours ``Idempotency-Key``, whether a
-GET may be retried) belongs on :class:`Route` as further fields, so one table stays the source of truth.
+The routes come from the permission table in psi_contracts, which also says who may call each one and whether a
+POST honours ``Idempotency-Key``: one table is the source of truth for routing and for access.
 """
 
 from __future__ import annotations
@@ -17,7 +17,11 @@ from typing import Any
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, RequestRedirect, Rule
 
+from psi_contracts.permissions import PERMISSIONS
+
 API_PREFIX = "/api/v1"
+#: Routes under /api/v1/auth are the gateway's own (identity), not forwarded.
+LOCAL_DOMAIN = "auth"
 _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -38,24 +42,10 @@ class RouteMatch:
     arguments: Mapping[str, Any]
 
 
-def _both(path_template: str, service: str) -> tuple[Route, Route]:
-    """A collection path: GET lists, POST creates."""
-    return Route("GET", path_template, service), Route("POST", path_template, service)
-
-
-#: The public API. Add a route here when a service exposes it; nothing else is forwarded.
-ROUTES: tuple[Route, ...] = (
-    # inventory
-    Route("GET", "/api/v1/inventory/stock", "inventory"),
-    Route("GET", "/api/v1/inventory/stock/<sku>", "inventory"),
-    # purchasing
-    *_both("/api/v1/purchasing/suppliers", "purchasing"),
-    Route("GET", "/api/v1/purchasing/suppliers/<int:supplier_id>", "purchasing"),
-    *_both("/api/v1/purchasing/purchase-orders", "purchasing"),
-    Route("GET", "/api/v1/purchasing/purchase-orders/<int:po_id>", "purchasing"),
-    Route("POST", "/api/v1/purchasing/purchase-orders/<int:po_id>/approve", "purchasing"),
-    *_both("/api/v1/purchasing/purchase-orders/<int:po_id>/receipts", "purchasing"),
-    Route("GET", "/api/v1/purchasing/receipts/<int:receipt_id>", "purchasing"),
+#: The services' public API: every route of the permission table except the gateway's own (``auth``).
+#: Add a route to psi_contracts.permissions when a service exposes it; nothing else is forwarded.
+ROUTES: tuple[Route, ...] = tuple(
+    Route(p.method, p.path, p.service) for p in PERMISSIONS if p.service != LOCAL_DOMAIN
 )
 
 

@@ -1,0 +1,116 @@
+"""The permission table: which role may call which API route and method.
+
+One table for the whole system. The gateway builds its allow-list of routes from it and checks roles before
+forwarding; every service checks the same table again against the verified token (so a call that bypasses the
+gateway meets the same rules); docs/permissions.md is generated from it. A route that is not in this table is
+not reachable through the gateway and is refused by the service.
+
+Templates use werkzeug rule syntax (``<int:po_id>``); :func:`canonical` makes ``<sku>`` and ``<string:sku>``
+compare equal, so a service's own rule string finds its entry.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+ADMIN = "admin"
+PURCHASER = "purchaser"
+PURCHASING_MANAGER = "purchasing_manager"
+SALES = "sales"
+SALES_MANAGER = "sales_manager"
+WAREHOUSE = "warehouse"
+ACCOUNTANT = "accountant"
+VIEWER = "viewer"
+
+ROLES: tuple[str, ...] = (
+    ADMIN, PURCHASER, PURCHASING_MANAGER, SALES, SALES_MANAGER, WAREHOUSE, ACCOUNTANT, VIEWER,
+)
+
+#: Anyone signed in (every role) may call the route.
+EVERYONE = frozenset(ROLES)
+#: No token needed at all (token issue, refresh, key set).
+PUBLIC: frozenset[str] = frozenset()
+
+_PURCHASING_READERS = frozenset({ADMIN, PURCHASER, PURCHASING_MANAGER, WAREHOUSE, ACCOUNTANT, VIEWER})
+_BUYERS = frozenset({ADMIN, PURCHASER, PURCHASING_MANAGER})
+_RECEIVERS = frozenset({ADMIN, WAREHOUSE, PURCHASING_MANAGER})
+
+
+@dataclass(frozen=True)
+class Permission:
+    """``roles`` may call ``method`` on ``path``; ``public`` routes need no token.
+
+    ``idempotent_create``: a POST that creates a document and so honours ``Idempotency-Key``.
+    """
+
+    method: str
+    path: str
+    roles: frozenset[str]
+    public: bool = False
+    idempotent_create: bool = False
+
+    @property
+    def service(self) -> str:
+        """The service behind the route: the segment after /api/v1/ (``auth`` is the gateway's own)."""
+        return self.path.split("/")[3]
+
+
+def _read(path: str, roles: frozenset[str] = EVERYONE) -> Permission:
+    return Permission("GET", path, roles)
+
+
+def _create(path: str, roles: frozenset[str]) -> Permission:
+    return Permission("POST", path, roles, idempotent_create=True)
+
+
+def _action(path: str, roles: frozenset[str], method: str = "POST") -> Permission:
+    return Permission(method, path, roles)
+
+
+PERMISSIONS: tuple[Permission, ...] = (
+    # gateway: identity
+    Permission("POST", "/api/v1/auth/token", PUBLIC, public=True),
+    Permission("POST", "/api/v1/auth/refresh", PUBLIC, public=True),
+    Permission("GET", "/api/v1/auth/jwks", PUBLIC, public=True),
+    _read("/api/v1/auth/me"),
+    _read("/api/v1/auth/users", frozenset({ADMIN})),
+    _create("/api/v1/auth/users", frozenset({ADMIN})),
+    _read("/api/v1/auth/users/<int:user_id>", frozenset({ADMIN})),
+    _action("/api/v1/auth/users/<int:user_id>", frozenset({ADMIN}), method="PATCH"),
+    # inventory
+    _read("/api/v1/inventory/stock"),
+    _read("/api/v1/inventory/stock/<sku>"),
+    # purchasing
+    _read("/api/v1/purchasing/suppliers", _PURCHASING_READERS),
+    _create("/api/v1/purchasing/suppliers", _BUYERS),
+    _read("/api/v1/purchasing/suppliers/<int:supplier_id>", _PURCHASING_READERS),
+    _read("/api/v1/purchasing/purchase-orders", _PURCHASING_READERS),
+    _create("/api/v1/purchasing/purchase-orders", _BUYERS),
+    _read("/api/v1/purchasing/purchase-orders/<int:po_id>", _PURCHASING_READERS),
+    _action("/api/v1/purchasing/purchase-orders/<int:po_id>/approve", frozenset({ADMIN, PURCHASING_MANAGER})),
+    _read("/api/v1/purchasing/purchase-orders/<int:po_id>/receipts", _PURCHASING_READERS),
+    _create("/api/v1/purchasing/purchase-orders/<int:po_id>/receipts", _RECEIVERS),
+    _read("/api/v1/purchasing/receipts/<int:receipt_id>", _PURCHASING_READERS),
+)
+
+_PLACEHOLDER = re.compile(r"<(?:[a-zA-Z_]+(?:\([^)]*\))?:)?([a-zA-Z_][a-zA-Z0-9_]*)>")
+
+
+def canonical(path_template: str) -> str:
+    """``/x/<int:id>`` → ``/x/{id}``: the converter is a matching detail, the name is the identity."""
+    return _PLACEHOLDER.sub(r"{\1}", path_template)
+
+
+_BY_KEY: dict[tuple[str, str], Permission] = {(p.method, canonical(p.path)): p for p in PERMISSIONS}
+if len(_BY_KEY) != len(PERMISSIONS):  # pragma: no cover - a broken table must not import
+    raise ValueError("the permission table lists a route twice")
+
+
+def lookup(method: str, path_template: str) -> Permission | None:
+    """The entry for a route template (as the gateway or a service names it), or None if not listed."""
+    return _BY_KEY.get((method.upper(), canonical(path_template)))
+
+
+def is_allowed(permission: Permission, roles: frozenset[str] | set[str]) -> bool:
+    return permission.public or bool(permission.roles & set(roles))
