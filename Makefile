@@ -7,7 +7,7 @@ PACKAGES := contracts chassis services/purchasing services/sales services/invent
 INSTALLED := $(VENV)/.installed
 PYPROJECTS := $(foreach p,$(PACKAGES),$(wildcard $(p)/pyproject.toml))
 
-.PHONY: run test lint wheels install clean test-services openapi
+.PHONY: run test lint wheels install clean test-services docs openapi
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,3 +49,7 @@ wheels: install
 
 clean:
 	rm -rf $(VENV) var dist .pytest_cache .ruff_cache
+
+## make docs: regenerate the documents that are derived from code (the permission table).
+docs: install
+	$(BIN)/python -m psi_contracts.permissions > docs/permissions.md

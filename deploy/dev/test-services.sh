@@ -40,4 +40,11 @@ if [ -z "${TEST_AMQP_URL:-}" ]; then
   fi
 fi
 
-echo "test-services: TEST_DATABASE_URL=${TEST_DATABASE_URL:-<unset>} TEST_AMQP_URL=${TEST_AMQP_URL:-<unset>}"
+if [ -z "${TEST_REDIS_URL:-}" ]; then
+  # Rate limits shared by gateway workers live in Redis; database 15 is the tests' own and is flushed by them.
+  if command -v redis-cli >/dev/null 2>&1 && redis-cli -h "${PSI_REDIS_HOST:-127.0.0.1}" ping >/dev/null 2>&1; then
+    export TEST_REDIS_URL="redis://${PSI_REDIS_HOST:-127.0.0.1}:6379/15"
+  fi
+fi
+
+echo "test-services: TEST_DATABASE_URL=${TEST_DATABASE_URL:-<unset>} TEST_AMQP_URL=${TEST_AMQP_URL:-<unset>} TEST_REDIS_URL=${TEST_REDIS_URL:-<unset>}"

@@ -7,3 +7,6 @@ workers = 2
 timeout = 30
 graceful_timeout = 20
 accesslog = None
+# gunicorn 27 opens one control socket per user at a fixed path; several PSI servers on one host would fight
+# over it, and nothing of PSI uses it.
+control_socket_disable = True

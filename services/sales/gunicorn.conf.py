@@ -6,3 +6,6 @@ bind = "127.0.0.1:8002"
 workers = 2
 timeout = 30
 graceful_timeout = 20
+# gunicorn 27 opens one control socket per user at a fixed path; several PSI servers on one host would fight
+# over it, and nothing of PSI uses it.
+control_socket_disable = True

@@ -7,6 +7,8 @@ from typing import Any
 from marshmallow import RAISE, Schema, fields, validate
 
 MAX_PAGE_SIZE = 200
+#: Deep enough for any real listing; a bound keeps OFFSET inside the database's integer range.
+MAX_PAGE = 100_000
 
 
 class StrictSchema(Schema):
@@ -17,7 +19,7 @@ class StrictSchema(Schema):
 
 
 class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
 
 

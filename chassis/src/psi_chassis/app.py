@@ -7,12 +7,15 @@ flask-smorest schemas.
 
 from __future__ import annotations
 
+import http
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, request
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
+from marshmallow import Schema, fields
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -24,10 +27,18 @@ from psi_chassis.errors import ProblemError
 from psi_chassis.logs import configure_logging
 from psi_chassis.service import ServiceDefinition
 from psi_chassis.settings import ServiceSettings
-from psi_chassis.web import install_request_hooks, problem_response
+from psi_chassis.web import (
+    MAX_ID,
+    PROBLEM_JSON,
+    BoundedIntConverter,
+    bound_int_paths,
+    install_request_hooks,
+    problem_response,
+)
 from psi_contracts.permissions import lookup
 
 _log = logging.getLogger(__name__)
+BEARER = "bearerAuth"
 
 
 @dataclass
@@ -55,8 +66,33 @@ def _flatten_validation(messages: Any) -> Any:
     return messages
 
 
+class ProblemSchema(Schema):
+    """RFC 9457 problem details as every PSI API returns them (application/problem+json)."""
+
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    code = fields.String(required=True, metadata={"description": "Stable machine-readable error code"})
+    errors = fields.Dict(metadata={"description": "Field errors, keyed like the request body"})
+    request_id = fields.String(allow_none=True)
+
+
 class ProblemApi(Api):
-    """flask-smorest Api whose error responses are RFC 9457 problem details."""
+    """flask-smorest Api whose error responses are RFC 9457 problem details, and documented as such."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self) -> None:
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Problem details", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
     def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
         data = getattr(error, "data", None) or {}
@@ -158,7 +194,15 @@ def create_service_app(
     )
     rt = ServiceRuntime(definition=definition, settings=settings, db=db or Database(settings.database_url))
     app.extensions["psi"] = rt
-    api = ProblemApi(app)
+    bound_int_paths(app)
+    api = ProblemApi(app, spec_kwargs={"security": [{BEARER: []}]})
+    api.register_converter(
+        BoundedIntConverter, lambda _c: {"type": "integer", "minimum": 0, "maximum": MAX_ID}
+    )
+    api.spec.components.security_scheme(
+        BEARER, {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                 "description": "Access token from POST /api/v1/auth/token at the gateway"}
+    )
     app.extensions["psi_api"] = api
     for blueprint in definition.blueprints():
         api.register_blueprint(blueprint)

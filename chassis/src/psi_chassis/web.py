@@ -3,12 +3,14 @@ RED metrics by route template. Light on purpose (Flask and prometheus only), so 
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
+from werkzeug.routing import IntegerConverter, Map
 
 from psi_chassis import metrics
 from psi_chassis.context import new_request_id, set_request_id
@@ -16,6 +18,9 @@ from psi_chassis.context import new_request_id, set_request_id
 PROBLEM_JSON = "application/problem+json"
 REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+#: Scraped and probed all day long: counted nowhere, logged nowhere.
+_QUIET_ROUTES = frozenset({"/metrics", "/alive", "/health"})
+_access_log = logging.getLogger("psi.access")
 
 
 def problem_response(
@@ -45,6 +50,27 @@ def problem_response(
     return response
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _refuse_nul_characters() -> Response | None:
+    """No text column (PostgreSQL's least of all) can hold U+0000: refuse it at the door, whatever the field."""
+    in_query = any(_has_nul(v) for v in request.args.values()) or "\x00" in request.path
+    in_body = request.is_json and _has_nul(request.get_json(silent=True))
+    if in_query or in_body:
+        return problem_response(
+            422, "Unprocessable Entity", "Text may not contain the NUL character (U+0000).", code="NUL_CHARACTER"
+        )
+    return None
+
+
 def accept_request_id(incoming: str | None) -> str:
     """The client's X-Request-ID when it is a sane token, else a new one (never trust it into logs unchecked)."""
     return incoming if incoming and _REQUEST_ID_RE.match(incoming) else new_request_id()
@@ -56,25 +82,33 @@ def url_rule_label() -> str:
 
 
 def install_request_hooks(app: Flask, service: str, route_label: Callable[[], str] = url_rule_label) -> None:
-    """Request id in and out, in-progress gauge, request counter and duration histogram by ``route_label()``."""
+    """Request id in and out, in-progress gauge, request counter, duration histogram by ``route_label()``,
+    and an access log line."""
+
     @app.before_request
-    def _start() -> None:
+    def _start() -> Response | None:
         request_id = accept_request_id(request.headers.get(REQUEST_ID_HEADER))
         g.request_id = request_id
         g.started = time.perf_counter()
         set_request_id(request_id)
         metrics.HTTP_IN_PROGRESS.labels(service).inc()
         g.in_progress = True
+        return _refuse_nul_characters()
 
     @app.after_request
     def _finish(response: Response) -> Response:
         response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
         route = route_label()
-        if route != "/metrics":
+        if route not in _QUIET_ROUTES:
             metrics.HTTP_REQUESTS.labels(service, request.method, route, str(response.status_code)).inc()
             started = g.get("started")
-            if started is not None:
-                metrics.HTTP_DURATION.labels(service, request.method, route).observe(time.perf_counter() - started)
+            elapsed = time.perf_counter() - started if started is not None else 0.0
+            metrics.HTTP_DURATION.labels(service, request.method, route).observe(elapsed)
+            # The access log: one JSON line per request, carrying the request id (see psi_chassis.logs).
+            _access_log.info(
+                "%s %s %s", request.method, request.path, response.status_code,
+                extra={"route": route, "status": response.status_code, "duration_ms": round(elapsed * 1000, 1)},
+            )
         return response
 
     @app.teardown_request
@@ -82,3 +116,20 @@ def install_request_hooks(app: Flask, service: str, route_label: Callable[[], st
         if g.pop("in_progress", False):
             metrics.HTTP_IN_PROGRESS.labels(service).dec()
         set_request_id(None)
+
+
+#: The largest id a BIGINT column holds; a bigger one in a path can name nothing.
+MAX_ID = 2**63 - 1
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` that stops at BIGINT's range, so an absurd id is a 404 instead of a database overflow."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002 - werkzeug's signature
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def bound_int_paths(app: Flask) -> None:
+    """Use :class:`BoundedIntConverter` for every ``<int:...>`` rule added to ``app`` from now on."""
+    app.url_map.converters["int"] = BoundedIntConverter

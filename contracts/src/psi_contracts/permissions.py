@@ -114,3 +114,28 @@ def lookup(method: str, path_template: str) -> Permission | None:
 
 def is_allowed(permission: Permission, roles: frozenset[str] | set[str]) -> bool:
     return permission.public or bool(permission.roles & set(roles))
+
+
+def render_markdown() -> str:
+    """docs/permissions.md: the table as people read it (``make docs`` writes it, a test keeps it current)."""
+    lines = [
+        "# Permissions",
+        "",
+        "Generated from `contracts/src/psi_contracts/permissions.py` by `make docs`; do not edit by"
+        " hand.",
+        "The gateway forwards only these routes and checks the caller's roles before forwarding; each",
+        "service checks the same table again against the verified token. `public` routes need no token.",
+        "",
+        "| method | route | service | " + " | ".join(ROLES) + " |",
+        "|---|---|---|" + "---|" * len(ROLES),
+    ]
+    for p in PERMISSIONS:
+        cells = ["public" if p.public else ("yes" if role in p.roles else "") for role in ROLES]
+        service = "gateway" if p.service == "auth" else p.service
+        marker = " (Idempotency-Key)" if p.idempotent_create else ""
+        lines.append(f"| {p.method} | `{p.path}`{marker} | {service} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(render_markdown(), end="")

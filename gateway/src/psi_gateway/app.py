@@ -25,7 +25,7 @@ from psi_chassis.db import Database
 from psi_chassis.errors import ProblemError
 from psi_chassis.logs import configure_logging
 from psi_chassis.migrations import upgrade
-from psi_chassis.web import install_request_hooks, problem_response
+from psi_chassis.web import bound_int_paths, install_request_hooks, problem_response
 from psi_contracts.permissions import lookup
 from psi_gateway import idempotency
 from psi_gateway.auth_api import blueprint as auth_blueprint
@@ -108,6 +108,7 @@ def create_app(
 
     app = Flask("psi_gateway")
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes)
+    bound_int_paths(app)
     app.url_map.merge_slashes = False  # "//" is not silently redirected: paths match the table exactly or 404
     db = Database(settings.database_url)
     if migrate:

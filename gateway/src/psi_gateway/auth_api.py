@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate
 
-from psi_chassis.api_schemas import MAX_PAGE_SIZE, StrictSchema
+from psi_chassis.api_schemas import MAX_PAGE, MAX_PAGE_SIZE, StrictSchema
 from psi_chassis.auth import authorize
 from psi_chassis.errors import InvalidRequest
 from psi_contracts.permissions import ROLES, lookup
@@ -43,7 +43,7 @@ class UserUpdate(StrictSchema):
 
 
 class PageQuery(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
 
 

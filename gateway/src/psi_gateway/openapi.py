@@ -28,8 +28,11 @@ from typing import Any
 from flask import Blueprint, Response, abort, request, send_from_directory, url_for
 from swagger_ui_bundle import swagger_ui_path
 
+from psi_chassis.api_schemas import MAX_PAGE
 from psi_chassis.registry import KNOWN_ORDER
+from psi_chassis.web import MAX_ID
 from psi_contracts import openapi as snapshots
+from psi_contracts.permissions import ROLES
 from psi_gateway import __version__
 from psi_gateway.routes import API_PREFIX
 
@@ -259,6 +262,92 @@ GATEWAY_PATHS: dict[str, Any] = {
         }
     },
 }
+
+_PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+_ROLES = {"type": "array", "items": {"type": "string", "enum": list(ROLES)}, "minItems": 1}
+_USER = {
+    "type": "object",
+    "required": ["id", "username", "roles", "active", "created_at", "updated_at"],
+    "properties": {
+        "id": {"type": "integer"},
+        "username": {"type": "string"},
+        "roles": {"type": "array", "items": {"type": "string"}},
+        "active": {"type": "boolean"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "updated_at": {"type": "string", "format": "date-time"},
+    },
+}
+_TOKENS = {
+    "type": "object",
+    "required": ["access_token", "token_type", "expires_in", "refresh_token", "roles"],
+    "properties": {
+        "access_token": {"type": "string"},
+        "token_type": {"type": "string", "enum": ["Bearer"]},
+        "expires_in": {"type": "integer"},
+        "refresh_token": {"type": "string"},
+        "roles": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+
+def _body(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    schema = {"type": "object", "properties": properties, "required": required, "additionalProperties": False}
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _ok(schema: dict[str, Any], status: str = "200") -> dict[str, Any]:
+    return {status: {"description": "OK", "content": {"application/json": {"schema": schema}}},
+            "default": {"description": "Problem details", "content": _PROBLEM}}
+
+
+_PUBLIC: list[dict[str, Any]] = []  # an empty security requirement: no token needed
+_USER_ID = [{"name": "user_id", "in": "path", "required": True,
+             "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID}}]
+_AUTH_PATHS: dict[str, Any] = {
+    f"{API_PREFIX}/auth/token": {"post": {
+        "summary": "Sign in: an access token (15 min) and a refresh token.", "security": _PUBLIC,
+        "requestBody": _body({"username": {"type": "string", "minLength": 1, "maxLength": 64},
+                              "password": {"type": "string", "minLength": 1, "maxLength": 128}},
+                             ["username", "password"]),
+        "responses": _ok(_TOKENS)}},
+    f"{API_PREFIX}/auth/refresh": {"post": {
+        "summary": "Trade a refresh token (used once) for a new pair.", "security": _PUBLIC,
+        "requestBody": _body({"refresh_token": {"type": "string", "minLength": 1, "maxLength": 256}},
+                             ["refresh_token"]),
+        "responses": _ok(_TOKENS)}},
+    f"{API_PREFIX}/auth/jwks": {"get": {
+        "summary": "The public keys that verify access tokens (JWKS).", "security": _PUBLIC,
+        "responses": _ok({"type": "object", "required": ["keys"],
+                          "properties": {"keys": {"type": "array", "items": {"type": "object"}}}})}},
+    f"{API_PREFIX}/auth/me": {"get": {
+        "summary": "Who the token belongs to.",
+        "responses": _ok({"type": "object", "required": ["id", "username", "roles"], "properties": {
+            "id": {"type": "string"}, "username": {"type": "string"},
+            "roles": {"type": "array", "items": {"type": "string"}}}})}},
+    f"{API_PREFIX}/auth/users": {
+        "get": {"summary": "Users (admin).", "parameters": [
+            {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}},
+            {"name": "page_size", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}}],
+            "responses": _ok({"type": "object", "required": ["items", "page", "page_size", "total"],
+                              "properties": {"items": {"type": "array", "items": _USER},
+                                             "page": {"type": "integer"}, "page_size": {"type": "integer"},
+                                             "total": {"type": "integer"}}})},
+        "post": {"summary": "Create a user (admin).", "requestBody": _body(
+            {"username": {"type": "string", "pattern": "^[A-Za-z0-9_.@-]{3,64}$"},
+             "password": {"type": "string", "minLength": 8, "maxLength": 128},
+             "roles": _ROLES, "active": {"type": "boolean"}}, ["username", "password", "roles"]),
+            "responses": _ok(_USER, "201")},
+    },
+    f"{API_PREFIX}/auth/users/{{user_id}}": {
+        "get": {"summary": "One user (admin).", "parameters": _USER_ID, "responses": _ok(_USER)},
+        "patch": {"summary": "Change roles, password or active flag (admin); ends the user's sessions.",
+                  "parameters": _USER_ID,
+                  "requestBody": _body({"password": {"type": "string", "minLength": 8, "maxLength": 128},
+                                        "roles": _ROLES, "active": {"type": "boolean"}}, []),
+                  "responses": _ok(_USER)},
+    },
+}
+GATEWAY_PATHS.update(_AUTH_PATHS)
 
 #: The Swagger UI files the docs page uses; nothing else in the bundle's folder is served.
 _STATIC_FILES = frozenset(

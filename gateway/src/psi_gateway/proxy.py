@@ -292,6 +292,7 @@ class Proxy:
                 reset_timeout=settings.breaker_reset_seconds,
                 exclude=[_not_a_service_failure],
                 listeners=[_BreakerMetrics(name)],
+                throw_new_error_on_trip=False,  # the call that trips it reports what really happened
                 name=name,
             )
             for name in settings.service_urls
@@ -301,21 +302,22 @@ class Proxy:
         client = self.client(service)
         breaker = self.breakers[service]
 
-        def once() -> UpstreamResponse:
-            try:
-                return breaker.call(client.send, method, target, headers, body)
-            except pybreaker.CircuitBreakerError as exc:
-                raise CircuitOpen(service, f"{service} is failing; calls are paused for a while") from exc
+        def attempts() -> UpstreamResponse:
+            if method not in _RETRYABLE_METHODS or self.settings.get_retries <= 0:
+                return client.send(method, target, headers, body)
+            retrying = Retrying(
+                stop=stop_after_attempt(1 + self.settings.get_retries),
+                wait=wait_exponential_jitter(multiplier=0.05, max=0.5),
+                retry=retry_if_exception(_worth_retrying),
+                reraise=True,
+            )
+            return retrying(client.send, method, target, headers, body)
 
-        if method not in _RETRYABLE_METHODS or self.settings.get_retries <= 0:
-            return once()
-        retrying = Retrying(
-            stop=stop_after_attempt(1 + self.settings.get_retries),
-            wait=wait_exponential_jitter(multiplier=0.05, max=0.5),
-            retry=retry_if_exception(_worth_retrying),
-            reraise=True,
-        )
-        return retrying(once)
+        # One logical call is one breaker event, however many attempts its retries made.
+        try:
+            return breaker.call(attempts)
+        except pybreaker.CircuitBreakerError as exc:
+            raise CircuitOpen(service, f"{service} is failing; calls are paused for a while") from exc
 
     def client(self, service: str) -> ServiceClient:
         try:
@@ -382,8 +384,6 @@ def _not_a_service_failure(exc: BaseException) -> bool:
 
 def _worth_retrying(exc: BaseException) -> bool:
     """Repeat a GET when the service could not be reached; not when it was slow (that would only pile on)."""
-    if isinstance(exc, CircuitOpen):
-        return False
     if isinstance(exc, ServiceTimeout):
         return isinstance(exc.__cause__, requests.ConnectTimeout)
     return isinstance(exc, ServiceUnavailable)

@@ -54,3 +54,10 @@ class TestKeys:
 
 def _b64(text: str) -> str:
     return base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
+
+
+def private_pem(keys: TestKeys) -> str:
+    """The key as PEM, to hand to a gateway (PSI_JWT_PRIVATE_KEY) whose tokens a test then needs to forge."""
+    return keys.private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
