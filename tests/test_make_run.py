@@ -13,14 +13,15 @@ from typing import Any
 
 import pytest
 
-from psi_chassis.testing import free_port, http_json, wait_for
+from psi_chassis.testing import http_json, wait_for
+from psi_chassis.testing.helpers import free_port_block
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
 def embedded(tmp_path: Path) -> Any:
-    port = free_port()
+    port = free_port_block(6)  # the gateway, then the five services on the next ports
     env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL") and k != "AMQP_URL"}
     env.pop("PSI_ADMIN_PASSWORD", None)  # a fresh var/: make run creates the admin and prints the password
     proc = subprocess.Popen(

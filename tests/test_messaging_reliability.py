@@ -22,7 +22,7 @@ from psi_contracts.topology import dlq_name, exchange_name, queue_name
 
 pytestmark = pytest.mark.integration
 
-QUEUE_HANDLER = "on_goods_received"
+QUEUE_HANDLER = "on_purchasing_events"
 
 
 def _stock(db_url: str, sku: str) -> tuple[Decimal, Decimal, int]:

@@ -181,6 +181,9 @@ def test_request_id_is_generated_when_absent_or_malformed(client: object) -> Non
 
 def test_nul_characters_are_refused_anywhere(client: _Client) -> None:
     in_body = client.post("/api/v1/things", json={"name": "a\x00b", "quantity": "1"})
-    assert (in_body.status_code, in_body.get_json()["code"]) == (422, "NUL_CHARACTER")
+    assert (in_body.status_code, in_body.get_json()["code"]) == (422, "INVALID_CHARACTER")
     in_query = client.post("/api/v1/things?x=%00", json={"name": "ok", "quantity": "1"})
-    assert (in_query.status_code, in_query.get_json()["code"]) == (422, "NUL_CHARACTER")
+    assert (in_query.status_code, in_query.get_json()["code"]) == (422, "INVALID_CHARACTER")
+    surrogate = client.post("/api/v1/things", data='{"name": "\\ud800", "quantity": "1"}',
+                            headers={"Content-Type": "application/json"})
+    assert (surrogate.status_code, surrogate.get_json()["code"]) == (422, "INVALID_CHARACTER")

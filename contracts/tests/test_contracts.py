@@ -48,9 +48,15 @@ def test_every_registered_type_has_an_example_and_vice_versa() -> None:
         "inventory.StockReserved.v1",
         "inventory.ReservationRejected.v1",
         "inventory.StockIssued.v1",
+        "inventory.ItemCreated.v1",
+        "inventory.ItemUpdated.v1",
+        "inventory.StockAdjusted.v1",
+        "inventory.StockBelowReorderPoint.v1",
+        "inventory.StockTransferred.v1",
         "sales.OrderConfirmed.v1",
         "sales.OrderShipped.v1",
         "sales.OrderCancelled.v1",
+        "sales.ReturnReceived.v1",
     }
 
 
@@ -318,6 +324,158 @@ def test_available_quantity_may_be_negative_but_requested_must_be_positive() -> 
     data["short_lines"][0]["requested_quantity"] = "0"
     with pytest.raises(ValidationError):
         encode_data("inventory.ReservationRejected.v1", data)
+
+
+@pytest.mark.parametrize("quantity", ["0", "0.0000", "-0.0000"])
+def test_stock_adjusted_refuses_a_zero_quantity(quantity: str) -> None:
+    data = load_example("inventory.StockAdjusted.v1")["data"]
+    data["lines"][1]["quantity"] = quantity
+    with pytest.raises(ValidationError) as err:
+        encode_data("inventory.StockAdjusted.v1", data)
+    assert "quantity" in err.value.messages["lines"][1]
+    with pytest.raises(ValidationError):
+        decode_data("inventory.StockAdjusted.v1", data)
+
+
+def test_stock_adjusted_quantities_and_values_are_signed_but_unit_cost_is_not() -> None:
+    data = load_example("inventory.StockAdjusted.v1")["data"]
+    assert Decimal(data["lines"][0]["quantity"]) < 0 < Decimal(data["lines"][1]["quantity"])
+    decoded = decode_data("inventory.StockAdjusted.v1", data)
+    assert decoded["lines"][0]["quantity"] == Decimal("-3")
+    assert decoded["lines"][0]["value"] < 0 and decoded["total_value"] < 0
+    assert encode_data("inventory.StockAdjusted.v1", data) == data
+
+    data["lines"][0]["unit_cost"] = "-89.0425"
+    with pytest.raises(ValidationError) as err:
+        encode_data("inventory.StockAdjusted.v1", data)
+    assert "unit_cost" in err.value.messages["lines"][0]
+
+
+@pytest.mark.parametrize("event_type", ["inventory.ItemCreated.v1", "inventory.ItemUpdated.v1"])
+@pytest.mark.parametrize("version", [0, -1, "2", 2.0, True])
+def test_item_version_is_an_integer_from_one(event_type: str, version: Any) -> None:
+    data = load_example(event_type)["data"]
+    data["version"] = version
+    with pytest.raises(ValidationError) as err:
+        encode_data(event_type, data)
+    assert "version" in err.value.messages
+
+
+def test_item_created_and_updated_carry_the_same_snapshot() -> None:
+    created = EVENT_TYPES["inventory.ItemCreated.v1"]
+    updated = EVENT_TYPES["inventory.ItemUpdated.v1"]
+    assert created is not updated
+    assert set(created._declared_fields) == set(updated._declared_fields)
+    assert set(load_example("inventory.ItemCreated.v1")["data"]) == set(created._declared_fields)
+    assert load_example("inventory.ItemUpdated.v1")["data"]["version"] > 1
+
+
+def test_item_optional_and_nullable_fields() -> None:
+    data = load_example("inventory.ItemUpdated.v1")["data"]
+    del data["category"], data["barcode"]
+    encode_data("inventory.ItemUpdated.v1", data)
+    decoded = decode_data("inventory.ItemUpdated.v1", data)
+    assert decoded["category"] is None and decoded["barcode"] is None
+
+    # No reorder point set is null, not absent: a snapshot states every field.
+    data["reorder_point"] = None
+    data["reorder_quantity"] = None
+    assert decode_data("inventory.ItemUpdated.v1", data)["reorder_point"] is None
+    del data["reorder_point"]
+    with pytest.raises(ValidationError) as err:
+        encode_data("inventory.ItemUpdated.v1", data)
+    assert "reorder_point" in err.value.messages
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("barcode", ""),
+        ("category", ""),
+        ("reorder_point", "-1.0000"),
+        ("reorder_quantity", "-0.0001"),
+        ("safety_stock", None),
+        ("safety_stock", "-5"),
+        ("active", "true"),
+        ("active", 1),
+        ("active", None),
+        ("unit_of_measure", ""),
+        ("changed_at", "2025-03-20T14:02:11"),
+    ],
+)
+def test_item_field_rules(field: str, value: Any) -> None:
+    data = load_example("inventory.ItemCreated.v1")["data"]
+    data[field] = value
+    with pytest.raises(ValidationError) as err:
+        encode_data("inventory.ItemCreated.v1", data)
+    assert field in err.value.messages
+
+
+@pytest.mark.parametrize("status", ["shipped", "received"])
+def test_stock_transferred_status_may_be_shipped_or_received(status: str) -> None:
+    data = load_example("inventory.StockTransferred.v1")["data"]
+    data["status"] = status
+    assert decode_data("inventory.StockTransferred.v1", data)["status"] == status
+
+
+@pytest.mark.parametrize("status", ["in_transit", "draft", "Shipped", "", None])
+def test_stock_transferred_status_must_be_shipped_or_received(status: Any) -> None:
+    data = load_example("inventory.StockTransferred.v1")["data"]
+    data["status"] = status
+    with pytest.raises(ValidationError) as err:
+        encode_data("inventory.StockTransferred.v1", data)
+    assert "status" in err.value.messages
+    with pytest.raises(ValidationError):
+        decode_data("inventory.StockTransferred.v1", data)
+
+
+def test_stock_transferred_needs_two_different_warehouses() -> None:
+    data = load_example("inventory.StockTransferred.v1")["data"]
+    data["to_warehouse"] = data["from_warehouse"]
+    with pytest.raises(ValidationError) as err:
+        encode_data("inventory.StockTransferred.v1", data)
+    assert "to_warehouse" in err.value.messages
+    # The cross-field rule holds for consumers too: tolerance is about unknown fields only.
+    with pytest.raises(ValidationError):
+        decode_data("inventory.StockTransferred.v1", data)
+
+
+@pytest.mark.parametrize(("field", "value"), [("quantity", "0"), ("value", "-1.00"), ("value_fifo", "-0.01")])
+def test_stock_transferred_lines_are_unsigned(field: str, value: str) -> None:
+    data = load_example("inventory.StockTransferred.v1")["data"]
+    data["lines"][0][field] = value
+    with pytest.raises(ValidationError) as err:
+        encode_data("inventory.StockTransferred.v1", data)
+    assert field in err.value.messages["lines"][0]
+
+
+def test_stock_below_reorder_point_available_may_be_negative_thresholds_may_not() -> None:
+    data = load_example("inventory.StockBelowReorderPoint.v1")["data"]
+    data["available"] = "-4.0000"
+    assert decode_data("inventory.StockBelowReorderPoint.v1", data)["available"] == Decimal("-4")
+    for field in ("reorder_point", "reorder_quantity", "safety_stock"):
+        bad = {**data, field: "-1"}
+        with pytest.raises(ValidationError) as err:
+            encode_data("inventory.StockBelowReorderPoint.v1", bad)
+        assert field in err.value.messages
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field"),
+    [
+        (lambda d: d.update(lines=[]), "lines"),
+        (lambda d: d["lines"].append({**d["lines"][0]}), "lines"),  # repeated line_no
+        (lambda d: d["lines"][0].update(quantity="0"), "lines"),
+        (lambda d: d.pop("order_number"), "order_number"),
+        (lambda d: d.update(received_at="2025-03-26T14:05:00"), "received_at"),
+    ],
+)
+def test_return_received_rules(mutate: Any, field: str) -> None:
+    data = load_example("sales.ReturnReceived.v1")["data"]
+    mutate(data)
+    with pytest.raises(ValidationError) as err:
+        encode_data("sales.ReturnReceived.v1", data)
+    assert field in err.value.messages
 
 
 # -- unknown event types -------------------------------------------------------------------------------------

@@ -19,19 +19,17 @@ if [ -z "${TEST_DATABASE_URL:-}" ]; then
   if command -v psql >/dev/null 2>&1; then
     _psql_super "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'psi_test') THEN CREATE ROLE psi_test LOGIN CREATEDB PASSWORD 'psi_test'; END IF; END \$\$;" \
       || echo "test-services: could not create role psi_test (is PostgreSQL running on $PSI_PG_HOST:$PSI_PG_PORT?)" >&2
-    # Databases left behind by an interrupted run.
-    for db in $(_psql_super "SELECT datname FROM pg_database WHERE datname LIKE 'psi\\_t%'"); do
-      _psql_super "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null || true
-    done
+    # Each session drops its own databases (psi_t<token>_...); an interrupted run's leftovers are harmless
+    # (every session uses a fresh token) and are not dropped here, so two runs side by side never collide.
     export TEST_DATABASE_URL="postgresql+psycopg://psi_test:psi_test@$PSI_PG_HOST:$PSI_PG_PORT/postgres"
   fi
 fi
 
 if [ -z "${TEST_AMQP_URL:-}" ]; then
   if command -v rabbitmqctl >/dev/null 2>&1; then
-    # A fresh vhost per run: nothing left over from an earlier run can be delivered to this one.
-    rabbitmqctl -q delete_vhost "$PSI_TEST_VHOST" >/dev/null 2>&1 || true
-    if rabbitmqctl -q add_vhost "$PSI_TEST_VHOST" >/dev/null && \
+    # Every test has its own topology prefix, so runs sharing the vhost never see each other's messages.
+    rabbitmqctl -q list_vhosts 2>/dev/null | grep -qx "$PSI_TEST_VHOST" || rabbitmqctl -q add_vhost "$PSI_TEST_VHOST" >/dev/null
+    if rabbitmqctl -q list_vhosts 2>/dev/null | grep -qx "$PSI_TEST_VHOST" && \
        rabbitmqctl -q set_permissions -p "$PSI_TEST_VHOST" guest ".*" ".*" ".*" >/dev/null; then
       export TEST_AMQP_URL="amqp://guest:guest@$PSI_AMQP_HOST:5672/$PSI_TEST_VHOST"
     else

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from psi_chassis.settings import SettingsError
@@ -54,3 +56,15 @@ def test_given_service_urls_are_the_complete_set() -> None:
 def test_bad_settings_refuse_to_start(env: dict[str, str]) -> None:
     with pytest.raises(SettingsError):
         load_settings(env)
+
+
+def test_a_server_without_users_needs_an_admin_password(tmp_path: Path) -> None:
+    from psi_gateway.app import create_app
+
+    env = {"GATEWAY_DATABASE_URL": f"sqlite:///{tmp_path / 'gw.db'}"}
+    with pytest.raises(SettingsError, match="PSI_ADMIN_PASSWORD"):
+        create_app(service_urls={}, env=env, migrate=True)
+    app = create_app(service_urls={}, env=env, migrate=True, allow_generated_admin_password=True)
+    generated = app.config["PSI_GENERATED_ADMIN_PASSWORD"]
+    login = app.test_client().post("/api/v1/auth/token", json={"username": "admin", "password": generated})
+    assert login.status_code == 200 and login.get_json()["roles"] == ["admin"]

@@ -232,7 +232,7 @@ def client(tmp_path: Path) -> FlaskClient:
         dead = f"http://127.0.0.1:{sock.getsockname()[1]}"
     urls = dict.fromkeys(("purchasing", "sales", "inventory", "finance", "reporting"), dead)
     env = {"PSI_GATEWAY_CONNECT_TIMEOUT": "0.2", "GATEWAY_DATABASE_URL": f"sqlite:///{tmp_path / 'gateway.db'}"}
-    return create_app(service_urls=urls, env=env, migrate=True).test_client()
+    return create_app(service_urls=urls, env=env, migrate=True, allow_generated_admin_password=True).test_client()
 
 
 def test_gateway_serves_the_merged_document(client: FlaskClient, merged: dict[str, Any]) -> None:

@@ -279,7 +279,7 @@ def test_identity_and_hop_by_hop_headers_are_stripped(client: FlaskClient, upstr
 @pytest.mark.parametrize(
     "path",
     [
-        "/api/v1/inventory/warehouses",
+        "/api/v1/inventory/bins",
         "/api/v1/inventory/stock/",
         "/api/v1//inventory/stock",
         "/api/v1/inventory/stock/..",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from marshmallow import RAISE, Schema, fields, validate
@@ -43,3 +46,62 @@ def page_of(items: list[Any], args: dict[str, Any], total: int) -> dict[str, Any
 def money() -> fields.Decimal:
     """A decimal rendered as a string on the way out: money and quantities never travel as floats."""
     return fields.Decimal(as_string=True, required=True, metadata={"type": "string", "format": "decimal"})
+
+
+#: The largest money amount or quantity a request may carry (the ledgers hold far more; no SME needs it).
+MAX_AMOUNT = Decimal(10) ** 12
+_PLAIN_DECIMAL = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
+POSITIVE, NON_NEGATIVE, NON_ZERO = "> 0", ">= 0", "!= 0"
+
+
+class DecimalString(fields.Decimal):
+    """A request decimal: a JSON string in plain notation, at most six decimal places, below MAX_AMOUNT in size.
+
+    ``sign`` is ``"> 0"``, ``">= 0"`` or ``"!= 0"`` (a signed correction). Checked here rather than by
+    ``validate.Range`` so the OpenAPI description says ``type: string`` without a numeric bound beside it, and
+    JSON numbers are refused: money and quantities never travel as floats.
+    """
+
+    default_error_messages = {
+        "not_string": 'Must be a decimal string such as "12.5"; money and quantities are never JSON numbers.',
+        "format": 'Must be a plain decimal string such as "12.5", got {input!r}.',
+        "places": "Must have at most 6 decimal places.",
+        "too_large": f"Must be less than {MAX_AMOUNT} in size.",
+        "not_positive": "Must be greater than 0.",
+        "negative": "Must be greater than or equal to 0.",
+        "zero": "Must not be zero.",
+    }
+
+    def __init__(self, *, sign: str, **kwargs: Any) -> None:
+        if sign not in (POSITIVE, NON_NEGATIVE, NON_ZERO):
+            raise ValueError(f"sign must be one of {POSITIVE!r}, {NON_NEGATIVE!r}, {NON_ZERO!r}")
+        self.sign = sign
+        kwargs["metadata"] = {
+            "type": "string",
+            "format": "decimal",
+            "pattern": _PLAIN_DECIMAL.pattern,
+            "description": f"Decimal string {sign}, at most 6 decimal places.",
+            **kwargs.get("metadata", {}),
+        }
+        super().__init__(as_string=True, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Decimal:
+        if not isinstance(value, str):
+            raise self.make_error("not_string")
+        if not _PLAIN_DECIMAL.match(value):
+            raise self.make_error("format", input=value)
+        whole, _, fraction = value.lstrip("-").partition(".")
+        if len(fraction.rstrip("0")) > 6:
+            raise self.make_error("places")
+        if len(whole.lstrip("0")) > 13:  # a cheap bound before Decimal arithmetic on a huge string
+            raise self.make_error("too_large")
+        number = Decimal(value)
+        if abs(number) >= MAX_AMOUNT:
+            raise self.make_error("too_large")
+        if self.sign == POSITIVE and number <= 0:
+            raise self.make_error("not_positive")
+        if self.sign == NON_NEGATIVE and number < 0:
+            raise self.make_error("negative")
+        if self.sign == NON_ZERO and number == 0:
+            raise self.make_error("zero")
+        return number

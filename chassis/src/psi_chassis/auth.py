@@ -54,7 +54,9 @@ class TokenVerifier:
         self.issuer = issuer
         self.audience = audience
         self.leeway = leeway_seconds
-        self._client = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300, timeout=5) if jwks_url else None
+        # The key set is cached for 5 minutes (refetched sooner for an unknown key id); single keys are not cached
+        # for ever, so a replaced (leaked) key stops being trusted within minutes, without a restart.
+        self._client = jwt.PyJWKClient(jwks_url, cache_keys=False, lifespan=300, timeout=5) if jwks_url else None
         self._static = jwt.PyJWKSet.from_dict(dict(jwks)) if jwks is not None else None
 
     def _key(self, token: str) -> Any:

@@ -100,7 +100,8 @@ def dev(var_dir: Path, host: str, port: int) -> None:
     for name, url in stack.service_urls.items():
         click.echo(f"  {name:11} {url}   docs: {url}/openapi.json")
     if stack.admin_password:
-        click.echo(f"First start: sign in as admin / {stack.admin_password}  (POST /api/v1/auth/token)")
+        click.echo(f"First start: sign in as {stack.admin_username} / {stack.admin_password}"
+                   "  (POST /api/v1/auth/token)")
     else:
         click.echo("Sign in with your existing users (PSI_ADMIN_PASSWORD sets the admin's on a fresh var/).")
     click.echo("Press Ctrl-C to stop.")

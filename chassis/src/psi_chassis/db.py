@@ -7,12 +7,14 @@ commit rolls back. Engines are created lazily per process, and gunicorn's post_f
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+T = TypeVar("T")
 
 
 def is_sqlite(url_or_engine: str | Engine) -> bool:
@@ -88,3 +90,23 @@ class Database:
     def dispose(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
+
+
+def _is_transient(exc: BaseException) -> bool:
+    """Deadlock victim or serialization failure: the transaction did nothing and may simply run again."""
+    from sqlalchemy.exc import DBAPIError
+
+    if not isinstance(exc, DBAPIError):
+        return False
+    code = getattr(exc.orig, "sqlstate", None)
+    return code in {"40P01", "40001"}
+
+
+def run_transaction(work: Callable[[], T], attempts: int = 3) -> T:
+    """Run ``work`` (which opens and commits its own unit of work), again if the database picked it as a
+    deadlock victim or failed it for serialization: such an error never reaches a client unless it repeats."""
+    from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random
+
+    retrying = Retrying(stop=stop_after_attempt(attempts), wait=wait_random(0.005, 0.05),
+                        retry=retry_if_exception(_is_transient), reraise=True)
+    return retrying(work)

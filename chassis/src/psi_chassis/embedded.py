@@ -35,6 +35,7 @@ class EmbeddedStack:
     service_urls: dict[str, str]
     #: The first admin's password when this start created it (None when the user already existed).
     admin_password: str | None = None
+    admin_username: str = "admin"
     stop_event: threading.Event = field(default_factory=threading.Event)
     servers: list[BaseWSGIServer] = field(default_factory=list)
     threads: list[threading.Thread] = field(default_factory=list)
@@ -101,8 +102,10 @@ def start_embedded(env: Mapping[str, str], var_dir: Path, host: str = "127.0.0.1
         _thread(stack, f"{name}-relay", relay.run)
     if factory is not None and gateway_server is not None:
         gateway_env = {"GATEWAY_DATABASE_URL": f"sqlite:///{(var_dir / 'gateway.db').resolve()}", **env}
-        gateway_app = factory(service_urls=stack.service_urls, env=gateway_env, migrate=True)
+        gateway_app = factory(service_urls=stack.service_urls, env=gateway_env, migrate=True,
+                              allow_generated_admin_password=True)
         stack.admin_password = gateway_app.config.get("PSI_GENERATED_ADMIN_PASSWORD")
+        stack.admin_username = gateway_app.config.get("PSI_ADMIN_USERNAME", "admin")
         gateway_server.app = gateway_app
         stack.gateway_url = _serve(stack, "gateway", gateway_server)
     _log.info("embedded stack up: gateway %s, services %s", stack.gateway_url, stack.service_urls)

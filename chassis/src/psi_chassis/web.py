@@ -50,9 +50,20 @@ def problem_response(
     return response
 
 
+def _bad_text(value: str) -> bool:
+    """NUL, or a lone UTF-16 surrogate (JSON allows "\\ud800"; no database can store it)."""
+    if "\x00" in value:
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _has_nul(value: Any) -> bool:
     if isinstance(value, str):
-        return "\x00" in value
+        return _bad_text(value)
     if isinstance(value, dict):
         return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
     if isinstance(value, list):
@@ -62,11 +73,12 @@ def _has_nul(value: Any) -> bool:
 
 def _refuse_nul_characters() -> Response | None:
     """No text column (PostgreSQL's least of all) can hold U+0000: refuse it at the door, whatever the field."""
-    in_query = any(_has_nul(v) for v in request.args.values()) or "\x00" in request.path
+    in_query = any(_has_nul(v) for v in request.args.values()) or _bad_text(request.path)
     in_body = request.is_json and _has_nul(request.get_json(silent=True))
     if in_query or in_body:
         return problem_response(
-            422, "Unprocessable Entity", "Text may not contain the NUL character (U+0000).", code="NUL_CHARACTER"
+            422, "Unprocessable Entity", "Text may not contain NUL (U+0000) or unpaired surrogates.",
+            code="INVALID_CHARACTER"
         )
     return None
 

@@ -35,6 +35,9 @@ PUBLIC: frozenset[str] = frozenset()
 _PURCHASING_READERS = frozenset({ADMIN, PURCHASER, PURCHASING_MANAGER, WAREHOUSE, ACCOUNTANT, VIEWER})
 _BUYERS = frozenset({ADMIN, PURCHASER, PURCHASING_MANAGER})
 _RECEIVERS = frozenset({ADMIN, WAREHOUSE, PURCHASING_MANAGER})
+_STOCK_KEEPERS = frozenset({ADMIN, WAREHOUSE})
+_CATALOG_EDITORS = frozenset({ADMIN, WAREHOUSE, PURCHASING_MANAGER})
+_RESERVERS = frozenset({ADMIN, SALES, SALES_MANAGER, WAREHOUSE})
 
 
 @dataclass(frozen=True)
@@ -75,12 +78,39 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission("GET", "/api/v1/auth/jwks", PUBLIC, public=True),
     _read("/api/v1/auth/me"),
     _read("/api/v1/auth/users", frozenset({ADMIN})),
-    _create("/api/v1/auth/users", frozenset({ADMIN})),
+    Permission("POST", "/api/v1/auth/users", frozenset({ADMIN})),  # the gateway's own: no Idempotency-Key
     _read("/api/v1/auth/users/<int:user_id>", frozenset({ADMIN})),
     _action("/api/v1/auth/users/<int:user_id>", frozenset({ADMIN}), method="PATCH"),
-    # inventory
+    # inventory: stock
     _read("/api/v1/inventory/stock"),
     _read("/api/v1/inventory/stock/<sku>"),
+    _read("/api/v1/inventory/stock-as-of"),
+    _read("/api/v1/inventory/low-stock"),
+    # inventory: item master and warehouses
+    _read("/api/v1/inventory/items"),
+    _create("/api/v1/inventory/items", _CATALOG_EDITORS),
+    _read("/api/v1/inventory/items/<sku>"),
+    _action("/api/v1/inventory/items/<sku>", _CATALOG_EDITORS, method="PATCH"),
+    _action("/api/v1/inventory/items/<sku>/deactivate", _CATALOG_EDITORS),
+    _read("/api/v1/inventory/warehouses"),
+    _create("/api/v1/inventory/warehouses", frozenset({ADMIN, WAREHOUSE})),
+    _read("/api/v1/inventory/warehouses/<code>"),
+    _action("/api/v1/inventory/warehouses/<code>", frozenset({ADMIN, WAREHOUSE}), method="PATCH"),
+    # inventory: reservations (sales orders reserve through events; shops and POS may call directly)
+    _create("/api/v1/inventory/reservations", _RESERVERS),
+    _read("/api/v1/inventory/reservations/<reference>"),
+    _action("/api/v1/inventory/reservations/<reference>/release", _RESERVERS),
+    # inventory: documents
+    _create("/api/v1/inventory/adjustments", _STOCK_KEEPERS),
+    _read("/api/v1/inventory/adjustments/<int:document_id>"),
+    _create("/api/v1/inventory/transfers", _STOCK_KEEPERS),
+    _read("/api/v1/inventory/transfers/<int:document_id>"),
+    _action("/api/v1/inventory/transfers/<int:document_id>/receive", _STOCK_KEEPERS),
+    _create("/api/v1/inventory/stocktakes", _STOCK_KEEPERS),
+    _read("/api/v1/inventory/stocktakes/<int:document_id>"),
+    _action("/api/v1/inventory/stocktakes/<int:document_id>/counts", _STOCK_KEEPERS),
+    _action("/api/v1/inventory/stocktakes/<int:document_id>/post", _STOCK_KEEPERS),
+    _action("/api/v1/inventory/stocktakes/<int:document_id>/cancel", _STOCK_KEEPERS),
     # purchasing
     _read("/api/v1/purchasing/suppliers", _PURCHASING_READERS),
     _create("/api/v1/purchasing/suppliers", _BUYERS),

@@ -28,6 +28,7 @@ __all__ = [
     "ContractSchema",
     "DecimalString",
     "StrictInteger",
+    "StrictBoolean",
     "tolerant",
     "text",
     "currency_code",
@@ -95,6 +96,29 @@ class StrictInteger(fields.Integer):
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.make_error("not_integer", type=type(value).__name__, input=value)
         return super()._deserialize(value, attr, data, **kwargs)
+
+
+class StrictBoolean(fields.Boolean):
+    """A JSON boolean: refuses the strings and numbers marshmallow's ``Boolean`` takes for one.
+
+    marshmallow reads ``"yes"``, ``"0"``, ``1`` and the like as booleans; on the bus a flag is ``true`` or
+    ``false`` and nothing else, so every consumer in every language reads it the same way.
+    """
+
+    default_error_messages = {
+        "not_boolean": "Must be a JSON boolean (true or false), not {type} ({input!r}).",
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", True)
+        super().__init__(**kwargs)
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("not_boolean", type=type(value).__name__, input=value)
+        return value
 
 
 def text(**kwargs: Any) -> fields.String:

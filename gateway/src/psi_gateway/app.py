@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from psi_chassis import metrics
 from psi_chassis.auth import TokenVerifier, authorize
@@ -33,7 +34,7 @@ from psi_gateway.config import GatewaySettings, load_settings
 from psi_gateway.idempotency import IdempotencyStore
 from psi_gateway.identity import Identity
 from psi_gateway.openapi import openapi_blueprint
-from psi_gateway.proxy import Proxy, UpstreamError, to_flask_response
+from psi_gateway.proxy import CircuitOpen, Proxy, ServiceUnreachable, UpstreamError, to_flask_response
 from psi_gateway.ratelimit import RateLimits
 from psi_gateway.routes import API_PREFIX, RouteTable
 
@@ -90,6 +91,7 @@ def create_app(
     *,
     configure_logs: bool | None = None,
     migrate: bool = False,
+    allow_generated_admin_password: bool = False,
 ) -> Flask:
     """Build the gateway.
 
@@ -121,10 +123,16 @@ def create_app(
         db=db,
         identity=identity,
         limits=RateLimits(settings),
-        idempotency=IdempotencyStore(db, settings.idempotency_ttl_seconds, wait_seconds=settings.read_timeout),
+        idempotency=IdempotencyStore(db, settings.idempotency_ttl_seconds, wait_seconds=settings.read_timeout,
+                                     lease_seconds=settings.idempotency_lease_seconds),
     )
-    rt.generated_admin_password = identity.ensure_first_admin()
+    rt.generated_admin_password = identity.ensure_first_admin(allow_generated_admin_password)
     app.config["PSI_GENERATED_ADMIN_PASSWORD"] = rt.generated_admin_password  # printed once by `psi dev`
+    app.config["PSI_ADMIN_USERNAME"] = settings.admin_username
+    identity.key  # noqa: B018 - a malformed PSI_JWT_PRIVATE_KEY fails the start, not every sign-in later
+    if settings.trusted_proxies:
+        # Behind a load balancer the client is the X-Forwarded-For entry the trusted proxies added.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)  # type: ignore[method-assign]
     app.extensions["psi_gateway"] = rt
     install_request_hooks(app, SERVICE_NAME, route_label=_route_label)
     _install_error_handlers(app)
@@ -173,11 +181,14 @@ def _api_proxy(_rest: str) -> Response:
         return _replay(stored)
     try:
         response = _forward(rt, service, body)
-    except BaseException:
-        rt.idempotency.release(principal.user_id, key)
+    except (CircuitOpen, ServiceUnreachable):
+        rt.idempotency.release(principal.user_id, key)  # the request never reached the service
         raise
-    if response.status_code >= 500:
+    if response.status_code == 500:
+        # The service answered that it failed: its transaction rolled back, so a retry may go through.
         rt.idempotency.release(principal.user_id, key)
+    elif response.status_code > 500:
+        pass  # 502/503/504 from further down: outcome unknown; the claim lapses after its lease
     else:
         rt.idempotency.complete(principal.user_id, key, idempotency.StoredAnswer(
             response.status_code, response.headers.get("Content-Type"), response.get_data(),

@@ -69,9 +69,9 @@ def _runtime() -> Any:
 def _authorize() -> None:
     rt = _runtime()
     rule = request.url_rule
-    if rule is None:
+    if rule is None or request.method == "OPTIONS":
         return
-    permission = lookup(request.method, rule.rule)
+    permission = lookup("GET" if request.method == "HEAD" else request.method, rule.rule)
     if permission is not None and permission.public and rule.rule.endswith(("/token", "/refresh")):
         rt.limits.hit("login", request.remote_addr or "unknown")
     g.principal = authorize(permission, request.headers.get("Authorization"), rt.verifier, rule.rule)

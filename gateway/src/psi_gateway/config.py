@@ -73,6 +73,10 @@ class GatewaySettings:
     breaker_failures: int = 5
     breaker_reset_seconds: float = 30.0
     idempotency_ttl_seconds: int = 24 * 3600
+    #: An unanswered claim on an Idempotency-Key lapses after this long, so a retry can go through.
+    idempotency_lease_seconds: int = 60
+    #: How many proxies in front of the gateway append to X-Forwarded-For (0: use the TCP peer).
+    trusted_proxies: int = 0
 
     def __post_init__(self) -> None:
         if self.connect_timeout <= 0 or self.read_timeout <= 0:
@@ -117,6 +121,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> GatewaySettings:
         breaker_failures=env_int(env, "PSI_GATEWAY_BREAKER_FAILURES", 5),
         breaker_reset_seconds=env_float(env, "PSI_GATEWAY_BREAKER_RESET_SECONDS", 30.0),
         idempotency_ttl_seconds=env_int(env, "PSI_IDEMPOTENCY_TTL_SECONDS", 24 * 3600),
+        idempotency_lease_seconds=env_int(env, "PSI_IDEMPOTENCY_LEASE_SECONDS", 60),
+        trusted_proxies=env_int(env, "PSI_TRUSTED_PROXIES", 0),
     )
 
 

@@ -3,9 +3,12 @@
 The first request with a key claims it (a row with no status yet), goes through, and its answer is stored. A
 retry with the same key and the same request gets the stored answer again, marked ``Idempotent-Replayed``; the
 same key with a different body is a 409. A retry that arrives while the first is still in flight waits for it
-(up to the read timeout) and then replays its answer, so concurrent duplicates create one document. Answers
-that say nothing about the document (5xx, or no answer at all) release the key so the client can try again.
-Keys are per user and expire after ``idempotency_ttl_seconds``.
+(up to the read timeout) and then replays its answer, so concurrent duplicates create one document.
+
+An answer that proves nothing happened (the service refused the connection, the breaker was open, the service
+said 500) releases the key at once; when the outcome is unknown (a timeout, a dropped connection, a killed
+worker) the claim lapses after ``idempotency_lease_seconds`` and a retry takes it over. Keys are per user and
+expire after ``idempotency_ttl_seconds``.
 """
 
 from __future__ import annotations
@@ -47,9 +50,10 @@ def fingerprint(method: str, path: str, query: bytes, body: bytes) -> str:
 
 
 class IdempotencyStore:
-    def __init__(self, db: Database, ttl_seconds: int, wait_seconds: float) -> None:
+    def __init__(self, db: Database, ttl_seconds: int, wait_seconds: float, lease_seconds: int = 60) -> None:
         self.db = db
         self.ttl = timedelta(seconds=ttl_seconds)
+        self.lease = timedelta(seconds=lease_seconds)
         self.wait_seconds = wait_seconds
 
     @staticmethod
@@ -64,11 +68,15 @@ class IdempotencyStore:
         deadline = time.monotonic() + self.wait_seconds
         while True:
             with self.db.unit_of_work() as session:
+                now = utcnow()
                 module = sqlite if is_sqlite(session.get_bind()) else postgresql
+                # Expired answers go; so does a claim whose request never answered within its lease (a
+                # gateway worker killed mid-request, a service that timed out): the retry takes it over.
                 session.execute(
                     delete(idempotency_keys).where(
                         idempotency_keys.c.principal == principal, idempotency_keys.c.key == key,
-                        idempotency_keys.c.created_at < utcnow() - self.ttl,
+                        (idempotency_keys.c.created_at < now - self.ttl)
+                        | (idempotency_keys.c.status.is_(None) & (idempotency_keys.c.created_at < now - self.lease)),
                     )
                 )
                 claimed = session.execute(

@@ -29,6 +29,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from psi_chassis.auth import ACCESS_TOKEN_TYPE, ALGORITHM, TokenVerifier
 from psi_chassis.db import Database, is_sqlite
 from psi_chassis.errors import Conflict, InvalidRequest, NotFound, Unauthorized
+from psi_chassis.settings import SettingsError
 from psi_chassis.types import utcnow
 from psi_contracts.permissions import ROLES
 from psi_gateway.config import GatewaySettings
@@ -127,11 +128,20 @@ class Identity:
                              jwks=self.key.jwks)
 
     # -- users ------------------------------------------------------------------------------------------------
-    def ensure_first_admin(self) -> str | None:
-        """Create the first admin from the environment when there are no users; returns a generated password."""
+    def ensure_first_admin(self, allow_generated_password: bool = False) -> str | None:
+        """Create the first admin from the environment when there are no users; returns a generated password.
+
+        Only a caller that will show the generated password to a person (``psi dev``) may ask for one;
+        a server started without PSI_ADMIN_PASSWORD on an empty user table refuses to start instead of
+        creating an admin nobody can sign in as.
+        """
         with self.db.unit_of_work() as session:
             if session.execute(select(func.count()).select_from(users)).scalar_one():
                 return None
+            if not self.settings.admin_password and not allow_generated_password:
+                raise SettingsError(
+                    "there are no users yet: set PSI_ADMIN_PASSWORD (and PSI_ADMIN_USERNAME) for the first admin"
+                )
             password = self.settings.admin_password or secrets.token_urlsafe(12)
             now = utcnow()
             session.execute(

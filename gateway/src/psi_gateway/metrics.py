@@ -4,9 +4,9 @@ from prometheus_client import Counter, Gauge
 
 CIRCUIT_STATE = Gauge(
     "psi_gateway_circuit_state",
-    "Circuit breaker state per service: 0 closed, 1 half-open, 2 open (the worst over workers).",
+    "Circuit breaker state per service: 0 closed, 1 half-open, 2 open (the worst over live workers).",
     ["service"],
-    multiprocess_mode="max",
+    multiprocess_mode="livemax",
 )
 RATE_LIMITED = Counter(
     "psi_gateway_rate_limited_total",

@@ -347,6 +347,9 @@ _AUTH_PATHS: dict[str, Any] = {
                   "responses": _ok(_USER)},
     },
 }
+for _operations in _AUTH_PATHS.values():
+    for _operation in _operations.values():
+        _operation.setdefault("security", [{"bearerAuth": []}])  # all but token, refresh and jwks need one
 GATEWAY_PATHS.update(_AUTH_PATHS)
 
 #: The Swagger UI files the docs page uses; nothing else in the bundle's folder is served.

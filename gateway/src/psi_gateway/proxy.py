@@ -91,6 +91,10 @@ class ServiceTimeout(UpstreamError):
     code = "SERVICE_TIMEOUT"
 
 
+class ServiceUnreachable(ServiceUnavailable):
+    """No connection could be made: the service cannot have seen the request."""
+
+
 class CircuitOpen(ServiceUnavailable):
     code = "CIRCUIT_OPEN"
 
@@ -209,7 +213,9 @@ class ServiceClient:
         except requests.Timeout as exc:
             raise ServiceTimeout(self.name, f"{self.name} did not answer within {self.timeout[1]} s") from exc
         except requests.ConnectionError as exc:
-            raise ServiceUnavailable(self.name, f"{self.name} cannot be reached") from exc
+            if _connection_never_made(exc):
+                raise ServiceUnreachable(self.name, f"{self.name} cannot be reached") from exc
+            raise ServiceUnavailable(self.name, f"{self.name} dropped the connection") from exc
         except requests.RequestException as exc:
             raise BadUpstreamResponse(self.name, f"{self.name} sent an invalid response") from exc
         try:
@@ -377,6 +383,11 @@ class Proxy:
             client.close()
 
 
+def _connection_never_made(exc: requests.ConnectionError) -> bool:
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, urllib3.exceptions.NewConnectionError)
+
+
 def _not_a_service_failure(exc: BaseException) -> bool:
     """Only "no answer" (refused, timed out) trips a breaker; a bad answer is the service's business."""
     return isinstance(exc, CircuitOpen) or not isinstance(exc, (ServiceUnavailable, ServiceTimeout))
@@ -386,7 +397,7 @@ def _worth_retrying(exc: BaseException) -> bool:
     """Repeat a GET when the service could not be reached; not when it was slow (that would only pile on)."""
     if isinstance(exc, ServiceTimeout):
         return isinstance(exc.__cause__, requests.ConnectTimeout)
-    return isinstance(exc, ServiceUnavailable)
+    return isinstance(exc, ServiceUnreachable)
 
 
 def _ms_since(started: float) -> float:

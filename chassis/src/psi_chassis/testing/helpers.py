@@ -210,3 +210,24 @@ def drain_queue(amqp_url: str, queue: str, limit: int = 1000) -> list[Any]:
             channel.basic_ack(message.delivery_tag)
             taken.append(message)
     return taken
+
+
+def free_port_block(count: int, attempts: int = 50) -> int:
+    """The first of ``count`` consecutive free ports (``make run`` puts the services next to the gateway)."""
+    import random
+
+    for _ in range(attempts):
+        base = random.randint(20000, 60000 - count)
+        sockets = []
+        try:
+            for port in range(base, base + count):
+                sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                sockets.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+    raise RuntimeError(f"no block of {count} free ports found")

@@ -6,13 +6,23 @@ lets a consumer treat ``quantity`` in one event exactly like ``quantity`` in ano
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 
 from psi_contracts.schema import ContractSchema, DecimalString, StrictInteger, unique_line_numbers
 
-__all__ = ["amount", "positive", "signed", "business_time", "line_number", "line_list"]
+__all__ = [
+    "amount",
+    "positive",
+    "signed",
+    "nonzero",
+    "optional_text",
+    "business_time",
+    "line_number",
+    "line_list",
+]
 
 
 def positive(**kwargs: Any) -> DecimalString:
@@ -31,6 +41,31 @@ def amount(**kwargs: Any) -> DecimalString:
 def signed(**kwargs: Any) -> DecimalString:
     """A decimal string of either sign, for figures that report state rather than movement."""
     return DecimalString(**kwargs)
+
+
+def nonzero(**kwargs: Any) -> DecimalString:
+    """A decimal string of either sign but never zero: a correction whose sign is its direction.
+
+    Used where one event type covers both directions (a stock adjustment adds or removes stock); a zero
+    movement is still never a real event, so it is refused like in :func:`positive`.
+    """
+    return DecimalString(validate=_not_zero, **kwargs)
+
+
+def _not_zero(value: Decimal) -> None:
+    if value == 0:
+        raise ValidationError("Must not be zero.")
+
+
+def optional_text(**kwargs: Any) -> fields.String:
+    """An optional, nullable string that is non-empty when given; consumers get ``None`` when it is absent.
+
+    "No value" is spelled ``null`` (or left out), never ``""``, so consumers have one case to handle.
+    """
+    kwargs.setdefault("required", False)
+    kwargs.setdefault("allow_none", True)
+    kwargs.setdefault("load_default", None)
+    return fields.String(validate=validate.Length(min=1), **kwargs)
 
 
 def business_time(**kwargs: Any) -> fields.AwareDateTime:

@@ -2,14 +2,40 @@
 
 from __future__ import annotations
 
-from psi_contracts.events._common import amount, business_time, line_list, line_number, positive, signed
-from psi_contracts.schema import ContractSchema, currency_code, text
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from psi_contracts.events._common import (
+    amount,
+    business_time,
+    line_list,
+    line_number,
+    nonzero,
+    optional_text,
+    positive,
+    signed,
+)
+from psi_contracts.schema import (
+    ContractSchema,
+    DecimalString,
+    StrictBoolean,
+    StrictInteger,
+    currency_code,
+    text,
+)
 
 __all__ = [
     "STOCK_RECEIVED_V1",
     "STOCK_RESERVED_V1",
     "RESERVATION_REJECTED_V1",
     "STOCK_ISSUED_V1",
+    "ITEM_CREATED_V1",
+    "ITEM_UPDATED_V1",
+    "STOCK_ADJUSTED_V1",
+    "STOCK_BELOW_REORDER_POINT_V1",
+    "STOCK_TRANSFERRED_V1",
+    "TRANSFER_STATUSES",
     "StockReceivedLineV1",
     "StockReceivedV1",
     "StockReservedLineV1",
@@ -18,6 +44,14 @@ __all__ = [
     "ReservationRejectedV1",
     "StockIssuedLineV1",
     "StockIssuedV1",
+    "ItemSnapshotV1",
+    "ItemCreatedV1",
+    "ItemUpdatedV1",
+    "StockAdjustedLineV1",
+    "StockAdjustedV1",
+    "StockBelowReorderPointV1",
+    "StockTransferredLineV1",
+    "StockTransferredV1",
     "EVENTS",
 ]
 
@@ -25,6 +59,14 @@ STOCK_RECEIVED_V1 = "inventory.StockReceived.v1"
 STOCK_RESERVED_V1 = "inventory.StockReserved.v1"
 RESERVATION_REJECTED_V1 = "inventory.ReservationRejected.v1"
 STOCK_ISSUED_V1 = "inventory.StockIssued.v1"
+ITEM_CREATED_V1 = "inventory.ItemCreated.v1"
+ITEM_UPDATED_V1 = "inventory.ItemUpdated.v1"
+STOCK_ADJUSTED_V1 = "inventory.StockAdjusted.v1"
+STOCK_BELOW_REORDER_POINT_V1 = "inventory.StockBelowReorderPoint.v1"
+STOCK_TRANSFERRED_V1 = "inventory.StockTransferred.v1"
+
+TRANSFER_STATUSES = ("shipped", "received")
+"""The two moments of a transfer that are published: stock left the source, stock arrived at the target."""
 
 
 class StockReceivedLineV1(ContractSchema):
@@ -118,9 +160,141 @@ class StockIssuedV1(ContractSchema):
     total_cost = amount()
 
 
+def _optional_amount() -> DecimalString:
+    """A decimal string >= 0 that is always present but may be ``null`` ("not set")."""
+    return amount(allow_none=True)
+
+
+class ItemSnapshotV1(ContractSchema):
+    """The whole item master record as it is after a change, so consumers can keep a replica by upserting it.
+
+    Every event carries the full record, never a diff: a consumer that missed an event is repaired by the
+    next one. Replicas keep the highest ``version`` they have seen and drop any event whose ``version`` is not
+    higher (events may be redelivered, and arrive out of order after a retry).
+    """
+
+    sku = text()
+    name = text()
+    unit_of_measure = text()
+    """e.g. ``"pcs"``, ``"kg"``; the unit every quantity of this SKU is in."""
+    category = optional_text()
+    barcode = optional_text()
+    reorder_point = _optional_amount()
+    """Low-stock threshold on *available* stock; ``null`` when the item has none (then it is never below)."""
+    reorder_quantity = _optional_amount()
+    """Suggested quantity to order when below the reorder point; ``null`` when not set."""
+    safety_stock = amount()
+    active = StrictBoolean()
+    """``false`` once the item is deactivated; it is never deleted, so replicas keep it too."""
+    version = StrictInteger(validate=validate.Range(min=1))
+    """1 on creation, one higher with every change."""
+    changed_at = business_time()
+    """When the item master was changed (the creation time for ``ItemCreated``)."""
+
+
+class ItemCreatedV1(ItemSnapshotV1):
+    """A new item (SKU) was added to the item master; ``version`` is normally 1."""
+
+
+class ItemUpdatedV1(ItemSnapshotV1):
+    """An item's master data changed (including deactivation); the full record after the change."""
+
+
+class StockAdjustedLineV1(ContractSchema):
+    """One SKU's correction, signed: positive adds stock, negative removes it."""
+
+    sku = text()
+    quantity = nonzero()
+    unit_cost = amount()
+    """Per-unit cost of the move: the current cost for a removal, the cost booked in for an addition."""
+    value = signed()
+    """Signed value of the move under moving-average costing (negative for a removal)."""
+    value_fifo = signed()
+    """Signed value of the move under FIFO costing (a removal consumes the oldest layers)."""
+
+
+class StockAdjustedV1(ContractSchema):
+    """Stock was corrected outside a document flow: a stocktake difference, damage, a write-off, goods found.
+
+    Finance posts ``total_value`` against the adjustment account for ``reason_code`` (Dr/Cr Inventory).
+    """
+
+    adjustment_id = text()
+    document_ref = text()
+    """Human reference of the source document: ``"ADJ-000001"`` for an adjustment, ``"STK-000003"`` for a
+    stocktake that found differences."""
+    warehouse_code = text()
+    occurred_at = business_time()
+    reason_code = text()
+    """Why: ``"stocktake"``, ``"damage"``, ``"found"``, ``"write_off"``, ``"correction"``. An open list:
+    consumers must handle a code they do not know (e.g. post it to a default account)."""
+    currency = currency_code()
+    """The base currency the values are in."""
+    lines = line_list(StockAdjustedLineV1)
+    total_value = signed()
+    """Sum of the lines' ``value`` (the books' valuation); negative when stock was lost."""
+
+
+class StockBelowReorderPointV1(ContractSchema):
+    """Available stock of one SKU in one warehouse fell below its reorder point.
+
+    Published once per crossing: not again while it stays below, again only after it has recovered.
+    """
+
+    sku = text()
+    warehouse_code = text()
+    available = signed()
+    """On hand minus reserved at the moment of the crossing. Not range-checked (see ``available_quantity``
+    in :class:`ShortLineV1`)."""
+    reorder_point = amount()
+    reorder_quantity = amount()
+    """Suggested quantity to order; ``"0"`` when the item has none set."""
+    safety_stock = amount()
+    occurred_at = business_time()
+
+
+class StockTransferredLineV1(ContractSchema):
+    line_no = line_number()
+    sku = text()
+    quantity = positive()
+    value = amount()
+    """Value carried from the source warehouse under moving-average costing."""
+    value_fifo = amount()
+    """Value carried under FIFO costing (the layers consumed at the source)."""
+
+
+class StockTransferredV1(ContractSchema):
+    """Stock moved between two warehouses, published twice per transfer: when it is ``shipped`` (it left
+    ``from_warehouse``) and when it is ``received`` (it arrived at ``to_warehouse``).
+
+    The company's stock value does not change; a consumer tracking stock in transit uses the pair.
+    """
+
+    transfer_id = text()
+    transfer_number = text()
+    from_warehouse = text()
+    to_warehouse = text()
+    status = fields.String(required=True, validate=validate.OneOf(TRANSFER_STATUSES))
+    occurred_at = business_time()
+    """When the stock was shipped or received, per ``status``."""
+    currency = currency_code()
+    """The base currency the values are in."""
+    lines = line_list(StockTransferredLineV1)
+
+    @validates_schema
+    def _between_two_warehouses(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("from_warehouse") is not None and data.get("from_warehouse") == data.get("to_warehouse"):
+            raise ValidationError("Must differ from from_warehouse.", field_name="to_warehouse")
+
+
 EVENTS: dict[str, type[ContractSchema]] = {
     STOCK_RECEIVED_V1: StockReceivedV1,
     STOCK_RESERVED_V1: StockReservedV1,
     RESERVATION_REJECTED_V1: ReservationRejectedV1,
     STOCK_ISSUED_V1: StockIssuedV1,
+    ITEM_CREATED_V1: ItemCreatedV1,
+    ITEM_UPDATED_V1: ItemUpdatedV1,
+    STOCK_ADJUSTED_V1: StockAdjustedV1,
+    STOCK_BELOW_REORDER_POINT_V1: StockBelowReorderPointV1,
+    STOCK_TRANSFERRED_V1: StockTransferredV1,
 }

@@ -11,17 +11,21 @@ __all__ = [
     "ORDER_CONFIRMED_V1",
     "ORDER_SHIPPED_V1",
     "ORDER_CANCELLED_V1",
+    "RETURN_RECEIVED_V1",
     "OrderConfirmedLineV1",
     "OrderConfirmedV1",
     "OrderShippedLineV1",
     "OrderShippedV1",
     "OrderCancelledV1",
+    "ReturnReceivedLineV1",
+    "ReturnReceivedV1",
     "EVENTS",
 ]
 
 ORDER_CONFIRMED_V1 = "sales.OrderConfirmed.v1"
 ORDER_SHIPPED_V1 = "sales.OrderShipped.v1"
 ORDER_CANCELLED_V1 = "sales.OrderCancelled.v1"
+RETURN_RECEIVED_V1 = "sales.ReturnReceived.v1"
 
 
 class OrderConfirmedLineV1(ContractSchema):
@@ -76,8 +80,30 @@ class OrderCancelledV1(ContractSchema):
     """Optional free text; consumers get ``None`` when it is absent."""
 
 
+class ReturnReceivedLineV1(ContractSchema):
+    line_no = line_number()
+    """The line of the return document."""
+    sku = text()
+    quantity = positive()
+
+
+class ReturnReceivedV1(ContractSchema):
+    """Goods a customer sent back arrived at the warehouse; inventory books them back into stock."""
+
+    return_id = text()
+    return_number = text()
+    order_id = text()
+    order_number = text()
+    """The order the goods were shipped for."""
+    warehouse_code = text()
+    """Where the goods were received (not necessarily the warehouse they were shipped from)."""
+    received_at = business_time()
+    lines = line_list(ReturnReceivedLineV1)
+
+
 EVENTS: dict[str, type[ContractSchema]] = {
     ORDER_CONFIRMED_V1: OrderConfirmedV1,
     ORDER_SHIPPED_V1: OrderShippedV1,
     ORDER_CANCELLED_V1: OrderCancelledV1,
+    RETURN_RECEIVED_V1: ReturnReceivedV1,
 }

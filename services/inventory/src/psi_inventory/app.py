@@ -11,9 +11,16 @@ from psi_inventory.consumers import HANDLERS
 
 
 def _blueprints() -> list:
+    from psi_inventory.api.adjustments import blp as adjustments
+    from psi_inventory.api.items import blp as items
+    from psi_inventory.api.reservations import blp as reservations
+    from psi_inventory.api.stock import as_of_blp
     from psi_inventory.api.stock import blp as stock
+    from psi_inventory.api.stocktakes import blp as stocktakes
+    from psi_inventory.api.transfers import blp as transfers
+    from psi_inventory.api.warehouses import blp as warehouses
 
-    return [stock]
+    return [stock, as_of_blp, items, warehouses, reservations, adjustments, transfers, stocktakes]
 
 
 SERVICE = ServiceDefinition(

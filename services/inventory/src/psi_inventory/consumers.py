@@ -1,7 +1,19 @@
-"""Which incoming event types map to which handlers (one queue per handler)."""
+"""Which incoming event types map to which handlers (one queue per handler).
+
+One queue per producer stream: events of one order (or one purchase order) are applied in the order they
+were published, which a queue per event type could not promise.
+"""
 
 from psi_chassis.service import EventHandler
-from psi_inventory.domain.events import GOODS_RECEIVED
-from psi_inventory.service.receipts import on_goods_received
+from psi_inventory.domain import events
+from psi_inventory.service.orders import on_sales_order_event
+from psi_inventory.service.receipts import on_purchasing_event
 
-HANDLERS = (EventHandler("on_goods_received", (GOODS_RECEIVED,), on_goods_received),)
+HANDLERS = (
+    EventHandler("on_purchasing_events", (events.GOODS_RECEIVED, events.GOODS_RETURNED), on_purchasing_event),
+    EventHandler(
+        "on_sales_events",
+        (events.ORDER_CONFIRMED, events.ORDER_CANCELLED, events.ORDER_SHIPPED, events.RETURN_RECEIVED),
+        on_sales_order_event,
+    ),
+)

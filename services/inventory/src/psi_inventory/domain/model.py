@@ -44,3 +44,28 @@ class Position:
             raise StockRuleViolation(f"unit cost cannot be negative, got {unit_cost}")
         move_value = q6(quantity * unit_cost)
         return Position(self.on_hand + quantity, self.reserved, self.value + move_value), move_value
+
+
+@dataclass(frozen=True)
+class Balance:
+    """A balance row as the ledger keeps it: quantities, and the value under each method."""
+
+    on_hand: Decimal = ZERO
+    reserved: Decimal = ZERO
+    value: Decimal = ZERO
+    value_fifo: Decimal = ZERO
+
+    @property
+    def available(self) -> Decimal:
+        return self.on_hand - self.reserved
+
+
+def crossed_below(reorder_point: Decimal | None, was_below: bool, available: Decimal) -> tuple[bool, bool]:
+    """Low-stock rule: (now below, should announce). Announce once per crossing, again only after a recovery.
+
+    "Below" means available < reorder point; an item without a reorder point is never below.
+    """
+    if reorder_point is None or reorder_point <= ZERO:
+        return False, False
+    below = available < reorder_point
+    return below, below and not was_below

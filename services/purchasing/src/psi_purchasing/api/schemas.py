@@ -7,68 +7,26 @@ on the way out.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from psi_chassis.api_schemas import PageArgs, StrictSchema, money, page_schema
-from psi_purchasing.domain.model import MAX_AMOUNT, POStatus, SupplierStatus, has_at_most_6_places
+from psi_chassis.api_schemas import (
+    NON_NEGATIVE,
+    POSITIVE,
+    DecimalString,
+    PageArgs,
+    StrictSchema,
+    money,
+    page_schema,
+)
+from psi_purchasing.domain.model import POStatus, SupplierStatus
 
-_PLAIN_DECIMAL = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 _NO_SURROUNDING_SPACE = validate.Regexp(
     r"^\S(.*\S)?$", error="Must not be blank or start or end with spaces."
 )
 _CURRENCY = validate.Regexp(r"^[A-Z]{3}$", error="Must be a three-letter upper-case currency code.")
-
-
-class DecimalString(fields.Decimal):
-    """A request decimal: a JSON string in plain notation, at most six decimal places, below MAX_AMOUNT.
-
-    ``positive`` asks for > 0, otherwise >= 0. The bound is checked here rather than by ``validate.Range`` so
-    the OpenAPI description says ``type: string`` without a numeric ``minimum`` beside it.
-    """
-
-    default_error_messages = {
-        "not_string": 'Must be a decimal string such as "12.5"; money and quantities are never JSON numbers.',
-        "format": 'Must be a plain decimal string such as "12.5", got {input!r}.',
-        "places": "Must have at most 6 decimal places.",
-        "too_large": f"Must be less than {MAX_AMOUNT}.",
-        "not_positive": "Must be greater than 0.",
-        "negative": "Must be greater than or equal to 0.",
-    }
-
-    def __init__(self, *, positive: bool, **kwargs: Any) -> None:
-        self.positive = positive
-        bound = "> 0" if positive else ">= 0"
-        kwargs["metadata"] = {
-            "type": "string",
-            "format": "decimal",
-            "pattern": _PLAIN_DECIMAL.pattern,
-            "description": f"Decimal string {bound}, at most 6 decimal places.",
-            **kwargs.get("metadata", {}),
-        }
-        super().__init__(as_string=True, **kwargs)
-
-    def _deserialize(
-        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
-    ) -> Decimal:
-        if not isinstance(value, str):
-            raise self.make_error("not_string")
-        if not _PLAIN_DECIMAL.match(value):
-            raise self.make_error("format", input=value)
-        number = super()._deserialize(value, attr, data, **kwargs)
-        if abs(number) >= MAX_AMOUNT:
-            raise self.make_error("too_large")
-        if not has_at_most_6_places(number):
-            raise self.make_error("places")
-        if self.positive and number <= 0:
-            raise self.make_error("not_positive")
-        if number < 0:
-            raise self.make_error("negative")
-        return number
 
 
 def _strict_int(**kwargs: Any) -> fields.Integer:
@@ -116,8 +74,8 @@ SupplierPage = page_schema(SupplierSchema, "SupplierPage")
 
 class OrderLineCreateSchema(StrictSchema):
     sku = fields.String(required=True, validate=[validate.Length(min=1, max=64), _NO_SURROUNDING_SPACE])
-    quantity = DecimalString(positive=True, required=True)
-    unit_price = DecimalString(positive=False, required=True)
+    quantity = DecimalString(sign=POSITIVE, required=True)
+    unit_price = DecimalString(sign=NON_NEGATIVE, required=True)
 
 
 class PurchaseOrderCreateSchema(StrictSchema):
@@ -127,7 +85,7 @@ class PurchaseOrderCreateSchema(StrictSchema):
         validate=[validate.Length(min=1, max=32), validate.Regexp(r"^\S+$", error="No spaces.")],
     )
     currency = fields.String(validate=_CURRENCY)
-    exchange_rate = DecimalString(positive=True, load_default=Decimal(1))
+    exchange_rate = DecimalString(sign=POSITIVE, load_default=Decimal(1))
     expected_date = fields.Date()
     lines = fields.List(
         fields.Nested(OrderLineCreateSchema),
@@ -180,9 +138,9 @@ PurchaseOrderPage = page_schema(PurchaseOrderSummarySchema, "PurchaseOrderPage")
 
 class ReceiptLineCreateSchema(StrictSchema):
     line_no = _strict_int(required=True, validate=validate.Range(min=1))
-    received_quantity = DecimalString(positive=True, required=True)
-    accepted_quantity = DecimalString(positive=False, required=True)
-    rejected_quantity = DecimalString(positive=False, load_default=Decimal(0))
+    received_quantity = DecimalString(sign=POSITIVE, required=True)
+    accepted_quantity = DecimalString(sign=NON_NEGATIVE, required=True)
+    rejected_quantity = DecimalString(sign=NON_NEGATIVE, load_default=Decimal(0))
     reject_reason = fields.String(allow_none=True, validate=validate.Length(max=500))
 
 

@@ -1,0 +1,113 @@
+"""Reservations for callers that sell directly (a shop, a POS): /api/v1/inventory/reservations.
+
+Sales orders reserve through their events (and get StockReserved or ReservationRejected back); this API runs
+the very same reservation code and answers synchronously instead, so it publishes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from psi_chassis.api_schemas import POSITIVE, DecimalString, StrictSchema, money
+from psi_chassis.app import current_db
+from psi_chassis.db import run_transaction
+from psi_chassis.errors import Conflict, NotFound
+from psi_inventory.service import queries, reservations
+
+blp = Blueprint("reservations", __name__, url_prefix="/api/v1/inventory/reservations", description="Reservations")
+
+
+class ReservationLineIn(StrictSchema):
+    line_no = fields.Integer(validate=validate.Range(min=1, max=10_000))
+    sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    quantity = DecimalString(sign=POSITIVE, required=True)
+
+
+class ReservationIn(StrictSchema):
+    reference = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$"))
+    warehouse_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    lines = fields.List(fields.Nested(ReservationLineIn), required=True, validate=validate.Length(min=1, max=500))
+
+    @validates_schema
+    def _distinct_line_numbers(self, data: dict[str, Any], **_: Any) -> None:
+        numbers = [ln.get("line_no") for ln in data.get("lines", []) if ln.get("line_no") is not None]
+        if len(numbers) != len(set(numbers)):
+            raise ValidationError("line numbers must be distinct", field_name="lines")
+
+
+class ReservationLineOut(Schema):
+    line_no = fields.Integer(required=True)
+    sku = fields.String(required=True)
+    warehouse_code = fields.String(required=True)
+    quantity = money()
+    consumed = money()
+    status = fields.String(required=True)
+
+
+class ReservationOut(Schema):
+    reference = fields.String(required=True)
+    lines = fields.List(fields.Nested(ReservationLineOut), required=True)
+
+
+@blp.route("")
+class ReservationCollection(MethodView):
+    @blp.arguments(ReservationIn)
+    @blp.response(201, ReservationOut)
+    def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        """Reserve every line or none (409 INSUFFICIENT_STOCK lists the short lines)."""
+        lines = [reservations.ReservationLine(ln.get("line_no", i), ln["sku"], ln["quantity"])
+                 for i, ln in enumerate(body["lines"], start=1)]
+
+        def work() -> list[reservations.ShortLine]:
+            with current_db().unit_of_work() as session:
+                short = reservations.reserve(session, body["reference"], body["warehouse_code"], lines)
+                if not short:
+                    session.commit()
+                return short
+
+        try:
+            short = run_transaction(work)
+        except reservations.AlreadyReserved as exc:
+            raise Conflict(f"reference {body['reference']} already holds a reservation",
+                           code="RESERVATION_EXISTS") from exc
+        if short:
+            raise Conflict("not enough stock for every line; nothing was reserved", code="INSUFFICIENT_STOCK",
+                           errors={"short_lines": [
+                               {"line_no": s.line_no, "sku": s.sku, "requested_quantity": f"{s.requested_quantity:.6f}",
+                                "available_quantity": f"{s.available_quantity:.6f}"} for s in short]})
+        with current_db().unit_of_work() as session:
+            out = {"reference": body["reference"], "lines": queries.reservation_lines(session, body["reference"])}
+        return out, {"Location": f"/api/v1/inventory/reservations/{body['reference']}"}
+
+
+@blp.route("/<string:reference>")
+class ReservationItem(MethodView):
+    @blp.response(200, ReservationOut)
+    def get(self, reference: str) -> dict[str, Any]:
+        with current_db().unit_of_work() as session:
+            lines = queries.reservation_lines(session, reference)
+        if not lines:
+            raise NotFound(f"no reservation {reference}", code="RESERVATION_NOT_FOUND")
+        return {"reference": reference, "lines": lines}
+
+
+@blp.route("/<string:reference>/release")
+class ReservationRelease(MethodView):
+    @blp.response(200, ReservationOut)
+    def post(self, reference: str) -> dict[str, Any]:
+        """Give back whatever the reference still holds (releasing twice is harmless)."""
+        def work() -> list[dict[str, Any]]:
+            with current_db().unit_of_work() as session:
+                reservations.release(session, reference)
+                lines = queries.reservation_lines(session, reference)
+                session.commit()
+            return lines
+
+        lines = run_transaction(work)
+        if not lines:
+            raise NotFound(f"no reservation {reference}", code="RESERVATION_NOT_FOUND")
+        return {"reference": reference, "lines": lines}

@@ -1,0 +1,140 @@
+"""Stocktakes: /api/v1/inventory/stocktakes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from psi_chassis.api_schemas import StrictSchema, money
+from psi_chassis.app import current_db
+from psi_inventory.api.adjustments import (
+    NON_NEGATIVE,
+    DecimalString,
+    note_field,
+    optional_money,
+    sku_field,
+    warehouse_field,
+)
+from psi_inventory.domain.documents import Count
+from psi_inventory.service.stocktakes import (
+    OpenStocktake,
+    cancel_stocktake,
+    get_stocktake,
+    open_stocktake,
+    post_stocktake,
+    record_counts,
+)
+
+
+class StocktakeCreateSchema(StrictSchema):
+    warehouse_code = warehouse_field(required=True)
+    skus = fields.List(sku_field(), validate=validate.Length(min=1, max=5000), metadata={
+        "description": "The SKUs to count; default every SKU of the warehouse that is active or in stock."})
+    note = note_field()
+
+
+class CountSchema(StrictSchema):
+    sku = sku_field(required=True)
+    counted_quantity = DecimalString(sign=NON_NEGATIVE, required=True)
+
+
+class CountsSchema(StrictSchema):
+    counts = fields.List(fields.Nested(CountSchema), required=True,
+                         validate=validate.Length(min=1, max=5000, error="Enter between {min} and {max} counts."))
+
+
+class StocktakeLineSchema(Schema):
+    line_no = fields.Integer(required=True)
+    sku = fields.String(required=True)
+    book_quantity = money()
+    counted_quantity = optional_money()
+    difference = optional_money()
+    unit_cost = optional_money()
+    value = optional_money()
+    value_fifo = optional_money()
+
+
+class StocktakeSchema(Schema):
+    id = fields.Integer(required=True)
+    number = fields.String(required=True)
+    status = fields.String(required=True, metadata={"description": "open, posted or cancelled"})
+    warehouse_code = fields.String(required=True)
+    note = fields.String(allow_none=True)
+    currency = fields.String(required=True)
+    lines = fields.List(fields.Nested(StocktakeLineSchema), required=True)
+    counted_lines = fields.Integer(required=True)
+    total_value = money()
+    total_value_fifo = money()
+    posted_at = fields.AwareDateTime(required=True, allow_none=True)
+    created_at = fields.AwareDateTime(required=True)
+    updated_at = fields.AwareDateTime(required=True)
+
+
+blp = Blueprint("stocktakes", __name__, url_prefix="/api/v1/inventory/stocktakes", description="Stocktakes")
+
+
+@blp.route("")
+class Stocktakes(MethodView):
+    @blp.arguments(StocktakeCreateSchema)
+    @blp.response(201, StocktakeSchema)
+    def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        """Open a stocktake, freezing the book quantity of each SKU to count.
+
+        422 with field errors for an unknown or inactive warehouse or an unknown SKU; 422 NOTHING_TO_COUNT when
+        the warehouse holds nothing to count and no SKUs were named.
+        """
+        skus = body.get("skus")
+        view = open_stocktake(current_db(), OpenStocktake(
+            warehouse_code=body["warehouse_code"], skus=tuple(skus) if skus is not None else None,
+            note=body.get("note"),
+        ))
+        return view, {"Location": url_for("stocktakes.StocktakeById", document_id=view["id"])}
+
+
+@blp.route("/<int:document_id>")
+class StocktakeById(MethodView):
+    @blp.response(200, StocktakeSchema)
+    @blp.alt_response(404, description="STOCKTAKE_NOT_FOUND")
+    def get(self, document_id: int) -> dict[str, Any]:
+        """One stocktake: book and counted quantity of each line, the difference and, once posted, its value."""
+        return get_stocktake(current_db(), document_id)
+
+
+@blp.route("/<int:document_id>/counts")
+class StocktakeCounts(MethodView):
+    @blp.arguments(CountsSchema)
+    @blp.response(200, StocktakeSchema)
+    @blp.alt_response(404, description="STOCKTAKE_NOT_FOUND")
+    @blp.alt_response(409, description="INVALID_STATUS: the stocktake is not open")
+    def post(self, body: dict[str, Any], document_id: int) -> dict[str, Any]:
+        """Enter counts (some or all lines); counting a SKU again overwrites its count. 422 for a SKU not on it."""
+        counts = tuple(Count(c["sku"], c["counted_quantity"]) for c in body["counts"])
+        return record_counts(current_db(), document_id, counts)
+
+
+@blp.route("/<int:document_id>/post")
+class PostStocktake(MethodView):
+    @blp.response(200, StocktakeSchema)
+    @blp.alt_response(404, description="STOCKTAKE_NOT_FOUND")
+    @blp.alt_response(409, description="INVALID_STATUS (not open) or INSUFFICIENT_STOCK (a loss beyond available)")
+    @blp.alt_response(422, description="VALIDATION_FAILED: a gain whose value would not fit the ledger")
+    def post(self, document_id: int) -> dict[str, Any]:
+        """Post counted − book of every counted line as an adjustment at the current cost (reason stocktake).
+
+        Publishes one inventory.StockAdjusted.v1 when anything differs.
+        """
+        return post_stocktake(current_db(), document_id)
+
+
+@blp.route("/<int:document_id>/cancel")
+class CancelStocktake(MethodView):
+    @blp.response(200, StocktakeSchema)
+    @blp.alt_response(404, description="STOCKTAKE_NOT_FOUND")
+    @blp.alt_response(409, description="INVALID_STATUS: the stocktake is not open")
+    def post(self, document_id: int) -> dict[str, Any]:
+        """Cancel an open stocktake; nothing moves."""
+        return cancel_stocktake(current_db(), document_id)

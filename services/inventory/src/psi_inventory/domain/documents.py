@@ -1,0 +1,300 @@
+"""Inventory documents: manual adjustments, transfers between warehouses and stocktakes. Pure rules, no I/O.
+
+The documents only decide *what* should move; the ledger (``service/ledger.py``) posts every move. What lives
+here: document numbers, the status each action needs, the line checks that do not need the database, how a
+stocktake's counts become adjustments, and how a transfer carries its FIFO layers from one warehouse to the
+next. The errors subclass the chassis problem errors (plain exceptions, no web framework), each with a stable
+code, so the API renders them as application/problem+json unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from psi_chassis.errors import Conflict, InvalidRequest, NotFound
+from psi_inventory.domain.model import ZERO, q6
+
+# --- kinds, statuses, reasons -------------------------------------------------------------------------------
+
+ADJUSTMENT = "adjustment"
+TRANSFER = "transfer"
+STOCKTAKE = "stocktake"
+
+PREFIXES = {ADJUSTMENT: "ADJ", TRANSFER: "TRF", STOCKTAKE: "STK"}
+
+POSTED = "posted"  # adjustment (always), stocktake (after post)
+IN_TRANSIT = "in_transit"  # transfer, shipped from the source and not yet received
+RECEIVED = "received"  # transfer, received at the destination
+OPEN = "open"  # stocktake, counts may be entered
+CANCELLED = "cancelled"  # stocktake, abandoned without any move
+
+#: Ledger move kinds the documents post.
+MOVE_ADJUSTMENT = "adjustment"
+MOVE_TRANSFER_OUT = "transfer_out"
+MOVE_TRANSFER_IN = "transfer_in"
+
+#: Why a manual adjustment was made; finance maps each to an account.
+ADJUSTMENT_REASONS = ("damage", "found", "write_off", "correction", "expiry", "sample")
+#: The reason a stocktake's differences are published with.
+STOCKTAKE_REASON = "stocktake"
+
+#: Every quantity, cost and value stays below this, so it fits the six-decimal columns on both backends.
+MAX_AMOUNT = Decimal(10) ** 12
+
+#: Which status an action needs, per document kind.
+_ALLOWED_FROM: dict[tuple[str, str], tuple[str, ...]] = {
+    (TRANSFER, "receive"): (IN_TRANSIT,),
+    (STOCKTAKE, "count"): (OPEN,),
+    (STOCKTAKE, "post"): (OPEN,),
+    (STOCKTAKE, "cancel"): (OPEN,),
+}
+
+
+# --- errors -------------------------------------------------------------------------------------------------
+
+
+class DocumentNotFound(NotFound):
+    default_code = "DOCUMENT_NOT_FOUND"
+
+
+class AdjustmentNotFound(DocumentNotFound):
+    default_code = "ADJUSTMENT_NOT_FOUND"
+
+
+class TransferNotFound(DocumentNotFound):
+    default_code = "TRANSFER_NOT_FOUND"
+
+
+class StocktakeNotFound(DocumentNotFound):
+    default_code = "STOCKTAKE_NOT_FOUND"
+
+
+NOT_FOUND: dict[str, type[DocumentNotFound]] = {
+    ADJUSTMENT: AdjustmentNotFound,
+    TRANSFER: TransferNotFound,
+    STOCKTAKE: StocktakeNotFound,
+}
+
+
+class InvalidStatus(Conflict):
+    """The document is not in a status that allows the action."""
+
+    default_code = "INVALID_STATUS"
+
+
+class InsufficientStock(Conflict):
+    """Taking the quantity would take more than is available (on hand minus reserved)."""
+
+    default_code = "INSUFFICIENT_STOCK"
+
+
+class RuleViolation(InvalidRequest):
+    """A well-formed request that breaks a document rule; ``errors`` names the fields."""
+
+
+class SameWarehouse(RuleViolation):
+    default_code = "SAME_WAREHOUSE"
+
+
+class NothingToCount(RuleViolation):
+    default_code = "NOTHING_TO_COUNT"
+
+
+# --- numbers and statuses -----------------------------------------------------------------------------------
+
+
+def document_number(kind: str, document_id: int) -> str:
+    """``ADJ-000001``: the prefix of the kind and the document id, at least six digits."""
+    return f"{PREFIXES[kind]}-{document_id:06d}"
+
+
+def require_status(kind: str, action: str, status: str, number: str) -> None:
+    """Raise :class:`InvalidStatus` unless a ``kind`` document in ``status`` allows ``action``."""
+    allowed = _ALLOWED_FROM[(kind, action)]
+    if status not in allowed:
+        raise InvalidStatus(
+            f"{kind} {number} is {status}; {action} needs status {' or '.join(allowed)}",
+            errors={"status": [f"is {status}, must be {' or '.join(allowed)}"]},
+        )
+
+
+# --- field errors -------------------------------------------------------------------------------------------
+
+
+def add_error(errors: dict[str, Any], field: str, message: str, index: int | None = None,
+              name: str | None = None) -> None:
+    """Collect a field error the way marshmallow reports it: ``field`` or ``field.<index>[.<name>]``."""
+    if index is None:
+        errors.setdefault(field, []).append(message)
+    elif name is None:
+        errors.setdefault(field, {}).setdefault(str(index), []).append(message)
+    else:
+        errors.setdefault(field, {}).setdefault(str(index), {}).setdefault(name, []).append(message)
+
+
+def duplicate_indexes(keys: Sequence[str]) -> list[int]:
+    """Indexes of the entries that repeat an earlier one (the first occurrence is not a duplicate)."""
+    seen: set[str] = set()
+    repeated = []
+    for i, key in enumerate(keys):
+        if key in seen:
+            repeated.append(i)
+        seen.add(key)
+    return repeated
+
+
+# --- adjustments --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AdjustmentLine:
+    """One requested correction: positive adds stock (at ``unit_cost``, or the current cost), negative removes."""
+
+    sku: str
+    quantity: Decimal
+    unit_cost: Decimal | None = None
+
+
+def adjustment_line_errors(lines: Sequence[AdjustmentLine]) -> dict[str, Any]:
+    """What is wrong with adjustment lines regardless of the database (empty when nothing is)."""
+    errors: dict[str, Any] = {}
+    if not lines:
+        add_error(errors, "lines", "an adjustment needs at least one line")
+    for i in duplicate_indexes([ln.sku for ln in lines]):
+        add_error(errors, "lines", "the SKU is already on another line of this adjustment", i, "sku")
+    for i, line in enumerate(lines):
+        if line.quantity == ZERO:
+            add_error(errors, "lines", "must not be zero", i, "quantity")
+        elif abs(line.quantity) >= MAX_AMOUNT:
+            add_error(errors, "lines", f"must be less than {MAX_AMOUNT} in size", i, "quantity")
+        if line.unit_cost is None:
+            continue
+        if line.unit_cost < ZERO:
+            add_error(errors, "lines", "must be greater than or equal to 0", i, "unit_cost")
+        elif line.quantity < ZERO:
+            add_error(errors, "lines", "only a line that adds stock has a unit cost; a removal is valued at"
+                      " the current cost", i, "unit_cost")
+        elif line.quantity * line.unit_cost >= MAX_AMOUNT:
+            add_error(errors, "lines", f"the line value must be less than {MAX_AMOUNT}", i, "unit_cost")
+    return errors
+
+
+# --- transfers ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TransferLine:
+    sku: str
+    quantity: Decimal
+
+
+def transfer_line_errors(lines: Sequence[TransferLine]) -> dict[str, Any]:
+    """Line rules of a transfer (a transfer to its own source is :func:`same_warehouse`, with its own code)."""
+    errors: dict[str, Any] = {}
+    if not lines:
+        add_error(errors, "lines", "a transfer needs at least one line")
+    for i in duplicate_indexes([ln.sku for ln in lines]):
+        add_error(errors, "lines", "the SKU is already on another line of this transfer", i, "sku")
+    for i, line in enumerate(lines):
+        if line.quantity <= ZERO:
+            add_error(errors, "lines", "must be greater than 0", i, "quantity")
+        elif line.quantity >= MAX_AMOUNT:
+            add_error(errors, "lines", f"must be less than {MAX_AMOUNT}", i, "quantity")
+    return errors
+
+
+def same_warehouse(from_warehouse: str, to_warehouse: str) -> bool:
+    return from_warehouse == to_warehouse
+
+
+def encode_layers(layers: Iterable[tuple[Decimal, Decimal]]) -> str:
+    """FIFO layers taken at the source as stored on a transfer line: JSON ``[["qty", "unit_cost"], ...]``."""
+    return json.dumps([[str(q), str(c)] for q, c in layers], separators=(",", ":"))
+
+
+def decode_layers(stored: str | None) -> list[tuple[Decimal, Decimal]]:
+    """The layers :func:`encode_layers` stored, oldest first (empty for nothing stored)."""
+    if not stored:
+        return []
+    try:
+        return [(Decimal(q), Decimal(c)) for q, c in json.loads(stored)]
+    except (ValueError, TypeError, InvalidOperation) as exc:
+        raise ValueError(f"not a stored layer list: {stored!r}") from exc
+
+
+def layers_value(layers: Iterable[tuple[Decimal, Decimal]]) -> Decimal:
+    """Value of FIFO layers, each rounded like the ledger rounds a layer (so it equals the ledger's figure)."""
+    return sum((q6(q * c) for q, c in layers), ZERO)
+
+
+def carried_unit_cost(value: Decimal, quantity: Decimal) -> Decimal:
+    """The per-unit cost a transfer-in is booked at: the value carried over the quantity, six decimals."""
+    if quantity <= ZERO:
+        raise ValueError(f"quantity must be positive, got {quantity}")
+    return q6(value / quantity)
+
+
+def in_transit(status: str, values: Iterable[Decimal]) -> Decimal:
+    """Stock in transit on one transfer: what it carries while in transit, nothing once received."""
+    return sum(values, ZERO) if status == IN_TRANSIT else ZERO
+
+
+# --- stocktakes ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CountLine:
+    """A stocktake line: the book quantity frozen when the stocktake was opened, and the count (None = not yet)."""
+
+    line_no: int
+    sku: str
+    book_quantity: Decimal
+    counted_quantity: Decimal | None = None
+
+    @property
+    def difference(self) -> Decimal | None:
+        """Counted minus book (the snapshot): positive = found, negative = missing, None = not counted."""
+        if self.counted_quantity is None:
+            return None
+        return self.counted_quantity - self.book_quantity
+
+
+@dataclass(frozen=True)
+class Count:
+    sku: str
+    counted_quantity: Decimal
+
+
+def count_errors(counts: Sequence[Count], skus_in_stocktake: Iterable[str]) -> dict[str, Any]:
+    """Counts name SKUs of the stocktake, once each, with a quantity of 0 or more."""
+    errors: dict[str, Any] = {}
+    known = set(skus_in_stocktake)
+    if not counts:
+        add_error(errors, "counts", "enter at least one count")
+    for i in duplicate_indexes([c.sku for c in counts]):
+        add_error(errors, "counts", "the SKU is already counted earlier in this request", i, "sku")
+    for i, count in enumerate(counts):
+        if count.sku not in known:
+            add_error(errors, "counts", "the SKU is not on this stocktake", i, "sku")
+        if count.counted_quantity < ZERO:
+            add_error(errors, "counts", "must be greater than or equal to 0", i, "counted_quantity")
+        elif count.counted_quantity >= MAX_AMOUNT:
+            add_error(errors, "counts", f"must be less than {MAX_AMOUNT}", i, "counted_quantity")
+    return errors
+
+
+def stocktake_adjustments(lines: Iterable[CountLine]) -> list[tuple[CountLine, Decimal]]:
+    """The counted lines whose count differs from the book, with the difference, in (sku) order.
+
+    Lines not counted are left alone: a stocktake may count part of a warehouse.
+    """
+    out: list[tuple[CountLine, Decimal]] = []
+    for line in sorted(lines, key=lambda ln: (ln.sku, ln.line_no)):
+        difference = line.difference
+        if difference is not None and difference != ZERO:
+            out.append((line, difference))
+    return out

@@ -1,0 +1,94 @@
+"""Moving average and FIFO, kept side by side from the same moves. Pure: no database, no framework.
+
+Every move is valued under both methods. Moving average carries one running value per SKU and warehouse; an
+issue takes ``quantity × value / on_hand`` (and all the remaining value when it empties the stock, so no
+rounding crumb is ever left behind). FIFO keeps cost layers, one per receipt, and an issue consumes the oldest
+first. Which of the two the books use is a per-warehouse setting; both are always known, so switching a
+warehouse's method, or comparing them, needs no recomputation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from psi_inventory.domain.model import ZERO, StockRuleViolation, q6
+
+MOVING_AVERAGE = "moving_average"
+FIFO = "fifo"
+METHODS = (MOVING_AVERAGE, FIFO)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """What is left of one receipt under FIFO. ``id`` is the database id, None for a layer not yet stored."""
+
+    id: int | None
+    remaining: Decimal
+    unit_cost: Decimal
+
+
+@dataclass(frozen=True)
+class Consumption:
+    """How much of which layer an issue took."""
+
+    layer_id: int | None
+    quantity: Decimal
+    unit_cost: Decimal
+
+    @property
+    def value(self) -> Decimal:
+        return q6(self.quantity * self.unit_cost)
+
+
+@dataclass(frozen=True)
+class IssueCost:
+    """An issue valued both ways, and the FIFO layers it consumed."""
+
+    moving_average: Decimal
+    fifo: Decimal
+    consumed: tuple[Consumption, ...] = field(default_factory=tuple)
+
+    def for_method(self, method: str) -> Decimal:
+        return self.fifo if method == FIFO else self.moving_average
+
+
+def moving_average_issue(on_hand: Decimal, value: Decimal, quantity: Decimal) -> Decimal:
+    """Cost of taking ``quantity`` out of ``on_hand`` units worth ``value`` at moving average."""
+    if quantity <= ZERO:
+        raise StockRuleViolation(f"issue quantity must be positive, got {quantity}")
+    if quantity > on_hand:
+        raise StockRuleViolation(f"cannot issue {quantity}: only {on_hand} on hand")
+    if quantity == on_hand:
+        return value
+    return q6(value * quantity / on_hand)
+
+
+def fifo_issue(layers: Sequence[Layer], quantity: Decimal) -> tuple[Decimal, tuple[Consumption, ...]]:
+    """Consume ``quantity`` from ``layers`` (oldest first); returns the cost and what each layer gave."""
+    if quantity <= ZERO:
+        raise StockRuleViolation(f"issue quantity must be positive, got {quantity}")
+    left = quantity
+    taken: list[Consumption] = []
+    for layer in layers:
+        if left == ZERO:
+            break
+        if layer.remaining <= ZERO:
+            continue
+        take = min(layer.remaining, left)
+        taken.append(Consumption(layer.id, take, layer.unit_cost))
+        left -= take
+    if left > ZERO:
+        raise StockRuleViolation(f"cannot issue {quantity}: FIFO layers hold only {quantity - left}")
+    return sum((c.value for c in taken), ZERO), tuple(taken)
+
+
+def issue_cost(on_hand: Decimal, value: Decimal, layers: Sequence[Layer], quantity: Decimal) -> IssueCost:
+    ma = moving_average_issue(on_hand, value, quantity)
+    fifo, consumed = fifo_issue(layers, quantity)
+    return IssueCost(moving_average=ma, fifo=fifo, consumed=consumed)
+
+
+def fifo_value(layers: Sequence[Layer]) -> Decimal:
+    return sum((q6(layer.remaining * layer.unit_cost) for layer in layers), ZERO)

@@ -1,0 +1,162 @@
+"""Manual stock adjustments (damage, goods found, write-offs, ...): ADJ-000001.
+
+One request is one document and one ``inventory.StockAdjusted.v1``, all in one transaction: a line that is
+refused (an unknown SKU, a removal beyond what is available) leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from psi_chassis.db import Database
+from psi_chassis.outbox import record_event
+from psi_chassis.types import utcnow
+from psi_inventory.config import SERVICE_NAME, base_currency
+from psi_inventory.domain import events
+from psi_inventory.domain.documents import (
+    ADJUSTMENT,
+    MAX_AMOUNT,
+    MOVE_ADJUSTMENT,
+    POSTED,
+    AdjustmentLine,
+    RuleViolation,
+    add_error,
+    adjustment_line_errors,
+)
+from psi_inventory.domain.model import ZERO, StockRuleViolation, q6
+from psi_inventory.service.documents import (
+    add_lines,
+    check_skus,
+    check_warehouse,
+    create_document,
+    find_document,
+    insufficient,
+    lines_of,
+    moves_of,
+    total,
+)
+from psi_inventory.service.ledger import Ledger, Posted, Source
+
+
+@dataclass(frozen=True)
+class PostAdjustment:
+    warehouse_code: str
+    reason_code: str
+    lines: tuple[AdjustmentLine, ...]
+    occurred_at: datetime | None = None
+    note: str | None = None
+
+
+@dataclass
+class _Posting:
+    """One adjusted line as booked, for the document line, the event and the response."""
+
+    line_no: int
+    sku: str
+    quantity: Decimal
+    posted: Posted = field(repr=False)
+
+    def event_line(self) -> dict[str, Any]:
+        return {"sku": self.sku, "quantity": self.quantity, "unit_cost": self.posted.unit_cost,
+                "value": self.posted.value, "value_fifo": self.posted.value_fifo}
+
+
+def post_adjustment(db: Database, cmd: PostAdjustment) -> dict[str, Any]:
+    """Check, book every line through the ledger, store the document and record the event; commit."""
+    with db.unit_of_work() as session:
+        errors = adjustment_line_errors(cmd.lines)
+        check_warehouse(session, cmd.warehouse_code, "warehouse_code", errors)
+        check_skus(session, [ln.sku for ln in cmd.lines], "lines", errors)
+        if errors:
+            raise RuleViolation("the adjustment is not valid; see errors", errors=errors)
+
+        now = utcnow()
+        occurred_at = (cmd.occurred_at or now).astimezone(UTC)
+        document_id, number = create_document(session, ADJUSTMENT, POSTED, cmd.warehouse_code, now,
+                                              reason_code=cmd.reason_code, note=cmd.note)
+        postings = apply_differences(
+            session, cmd.warehouse_code,
+            [(i + 1, ln.sku, ln.quantity, ln.unit_cost) for i, ln in enumerate(cmd.lines)],
+            Source(occurred_at, number, reason_code=cmd.reason_code), field_name="lines", quantity_name="quantity",
+        )
+        add_lines(session, document_id, [
+            {"line_no": p.line_no, "sku": p.sku, "quantity": p.quantity, "value": p.posted.value,
+             "value_fifo": p.posted.value_fifo} for p in postings
+        ])
+        record_adjusted(session, document_id, number, cmd.warehouse_code, occurred_at, cmd.reason_code, postings)
+        view = adjustment_view(session, document_id)
+        session.commit()
+    return view
+
+
+def apply_differences(session: Session, warehouse: str,
+                      lines: list[tuple[int, str, Decimal, Decimal | None]], source: Source, *,
+                      field_name: str, quantity_name: str) -> list[_Posting]:
+    """Book signed corrections ``(line_no, sku, quantity, unit_cost or None)`` as ``adjustment`` moves.
+
+    In (sku) order, so concurrent postings lock balance rows in one global order. A gain is received at the
+    given cost or else the current cost (:meth:`Ledger.current_unit_cost`); a loss is issued, valued by the
+    ledger both ways, and may not take reserved stock (409 ``INSUFFICIENT_STOCK`` naming the line). Returns
+    the postings in line order.
+    """
+    ledger = Ledger(session)
+    postings: list[_Posting] = []
+    for line_no, sku, quantity, unit_cost in sorted(lines, key=lambda ln: (ln[1], ln[0])):
+        line_source = Source(source.occurred_at, source.document_ref, line=line_no, reason_code=source.reason_code)
+        if quantity > ZERO:
+            cost = unit_cost if unit_cost is not None else ledger.current_unit_cost(sku, warehouse)
+            if quantity * cost >= MAX_AMOUNT:
+                errors: dict[str, Any] = {}
+                add_error(errors, field_name, f"at {cost} a unit the value must stay below {MAX_AMOUNT}",
+                          line_no - 1, quantity_name)
+                raise RuleViolation("the value of a line is too large", errors=errors)
+            posted = ledger.receive(sku, warehouse, MOVE_ADJUSTMENT, quantity, cost, line_source)
+        else:
+            try:
+                posted = ledger.issue(sku, warehouse, MOVE_ADJUSTMENT, -quantity, line_source)
+            except StockRuleViolation as exc:
+                raise insufficient(exc, field_name, line_no - 1, quantity_name) from exc
+        postings.append(_Posting(line_no, sku, q6(quantity), posted))
+    return sorted(postings, key=lambda p: p.line_no)
+
+
+def record_adjusted(session: Session, document_id: int, number: str, warehouse: str, occurred_at: datetime,
+                    reason_code: str, postings: list[_Posting]) -> str | None:
+    """inventory.StockAdjusted.v1 for the postings (none when nothing moved); returns the event id."""
+    if not postings:
+        return None
+    return record_event(session, events.STOCK_ADJUSTED, {
+        "adjustment_id": str(document_id), "document_ref": number, "warehouse_code": warehouse,
+        "occurred_at": occurred_at, "reason_code": reason_code, "currency": base_currency(),
+        "lines": [p.event_line() for p in postings], "total_value": total(p.posted.value for p in postings),
+    }, source=SERVICE_NAME, subject=number)
+
+
+def adjustment_view(session: Session, document_id: int) -> dict[str, Any]:
+    header = find_document(session, ADJUSTMENT, document_id)
+    moves = moves_of(session, header.number)
+    lines = []
+    occurred_at = None
+    for line in lines_of(session, document_id):
+        move = moves.get((MOVE_ADJUSTMENT, line.line_no))
+        occurred_at = occurred_at or (move.occurred_at if move is not None else None)
+        lines.append({"line_no": line.line_no, "sku": line.sku, "quantity": line.quantity,
+                      "unit_cost": move.unit_cost if move is not None else ZERO,
+                      "value": line.value, "value_fifo": line.value_fifo})
+    return {
+        "id": header.id, "number": header.number, "status": header.status, "warehouse_code": header.warehouse_code,
+        "reason_code": header.reason_code, "note": header.note, "occurred_at": occurred_at or header.created_at,
+        "currency": base_currency(), "lines": lines,
+        "total_value": total(ln["value"] for ln in lines), "total_value_fifo": total(ln["value_fifo"] for ln in lines),
+        "created_at": header.created_at,
+    }
+
+
+def get_adjustment(db: Database, document_id: int) -> dict[str, Any]:
+    with db.unit_of_work() as session:
+        return adjustment_view(session, document_id)

@@ -1,0 +1,110 @@
+"""What adjustments, transfers and stocktakes share: the ``documents`` rows, their numbers, the checks against
+the item master and the warehouses, and reading a document back with the moves it posted.
+
+A document's moves carry its number as ``document_ref`` and its line number as ``source_line``, so the ledger
+can always be traced back to the document line that caused a move (and the document view shows the cost each
+move was booked at without storing it twice).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Session
+
+from psi_inventory.adapters.tables import document_lines, documents, items, stock_moves, warehouses
+from psi_inventory.domain.documents import NOT_FOUND, InsufficientStock, add_error, document_number
+from psi_inventory.domain.model import StockRuleViolation
+
+
+def create_document(session: Session, kind: str, status: str, warehouse: str, now: datetime, *,
+                    to_warehouse: str | None = None, reason_code: str | None = None,
+                    note: str | None = None) -> tuple[int, str]:
+    """Insert the header and number it from its id in the same transaction; returns (id, number)."""
+    document_id = int(session.execute(
+        insert(documents).values(kind=kind, number=None, status=status, warehouse_code=warehouse,
+                                 to_warehouse_code=to_warehouse, reason_code=reason_code, note=note,
+                                 created_at=now, updated_at=now)
+        .returning(documents.c.id)
+    ).scalar_one())
+    number = document_number(kind, document_id)
+    session.execute(update(documents).where(documents.c.id == document_id).values(number=number))
+    return document_id, number
+
+
+def add_lines(session: Session, document_id: int, lines: list[dict[str, Any]]) -> None:
+    if lines:
+        session.execute(insert(document_lines), [{"document_id": document_id, **line} for line in lines])
+
+
+def set_status(session: Session, document_id: int, status: str, now: datetime) -> None:
+    session.execute(update(documents).where(documents.c.id == document_id).values(status=status, updated_at=now))
+
+
+def find_document(session: Session, kind: str, document_id: int, *, lock: bool = False) -> Row[Any]:
+    """The header of a ``kind`` document (locked FOR UPDATE when ``lock``); the kind's 404 when there is none."""
+    query = select(documents).where(documents.c.id == document_id, documents.c.kind == kind)
+    if lock:
+        query = query.with_for_update()
+    row = session.execute(query).first()
+    if row is None:
+        raise NOT_FOUND[kind](f"{kind} {document_id} does not exist")
+    return row
+
+
+def lines_of(session: Session, document_id: int) -> list[Row[Any]]:
+    return list(session.execute(
+        select(document_lines).where(document_lines.c.document_id == document_id).order_by(document_lines.c.line_no)
+    ).all())
+
+
+def moves_of(session: Session, number: str) -> dict[tuple[str, int], Row[Any]]:
+    """The moves a document posted, by (move kind, line number)."""
+    rows = session.execute(
+        select(stock_moves.c.kind, stock_moves.c.source_line, stock_moves.c.unit_cost, stock_moves.c.occurred_at,
+               stock_moves.c.value, stock_moves.c.value_fifo)
+        .where(stock_moves.c.document_ref == number, stock_moves.c.source_event_id.is_(None))
+        .order_by(stock_moves.c.id)
+    ).all()
+    return {(r.kind, r.source_line): r for r in rows}
+
+
+# --- checks against the master data -------------------------------------------------------------------------
+
+
+def check_warehouse(session: Session, code: str, field: str, errors: dict[str, Any]) -> None:
+    """A document names an existing, active warehouse."""
+    active = session.execute(select(warehouses.c.active).where(warehouses.c.code == code)).scalar()
+    if active is None:
+        add_error(errors, field, f"warehouse {code} does not exist")
+    elif not active:
+        add_error(errors, field, f"warehouse {code} is inactive")
+
+
+def check_skus(session: Session, skus: list[str], field: str, errors: dict[str, Any],
+               name: str | None = "sku") -> None:
+    """Every SKU is in the item master; an unknown one is a field error at its index."""
+    known = set(session.execute(select(items.c.sku).where(items.c.sku.in_(set(skus)))).scalars()) if skus else set()
+    for i, sku in enumerate(skus):
+        if sku not in known:
+            add_error(errors, field, f"SKU {sku} is not in the item master", i, name)
+
+
+def insufficient(exc: StockRuleViolation, field: str, index: int, name: str) -> InsufficientStock:
+    """The 409 for a removal the ledger refused, naming the line."""
+    errors: dict[str, Any] = {}
+    add_error(errors, field, str(exc), index, name)
+    return InsufficientStock(f"not enough stock: {exc}", errors=errors)
+
+
+def total(values: Iterable[Decimal | None]) -> Decimal:
+    return sum((v for v in values if v is not None), Decimal(0))
+
+
+__all__ = ["add_lines", "check_skus", "check_warehouse", "create_document", "find_document", "insufficient",
+           "lines_of", "moves_of", "set_status", "total"]
