@@ -187,3 +187,21 @@ def test_low_stock_event_once_per_crossing(db: Database) -> None:
     events = low_stock_events()
     assert [(e["sku"], e["available"]) for e in events] == [("C", "4.000000"), ("C", "4.000000")]
     assert events[0]["reorder_quantity"] == "20.000000"
+
+
+def test_rebuild_command_reports_and_corrects(db: Database) -> None:
+    import subprocess
+    import sys
+
+    with db.unit_of_work() as session:
+        Ledger(session).receive("A", "MA", "receipt", D(3), D(2), _at(0))
+        session.execute(text("UPDATE stock_balances SET value = 1 WHERE sku = 'A' AND warehouse_code = 'MA'"))
+        session.commit()
+    env = {"INVENTORY_DATABASE_URL": db.url, "PATH": "/usr/bin:/bin"}
+    command = [sys.executable, "-m", "psi_inventory.cli", "rebuild-balances"]
+    report = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert report.returncode == 1 and "A\tMA\tvalue\tstored 1.000000\tledger 6.000000" in report.stdout
+    fixed = subprocess.run([*command, "--apply"], env=env, capture_output=True, text=True, timeout=60)
+    assert fixed.returncode == 0 and "1 difference(s) corrected" in fixed.stdout
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0 and "0 difference(s) found" in again.stdout
