@@ -151,6 +151,31 @@ def database_for(stack: Stack, psi_databases: Any) -> Callable[[str], str]:
     return make
 
 
+@pytest.fixture
+def known_items(stack: Stack) -> Callable[..., None]:
+    """Test setup: ``known_items("SKU-1", ...)`` puts active items straight into purchasing's replica of the item
+    master, for tests that order SKUs without running inventory and purchasing's ItemCreated consumer
+    (purchasing refuses unknown SKUs). Call it after ``database_for("purchasing")``."""
+    return lambda *skus: _insert_known_items(stack, *skus)
+
+
+def _insert_known_items(stack: Stack, *skus: str) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(stack.database_urls["purchasing"])
+    try:
+        with engine.begin() as conn:
+            for sku in skus:
+                conn.execute(text(
+                    "INSERT INTO items (sku, name, unit_of_measure, active, version, updated_at) "
+                    "VALUES (:sku, :sku, 'pcs', true, 1, :now) ON CONFLICT (sku) DO NOTHING"),
+                    {"sku": sku, "now": datetime.now(UTC)})
+    finally:
+        engine.dispose()
+
+
 def goods_received(sku: str, accepted: str, unit_cost: str, *, warehouse: str = "WH1", rejected: str = "0",
                    number: str = "GRN-T") -> dict[str, Any]:
     """A valid purchasing.GoodsReceived.v1 envelope, built through the producer schema."""

@@ -22,8 +22,9 @@ def _snapshot(url: str) -> dict[str, int]:
 
 
 @pytest.fixture
-def purchasing_stack(stack: Any, database_for: Any) -> Any:
+def purchasing_stack(stack: Any, database_for: Any, known_items: Any) -> Any:
     database_for("purchasing")
+    known_items("SKU-1", "S")
     database_for("gateway")
     stack.api("purchasing")
     stack.api("gateway")
@@ -38,8 +39,9 @@ def _setup(gw: Any) -> tuple[int, int]:
         "lines": [{"sku": "SKU-1", "quantity": "5", "unit_price": "1.00"}],
     })
     assert status == 201, po
-    status, approved, _ = gw.post(f"/api/v1/purchasing/purchase-orders/{po['id']}/approve", json={})
-    assert status == 200, approved
+    # 5 × 1.00 = 5 <= 5,000: submitting approves it automatically (first approval tier)
+    status, approved, _ = gw.post(f"/api/v1/purchasing/purchase-orders/{po['id']}/submit", json={})
+    assert status == 200 and approved["status"] == "approved", approved
     return supplier["id"], po["id"]
 
 

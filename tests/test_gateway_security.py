@@ -146,7 +146,8 @@ def test_user_admin_refresh_rotation_and_deactivation(secured: Any) -> None:
     assert PASSWORD not in stored and stored.startswith("scrypt:"), "salted hash, never the password"
 
 
-def test_request_id_reaches_gateway_and_service_logs_and_the_event(secured: Any) -> None:
+def test_request_id_reaches_gateway_and_service_logs_and_the_event(secured: Any, known_items: Any) -> None:
+    known_items("SKU-RID")
     gw = secured.client()
     status, supplier, _ = gw.post("/api/v1/purchasing/suppliers", json={"code": "RID", "name": "Trace"})
     assert status == 201
@@ -154,7 +155,7 @@ def test_request_id_reaches_gateway_and_service_logs_and_the_event(secured: Any)
         "supplier_id": supplier["id"], "warehouse_code": "WH1",
         "lines": [{"sku": "SKU-RID", "quantity": "2", "unit_price": "1.00"}]})
     assert status == 201
-    gw.post(f"/api/v1/purchasing/purchase-orders/{po['id']}/approve", json={})
+    gw.post(f"/api/v1/purchasing/purchase-orders/{po['id']}/submit", json={})  # 2 × 1.00: approved at once
     request_id = "client-trace-0042"
     status, receipt, response = gw.post(
         f"/api/v1/purchasing/purchase-orders/{po['id']}/receipts",

@@ -60,14 +60,23 @@ def test_make_run_serves_the_flow_and_stops_cleanly(embedded: Any) -> None:
     status, supplier, _ = http_json("POST", f"{gw}/api/v1/purchasing/suppliers", json={"code": "EMB", "name": "Emb"},
                                   headers=auth)
     assert status == 201, supplier
-    status, po, _ = http_json("POST", f"{gw}/api/v1/purchasing/purchase-orders", json={
-        "supplier_id": supplier["id"], "warehouse_code": "MAIN",
-        "lines": [{"sku": "SKU-EMB", "quantity": "3", "unit_price": "9.99"}],
-    }, headers=auth)
-    assert status == 201, po
-    status, _, _ = http_json("POST", f"{gw}/api/v1/purchasing/purchase-orders/{po['id']}/approve", json={},
-                             headers=auth)
-    assert status == 200
+    status, item, _ = http_json("POST", f"{gw}/api/v1/inventory/items", json={"sku": "SKU-EMB", "name": "Emb item"},
+                                headers=auth)
+    assert status == 201, item
+    order = {"supplier_id": supplier["id"], "warehouse_code": "MAIN",
+             "lines": [{"sku": "SKU-EMB", "quantity": "3", "unit_price": "9.99"}]}
+
+    def accepted() -> Any:
+        # 422 UNKNOWN_SKU until inventory.ItemCreated.v1 reaches purchasing's item replica
+        code, body, _ = http_json("POST", f"{gw}/api/v1/purchasing/purchase-orders", json=order, headers=auth)
+        assert code in (201, 422), body
+        return body if code == 201 else None
+
+    po = wait_for(accepted, timeout=30, message="the new item in purchasing's replica")
+    # 3 × 9.99 = 29.97 <= 5,000: submitting approves it automatically (first approval tier)
+    status, submitted, _ = http_json("POST", f"{gw}/api/v1/purchasing/purchase-orders/{po['id']}/submit", json={},
+                                     headers=auth)
+    assert status == 200 and submitted["status"] == "approved", submitted
     status, receipt, _ = http_json("POST", f"{gw}/api/v1/purchasing/purchase-orders/{po['id']}/receipts", json={
         "lines": [{"line_no": 1, "received_quantity": "3", "accepted_quantity": "3", "rejected_quantity": "0"}],
     }, headers=auth)

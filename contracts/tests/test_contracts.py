@@ -44,6 +44,8 @@ def test_every_registered_type_has_an_example_and_vice_versa() -> None:
     assert set(EVENT_TYPES) == {
         "purchasing.GoodsReceived.v1",
         "purchasing.GoodsReturned.v1",
+        "purchasing.PurchaseOrderApproved.v1",
+        "purchasing.PurchaseOrderCancelled.v1",
         "inventory.StockReceived.v1",
         "inventory.StockReserved.v1",
         "inventory.ReservationRejected.v1",
@@ -616,3 +618,39 @@ def test_malformed_event_types_are_refused(bad: str) -> None:
 def test_ambiguous_or_empty_names_are_refused(call: Any) -> None:
     with pytest.raises(ValueError):
         call()
+
+
+# -- purchase order approved / cancelled ----------------------------------------------------------------------
+
+
+def test_purchase_order_approved_totals_include_tax_in_both_currencies() -> None:
+    example = load_example("purchasing.PurchaseOrderApproved.v1")
+    data = decode_data("purchasing.PurchaseOrderApproved.v1", example["data"])
+    line = data["lines"][0]
+    # 100 × 12.5 = 1250 net, + 13 % tax = 1412.5; × 7.1 = 10028.75 in the base currency
+    total = line["quantity"] * line["unit_price"] * (1 + line["tax_rate"])
+    assert total == data["total_amount"] == Decimal("1412.5")
+    assert total * data["exchange_rate"] == data["total_amount_base"] == Decimal("10028.75")
+    assert data["revision"] == 2
+
+
+@pytest.mark.parametrize(("event_type", "field", "value"), [
+    ("purchasing.PurchaseOrderApproved.v1", "revision", 0),
+    ("purchasing.PurchaseOrderApproved.v1", "revision", "2"),
+    ("purchasing.PurchaseOrderApproved.v1", "total_amount", "-1"),
+    ("purchasing.PurchaseOrderApproved.v1", "lines", []),
+    ("purchasing.PurchaseOrderCancelled.v1", "reason", ""),
+    ("purchasing.PurchaseOrderCancelled.v1", "revision", True),
+])
+def test_purchase_order_event_rules(event_type: str, field: str, value: Any) -> None:
+    data = copy.deepcopy(load_example(event_type)["data"])
+    data[field] = value
+    with pytest.raises(ValidationError):
+        encode_data(event_type, data)
+
+
+def test_purchase_order_approved_line_quantity_must_be_positive() -> None:
+    data = copy.deepcopy(load_example("purchasing.PurchaseOrderApproved.v1")["data"])
+    data["lines"][0]["quantity"] = "0"
+    with pytest.raises(ValidationError):
+        encode_data("purchasing.PurchaseOrderApproved.v1", data)

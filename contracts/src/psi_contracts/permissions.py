@@ -36,6 +36,8 @@ _PURCHASING_READERS = frozenset({ADMIN, PURCHASER, PURCHASING_MANAGER, WAREHOUSE
 _BUYERS = frozenset({ADMIN, PURCHASER, PURCHASING_MANAGER})
 _RECEIVERS = frozenset({ADMIN, WAREHOUSE, PURCHASING_MANAGER})
 _STOCK_KEEPERS = frozenset({ADMIN, WAREHOUSE})
+_PURCHASE_APPROVERS = frozenset({ADMIN, PURCHASING_MANAGER})
+_REQUESTERS = frozenset({ADMIN, PURCHASER, PURCHASING_MANAGER, WAREHOUSE, SALES, SALES_MANAGER})
 _CATALOG_EDITORS = frozenset({ADMIN, WAREHOUSE, PURCHASING_MANAGER})
 _RESERVERS = frozenset({ADMIN, SALES, SALES_MANAGER, WAREHOUSE})
 
@@ -118,10 +120,41 @@ PERMISSIONS: tuple[Permission, ...] = (
     _read("/api/v1/purchasing/purchase-orders", _PURCHASING_READERS),
     _create("/api/v1/purchasing/purchase-orders", _BUYERS),
     _read("/api/v1/purchasing/purchase-orders/<int:po_id>", _PURCHASING_READERS),
-    _action("/api/v1/purchasing/purchase-orders/<int:po_id>/approve", frozenset({ADMIN, PURCHASING_MANAGER})),
+    _action("/api/v1/purchasing/purchase-orders/<int:po_id>/approve", _PURCHASE_APPROVERS),
     _read("/api/v1/purchasing/purchase-orders/<int:po_id>/receipts", _PURCHASING_READERS),
     _create("/api/v1/purchasing/purchase-orders/<int:po_id>/receipts", _RECEIVERS),
     _read("/api/v1/purchasing/receipts/<int:receipt_id>", _PURCHASING_READERS),
+    # purchasing: suppliers' details and price lists
+    _action("/api/v1/purchasing/suppliers/<int:supplier_id>", _BUYERS, method="PATCH"),
+    _read("/api/v1/purchasing/suppliers/<int:supplier_id>/prices", _PURCHASING_READERS),
+    _create("/api/v1/purchasing/suppliers/<int:supplier_id>/prices", _BUYERS),
+    # purchasing: approval policy and budgets (采购额度控制)
+    _read("/api/v1/purchasing/approval-tiers", _PURCHASING_READERS),
+    _action("/api/v1/purchasing/approval-tiers", frozenset({ADMIN}), method="PUT"),
+    _read("/api/v1/purchasing/budgets", _PURCHASING_READERS),
+    _action("/api/v1/purchasing/budgets", _PURCHASE_APPROVERS, method="PUT"),
+    # purchasing: order lifecycle (审核 / 反审核), amendments, cancellation, returns
+    _action("/api/v1/purchasing/purchase-orders/<int:po_id>", _BUYERS, method="PATCH"),
+    _action("/api/v1/purchasing/purchase-orders/<int:po_id>/submit", _BUYERS),
+    _action("/api/v1/purchasing/purchase-orders/<int:po_id>/reject", _PURCHASE_APPROVERS),
+    _action("/api/v1/purchasing/purchase-orders/<int:po_id>/unapprove", _PURCHASE_APPROVERS),
+    _action("/api/v1/purchasing/purchase-orders/<int:po_id>/cancel", _BUYERS),
+    _read("/api/v1/purchasing/purchase-orders/<int:po_id>/approvals", _PURCHASING_READERS),
+    _create("/api/v1/purchasing/purchase-orders/<int:po_id>/returns", _RECEIVERS),
+    _read("/api/v1/purchasing/returns/<int:return_id>", _PURCHASING_READERS),
+    # purchasing: requisitions (采购申请) and their conversion into orders
+    _read("/api/v1/purchasing/requisitions", _PURCHASING_READERS | _REQUESTERS),
+    _create("/api/v1/purchasing/requisitions", _REQUESTERS),
+    _read("/api/v1/purchasing/requisitions/<int:requisition_id>", _PURCHASING_READERS | _REQUESTERS),
+    _action("/api/v1/purchasing/requisitions/<int:requisition_id>", _REQUESTERS, method="PATCH"),
+    _action("/api/v1/purchasing/requisitions/<int:requisition_id>/submit", _REQUESTERS),
+    _action("/api/v1/purchasing/requisitions/<int:requisition_id>/approve", _PURCHASE_APPROVERS),
+    _action("/api/v1/purchasing/requisitions/<int:requisition_id>/reject", _PURCHASE_APPROVERS),
+    _action("/api/v1/purchasing/requisitions/<int:requisition_id>/cancel", _REQUESTERS),
+    _create("/api/v1/purchasing/requisitions/convert", _BUYERS),
+    # purchasing: supplier scorecard
+    _read("/api/v1/purchasing/scorecards", _PURCHASING_READERS),
+    _read("/api/v1/purchasing/scorecards/<int:supplier_id>", _PURCHASING_READERS),
 )
 
 _PLACEHOLDER = re.compile(r"<(?:[a-zA-Z_]+(?:\([^)]*\))?:)?([a-zA-Z_][a-zA-Z0-9_]*)>")

@@ -232,7 +232,8 @@ class StockAdjustedV1(ContractSchema):
     """The base currency the values are in."""
     lines = line_list(StockAdjustedLineV1)
     total_value = signed()
-    """Sum of the lines' ``value`` (the books' valuation); negative when stock was lost."""
+    """The books' valuation of the whole adjustment: the sum of the lines' ``value`` (moving average) or
+    ``value_fifo`` (FIFO), whichever the warehouse books; negative when stock was lost."""
 
 
 class StockBelowReorderPointV1(ContractSchema):

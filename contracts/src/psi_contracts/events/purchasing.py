@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from marshmallow import validate
+
 from psi_contracts.events._common import amount, business_time, line_list, line_number, positive
-from psi_contracts.schema import ContractSchema, currency_code, text
+from psi_contracts.schema import ContractSchema, StrictInteger, currency_code, text
 
 __all__ = [
     "GOODS_RECEIVED_V1",
@@ -12,11 +14,18 @@ __all__ = [
     "GoodsReceivedV1",
     "GoodsReturnedLineV1",
     "GoodsReturnedV1",
+    "PURCHASE_ORDER_APPROVED_V1",
+    "PURCHASE_ORDER_CANCELLED_V1",
+    "PurchaseOrderApprovedLineV1",
+    "PurchaseOrderApprovedV1",
+    "PurchaseOrderCancelledV1",
     "EVENTS",
 ]
 
 GOODS_RECEIVED_V1 = "purchasing.GoodsReceived.v1"
 GOODS_RETURNED_V1 = "purchasing.GoodsReturned.v1"
+PURCHASE_ORDER_APPROVED_V1 = "purchasing.PurchaseOrderApproved.v1"
+PURCHASE_ORDER_CANCELLED_V1 = "purchasing.PurchaseOrderCancelled.v1"
 
 
 class GoodsReceivedLineV1(ContractSchema):
@@ -77,7 +86,53 @@ class GoodsReturnedV1(ContractSchema):
     lines = line_list(GoodsReturnedLineV1)
 
 
+class PurchaseOrderApprovedLineV1(ContractSchema):
+    """One ordered line at the price agreed with the supplier (the PO side of finance's three-way match)."""
+
+    line_no = line_number()
+    sku = text()
+    quantity = positive()
+    unit_price = amount()
+    """Per unit, in the order's currency, net of tax."""
+    tax_rate = amount()
+    """A fraction: ``"0.13"`` is 13 %."""
+
+
+class PurchaseOrderApprovedV1(ContractSchema):
+    """A purchase order (revision) was approved: goods may now be received against it.
+
+    An amended order is approved again under a higher ``revision``; the newest revision replaces the earlier
+    ones. ``total_amount`` includes tax, in the order currency; ``total_amount_base`` is it times the exchange
+    rate.
+    """
+
+    po_id = text()
+    po_number = text()
+    revision = StrictInteger(validate=validate.Range(min=1))
+    supplier_id = text()
+    supplier_code = text()
+    warehouse_code = text()
+    currency = currency_code()
+    exchange_rate = positive()
+    approved_at = business_time()
+    lines = line_list(PurchaseOrderApprovedLineV1)
+    total_amount = amount()
+    total_amount_base = amount()
+
+
+class PurchaseOrderCancelledV1(ContractSchema):
+    """A purchase order that had been approved was cancelled before anything was received against it."""
+
+    po_id = text()
+    po_number = text()
+    revision = StrictInteger(validate=validate.Range(min=1))
+    cancelled_at = business_time()
+    reason = text()
+
+
 EVENTS: dict[str, type[ContractSchema]] = {
     GOODS_RECEIVED_V1: GoodsReceivedV1,
     GOODS_RETURNED_V1: GoodsReturnedV1,
+    PURCHASE_ORDER_APPROVED_V1: PurchaseOrderApprovedV1,
+    PURCHASE_ORDER_CANCELLED_V1: PurchaseOrderCancelledV1,
 }

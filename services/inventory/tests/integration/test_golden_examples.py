@@ -3,6 +3,7 @@ consumes is accepted and applied, in the order of their story, and a second deli
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -65,6 +66,12 @@ def test_story_applies_once_and_every_redelivery_changes_nothing(psi_databases: 
     assert (final["BOLT-M8-50"][0], final["BOLT-M8-50"][1]) == (Decimal(350), Decimal(50))
     with db.engine.connect() as conn:
         published = [r[0] for r in conn.execute(text("SELECT event_type FROM outbox ORDER BY id")).all()]
+        issued = json.loads(conn.execute(text(
+            "SELECT body FROM outbox WHERE event_type = 'inventory.StockIssued.v1'")).scalar_one())["data"]
+        removed = conn.execute(text("SELECT -sum(value) FROM stock_moves WHERE kind = 'issue'")).scalar_one()
     db.dispose()
+    # The cost of goods finance will post is exactly what the books removed (no per-unit rounding).
+    assert Decimal(issued["total_cost"]) == Decimal(removed)
+    assert Decimal(issued["total_cost"]) == sum(Decimal(ln["cost_moving_average"]) for ln in issued["lines"])
     assert published == ["inventory.StockReceived.v1", "inventory.StockReserved.v1", "inventory.StockIssued.v1",
                          "inventory.StockAdjusted.v1"]

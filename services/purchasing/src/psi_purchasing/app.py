@@ -11,11 +11,16 @@ from psi_purchasing.consumers import HANDLERS
 
 
 def _blueprints() -> list:
+    from psi_purchasing.api.conversion import blp as conversion
+    from psi_purchasing.api.policy import blp as policy
     from psi_purchasing.api.purchase_orders import blp as purchase_orders
     from psi_purchasing.api.receipts import blp as receipts
+    from psi_purchasing.api.requisitions import blp as requisitions
+    from psi_purchasing.api.returns import blp as returns
+    from psi_purchasing.api.scorecards import blp as scorecards
     from psi_purchasing.api.suppliers import blp as suppliers
 
-    return [suppliers, purchase_orders, receipts]
+    return [suppliers, purchase_orders, receipts, returns, policy, conversion, requisitions, scorecards]
 
 
 SERVICE = ServiceDefinition(

@@ -17,6 +17,7 @@ def _event_data() -> dict:
     po = PurchaseOrder.draft(
         [OrderLine("SKU-A", D("10"), D("12.5")), OrderLine("SKU-B", D("4"), D("0.32"))], D("7.1234")
     )
+    po.submit()
     po.approve()
     received = po.receive(
         [ReceiptLine(1, D("10"), D("9.5"), D("0.5"), "torn"), ReceiptLine(2, D("4"), D("4"), D("0"), None)]

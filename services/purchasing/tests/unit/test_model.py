@@ -27,6 +27,7 @@ def approved_order(*quantities: str, price: str = "10", rate: str = "1") -> Purc
     po = PurchaseOrder.draft(
         [OrderLine(f"SKU-{i}", D(q), D(price)) for i, q in enumerate(quantities, 1)], D(rate)
     )
+    po.submit()
     po.approve()
     return po
 
@@ -101,8 +102,12 @@ def test_document_numbers_come_from_the_id():
 # --- approval -----------------------------------------------------------------------------------------------
 
 
-def test_approve_moves_a_draft_to_approved_once():
+def test_approve_needs_a_submitted_order_and_happens_once():
     po = PurchaseOrder.draft([OrderLine("A", D("1"), D("1"))], D(1))
+    with pytest.raises(InvalidStatus):
+        po.approve()  # a draft must be submitted first
+    po.submit()
+    assert po.status == POStatus.PENDING_APPROVAL
     po.approve()
     assert po.status == POStatus.APPROVED
     with pytest.raises(InvalidStatus) as info:
@@ -132,14 +137,15 @@ def test_partial_then_full_receipt_moves_the_status():
     assert po.status == POStatus.PARTIALLY_RECEIVED
 
     po.receive([take(2, "0.5")])
-    assert po.status == POStatus.RECEIVED
+    assert po.status == POStatus.CLOSED
     assert [line.received_quantity for line in po.lines] == [D(10), D(4)]
 
 
-def test_a_received_order_takes_no_more_goods():
+def test_a_closed_order_takes_no_more_goods():
     po = approved_order("1")
     po.receive([take(1, "1")])
-    with pytest.raises(InvalidStatus):
+    assert po.status == POStatus.CLOSED
+    with pytest.raises(OverReceipt):
         po.receive([take(1, "1")])
 
 
@@ -161,14 +167,14 @@ def test_receiving_exactly_the_open_quantity_is_allowed():
     po = approved_order("10")
     po.receive([take(1, "9.999999")])
     po.receive([take(1, "0.000001")])
-    assert po.status == POStatus.RECEIVED
+    assert po.status == POStatus.CLOSED
 
 
 def test_rejected_goods_count_as_received_but_not_as_accepted():
     po = approved_order("10")
     lines = po.receive([take(1, "10", accepted="8", rejected="2", reason="broken seal")])
 
-    assert po.status == POStatus.RECEIVED
+    assert po.status == POStatus.CLOSED
     line = po.lines[0]
     assert (line.received_quantity, line.accepted_quantity, line.rejected_quantity) == (D(10), D(8), D(2))
     assert lines[0].accepted_quantity == D(8) and lines[0].reject_reason == "broken seal"

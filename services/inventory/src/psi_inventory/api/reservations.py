@@ -28,13 +28,15 @@ class ReservationLineIn(StrictSchema):
 
 
 class ReservationIn(StrictSchema):
-    reference = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$"))
+    reference = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"))
     warehouse_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
     lines = fields.List(fields.Nested(ReservationLineIn), required=True, validate=validate.Length(min=1, max=500))
 
     @validates_schema
     def _distinct_line_numbers(self, data: dict[str, Any], **_: Any) -> None:
         numbers = [ln.get("line_no") for ln in data.get("lines", []) if ln.get("line_no") is not None]
+        if numbers and len(numbers) != len(data.get("lines", [])):
+            raise ValidationError("give line_no on every line or on none", field_name="lines")
         if len(numbers) != len(set(numbers)):
             raise ValidationError("line numbers must be distinct", field_name="lines")
 

@@ -133,7 +133,8 @@ def record_adjusted(session: Session, document_id: int, number: str, warehouse: 
     return record_event(session, events.STOCK_ADJUSTED, {
         "adjustment_id": str(document_id), "document_ref": number, "warehouse_code": warehouse,
         "occurred_at": occurred_at, "reason_code": reason_code, "currency": base_currency(),
-        "lines": [p.event_line() for p in postings], "total_value": total(p.posted.value for p in postings),
+        "lines": [p.event_line() for p in postings],
+        "total_value": total(Ledger(session).books_value(warehouse, p.posted) for p in postings),
     }, source=SERVICE_NAME, subject=number)
 
 

@@ -160,6 +160,10 @@ class Ledger:
         return Posted(move_id, -quantity, -cost.moving_average, -cost.fifo, unit_cost,
                       tuple((c.quantity, c.unit_cost) for c in cost.consumed))
 
+    def books_value(self, warehouse: str, posted: Posted) -> Decimal:
+        """The value of a move in the books: moving average or FIFO, as the warehouse is configured."""
+        return posted.value_fifo if self.method_of(warehouse) == FIFO else posted.value
+
     def current_unit_cost(self, sku: str, warehouse: str) -> Decimal:
         """The cost a found unit is valued at: the moving average, else the last known cost, else zero."""
         balance = self.lock(sku, warehouse)
@@ -176,7 +180,7 @@ class Ledger:
         """Publish StockBelowReorderPoint once per crossing (again only after available recovered)."""
         item = self.session.execute(
             select(items.c.reorder_point, items.c.reorder_quantity, items.c.safety_stock)
-            .where(items.c.sku == sku)
+            .where(items.c.sku == sku, items.c.active.is_(True))  # a retired item needs no reordering
         ).first()
         was_below = bool(self.session.execute(
             select(stock_balances.c.below_reorder)

@@ -65,6 +65,7 @@ def on_order_shipped(session: Session, event: Event) -> None:
     ledger = Ledger(session)
     warehouse = data["warehouse_code"]
     lines = []
+    total_cost = Decimal(0)  # what the books removed, exactly (not unit cost × quantity, which rounds)
     for line in sorted(data["lines"], key=lambda ln: (ln["sku"], ln["line_no"])):
         covered = reservations.take_for_shipment(session, data["order_id"], line["sku"], warehouse, line["quantity"])
         try:
@@ -76,11 +77,12 @@ def on_order_shipped(session: Session, event: Event) -> None:
         lines.append({"line_no": line["line_no"], "sku": line["sku"], "quantity": line["quantity"],
                       "cost_moving_average": -posted.value, "cost_fifo": -posted.value_fifo,
                       "unit_cost": posted.unit_cost})
+        total_cost -= ledger.books_value(warehouse, posted)
     record_event(session, events.STOCK_ISSUED, {
         "shipment_id": data["shipment_id"], "order_id": data["order_id"], "order_number": data["order_number"],
         "warehouse_code": warehouse, "occurred_at": data["shipped_at"], "currency": base_currency(),
         "lines": lines,
-        "total_cost": sum((ln["unit_cost"] * ln["quantity"] for ln in lines), Decimal(0)).quantize(Decimal("0.000001")),
+        "total_cost": total_cost,
     }, source=SERVICE_NAME, subject=data["order_number"])
 
 

@@ -69,9 +69,11 @@ def on_goods_returned(session: Session, event: Event) -> None:
         except StockRuleViolation as exc:
             raise PoisonMessage(f"return {data['return_number']} cannot be issued: {exc}") from exc
         lines.append({"sku": line["sku"], "quantity": -line["quantity"], "unit_cost": posted.unit_cost,
-                      "value": posted.value, "value_fifo": posted.value_fifo})
+                      "value": posted.value, "value_fifo": posted.value_fifo,
+                      "books": ledger.books_value(data["warehouse_code"], posted)})
     record_event(session, events.STOCK_ADJUSTED, {
         "adjustment_id": event.id, "document_ref": data["return_number"], "warehouse_code": data["warehouse_code"],
         "occurred_at": data["returned_at"], "reason_code": "supplier_return", "currency": base_currency(),
-        "lines": lines, "total_value": sum((ln["value"] for ln in lines), Decimal(0)),
+        "lines": [{k: v for k, v in ln.items() if k != "books"} for ln in lines],
+        "total_value": sum((ln["books"] for ln in lines), Decimal(0)),
     }, source=SERVICE_NAME, subject=data["return_number"])

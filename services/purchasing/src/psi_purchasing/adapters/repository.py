@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from psi_purchasing.adapters.tables import (
@@ -15,15 +16,19 @@ from psi_purchasing.adapters.tables import (
     goods_receipts,
     purchase_order_lines,
     purchase_orders,
+    purchase_return_lines,
+    purchase_returns,
     suppliers,
 )
 from psi_purchasing.domain.model import (
     PurchaseOrder,
     PurchaseOrderLine,
     ReceivedLine,
+    ReturnedLine,
     Supplier,
     po_number,
     receipt_number,
+    return_number,
 )
 
 
@@ -37,6 +42,11 @@ class OrderHeader:
     supplier_code: str
     warehouse_code: str
     currency: str
+    department: str | None = None
+    budget_period: str | None = None
+    #: The base-currency total committed against the budget (when ``budget_period`` is set).
+    committed_base: Decimal = Decimal(0)
+    order_date: date | None = None
 
 
 def get_supplier(session: Session, supplier_id: int) -> Supplier | None:
@@ -67,6 +77,7 @@ def add_purchase_order(
     currency: str,
     expected_date: date | None,
     now: datetime,
+    department: str | None = None,
 ) -> int:
     po_id = int(
         session.execute(
@@ -78,6 +89,9 @@ def add_purchase_order(
                 expected_date=expected_date,
                 status=str(po.status),
                 total_amount=po.total_amount,
+                total_amount_base=po.total_amount_base,
+                department=department,
+                revision=po.revision,
                 created_at=now,
                 updated_at=now,
             )
@@ -86,6 +100,11 @@ def add_purchase_order(
     session.execute(
         update(purchase_orders).where(purchase_orders.c.id == po_id).values(number=po_number(po_id))
     )
+    insert_lines(session, po_id, po.lines)
+    return po_id
+
+
+def insert_lines(session: Session, po_id: int, lines: Sequence[PurchaseOrderLine]) -> None:
     session.execute(
         insert(purchase_order_lines),
         [
@@ -96,14 +115,44 @@ def add_purchase_order(
                 "quantity": line.quantity,
                 "unit_price": line.unit_price,
                 "amount": line.amount,
+                "tax_rate": line.tax_rate,
+                "max_receivable": line.max_receivable,
+                "requisition_line_id": line.requisition_line_id,
                 "received_quantity": line.received_quantity,
                 "accepted_quantity": line.accepted_quantity,
                 "rejected_quantity": line.rejected_quantity,
             }
-            for line in po.lines
+            for line in lines
         ],
     )
-    return po_id
+
+
+def replace_lines(session: Session, po_id: int, lines: Sequence[PurchaseOrderLine]) -> None:
+    """Swap an order's lines for new ones (only while nothing was received or returned against them)."""
+    session.execute(delete(purchase_order_lines).where(purchase_order_lines.c.po_id == po_id))
+    insert_lines(session, po_id, lines)
+
+
+def save_order(session: Session, po_id: int, po: PurchaseOrder, now: datetime, **extra: Any) -> None:
+    """Write an order's status, revision, totals and each line's max_receivable."""
+    session.execute(
+        update(purchase_orders)
+        .where(purchase_orders.c.id == po_id)
+        .values(
+            status=str(po.status),
+            revision=po.revision,
+            total_amount=po.total_amount,
+            total_amount_base=po.total_amount_base,
+            updated_at=now,
+            **extra,
+        )
+    )
+    for line in po.lines:
+        session.execute(
+            update(purchase_order_lines)
+            .where(purchase_order_lines.c.po_id == po_id, purchase_order_lines.c.line_no == line.line_no)
+            .values(max_receivable=line.max_receivable)
+        )
 
 
 def lock_purchase_order(session: Session, po_id: int) -> tuple[OrderHeader, PurchaseOrder] | None:
@@ -132,10 +181,15 @@ def lock_purchase_order(session: Session, po_id: int) -> tuple[OrderHeader, Purc
         supplier_code=supplier_code,
         warehouse_code=row.warehouse_code,
         currency=row.currency,
+        department=row.department,
+        budget_period=row.budget_period,
+        committed_base=row.total_amount_base,
+        order_date=row.created_at.date(),
     )
     po = PurchaseOrder(
         status=row.status,
         exchange_rate=row.exchange_rate,
+        revision=row.revision,
         lines=[
             PurchaseOrderLine(
                 line_no=ln.line_no,
@@ -145,6 +199,10 @@ def lock_purchase_order(session: Session, po_id: int) -> tuple[OrderHeader, Purc
                 received_quantity=ln.received_quantity,
                 accepted_quantity=ln.accepted_quantity,
                 rejected_quantity=ln.rejected_quantity,
+                tax_rate=ln.tax_rate,
+                max_receivable=ln.max_receivable,
+                returned_quantity=ln.returned_quantity,
+                requisition_line_id=ln.requisition_line_id,
             )
             for ln in lines
         ],
@@ -213,5 +271,64 @@ def complete_receipt(session: Session, receipt_id: int, number: str, event_id: s
     session.execute(
         update(goods_receipts)
         .where(goods_receipts.c.id == receipt_id)
+        .values(number=number, event_id=event_id)
+    )
+
+
+def add_returned_quantities(session: Session, po_id: int, returned: Sequence[ReturnedLine]) -> None:
+    """Add a return's quantities to its order lines as increments (the CHECK keeps returned <= accepted)."""
+    lines = purchase_order_lines.c
+    for line in returned:
+        session.execute(
+            update(purchase_order_lines)
+            .where(lines.po_id == po_id, lines.line_no == line.line_no)
+            .values(returned_quantity=lines.returned_quantity + line.quantity)
+        )
+
+
+def add_return(
+    session: Session,
+    po_id: int,
+    reason: str,
+    returned_at: datetime,
+    lines: Sequence[ReturnedLine],
+    now: datetime,
+) -> tuple[int, str]:
+    return_id = int(
+        session.execute(
+            insert(purchase_returns).values(
+                po_id=po_id, reason=reason, returned_at=returned_at, created_at=now
+            )
+        ).inserted_primary_key[0]
+    )
+    number = return_number(return_id)
+    line_ids = dict(
+        session.execute(
+            select(purchase_order_lines.c.line_no, purchase_order_lines.c.id).where(
+                purchase_order_lines.c.po_id == po_id
+            )
+        ).all()
+    )
+    session.execute(
+        insert(purchase_return_lines),
+        [
+            {
+                "return_id": return_id,
+                "po_line_id": line_ids[line.line_no],
+                "line_no": line.line_no,
+                "sku": line.sku,
+                "quantity": line.quantity,
+                "unit_cost_base": line.unit_cost_base,
+            }
+            for line in lines
+        ],
+    )
+    return return_id, number
+
+
+def complete_return(session: Session, return_id: int, number: str, event_id: str) -> None:
+    session.execute(
+        update(purchase_returns)
+        .where(purchase_returns.c.id == return_id)
         .values(number=number, event_id=event_id)
     )

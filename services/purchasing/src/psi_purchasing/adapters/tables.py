@@ -7,6 +7,7 @@ the INSERT in the same transaction; no other transaction ever sees the row witho
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -16,7 +17,9 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     UniqueConstraint,
+    text,
 )
 
 from psi_chassis.types import BigId as _BigId
@@ -38,6 +41,10 @@ suppliers = Table(
     Column("currency", String(3), nullable=False),
     Column("payment_terms_days", Integer, nullable=False),
     Column("status", String(16), nullable=False),
+    Column("contact_name", String(200), nullable=True),
+    Column("contact_email", String(254), nullable=True),
+    Column("contact_phone", String(64), nullable=True),
+    Column("lead_time_days", Integer, nullable=False, server_default=text("7")),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     UniqueConstraint("code", name="uq_suppliers_code"),
@@ -62,10 +69,18 @@ purchase_orders = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("approved_at", UTCDateTime(), nullable=True),
+    Column("department", String(64), nullable=True),
+    Column("revision", Integer, nullable=False, server_default=text("1")),
+    Column("total_amount_base", ExactDecimal(), nullable=False, server_default=text("0")),
+    Column("budget_period", String(7), nullable=True),
+    Column("cancelled_at", UTCDateTime(), nullable=True),
+    Column("cancel_reason", Text, nullable=True),
     UniqueConstraint("number", name="uq_purchase_orders_number"),
     CheckConstraint("exchange_rate > 0", name="ck_purchase_orders_exchange_rate"),
     CheckConstraint(
-        "status IN ('draft', 'approved', 'partially_received', 'received')", name="ck_purchase_orders_status"
+        "status IN ('draft', 'pending_approval', 'approved', 'partially_received', 'received', 'closed',"
+        " 'cancelled')",
+        name="ck_purchase_orders_status",
     ),
 )
 Index("ix_purchase_orders_supplier", purchase_orders.c.supplier_id)
@@ -86,12 +101,21 @@ purchase_order_lines = Table(
     Column("received_quantity", ExactDecimal(), nullable=False),
     Column("accepted_quantity", ExactDecimal(), nullable=False),
     Column("rejected_quantity", ExactDecimal(), nullable=False),
+    Column("tax_rate", ExactDecimal(), nullable=False, server_default=text("0")),
+    Column("max_receivable", ExactDecimal(), nullable=True),
+    Column("returned_quantity", ExactDecimal(), nullable=False, server_default=text("0")),
+    Column("requisition_line_id", _BigId, nullable=True),
     UniqueConstraint("po_id", "line_no", name="uq_purchase_order_lines_line"),
     CheckConstraint("quantity > 0", name="ck_purchase_order_lines_quantity"),
     CheckConstraint("unit_price >= 0", name="ck_purchase_order_lines_unit_price"),
     # The last guard against over-receipt, behind the domain rule and the row lock on the order.
     CheckConstraint(
-        "received_quantity >= 0 AND received_quantity <= quantity", name="ck_purchase_order_lines_received"
+        "received_quantity >= 0 AND received_quantity <= coalesce(max_receivable, quantity)",
+        name="ck_purchase_order_lines_received",
+    ),
+    CheckConstraint(
+        "returned_quantity >= 0 AND returned_quantity <= accepted_quantity",
+        name="ck_purchase_order_lines_returned",
     ),
     CheckConstraint(
         _INSPECTED,
@@ -137,4 +161,127 @@ goods_receipt_lines = Table(
         _INSPECTED,
         name="ck_goods_receipt_lines_inspected",
     ),
+)
+
+
+supplier_prices = Table(
+    "supplier_prices",
+    metadata,
+    Column("id", _BigId, primary_key=True, autoincrement=True),
+    Column("supplier_id", _BigId, ForeignKey("suppliers.id"), nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("unit_price", ExactDecimal(), nullable=False),
+    Column("min_quantity", ExactDecimal(), nullable=False, server_default=text("0")),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date, nullable=True),
+    Column("preferred", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+#: Amount tiers per document type, in the base currency: up to ``up_to_amount`` (null: no bound) the
+#: ``approver_role`` must approve (null: approved automatically).
+approval_tiers = Table(
+    "approval_tiers",
+    metadata,
+    Column("id", _BigId, primary_key=True, autoincrement=True),
+    Column("document_type", String(32), nullable=False),
+    Column("up_to_amount", ExactDecimal(), nullable=True),
+    Column("approver_role", String(32), nullable=True),
+)
+
+department_budgets = Table(
+    "department_budgets",
+    metadata,
+    Column("department", String(64), primary_key=True),
+    Column("period", String(7), primary_key=True),
+    Column("amount", ExactDecimal(), nullable=False),
+    Column("committed", ExactDecimal(), nullable=False, server_default=text("0")),
+    CheckConstraint("committed >= 0 AND committed <= amount", name="ck_department_budgets_committed"),
+)
+
+#: Who approved, rejected or un-approved which document revision, when, and why.
+approvals = Table(
+    "approvals",
+    metadata,
+    Column("id", _BigId, primary_key=True, autoincrement=True),
+    Column("document_type", String(32), nullable=False),
+    Column("document_id", _BigId, nullable=False),
+    Column("revision", Integer, nullable=False, server_default=text("1")),
+    Column("decision", String(16), nullable=False),
+    Column("actor_id", String(64), nullable=False),
+    Column("actor_name", String(64), nullable=False),
+    Column("actor_roles", String(255), nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("amount_base", ExactDecimal(), nullable=True),
+    Column("decided_at", UTCDateTime(), nullable=False),
+)
+
+purchase_returns = Table(
+    "purchase_returns",
+    metadata,
+    Column("id", _BigId, primary_key=True, autoincrement=True),
+    Column("number", String(32), nullable=True, unique=True),
+    Column("po_id", _BigId, ForeignKey("purchase_orders.id"), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("returned_at", UTCDateTime(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("event_id", String(64), nullable=True),
+)
+
+purchase_return_lines = Table(
+    "purchase_return_lines",
+    metadata,
+    Column("id", _BigId, primary_key=True, autoincrement=True),
+    Column("return_id", _BigId, ForeignKey("purchase_returns.id"), nullable=False),
+    Column("po_line_id", _BigId, ForeignKey("purchase_order_lines.id"), nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("quantity", ExactDecimal(), nullable=False),
+    Column("unit_cost_base", ExactDecimal(), nullable=False),
+)
+
+#: ``replenish_key`` ("sku|warehouse") is set only while a replenishment draft is open; its unique constraint
+#: is what makes "never a second open draft for the same SKU and warehouse" hold under concurrency.
+requisitions = Table(
+    "requisitions",
+    metadata,
+    Column("id", _BigId, primary_key=True, autoincrement=True),
+    Column("number", String(32), nullable=True, unique=True),
+    Column("department", String(64), nullable=False),
+    Column("requester", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("source", String(16), nullable=False, server_default=text("'manual'")),
+    Column("replenish_key", String(120), nullable=True, unique=True),
+    Column("note", Text, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+requisition_lines = Table(
+    "requisition_lines",
+    metadata,
+    Column("id", _BigId, primary_key=True, autoincrement=True),
+    Column("requisition_id", _BigId, ForeignKey("requisitions.id"), nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("warehouse_code", String(32), nullable=False),
+    Column("quantity", ExactDecimal(), nullable=False),
+    Column("needed_by", Date, nullable=True),
+    Column("note", Text, nullable=True),
+    Column("preferred_supplier_id", _BigId, ForeignKey("suppliers.id"), nullable=True),
+    Column("ordered_quantity", ExactDecimal(), nullable=False, server_default=text("0")),
+)
+
+#: The replica of inventory's item master, newest ``version`` wins (events may arrive twice or late).
+items = Table(
+    "items",
+    metadata,
+    Column("sku", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("unit_of_measure", String(16), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("reorder_quantity", ExactDecimal(), nullable=True),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
 )

@@ -4,29 +4,40 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
+from flask import g, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from psi_chassis.api_schemas import page_of
+from psi_chassis.api_schemas import PageArgs, page_of
 from psi_chassis.app import current_db
+from psi_purchasing import config
 from psi_purchasing.api.schemas import (
+    ApprovalPage,
     PurchaseOrderCreateSchema,
     PurchaseOrderPage,
     PurchaseOrderQueryArgs,
     PurchaseOrderSchema,
+    PurchaseOrderUpdateSchema,
+    ReasonSchema,
+    RequiredReasonSchema,
 )
-from psi_purchasing.domain.commands import ApprovePurchaseOrder, CreatePurchaseOrder, OrderLine
+from psi_purchasing.domain.commands import Actor, CreatePurchaseOrder, OrderLine
 from psi_purchasing.domain.errors import PurchaseOrderNotFound
-from psi_purchasing.service import queries
-from psi_purchasing.service.purchase_orders import approve_purchase_order, create_purchase_order
+from psi_purchasing.service import approvals, queries
+from psi_purchasing.service import purchase_orders as commands
 
 blp = Blueprint(
     "purchase_orders",
     __name__,
     url_prefix="/api/v1/purchasing/purchase-orders",
-    description="Purchase orders",
+    description="Purchase orders: drafting, approval by amount tier (审核 / 反审核), amendment, cancellation",
 )
+
+
+def actor() -> Actor:
+    """The verified caller, as recorded on approval decisions."""
+    principal = g.principal
+    return Actor(user_id=principal.user_id, username=principal.username, roles=frozenset(principal.roles))
 
 
 @blp.route("")
@@ -49,9 +60,13 @@ class PurchaseOrders(MethodView):
     @blp.response(201, PurchaseOrderSchema)
     @blp.alt_response(409, description="SUPPLIER_BLOCKED")
     def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-        """Create a draft purchase order (422 SUPPLIER_NOT_FOUND when the supplier does not exist)."""
+        """Create a draft purchase order.
+
+        A line without ``unit_price`` takes the supplier's price list price (422 NO_PRICE if none); every SKU
+        must be an active item (422 UNKNOWN_SKU, INACTIVE_SKU); 422 SUPPLIER_NOT_FOUND.
+        """
         lines = tuple(OrderLine(**line) for line in body.pop("lines"))
-        order = create_purchase_order(current_db(), CreatePurchaseOrder(lines=lines, **body))
+        order = commands.create_purchase_order(current_db(), CreatePurchaseOrder(lines=lines, **body))
         return order, {"Location": url_for("purchase_orders.PurchaseOrderById", po_id=order["id"])}
 
 
@@ -67,12 +82,97 @@ class PurchaseOrderById(MethodView):
             raise PurchaseOrderNotFound(f"purchase order {po_id} does not exist")
         return order
 
+    @blp.arguments(PurchaseOrderUpdateSchema)
+    @blp.response(200, PurchaseOrderSchema)
+    @blp.alt_response(404, description="PURCHASE_ORDER_NOT_FOUND")
+    @blp.alt_response(409, description="ALREADY_RECEIVED, INVALID_STATUS, BUDGET_EXCEEDED, NO_BUDGET")
+    def patch(self, body: dict[str, Any], po_id: int) -> dict[str, Any]:
+        """Amend lines, expected date or department: in place on a draft; on an approved order with nothing
+        received, a new revision that needs approval again (automatically within the first tier)."""
+        lines = body.pop("lines", None)
+        return commands.amend_purchase_order(
+            current_db(),
+            po_id,
+            actor(),
+            config.receipt_tolerance(),
+            lines=None if lines is None else tuple(OrderLine(**line) for line in lines),
+            **body,
+        )
+
+
+@blp.route("/<int:po_id>/submit")
+class SubmitPurchaseOrder(MethodView):
+    @blp.response(200, PurchaseOrderSchema)
+    @blp.alt_response(404, description="PURCHASE_ORDER_NOT_FOUND")
+    @blp.alt_response(409, description="INVALID_STATUS, SUPPLIER_BLOCKED, BUDGET_EXCEEDED, NO_BUDGET")
+    def post(self, po_id: int) -> dict[str, Any]:
+        """Submit a draft: approved at once when its base-currency total (with tax) is within the automatic
+        tier, else pending_approval."""
+        return commands.submit_purchase_order(current_db(), po_id, actor(), config.receipt_tolerance())
+
 
 @blp.route("/<int:po_id>/approve")
 class ApprovePurchaseOrderView(MethodView):
+    @blp.arguments(ReasonSchema, required=False)
+    @blp.response(200, PurchaseOrderSchema)
+    @blp.alt_response(403, description="APPROVER_ROLE_REQUIRED: the amount tier needs another role")
+    @blp.alt_response(404, description="PURCHASE_ORDER_NOT_FOUND")
+    @blp.alt_response(409, description="INVALID_STATUS (not pending), BUDGET_EXCEEDED, NO_BUDGET")
+    def post(self, body: dict[str, Any] | None, po_id: int) -> dict[str, Any]:
+        """Approve an order pending approval; publishes purchasing.PurchaseOrderApproved.v1."""
+        reason = (body or {}).get("reason")
+        return commands.approve_purchase_order(
+            current_db(), po_id, actor(), config.receipt_tolerance(), reason
+        )
+
+
+@blp.route("/<int:po_id>/reject")
+class RejectPurchaseOrder(MethodView):
+    @blp.arguments(RequiredReasonSchema)
+    @blp.response(200, PurchaseOrderSchema)
+    @blp.alt_response(403, description="APPROVER_ROLE_REQUIRED")
+    @blp.alt_response(404, description="PURCHASE_ORDER_NOT_FOUND")
+    @blp.alt_response(409, description="INVALID_STATUS (not pending)")
+    def post(self, body: dict[str, Any], po_id: int) -> dict[str, Any]:
+        """Send an order pending approval back to draft, with a reason."""
+        return commands.reject_purchase_order(current_db(), po_id, actor(), body["reason"])
+
+
+@blp.route("/<int:po_id>/unapprove")
+class UnapprovePurchaseOrder(MethodView):
+    @blp.arguments(ReasonSchema, required=False)
+    @blp.response(200, PurchaseOrderSchema)
+    @blp.alt_response(403, description="APPROVER_ROLE_REQUIRED")
+    @blp.alt_response(404, description="PURCHASE_ORDER_NOT_FOUND")
+    @blp.alt_response(409, description="ALREADY_RECEIVED, INVALID_STATUS")
+    def post(self, body: dict[str, Any] | None, po_id: int) -> dict[str, Any]:
+        """Un-approve (反审核) while nothing is received: back to draft, the budget commitment given back."""
+        return commands.unapprove_purchase_order(current_db(), po_id, actor(), (body or {}).get("reason"))
+
+
+@blp.route("/<int:po_id>/cancel")
+class CancelPurchaseOrder(MethodView):
+    @blp.arguments(RequiredReasonSchema)
     @blp.response(200, PurchaseOrderSchema)
     @blp.alt_response(404, description="PURCHASE_ORDER_NOT_FOUND")
-    @blp.alt_response(409, description="INVALID_STATUS: only a draft can be approved")
-    def post(self, po_id: int) -> dict[str, Any]:
-        """Approve a draft purchase order, so goods can be received against it."""
-        return approve_purchase_order(current_db(), ApprovePurchaseOrder(po_id=po_id))
+    @blp.alt_response(409, description="ALREADY_RECEIVED, INVALID_STATUS")
+    def post(self, body: dict[str, Any], po_id: int) -> dict[str, Any]:
+        """Cancel a draft, pending or approved order with nothing received (PurchaseOrderCancelled.v1 if it
+        had been approved)."""
+        return commands.cancel_purchase_order(current_db(), po_id, actor(), body["reason"])
+
+
+@blp.route("/<int:po_id>/approvals")
+class ApprovalsOfOrder(MethodView):
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, ApprovalPage)
+    @blp.alt_response(404, description="PURCHASE_ORDER_NOT_FOUND")
+    def get(self, args: dict[str, Any], po_id: int) -> dict[str, Any]:
+        """Every submission, approval, rejection, un-approval, revision and cancellation, oldest first."""
+        with current_db().unit_of_work() as session:
+            if not queries.purchase_order_exists(session, po_id):
+                raise PurchaseOrderNotFound(f"purchase order {po_id} does not exist")
+            items, total = approvals.log_of(
+                session, commands.PO, po_id, page=args["page"], page_size=args["page_size"]
+            )
+        return page_of(items, args, total)

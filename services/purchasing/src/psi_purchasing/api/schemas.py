@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from psi_chassis.api_schemas import (
     NON_NEGATIVE,
@@ -21,6 +21,8 @@ from psi_chassis.api_schemas import (
     money,
     page_schema,
 )
+from psi_contracts.permissions import ROLES
+from psi_purchasing.domain.approval import DocumentType
 from psi_purchasing.domain.model import POStatus, SupplierStatus
 
 _NO_SURROUNDING_SPACE = validate.Regexp(
@@ -31,6 +33,29 @@ _CURRENCY = validate.Regexp(r"^[A-Z]{3}$", error="Must be a three-letter upper-c
 
 def _strict_int(**kwargs: Any) -> fields.Integer:
     return fields.Integer(strict=True, **kwargs)
+
+
+def _optional_money() -> fields.Decimal:
+    """A decimal string on the way out that may be ``null``."""
+    return fields.Decimal(
+        as_string=True, required=True, allow_none=True, metadata={"type": "string", "format": "decimal"}
+    )
+
+
+def _text(max_length: int, **kwargs: Any) -> fields.String:
+    return fields.String(validate=[validate.Length(min=1, max=max_length), _NO_SURROUNDING_SPACE], **kwargs)
+
+
+_DEPARTMENT = [validate.Length(min=1, max=64), _NO_SURROUNDING_SPACE]
+_PERIOD = validate.Regexp(r"^[0-9]{4}-(0[1-9]|1[0-2])$", error="Must be a month as YYYY-MM.")
+_STATUSES = validate.OneOf([s.value for s in SupplierStatus])
+
+
+class _AtLeastOne(StrictSchema):
+    @validates_schema
+    def _not_empty(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if not data:
+            raise ValidationError("Give at least one field to change.", "_schema")
 
 
 # --- suppliers ----------------------------------------------------------------------------------------------
@@ -46,9 +71,52 @@ class SupplierCreateSchema(StrictSchema):
     name = fields.String(required=True, validate=[validate.Length(min=1, max=200), _NO_SURROUNDING_SPACE])
     currency = fields.String(load_default="CNY", validate=_CURRENCY)
     payment_terms_days = _strict_int(load_default=30, validate=validate.Range(min=0, max=3650))
-    status = fields.String(
-        load_default=SupplierStatus.ACTIVE.value, validate=validate.OneOf([s.value for s in SupplierStatus])
-    )
+    status = fields.String(load_default=SupplierStatus.ACTIVE.value, validate=_STATUSES)
+    contact_name = _text(200, allow_none=True)
+    contact_email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    contact_phone = _text(64, allow_none=True)
+    lead_time_days = _strict_int(load_default=7, validate=validate.Range(min=0, max=3650))
+
+
+class SupplierUpdateSchema(_AtLeastOne):
+    name = _text(200)
+    contact_name = _text(200, allow_none=True)
+    contact_email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    contact_phone = _text(64, allow_none=True)
+    currency = fields.String(validate=_CURRENCY)
+    payment_terms_days = _strict_int(validate=validate.Range(min=0, max=3650))
+    lead_time_days = _strict_int(validate=validate.Range(min=0, max=3650))
+    status = fields.String(validate=_STATUSES)
+
+
+class SupplierPriceCreateSchema(StrictSchema):
+    sku = _text(64, required=True)
+    currency = fields.String(validate=_CURRENCY)
+    unit_price = DecimalString(sign=NON_NEGATIVE, required=True)
+    min_quantity = DecimalString(sign=NON_NEGATIVE, load_default=Decimal(0))
+    valid_from = fields.Date(required=True)
+    valid_to = fields.Date(allow_none=True, load_default=None)
+    preferred = fields.Boolean(load_default=False, truthy={True}, falsy={False})
+
+
+class SupplierPriceSchema(Schema):
+    id = fields.Integer(required=True)
+    supplier_id = fields.Integer(required=True)
+    sku = fields.String(required=True)
+    currency = fields.String(required=True)
+    unit_price = money()
+    min_quantity = money()
+    valid_from = fields.Date(required=True)
+    valid_to = fields.Date(allow_none=True)
+    preferred = fields.Boolean(required=True)
+    created_at = fields.AwareDateTime(required=True)
+
+
+class SupplierPriceQueryArgs(PageArgs):
+    sku = fields.String(validate=validate.Length(min=1, max=64))
+
+
+SupplierPricePage = page_schema(SupplierPriceSchema, "SupplierPricePage")
 
 
 class SupplierSchema(Schema):
@@ -58,6 +126,10 @@ class SupplierSchema(Schema):
     currency = fields.String(required=True)
     payment_terms_days = fields.Integer(required=True)
     status = fields.String(required=True)
+    contact_name = fields.String(allow_none=True)
+    contact_email = fields.String(allow_none=True)
+    contact_phone = fields.String(allow_none=True)
+    lead_time_days = fields.Integer(required=True)
     created_at = fields.AwareDateTime(required=True)
     updated_at = fields.AwareDateTime(required=True)
 
@@ -75,11 +147,19 @@ SupplierPage = page_schema(SupplierSchema, "SupplierPage")
 class OrderLineCreateSchema(StrictSchema):
     sku = fields.String(required=True, validate=[validate.Length(min=1, max=64), _NO_SURROUNDING_SPACE])
     quantity = DecimalString(sign=POSITIVE, required=True)
-    unit_price = DecimalString(sign=NON_NEGATIVE, required=True)
+    unit_price = DecimalString(
+        sign=NON_NEGATIVE,
+        metadata={"description": "Default: the supplier's price list (422 NO_PRICE if none)."},
+    )
+    tax_rate = DecimalString(
+        sign=NON_NEGATIVE,
+        load_default=Decimal(0),
+        metadata={"description": "A fraction between 0 and 1: 0.13 is 13 %."},
+    )
 
 
 class PurchaseOrderCreateSchema(StrictSchema):
-    supplier_id = _strict_int(required=True, validate=validate.Range(min=1))
+    supplier_id = _strict_int(required=True, validate=validate.Range(min=1, max=2**63 - 1))
     warehouse_code = fields.String(
         required=True,
         validate=[validate.Length(min=1, max=32), validate.Regexp(r"^\S+$", error="No spaces.")],
@@ -87,11 +167,46 @@ class PurchaseOrderCreateSchema(StrictSchema):
     currency = fields.String(validate=_CURRENCY)
     exchange_rate = DecimalString(sign=POSITIVE, load_default=Decimal(1))
     expected_date = fields.Date()
+    department = fields.String(validate=_DEPARTMENT, allow_none=True)
     lines = fields.List(
         fields.Nested(OrderLineCreateSchema),
         required=True,
         validate=validate.Length(min=1, max=500, error="Must have between {min} and {max} lines."),
     )
+
+
+class PurchaseOrderUpdateSchema(_AtLeastOne):
+    expected_date = fields.Date(allow_none=True)
+    department = fields.String(validate=_DEPARTMENT, allow_none=True)
+    lines = fields.List(
+        fields.Nested(OrderLineCreateSchema),
+        validate=validate.Length(min=1, max=500, error="Must have between {min} and {max} lines."),
+    )
+
+
+class ReasonSchema(StrictSchema):
+    reason = fields.String(validate=validate.Length(min=1, max=1000), allow_none=True, load_default=None)
+
+
+class RequiredReasonSchema(StrictSchema):
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=1000), _NO_SURROUNDING_SPACE])
+
+
+class ApprovalRecordSchema(Schema):
+    id = fields.Integer(required=True)
+    document_type = fields.String(required=True)
+    document_id = fields.Integer(required=True)
+    revision = fields.Integer(required=True)
+    decision = fields.String(required=True)
+    actor_id = fields.String(required=True)
+    actor_name = fields.String(required=True)
+    actor_roles = fields.String(required=True)
+    reason = fields.String(allow_none=True)
+    amount_base = _optional_money()
+    decided_at = fields.AwareDateTime(required=True)
+
+
+ApprovalPage = page_schema(ApprovalRecordSchema, "ApprovalPage")
 
 
 class OrderLineSchema(Schema):
@@ -100,9 +215,13 @@ class OrderLineSchema(Schema):
     quantity = money()
     unit_price = money()
     amount = money()
+    tax_rate = money()
     received_quantity = money()
     accepted_quantity = money()
     rejected_quantity = money()
+    returned_quantity = money()
+    max_receivable = _optional_money()
+    requisition_line_id = fields.Integer(allow_none=True)
 
 
 class PurchaseOrderSummarySchema(Schema):
@@ -116,9 +235,15 @@ class PurchaseOrderSummarySchema(Schema):
     expected_date = fields.Date(allow_none=True)
     status = fields.String(required=True)
     total_amount = money()
+    total_amount_base = money()
+    revision = fields.Integer(required=True)
+    department = fields.String(allow_none=True)
+    budget_period = fields.String(allow_none=True)
     created_at = fields.AwareDateTime(required=True)
     updated_at = fields.AwareDateTime(required=True)
     approved_at = fields.AwareDateTime(allow_none=True)
+    cancelled_at = fields.AwareDateTime(allow_none=True)
+    cancel_reason = fields.String(allow_none=True)
 
 
 class PurchaseOrderSchema(PurchaseOrderSummarySchema):
@@ -127,7 +252,7 @@ class PurchaseOrderSchema(PurchaseOrderSummarySchema):
 
 class PurchaseOrderQueryArgs(PageArgs):
     status = fields.String(validate=validate.OneOf([s.value for s in POStatus]))
-    supplier_id = fields.Integer(validate=validate.Range(min=1))
+    supplier_id = fields.Integer(validate=validate.Range(min=1, max=2**63 - 1))
 
 
 PurchaseOrderPage = page_schema(PurchaseOrderSummarySchema, "PurchaseOrderPage")
@@ -180,3 +305,121 @@ class ReceiptSchema(Schema):
 
 
 ReceiptPage = page_schema(ReceiptSchema, "ReceiptPage")
+
+
+# --- purchase returns ---------------------------------------------------------------------------------------
+
+
+class ReturnLineCreateSchema(StrictSchema):
+    line_no = _strict_int(required=True, validate=validate.Range(min=1))
+    quantity = DecimalString(sign=POSITIVE, required=True)
+
+
+class ReturnCreateSchema(StrictSchema):
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=1000), _NO_SURROUNDING_SPACE])
+    returned_at = fields.AwareDateTime(format="iso")
+    lines = fields.List(
+        fields.Nested(ReturnLineCreateSchema),
+        required=True,
+        validate=validate.Length(min=1, max=500, error="Must have between {min} and {max} lines."),
+    )
+
+
+class ReturnLineSchema(Schema):
+    line_no = fields.Integer(required=True)
+    sku = fields.String(required=True)
+    quantity = money()
+    unit_cost_base = money()
+
+
+class ReturnSchema(Schema):
+    id = fields.Integer(required=True)
+    number = fields.String(required=True)
+    po_id = fields.Integer(required=True)
+    po_number = fields.String(required=True)
+    supplier_id = fields.Integer(required=True)
+    warehouse_code = fields.String(required=True)
+    reason = fields.String(required=True)
+    returned_at = fields.AwareDateTime(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    event_id = fields.String(allow_none=True)
+    lines = fields.List(fields.Nested(ReturnLineSchema), required=True)
+
+
+# --- approval policy ----------------------------------------------------------------------------------------
+
+
+class TierSchema(StrictSchema):
+    up_to_amount = DecimalString(sign=POSITIVE, allow_none=True, required=True)
+    approver_role = fields.String(allow_none=True, required=True, validate=validate.OneOf(ROLES))
+
+
+class TiersPutSchema(StrictSchema):
+    document_type = fields.String(required=True, validate=validate.OneOf([d.value for d in DocumentType]))
+    tiers = fields.List(
+        fields.Nested(TierSchema),
+        required=True,
+        validate=validate.Length(min=1, max=20, error="Must have between {min} and {max} tiers."),
+    )
+
+
+class TierOutSchema(Schema):
+    up_to_amount = _optional_money()
+    approver_role = fields.String(allow_none=True)
+
+
+class TiersSchema(Schema):
+    document_type = fields.String(required=True)
+    configured = fields.Boolean(required=True)
+    tiers = fields.List(fields.Nested(TierOutSchema), required=True)
+
+
+class TiersListSchema(Schema):
+    items = fields.List(fields.Nested(TiersSchema), required=True)
+
+
+class BudgetPutSchema(StrictSchema):
+    department = fields.String(required=True, validate=_DEPARTMENT)
+    period = fields.String(required=True, validate=_PERIOD)
+    amount = DecimalString(sign=NON_NEGATIVE, required=True)
+
+
+class BudgetSchema(Schema):
+    department = fields.String(required=True)
+    period = fields.String(required=True)
+    amount = money()
+    committed = money()
+    available = money()
+
+
+class BudgetQueryArgs(PageArgs):
+    department = fields.String(validate=_DEPARTMENT)
+    period = fields.String(validate=_PERIOD)
+
+
+BudgetPage = page_schema(BudgetSchema, "BudgetPage")
+
+
+# --- conversion of requisitions -----------------------------------------------------------------------------
+
+
+class ConvertLineSchema(StrictSchema):
+    requisition_line_id = _strict_int(required=True, validate=validate.Range(min=1, max=2**63 - 1))
+    supplier_id = _strict_int(required=True, validate=validate.Range(min=1, max=2**63 - 1))
+    quantity = DecimalString(sign=POSITIVE)
+
+
+class ConvertSchema(StrictSchema):
+    warehouse_code = fields.String(
+        validate=[validate.Length(min=1, max=32), validate.Regexp(r"^\S+$", error="No spaces.")]
+    )
+    exchange_rates = fields.Dict(keys=fields.String(validate=_CURRENCY), values=DecimalString(sign=POSITIVE))
+    lines = fields.List(
+        fields.Nested(ConvertLineSchema),
+        required=True,
+        validate=validate.Length(min=1, max=500, error="Must have between {min} and {max} lines."),
+    )
+
+
+class PurchaseOrderListSchema(Schema):
+    items = fields.List(fields.Nested(PurchaseOrderSchema), required=True)

@@ -10,11 +10,21 @@ from flask_smorest import Blueprint
 
 from psi_chassis.api_schemas import page_of
 from psi_chassis.app import current_db
-from psi_purchasing.api.schemas import SupplierCreateSchema, SupplierPage, SupplierQueryArgs, SupplierSchema
+from psi_purchasing.api.schemas import (
+    SupplierCreateSchema,
+    SupplierPage,
+    SupplierPriceCreateSchema,
+    SupplierPricePage,
+    SupplierPriceQueryArgs,
+    SupplierPriceSchema,
+    SupplierQueryArgs,
+    SupplierSchema,
+    SupplierUpdateSchema,
+)
 from psi_purchasing.domain.commands import CreateSupplier
 from psi_purchasing.domain.errors import SupplierNotFound
 from psi_purchasing.service import queries
-from psi_purchasing.service.suppliers import create_supplier
+from psi_purchasing.service.suppliers import add_price, create_supplier, update_supplier
 
 blp = Blueprint("suppliers", __name__, url_prefix="/api/v1/purchasing/suppliers", description="Suppliers")
 
@@ -51,3 +61,37 @@ class SupplierById(MethodView):
         if supplier is None:
             raise SupplierNotFound(f"supplier {supplier_id} does not exist")
         return supplier
+
+    @blp.arguments(SupplierUpdateSchema)
+    @blp.response(200, SupplierSchema)
+    @blp.alt_response(404, description="SUPPLIER_NOT_FOUND")
+    def patch(self, body: dict[str, Any], supplier_id: int) -> dict[str, Any]:
+        """Change a supplier's name, contact, currency, terms, lead time or status (a blocked supplier gets no
+        new orders: creating or submitting one is 409 SUPPLIER_BLOCKED)."""
+        return update_supplier(current_db(), supplier_id, body)
+
+
+@blp.route("/<int:supplier_id>/prices")
+class SupplierPrices(MethodView):
+    @blp.arguments(SupplierPriceQueryArgs, location="query")
+    @blp.response(200, SupplierPricePage)
+    @blp.alt_response(404, description="SUPPLIER_NOT_FOUND")
+    def get(self, args: dict[str, Any], supplier_id: int) -> dict[str, Any]:
+        """A supplier's price list, by SKU and minimum quantity."""
+        with current_db().unit_of_work() as session:
+            if queries.supplier(session, supplier_id) is None:
+                raise SupplierNotFound(f"supplier {supplier_id} does not exist")
+            items, total = queries.list_prices(
+                session, supplier_id, sku=args.get("sku"), page=args["page"], page_size=args["page_size"]
+            )
+        return page_of(items, args, total)
+
+    @blp.arguments(SupplierPriceCreateSchema)
+    @blp.response(201, SupplierPriceSchema)
+    @blp.alt_response(404, description="SUPPLIER_NOT_FOUND")
+    def post(self, body: dict[str, Any], supplier_id: int) -> dict[str, Any]:
+        """Add a price: per SKU, currency (default the supplier's), minimum quantity and validity.
+
+        An order line without a price takes the entry valid on the order date with the highest minimum
+        quantity it reaches."""
+        return add_price(current_db(), supplier_id, **body)

@@ -6,6 +6,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+#: Marks "not given" in an amendment, where ``None`` means "clear the value".
+UNSET: object = object()
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks: the verified caller (``g.principal``), recorded on every approval decision."""
+
+    user_id: str
+    username: str
+    roles: frozenset[str]
+
 
 @dataclass(frozen=True)
 class CreateSupplier:
@@ -14,13 +26,21 @@ class CreateSupplier:
     currency: str = "CNY"
     payment_terms_days: int = 30
     status: str = "active"
+    contact_name: str | None = None
+    contact_email: str | None = None
+    contact_phone: str | None = None
+    lead_time_days: int = 7
 
 
 @dataclass(frozen=True)
 class OrderLine:
+    """A requested order line; ``unit_price`` None means "take it from the supplier's price list"."""
+
     sku: str
     quantity: Decimal
-    unit_price: Decimal
+    unit_price: Decimal | None = None
+    tax_rate: Decimal = Decimal(0)
+    requisition_line_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -31,6 +51,7 @@ class CreatePurchaseOrder:
     currency: str | None = None
     exchange_rate: Decimal = Decimal(1)
     expected_date: date | None = None
+    department: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,3 +75,17 @@ class ReceiveGoods:
     po_id: int
     lines: tuple[ReceiptLine, ...]
     received_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ReturnLine:
+    line_no: int
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class ReturnGoods:
+    po_id: int
+    reason: str
+    lines: tuple[ReturnLine, ...]
+    returned_at: datetime | None = None

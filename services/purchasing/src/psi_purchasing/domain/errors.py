@@ -6,7 +6,7 @@ travel to the API unchanged and the app factory renders them as application/prob
 
 from __future__ import annotations
 
-from psi_chassis.errors import Conflict, InvalidRequest, NotFound
+from psi_chassis.errors import Conflict, Forbidden, InvalidRequest, NotFound
 
 
 class SupplierNotFound(NotFound):
@@ -43,3 +43,47 @@ class OverReceipt(Conflict):
 
 class RuleViolation(InvalidRequest):
     """A request that is well-formed but breaks a document rule; ``errors`` says which fields."""
+
+
+class AlreadyReceived(Conflict):
+    """Goods were received against the order: it can no longer be un-approved, amended or cancelled."""
+
+    default_code = "ALREADY_RECEIVED"
+
+
+class ApproverRoleRequired(Forbidden):
+    """The order's amount tier needs a role the caller does not hold."""
+
+    default_code = "APPROVER_ROLE_REQUIRED"
+
+
+class BudgetExceeded(Conflict):
+    default_code = "BUDGET_EXCEEDED"
+
+
+class NoBudget(Conflict):
+    default_code = "NO_BUDGET"
+
+
+class BudgetBelowCommitted(Conflict):
+    default_code = "BUDGET_BELOW_COMMITTED"
+
+
+class OverReturn(Conflict):
+    """A return would send back more than was accepted and not yet returned."""
+
+    default_code = "OVER_RETURN"
+
+
+class ReturnNotFound(NotFound):
+    default_code = "RETURN_NOT_FOUND"
+
+
+class RequisitionNotApproved(Conflict):
+    default_code = "REQUISITION_NOT_APPROVED"
+
+
+class OverOrdered(Conflict):
+    """Converting would order more of a requisition line than it asked for."""
+
+    default_code = "OVER_ORDERED"

@@ -11,9 +11,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from psi_purchasing.domain.model import ReceivedLine
+from psi_purchasing.domain.model import PurchaseOrder, ReceivedLine, ReturnedLine
 
 GOODS_RECEIVED = "purchasing.GoodsReceived.v1"
+GOODS_RETURNED = "purchasing.GoodsReturned.v1"
+PURCHASE_ORDER_APPROVED = "purchasing.PurchaseOrderApproved.v1"
+PURCHASE_ORDER_CANCELLED = "purchasing.PurchaseOrderCancelled.v1"
 
 
 def goods_received(
@@ -56,5 +59,89 @@ def goods_received(
                 "unit_cost_base": line.unit_cost_base,
             }
             for line in lines
+        ],
+    }
+
+
+def purchase_order_approved(
+    *,
+    po_id: int,
+    po_number: str,
+    supplier_id: int,
+    supplier_code: str,
+    warehouse_code: str,
+    currency: str,
+    approved_at: datetime,
+    po: PurchaseOrder,
+) -> dict[str, Any]:
+    """``data`` of purchasing.PurchaseOrderApproved.v1: the approved revision with its prices."""
+    return {
+        "po_id": str(po_id),
+        "po_number": po_number,
+        "revision": po.revision,
+        "supplier_id": str(supplier_id),
+        "supplier_code": supplier_code,
+        "warehouse_code": warehouse_code,
+        "currency": currency,
+        "exchange_rate": po.exchange_rate,
+        "approved_at": approved_at,
+        "lines": [
+            {
+                "line_no": line.line_no,
+                "sku": line.sku,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "tax_rate": line.tax_rate,
+            }
+            for line in po.lines
+        ],
+        "total_amount": po.total_amount,
+        "total_amount_base": po.total_amount_base,
+    }
+
+
+def purchase_order_cancelled(
+    *, po_id: int, po_number: str, revision: int, cancelled_at: datetime, reason: str
+) -> dict[str, Any]:
+    """``data`` of purchasing.PurchaseOrderCancelled.v1."""
+    return {
+        "po_id": str(po_id),
+        "po_number": po_number,
+        "revision": revision,
+        "cancelled_at": cancelled_at,
+        "reason": reason,
+    }
+
+
+def goods_returned(
+    *,
+    return_id: int,
+    return_number: str,
+    po_id: int,
+    po_number: str,
+    supplier_id: int,
+    warehouse_code: str,
+    returned_at: datetime,
+    reason: str,
+    lines: Sequence[ReturnedLine],
+) -> dict[str, Any]:
+    """``data`` of purchasing.GoodsReturned.v1: accepted goods sent back, at the base cost they came in at."""
+    return {
+        "return_id": str(return_id),
+        "return_number": return_number,
+        "po_id": str(po_id),
+        "po_number": po_number,
+        "supplier_id": str(supplier_id),
+        "warehouse_code": warehouse_code,
+        "returned_at": returned_at,
+        "reason": reason,
+        "lines": [
+            {
+                "line_no": ln.line_no,
+                "sku": ln.sku,
+                "quantity": ln.quantity,
+                "unit_cost_base": ln.unit_cost_base,
+            }
+            for ln in lines
         ],
     }

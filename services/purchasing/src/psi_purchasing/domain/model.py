@@ -1,8 +1,10 @@
 """Pure purchasing rules: no database, no framework. Quantities and money are Decimals with six decimals.
 
-A purchase order goes draft -> approved -> partially_received -> received. Goods receipts add to each
-line's received quantity (accepted plus rejected: everything that arrived counts against the order) and may
-never take it beyond the ordered quantity.
+A purchase order goes draft -> (submit) pending_approval -> approved -> partially_received -> closed,
+or is cancelled; an approved order with nothing received may be un-approved back to draft (反审核). Goods
+receipts add to each line's received quantity (accepted plus rejected: everything that arrived counts against
+the order) and may never take it beyond the line's ``max_receivable`` (the quantity plus the receipt
+tolerance, fixed at approval).
 """
 
 from __future__ import annotations
@@ -13,8 +15,15 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 from typing import Any
 
-from psi_purchasing.domain.commands import OrderLine, ReceiptLine
-from psi_purchasing.domain.errors import InvalidStatus, OverReceipt, RuleViolation, SupplierBlocked
+from psi_purchasing.domain.commands import OrderLine, ReceiptLine, ReturnLine
+from psi_purchasing.domain.errors import (
+    AlreadyReceived,
+    InvalidStatus,
+    OverReceipt,
+    OverReturn,
+    RuleViolation,
+    SupplierBlocked,
+)
 
 QUANTUM = Decimal("0.000001")
 ZERO = Decimal(0)
@@ -68,6 +77,10 @@ def receipt_number(receipt_id: int) -> str:
     return f"GRN-{receipt_id:06d}"
 
 
+def return_number(return_id: int) -> str:
+    return f"RTN-{return_id:06d}"
+
+
 class SupplierStatus(StrEnum):
     ACTIVE = "active"
     BLOCKED = "blocked"
@@ -75,12 +88,17 @@ class SupplierStatus(StrEnum):
 
 class POStatus(StrEnum):
     DRAFT = "draft"
+    PENDING_APPROVAL = "pending_approval"
     APPROVED = "approved"
     PARTIALLY_RECEIVED = "partially_received"
-    RECEIVED = "received"
+    RECEIVED = "received"  # kept for orders received before issue 5; new orders close instead
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
 
 
 RECEIVABLE = frozenset({POStatus.APPROVED, POStatus.PARTIALLY_RECEIVED})
+RETURNABLE = frozenset({POStatus.PARTIALLY_RECEIVED, POStatus.RECEIVED, POStatus.CLOSED})
+CANCELLABLE = frozenset({POStatus.DRAFT, POStatus.PENDING_APPROVAL, POStatus.APPROVED})
 
 
 def _line_error(errors: dict[str, Any], index: int, name: str, message: str) -> None:
@@ -114,6 +132,16 @@ class ReceivedLine:
     unit_cost_base: Decimal
 
 
+@dataclass(frozen=True)
+class ReturnedLine:
+    """One line of a purchase return as booked, valued at the base-currency cost it was received at."""
+
+    line_no: int
+    sku: str
+    quantity: Decimal
+    unit_cost_base: Decimal
+
+
 @dataclass
 class PurchaseOrderLine:
     line_no: int
@@ -123,10 +151,24 @@ class PurchaseOrderLine:
     received_quantity: Decimal = ZERO
     accepted_quantity: Decimal = ZERO
     rejected_quantity: Decimal = ZERO
+    tax_rate: Decimal = ZERO
+    max_receivable: Decimal | None = None
+    returned_quantity: Decimal = ZERO
+    requisition_line_id: int | None = None
 
     @property
     def amount(self) -> Decimal:
+        """Net of tax: quantity × unit price."""
         return q6(self.quantity * self.unit_price)
+
+    @property
+    def tax_amount(self) -> Decimal:
+        return q6(self.amount * self.tax_rate)
+
+    @property
+    def receivable(self) -> Decimal:
+        """How much may arrive in all: fixed at approval (quantity plus tolerance); the quantity before."""
+        return self.quantity if self.max_receivable is None else self.max_receivable
 
     @property
     def open_quantity(self) -> Decimal:
@@ -136,47 +178,88 @@ class PurchaseOrderLine:
     def fully_received(self) -> bool:
         return self.received_quantity >= self.quantity
 
+    @property
+    def returnable(self) -> Decimal:
+        return self.accepted_quantity - self.returned_quantity
+
+
+def _check_lines(lines: Sequence[OrderLine], errors: dict[str, Any]) -> None:
+    if not lines:
+        errors["lines"] = ["a purchase order needs at least one line"]
+    for i, line in enumerate(lines):
+        quantity_ok = _valid(line.quantity, positive=True)
+        if not quantity_ok:
+            _line_error(errors, i, "quantity", "must be greater than 0 with at most 6 decimal places")
+        if line.unit_price is None:
+            _line_error(errors, i, "unit_price", "no price given and none in the supplier's price list")
+        elif not _valid(line.unit_price, positive=False):
+            _line_error(errors, i, "unit_price", "must be 0 or more with at most 6 decimal places")
+        elif quantity_ok and line.quantity * line.unit_price >= MAX_AMOUNT:
+            _line_error(errors, i, "unit_price", f"the line amount must be less than {MAX_AMOUNT}")
+        if not _valid(line.tax_rate, positive=False) or line.tax_rate > 1:
+            _line_error(errors, i, "tax_rate", "must be between 0 and 1 with at most 6 decimal places")
+    gross = (q6(ln.quantity * ln.unit_price) * (1 + ln.tax_rate) for ln in lines if ln.unit_price is not None)
+    if not errors and sum(gross, ZERO) >= MAX_AMOUNT:
+        errors["lines"] = [f"the order total must be less than {MAX_AMOUNT}"]
+
+
+def _build_lines(lines: Sequence[OrderLine]) -> list[PurchaseOrderLine]:
+    return [
+        PurchaseOrderLine(
+            line_no=n,
+            sku=line.sku,
+            quantity=q6(line.quantity),
+            unit_price=q6(line.unit_price or ZERO),
+            tax_rate=q6(line.tax_rate),
+            requisition_line_id=line.requisition_line_id,
+        )
+        for n, line in enumerate(lines, start=1)
+    ]
+
 
 @dataclass
 class PurchaseOrder:
     status: str
     exchange_rate: Decimal
     lines: list[PurchaseOrderLine] = field(default_factory=list)
+    revision: int = 1
 
     @classmethod
     def draft(cls, lines: Sequence[OrderLine], exchange_rate: Decimal) -> PurchaseOrder:
-        """A new draft order; lines are numbered 1..n in the order given."""
+        """A new draft order; lines are numbered 1..n in the order given (prices already resolved)."""
         errors: dict[str, Any] = {}
-        if not lines:
-            errors["lines"] = ["a purchase order needs at least one line"]
         if not _valid(exchange_rate, positive=True):
             errors["exchange_rate"] = ["must be greater than 0 with at most 6 decimal places"]
-        for i, line in enumerate(lines):
-            quantity_ok = _valid(line.quantity, positive=True)
-            if not quantity_ok:
-                _line_error(errors, i, "quantity", "must be greater than 0 with at most 6 decimal places")
-            if not _valid(line.unit_price, positive=False):
-                _line_error(errors, i, "unit_price", "must be 0 or more with at most 6 decimal places")
-            elif quantity_ok and line.quantity * line.unit_price >= MAX_AMOUNT:
-                _line_error(errors, i, "unit_price", f"the line amount must be less than {MAX_AMOUNT}")
-        if not errors and sum((q6(ln.quantity * ln.unit_price) for ln in lines), ZERO) >= MAX_AMOUNT:
-            errors["lines"] = [f"the order total must be less than {MAX_AMOUNT}"]
+        _check_lines(lines, errors)
         if errors:
             raise RuleViolation("the purchase order is not valid; see errors", errors=errors)
-        return cls(
-            status=POStatus.DRAFT,
-            exchange_rate=q6(exchange_rate),
-            lines=[
-                PurchaseOrderLine(
-                    line_no=n, sku=line.sku, quantity=q6(line.quantity), unit_price=q6(line.unit_price)
-                )
-                for n, line in enumerate(lines, start=1)
-            ],
-        )
+        po = cls(status=POStatus.DRAFT, exchange_rate=q6(exchange_rate), lines=_build_lines(lines))
+        po._check_base_total()
+        return po
+
+    def _check_base_total(self) -> None:
+        if self.total_amount_base >= MAX_AMOUNT:
+            raise RuleViolation(
+                "the purchase order is not valid; see errors",
+                errors={"exchange_rate": [f"the total in the base currency must be less than {MAX_AMOUNT}"]},
+            )
+
+    @property
+    def net_amount(self) -> Decimal:
+        return sum((line.amount for line in self.lines), ZERO)
 
     @property
     def total_amount(self) -> Decimal:
-        return sum((line.amount for line in self.lines), ZERO)
+        """What the order costs including tax, in the order currency: Σ (amount + amount × tax rate)."""
+        return sum((line.amount + line.tax_amount for line in self.lines), ZERO)
+
+    @property
+    def total_amount_base(self) -> Decimal:
+        return q6(self.total_amount * self.exchange_rate)
+
+    @property
+    def anything_received(self) -> bool:
+        return any(line.received_quantity > ZERO for line in self.lines)
 
     def line(self, line_no: int) -> PurchaseOrderLine | None:
         for line in self.lines:
@@ -184,10 +267,84 @@ class PurchaseOrder:
                 return line
         return None
 
-    def approve(self) -> None:
+    # --- lifecycle ------------------------------------------------------------------------------------------
+
+    def _refuse_if_received(self, action: str) -> None:
+        if self.anything_received or self.status in RETURNABLE:
+            raise AlreadyReceived(f"goods were received against this purchase order; it cannot be {action}")
+
+    def submit(self) -> None:
+        """draft -> pending_approval; the caller approves at once when the amount tier is automatic."""
         if self.status != POStatus.DRAFT:
-            raise InvalidStatus(f"only a draft purchase order can be approved; this one is {self.status}")
+            raise InvalidStatus(f"only a draft purchase order can be submitted; this one is {self.status}")
+        self.status = POStatus.PENDING_APPROVAL
+
+    def approve(self, tolerance: Decimal = ZERO) -> None:
+        """pending_approval -> approved; fixes each line's max_receivable = quantity × (1 + tolerance)."""
+        if self.status != POStatus.PENDING_APPROVAL:
+            raise InvalidStatus(
+                f"only a purchase order pending approval can be approved; this one is {self.status}"
+            )
         self.status = POStatus.APPROVED
+        for line in self.lines:
+            line.max_receivable = q6(line.quantity * (1 + tolerance))
+
+    def reject(self) -> None:
+        """pending_approval -> draft."""
+        if self.status != POStatus.PENDING_APPROVAL:
+            raise InvalidStatus(
+                f"only a purchase order pending approval can be rejected; this one is {self.status}"
+            )
+        self.status = POStatus.DRAFT
+
+    def unapprove(self) -> None:
+        """approved -> draft (反审核), only while nothing has been received."""
+        self._refuse_if_received("un-approved")
+        if self.status != POStatus.APPROVED:
+            raise InvalidStatus(
+                f"only an approved purchase order can be un-approved; this one is {self.status}"
+            )
+        self.status = POStatus.DRAFT
+        for line in self.lines:
+            line.max_receivable = None
+
+    def cancel(self) -> bool:
+        """-> cancelled from draft, pending or approved with nothing received; True if it was approved."""
+        self._refuse_if_received("cancelled")
+        if self.status not in CANCELLABLE:
+            raise InvalidStatus(f"a {self.status} purchase order cannot be cancelled")
+        was_approved = self.status == POStatus.APPROVED
+        self.status = POStatus.CANCELLED
+        return was_approved
+
+    def amend(self, lines: Sequence[OrderLine] | None) -> bool:
+        """Change the lines (None: keep them). In place on a draft; on an approved order with nothing received
+        the order becomes a new revision waiting for approval (returns True). Refused after a receipt."""
+        self._refuse_if_received("amended")
+        if self.status not in (POStatus.DRAFT, POStatus.APPROVED):
+            raise InvalidStatus(
+                f"only a draft or an approved purchase order can be amended; this one is {self.status}"
+            )
+        if lines is not None:
+            errors: dict[str, Any] = {}
+            _check_lines(lines, errors)
+            if errors:
+                raise RuleViolation("the purchase order is not valid; see errors", errors=errors)
+            new_lines = _build_lines(lines)
+            total_base = q6(sum((ln.amount + ln.tax_amount for ln in new_lines), ZERO) * self.exchange_rate)
+            if total_base >= MAX_AMOUNT:
+                raise RuleViolation(
+                    "the purchase order is not valid; see errors",
+                    errors={"lines": [f"the total in the base currency must be less than {MAX_AMOUNT}"]},
+                )
+            self.lines = new_lines
+        if self.status == POStatus.APPROVED:
+            self.revision += 1
+            self.status = POStatus.PENDING_APPROVAL
+            for line in self.lines:
+                line.max_receivable = None
+            return True
+        return False
 
     def receive(self, lines: Sequence[ReceiptLine]) -> list[ReceivedLine]:
         """Apply a goods receipt, or refuse it whole.
@@ -195,6 +352,8 @@ class PurchaseOrder:
         Every check runs before anything changes: a refused receipt leaves the order exactly as it was.
         Returns the receipt lines with their unit cost (the PO price) and base-currency cost.
         """
+        if self.status in (POStatus.CLOSED, POStatus.RECEIVED):
+            raise OverReceipt("everything ordered has been received and the purchase order is closed")
         if self.status not in RECEIVABLE:
             raise InvalidStatus(
                 f"goods can only be received on an approved purchase order; this one is {self.status}"
@@ -212,16 +371,17 @@ class PurchaseOrder:
         for i, rl in enumerate(lines):
             po_line = self.line(rl.line_no)
             assert po_line is not None
-            if po_line.received_quantity + rl.received_quantity > po_line.quantity:
+            if po_line.received_quantity + rl.received_quantity > po_line.receivable:
                 _line_error(
                     over,
                     i,
                     "received_quantity",
                     f"line {rl.line_no}: {plain(po_line.received_quantity)} of {plain(po_line.quantity)} "
-                    f"already received, {plain(rl.received_quantity)} more would exceed the ordered quantity",
+                    f"already received, {plain(rl.received_quantity)} more would exceed the "
+                    f"{plain(po_line.receivable)} that may be received",
                 )
         if over:
-            raise OverReceipt("the receipt would take a line beyond its ordered quantity", errors=over)
+            raise OverReceipt("the receipt would take a line beyond what may be received", errors=over)
 
         received: list[ReceivedLine] = []
         for rl in lines:
@@ -243,11 +403,56 @@ class PurchaseOrder:
                 )
             )
         self.status = (
-            POStatus.RECEIVED
+            POStatus.CLOSED
             if all(line.fully_received for line in self.lines)
             else POStatus.PARTIALLY_RECEIVED
         )
         return received
+
+    def return_goods(self, lines: Sequence[ReturnLine]) -> list[ReturnedLine]:
+        """Send accepted goods back: per line at most what was accepted and not yet returned."""
+        if self.status not in RETURNABLE:
+            raise InvalidStatus(f"nothing was received against this purchase order ({self.status})")
+        errors: dict[str, Any] = {}
+        if not lines:
+            errors["lines"] = ["a return needs at least one line"]
+        seen: set[int] = set()
+        for i, rl in enumerate(lines):
+            if self.line(rl.line_no) is None:
+                _line_error(errors, i, "line_no", f"the purchase order has no line {rl.line_no}")
+            elif rl.line_no in seen:
+                _line_error(errors, i, "line_no", f"line {rl.line_no} appears more than once in this return")
+            seen.add(rl.line_no)
+            if not _valid(rl.quantity, positive=True):
+                _line_error(errors, i, "quantity", "must be greater than 0 with at most 6 decimal places")
+        if errors:
+            raise RuleViolation("the return is not valid; see errors", errors=errors)
+        over: dict[str, Any] = {}
+        for i, rl in enumerate(lines):
+            po_line = self.line(rl.line_no)
+            assert po_line is not None
+            if rl.quantity > po_line.returnable:
+                _line_error(
+                    over, i, "quantity",
+                    f"line {rl.line_no}: {plain(po_line.accepted_quantity)} accepted, "
+                    f"{plain(po_line.returned_quantity)} already returned; {plain(rl.quantity)} is too many",
+                )
+        if over:
+            raise OverReturn("the return would send back more than was accepted", errors=over)
+        returned: list[ReturnedLine] = []
+        for rl in lines:
+            po_line = self.line(rl.line_no)
+            assert po_line is not None
+            po_line.returned_quantity += rl.quantity
+            returned.append(
+                ReturnedLine(
+                    line_no=rl.line_no,
+                    sku=po_line.sku,
+                    quantity=q6(rl.quantity),
+                    unit_cost_base=base_cost(po_line.unit_price, self.exchange_rate),
+                )
+            )
+        return returned
 
     def _check_receipt_line(self, errors: dict[str, Any], i: int, rl: ReceiptLine, seen: set[int]) -> None:
         if self.line(rl.line_no) is None:

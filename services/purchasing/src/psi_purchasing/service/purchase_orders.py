@@ -1,40 +1,155 @@
-"""Purchase order commands: create a draft, approve it."""
+"""Purchase order commands: create, amend, submit, approve / reject, un-approve (反审核), cancel.
+
+Every command locks the order row first (``SELECT ... FOR UPDATE``) and does all its checks before it
+writes, in one transaction: a refused command (403, 409, 422) leaves the order, the budgets and the approvals
+log exactly as they were.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from psi_chassis.db import Database
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from psi_chassis.db import Database, run_transaction
+from psi_chassis.outbox import record_event
 from psi_chassis.types import utcnow
 from psi_purchasing import metrics
 from psi_purchasing.adapters import repository
-from psi_purchasing.domain.commands import ApprovePurchaseOrder, CreatePurchaseOrder
+from psi_purchasing.adapters.repository import OrderHeader
+from psi_purchasing.adapters.tables import items, supplier_prices
+from psi_purchasing.config import SERVICE_NAME
+from psi_purchasing.domain import events
+from psi_purchasing.domain.approval import (
+    DocumentType,
+    budget_period,
+    ensure_can_approve,
+    tier_for,
+)
+from psi_purchasing.domain.commands import UNSET, Actor, CreatePurchaseOrder, OrderLine
 from psi_purchasing.domain.errors import PurchaseOrderNotFound, RuleViolation
-from psi_purchasing.domain.model import PurchaseOrder
-from psi_purchasing.service import queries
+from psi_purchasing.domain.model import POStatus, PurchaseOrder, plain
+from psi_purchasing.service import approvals, queries
+
+PO = str(DocumentType.PURCHASE_ORDER)
+
+
+# --- lines: the item replica and the price list -----------------------------------------------------------
+
+
+def price_for(
+    session: Session, supplier_id: int, sku: str, currency: str, on: date, quantity: Decimal
+) -> Decimal | None:
+    """The supplier's price for a SKU valid on a date, in a currency, for a quantity: of the entries whose
+    ``min_quantity`` the quantity reaches, the highest ``min_quantity`` wins (then the newest
+    ``valid_from``)."""
+    p = supplier_prices.c
+    row = session.execute(
+        select(p.unit_price)
+        .where(
+            p.supplier_id == supplier_id,
+            p.sku == sku,
+            p.currency == currency,
+            p.valid_from <= on,
+            (p.valid_to.is_(None)) | (p.valid_to >= on),
+            p.min_quantity <= quantity,
+        )
+        .order_by(p.min_quantity.desc(), p.valid_from.desc(), p.id.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else row.unit_price
+
+
+def resolve_lines(
+    session: Session,
+    lines: Sequence[OrderLine],
+    *,
+    supplier_id: int,
+    currency: str,
+    on: date,
+    field: str = "lines",
+    indexes: Sequence[int] | None = None,
+) -> tuple[OrderLine, ...]:
+    """Check each SKU against the item replica and fill a missing unit price from the price list.
+
+    Raises 422 with field errors ``lines.<n>.sku`` (UNKNOWN_SKU, INACTIVE_SKU) or ``lines.<n>.unit_price``
+    (NO_PRICE); the code is that of the first problem found.
+    """
+    skus = {line.sku for line in lines}
+    active = dict(session.execute(select(items.c.sku, items.c.active).where(items.c.sku.in_(skus))).all())
+    errors: dict[str, Any] = {}
+    codes: list[str] = []
+    resolved: list[OrderLine] = []
+
+    def err(i: int, name: str, message: str, code: str) -> None:
+        if indexes is not None:
+            i = indexes[i]
+        errors.setdefault(field, {}).setdefault(str(i), {}).setdefault(name, []).append(message)
+        codes.append(code)
+
+    for i, line in enumerate(lines):
+        if line.sku not in active:
+            err(i, "sku", f"unknown SKU {line.sku}: inventory has no such item", "UNKNOWN_SKU")
+        elif not active[line.sku]:
+            err(i, "sku", f"SKU {line.sku} is inactive and cannot be ordered", "INACTIVE_SKU")
+        price = line.unit_price
+        if price is None and line.quantity > 0:
+            price = price_for(session, supplier_id, line.sku, currency, on, line.quantity)
+            if price is None:
+                err(
+                    i,
+                    "unit_price",
+                    f"no unit_price given and the supplier has no {currency} price for {line.sku} valid on "
+                    f"{on.isoformat()} for a quantity of {plain(line.quantity)}",
+                    "NO_PRICE",
+                )
+        resolved.append(dataclasses.replace(line, unit_price=price))
+    if errors:
+        raise RuleViolation(
+            "the purchase order lines are not valid; see errors", code=codes[0], errors=errors
+        )
+    return tuple(resolved)
+
+
+def _supplier_for_order(session: Session, supplier_id: int) -> Any:
+    supplier = repository.get_supplier(session, supplier_id)
+    if supplier is None:
+        raise RuleViolation(
+            f"supplier {supplier_id} does not exist",
+            code="SUPPLIER_NOT_FOUND",
+            errors={"supplier_id": [f"supplier {supplier_id} does not exist"]},
+        )
+    supplier.ensure_can_order()
+    return supplier
+
+
+def insert_order(session: Session, cmd: CreatePurchaseOrder, now: datetime) -> int:
+    """Validate and insert a draft order (shared with the conversion of requisitions)."""
+    supplier = _supplier_for_order(session, cmd.supplier_id)
+    currency = cmd.currency or supplier.currency
+    lines = resolve_lines(session, cmd.lines, supplier_id=supplier.id, currency=currency, on=now.date())
+    po = PurchaseOrder.draft(lines, cmd.exchange_rate)
+    return repository.add_purchase_order(
+        session,
+        po,
+        supplier_id=supplier.id,
+        warehouse_code=cmd.warehouse_code,
+        currency=currency,
+        expected_date=cmd.expected_date,
+        department=cmd.department,
+        now=now,
+    )
 
 
 def create_purchase_order(db: Database, cmd: CreatePurchaseOrder) -> dict[str, Any]:
     """A draft order for an active supplier, in the supplier's currency unless another one is given."""
     with db.unit_of_work() as session:
-        supplier = repository.get_supplier(session, cmd.supplier_id)
-        if supplier is None:
-            raise RuleViolation(
-                f"supplier {cmd.supplier_id} does not exist",
-                code="SUPPLIER_NOT_FOUND",
-                errors={"supplier_id": [f"supplier {cmd.supplier_id} does not exist"]},
-            )
-        supplier.ensure_can_order()
-        po = PurchaseOrder.draft(cmd.lines, cmd.exchange_rate)
-        po_id = repository.add_purchase_order(
-            session,
-            po,
-            supplier_id=supplier.id,
-            warehouse_code=cmd.warehouse_code,
-            currency=cmd.currency or supplier.currency,
-            expected_date=cmd.expected_date,
-            now=utcnow(),
-        )
+        po_id = insert_order(session, cmd, utcnow())
         view = queries.purchase_order(session, po_id)
         session.commit()
     metrics.PURCHASE_ORDERS_CREATED.inc()
@@ -42,16 +157,282 @@ def create_purchase_order(db: Database, cmd: CreatePurchaseOrder) -> dict[str, A
     return view
 
 
-def approve_purchase_order(db: Database, cmd: ApprovePurchaseOrder) -> dict[str, Any]:
-    with db.unit_of_work() as session:
-        loaded = repository.lock_purchase_order(session, cmd.po_id)
-        if loaded is None:
-            raise PurchaseOrderNotFound(f"purchase order {cmd.po_id} does not exist")
-        _header, po = loaded
-        po.approve()
+# --- approval ---------------------------------------------------------------------------------------------
+
+
+def _lock(session: Session, po_id: int) -> tuple[OrderHeader, PurchaseOrder]:
+    loaded = repository.lock_purchase_order(session, po_id)
+    if loaded is None:
+        raise PurchaseOrderNotFound(f"purchase order {po_id} does not exist")
+    return loaded
+
+
+def _release(session: Session, header: OrderHeader) -> None:
+    """Give back the budget an approved order had committed (if it had)."""
+    if header.department and header.budget_period:
+        approvals.release_budget(session, header.department, header.budget_period, header.committed_base)
+
+
+def _approve(
+    session: Session,
+    header: OrderHeader,
+    po: PurchaseOrder,
+    actor: Actor,
+    now: datetime,
+    tolerance: Decimal,
+    reason: str | None,
+) -> None:
+    """pending_approval -> approved: commit the budget, fix max_receivable, log it, publish the event."""
+    amount = po.total_amount_base
+    period = None
+    if header.department:
+        assert header.order_date is not None
+        period = budget_period(header.order_date)
+        approvals.commit_budget(session, header.department, period, amount)
+    po.approve(tolerance)
+    repository.save_order(session, header.id, po, now, approved_at=now, budget_period=period)
+    approvals.record(
+        session,
+        document_type=PO,
+        document_id=header.id,
+        revision=po.revision,
+        decision="approved",
+        actor=actor,
+        now=now,
+        reason=reason,
+        amount_base=amount,
+    )
+    data = events.purchase_order_approved(
+        po_id=header.id,
+        po_number=header.number,
+        supplier_id=header.supplier_id,
+        supplier_code=header.supplier_code,
+        warehouse_code=header.warehouse_code,
+        currency=header.currency,
+        approved_at=now,
+        po=po,
+    )
+    record_event(session, events.PURCHASE_ORDER_APPROVED, data, source=SERVICE_NAME, subject=header.number)
+
+
+def _route(
+    session: Session, header: OrderHeader, po: PurchaseOrder, actor: Actor, now: datetime, tolerance: Decimal
+) -> None:
+    """A pending order: approve it at once when its amount tier is automatic, else leave it waiting."""
+    tiers, _ = approvals.load_tiers(session, PO)
+    tier = tier_for(tiers, po.total_amount_base)
+    if tier.automatic:
+        bound = "no bound" if tier.up_to_amount is None else f"up to {plain(tier.up_to_amount)}"
+        _approve(session, header, po, actor, now, tolerance, f"automatic: amount tier {bound}")
+    else:
+        repository.save_order(session, header.id, po, now)
+
+
+def _finish(db: Database, work: Any) -> dict[str, Any]:
+    """Run one command in its own transaction (again if the database chose it as a deadlock victim)."""
+
+    def attempt() -> dict[str, Any]:
+        with db.unit_of_work() as session:
+            po_id = work(session)
+            view = queries.purchase_order(session, po_id)
+            session.commit()
+        assert view is not None
+        return view
+
+    return run_transaction(attempt)
+
+
+def submit_purchase_order(db: Database, po_id: int, actor: Actor, tolerance: Decimal) -> dict[str, Any]:
+    """draft -> pending_approval, or straight to approved when the amount is within the automatic tier."""
+
+    def work(session: Session) -> int:
+        header, po = _lock(session, po_id)
+        supplier = repository.get_supplier(session, header.supplier_id)
+        assert supplier is not None
+        supplier.ensure_can_order()
+        po.submit()
         now = utcnow()
-        repository.save_status(session, cmd.po_id, po.status, now, approved_at=now)
-        view = queries.purchase_order(session, cmd.po_id)
-        session.commit()
-    assert view is not None
-    return view
+        approvals.record(
+            session,
+            document_type=PO,
+            document_id=po_id,
+            revision=po.revision,
+            decision="submitted",
+            actor=actor,
+            now=now,
+            amount_base=po.total_amount_base,
+        )
+        _route(session, header, po, actor, now, tolerance)
+        return po_id
+
+    return _finish(db, work)
+
+
+def _ensure_approver(session: Session, po: PurchaseOrder, actor: Actor) -> None:
+    tiers, _ = approvals.load_tiers(session, PO)
+    ensure_can_approve(tier_for(tiers, po.total_amount_base), actor.roles, po.total_amount_base)
+
+
+def approve_purchase_order(
+    db: Database, po_id: int, actor: Actor, tolerance: Decimal, reason: str | None = None
+) -> dict[str, Any]:
+    """pending_approval -> approved by a holder of the amount tier's role (an admin may always)."""
+
+    def work(session: Session) -> int:
+        header, po = _lock(session, po_id)
+        if po.status != POStatus.PENDING_APPROVAL:
+            po.approve()  # raises INVALID_STATUS
+        _ensure_approver(session, po, actor)
+        _approve(session, header, po, actor, utcnow(), tolerance, reason)
+        return po_id
+
+    return _finish(db, work)
+
+
+def reject_purchase_order(db: Database, po_id: int, actor: Actor, reason: str) -> dict[str, Any]:
+    """pending_approval -> draft, with the reason in the log."""
+
+    def work(session: Session) -> int:
+        _header, po = _lock(session, po_id)
+        if po.status == POStatus.PENDING_APPROVAL:
+            _ensure_approver(session, po, actor)
+        po.reject()
+        now = utcnow()
+        repository.save_order(session, po_id, po, now)
+        approvals.record(
+            session,
+            document_type=PO,
+            document_id=po_id,
+            revision=po.revision,
+            decision="rejected",
+            actor=actor,
+            now=now,
+            reason=reason,
+            amount_base=po.total_amount_base,
+        )
+        return po_id
+
+    return _finish(db, work)
+
+
+def unapprove_purchase_order(db: Database, po_id: int, actor: Actor, reason: str | None) -> dict[str, Any]:
+    """approved -> draft (反审核) while nothing is received; the budget commitment is given back."""
+
+    def work(session: Session) -> int:
+        header, po = _lock(session, po_id)
+        po.unapprove()
+        _ensure_approver(session, po, actor)
+        now = utcnow()
+        _release(session, header)
+        repository.save_order(session, po_id, po, now, approved_at=None, budget_period=None)
+        approvals.record(
+            session,
+            document_type=PO,
+            document_id=po_id,
+            revision=po.revision,
+            decision="unapproved",
+            actor=actor,
+            now=now,
+            reason=reason,
+            amount_base=po.total_amount_base,
+        )
+        return po_id
+
+    return _finish(db, work)
+
+
+def cancel_purchase_order(db: Database, po_id: int, actor: Actor, reason: str) -> dict[str, Any]:
+    """Cancel a draft, pending or approved order with nothing received; publishes PurchaseOrderCancelled.v1
+    when it had been approved (finance may have it open for matching)."""
+
+    def work(session: Session) -> int:
+        header, po = _lock(session, po_id)
+        was_approved = po.cancel()
+        now = utcnow()
+        _release(session, header)
+        repository.save_order(
+            session, po_id, po, now, budget_period=None, cancelled_at=now, cancel_reason=reason
+        )
+        approvals.record(
+            session,
+            document_type=PO,
+            document_id=po_id,
+            revision=po.revision,
+            decision="cancelled",
+            actor=actor,
+            now=now,
+            reason=reason,
+            amount_base=po.total_amount_base,
+        )
+        if was_approved:
+            data = events.purchase_order_cancelled(
+                po_id=po_id, po_number=header.number, revision=po.revision, cancelled_at=now, reason=reason
+            )
+            record_event(
+                session, events.PURCHASE_ORDER_CANCELLED, data, source=SERVICE_NAME, subject=header.number
+            )
+        return po_id
+
+    return _finish(db, work)
+
+
+def amend_purchase_order(
+    db: Database,
+    po_id: int,
+    actor: Actor,
+    tolerance: Decimal,
+    *,
+    lines: Sequence[OrderLine] | None = None,
+    expected_date: Any = UNSET,
+    department: Any = UNSET,
+) -> dict[str, Any]:
+    """Change lines, expected date or department. A draft changes in place; an approved order with nothing
+    received becomes a new revision that needs approval again (at once if its tier is automatic), and its
+    budget commitment is given back and taken again on approval. Refused after any receipt."""
+
+    def work(session: Session) -> int:
+        header, po = _lock(session, po_id)
+        old = {line.line_no: line for line in po.lines}
+        resolved = None
+        if lines is not None:
+            assert header.order_date is not None
+            resolved = resolve_lines(
+                session, lines, supplier_id=header.supplier_id, currency=header.currency, on=header.order_date
+            )
+            # a line that stays the same SKU at the same position keeps its link to a requisition line
+            resolved = tuple(
+                dataclasses.replace(ln, requisition_line_id=old[n].requisition_line_id)
+                if n in old and old[n].sku == ln.sku and ln.requisition_line_id is None
+                else ln
+                for n, ln in enumerate(resolved, start=1)
+            )
+        revised = po.amend(resolved)
+        now = utcnow()
+        values: dict[str, Any] = {}
+        if expected_date is not UNSET:
+            values["expected_date"] = expected_date
+        new_header = header
+        if department is not UNSET:
+            values["department"] = department
+            new_header = dataclasses.replace(header, department=department)
+        if revised:
+            _release(session, header)
+            values.update(approved_at=None, budget_period=None)
+        if resolved is not None:
+            repository.replace_lines(session, po_id, po.lines)
+        repository.save_order(session, po_id, po, now, **values)
+        if revised:
+            approvals.record(
+                session,
+                document_type=PO,
+                document_id=po_id,
+                revision=po.revision,
+                decision="revised",
+                actor=actor,
+                now=now,
+                amount_base=po.total_amount_base,
+            )
+            _route(session, new_header, po, actor, now, tolerance)
+        return po_id
+
+    return _finish(db, work)

@@ -12,6 +12,9 @@ from psi_purchasing.adapters.tables import (
     goods_receipts,
     purchase_order_lines,
     purchase_orders,
+    purchase_return_lines,
+    purchase_returns,
+    supplier_prices,
     suppliers,
 )
 
@@ -20,7 +23,8 @@ def _page(
     session: Session, query: Select[Any], order_by: Any, page: int, page_size: int
 ) -> tuple[list[Any], int]:
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    rows = session.execute(query.order_by(order_by).limit(page_size).offset((page - 1) * page_size)).all()
+    order = order_by if isinstance(order_by, tuple) else (order_by,)
+    rows = session.execute(query.order_by(*order).limit(page_size).offset((page - 1) * page_size)).all()
     return list(rows), int(total)
 
 
@@ -128,3 +132,52 @@ def list_receipts_of_order(
     query = _receipt_query().where(goods_receipts.c.po_id == po_id)
     rows, total = _page(session, query, goods_receipts.c.id, page, page_size)
     return _with_lines(session, [dict(r._mapping) for r in rows]), total
+
+
+# --- purchase returns ---------------------------------------------------------------------------------------
+
+
+def purchase_return(session: Session, return_id: int) -> dict[str, Any] | None:
+    row = session.execute(
+        select(
+            purchase_returns,
+            purchase_orders.c.number.label("po_number"),
+            purchase_orders.c.supplier_id,
+            purchase_orders.c.warehouse_code,
+        )
+        .join(purchase_orders, purchase_orders.c.id == purchase_returns.c.po_id)
+        .where(purchase_returns.c.id == return_id)
+    ).first()
+    if row is None:
+        return None
+    view = dict(row._mapping)
+    view["lines"] = [
+        dict(r._mapping)
+        for r in session.execute(
+            select(purchase_return_lines)
+            .where(purchase_return_lines.c.return_id == return_id)
+            .order_by(purchase_return_lines.c.line_no)
+        ).all()
+    ]
+    return view
+
+
+# --- supplier prices ----------------------------------------------------------------------------------------
+
+
+def list_prices(
+    session: Session, supplier_id: int, *, sku: str | None, page: int, page_size: int
+) -> tuple[list[dict[str, Any]], int]:
+    query = select(supplier_prices).where(supplier_prices.c.supplier_id == supplier_id)
+    if sku:
+        query = query.where(supplier_prices.c.sku == sku)
+    rows, total = _page(
+        session, query, (supplier_prices.c.sku, supplier_prices.c.min_quantity, supplier_prices.c.id), page,
+        page_size,
+    )
+    return [dict(r._mapping) for r in rows], total
+
+
+def supplier_price(session: Session, price_id: int) -> dict[str, Any] | None:
+    row = session.execute(select(supplier_prices).where(supplier_prices.c.id == price_id)).first()
+    return dict(row._mapping) if row is not None else None

@@ -1,0 +1,242 @@
+"""Purchasing's consumer on real PostgreSQL: the item replica (newest version wins) and replenishment (one
+open draft requisition per SKU and warehouse, purchasing acceptance 4)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import insert, select, text
+
+from psi_chassis.consumer import ConsumerRunner
+from psi_chassis.db import Database
+from psi_chassis.service import EventHandler
+from psi_chassis.types import utcnow
+from psi_contracts.envelope import make_envelope, parse_envelope
+from psi_contracts.events import decode_data
+from psi_contracts.examples import load_example
+from psi_purchasing.adapters.tables import items, requisition_lines, requisitions, supplier_prices, suppliers
+from psi_purchasing.app import SERVICE
+from psi_purchasing.service.requisitions import Actor, cancel_requisition, submit_requisition
+
+pytestmark = pytest.mark.integration
+
+ITEM_CREATED = "inventory.ItemCreated.v1"
+ITEM_UPDATED = "inventory.ItemUpdated.v1"
+LOW_STOCK = "inventory.StockBelowReorderPoint.v1"
+BUYER = Actor("7", "bob", frozenset({"purchaser"}))
+
+
+@dataclass
+class Consumer:
+    db: Database
+    runner: ConsumerRunner
+    handler: EventHandler
+
+    def deliver(self, event_type: str, data: dict[str, Any], event_id: str | None = None) -> str:
+        envelope = parse_envelope(make_envelope(event_type, data, source="inventory", event_id=event_id))
+        return self.apply(envelope)
+
+    def apply(self, envelope: dict[str, Any]) -> str:
+        data = decode_data(envelope["type"], envelope["data"])
+        return self.runner.apply(self.handler, self.runner.queue_for(self.handler), envelope, data)
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        with self.db.engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(text(sql)).all()]
+
+
+@pytest.fixture
+def consumer(psi_databases: Any) -> Iterator[Consumer]:
+    url = psi_databases.create("purchasing", SERVICE.migrations)
+    settings = SERVICE.load_settings({"PURCHASING_DATABASE_URL": url, "AMQP_URL": "memory://"})
+    db = Database(url)
+    (handler,) = SERVICE.handlers
+    yield Consumer(db, ConsumerRunner(settings, db, SERVICE.handlers), handler)
+    db.dispose()
+
+
+def _item(sku: str, version: int, *, name: str = "Widget", active: bool = True) -> dict[str, Any]:
+    return {
+        "sku": sku,
+        "name": name,
+        "unit_of_measure": "pcs",
+        "category": None,
+        "barcode": None,
+        "reorder_point": Decimal(50),
+        "reorder_quantity": Decimal(200),
+        "safety_stock": Decimal(20),
+        "active": active,
+        "version": version,
+        "changed_at": datetime(2026, 3, 1, tzinfo=UTC),
+    }
+
+
+def _low(
+    sku: str = "S1", warehouse: str = "WH1", available: str = "40", reorder_quantity: str = "200"
+) -> dict[str, Any]:
+    return {
+        "sku": sku,
+        "warehouse_code": warehouse,
+        "available": Decimal(available),
+        "reorder_point": Decimal(50),
+        "reorder_quantity": Decimal(reorder_quantity),
+        "safety_stock": Decimal(20),
+        "occurred_at": datetime(2026, 3, 1, 9, tzinfo=UTC),
+    }
+
+
+def _supplier(db: Database, code: str, status: str = "active") -> int:
+    now = utcnow()
+    with db.unit_of_work() as session:
+        supplier_id = session.execute(
+            insert(suppliers).values(
+                code=code,
+                name=code,
+                currency="CNY",
+                payment_terms_days=30,
+                status=status,
+                created_at=now,
+                updated_at=now,
+            )
+        ).inserted_primary_key[0]
+        session.commit()
+    return int(supplier_id)
+
+
+def _price(
+    db: Database,
+    supplier_id: int,
+    sku: str,
+    price: str,
+    *,
+    preferred: bool = False,
+    valid_from: date = date(2020, 1, 1),
+    valid_to: date | None = None,
+    currency: str = "CNY",
+) -> None:
+    with db.unit_of_work() as session:
+        session.execute(
+            insert(supplier_prices).values(
+                supplier_id=supplier_id,
+                sku=sku,
+                currency=currency,
+                unit_price=Decimal(price),
+                valid_from=valid_from,
+                valid_to=valid_to,
+                preferred=preferred,
+                created_at=utcnow(),
+            )
+        )
+        session.commit()
+
+
+def _drafts(c: Consumer) -> list[tuple[Any, ...]]:
+    with c.db.engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                requisitions.c.id,
+                requisitions.c.status,
+                requisitions.c.source,
+                requisitions.c.department,
+                requisitions.c.requester,
+                requisitions.c.replenish_key,
+                requisition_lines.c.sku,
+                requisition_lines.c.warehouse_code,
+                requisition_lines.c.quantity,
+                requisition_lines.c.preferred_supplier_id,
+            )
+            .join(requisition_lines, requisition_lines.c.requisition_id == requisitions.c.id)
+            .order_by(requisitions.c.id, requisition_lines.c.line_no)
+        ).all()
+    return [tuple(r) for r in rows]
+
+
+def test_every_golden_example_is_accepted_once(consumer: Consumer) -> None:
+    consumed = {t for h in SERVICE.handlers for t in h.event_types}
+    assert consumed == {ITEM_CREATED, ITEM_UPDATED, LOW_STOCK}
+    for event_type in (ITEM_CREATED, ITEM_UPDATED, LOW_STOCK):
+        envelope = parse_envelope(load_example(event_type))
+        assert consumer.apply(envelope) == "ack", event_type
+        assert consumer.apply(envelope) == "duplicate", event_type
+    assert len(consumer.rows("SELECT sku FROM items")) == 1
+    assert len(_drafts(consumer)) == 1
+
+
+def test_replica_keeps_the_newest_version(consumer: Consumer) -> None:
+    assert consumer.deliver(ITEM_CREATED, _item("S1", 1, name="First")) == "ack"
+    assert consumer.deliver(ITEM_UPDATED, _item("S1", 3, name="Third", active=False)) == "ack"
+    # stale: version 2 arrives late (a new event id, so the inbox lets it through): ignored
+    assert consumer.deliver(ITEM_UPDATED, _item("S1", 2, name="Second", active=True)) == "ack"
+    # duplicate version under a new event id: ignored as well
+    assert consumer.deliver(ITEM_UPDATED, _item("S1", 3, name="Third again", active=True)) == "ack"
+    with consumer.db.engine.connect() as conn:
+        row = conn.execute(
+            select(items.c.name, items.c.active, items.c.version, items.c.reorder_quantity)
+        ).one()
+    assert tuple(row) == ("Third", False, 3, Decimal(200))
+    assert consumer.deliver(ITEM_UPDATED, _item("S1", 4, name="Fourth", active=True)) == "ack"
+    assert consumer.rows("SELECT name, active, version FROM items") == [("Fourth", True, 4)]
+
+
+def test_low_stock_creates_one_open_draft_per_sku_and_warehouse(consumer: Consumer) -> None:
+    cheap = _supplier(consumer.db, "CHEAP")
+    preferred = _supplier(consumer.db, "PREF")
+    _price(consumer.db, cheap, "S1", "8")
+    _price(consumer.db, preferred, "S1", "9", preferred=True)
+
+    assert consumer.deliver(LOW_STOCK, _low()) == "ack"
+    drafts = _drafts(consumer)
+    assert [d[1:] for d in drafts] == [
+        ("draft", "replenishment", "replenishment", "system", "S1|WH1", "S1", "WH1", Decimal(200), preferred)
+    ]
+    first = drafts[0][0]
+
+    # the same event again (a new event id: a producer retry), and a second crossing while the draft is open
+    assert consumer.deliver(LOW_STOCK, _low()) == "ack"
+    assert consumer.deliver(LOW_STOCK, _low(available="10")) == "ack"
+    assert [d[0] for d in _drafts(consumer)] == [first]
+
+    # another warehouse is another draft
+    assert consumer.deliver(LOW_STOCK, _low(warehouse="WH2")) == "ack"
+    assert len(_drafts(consumer)) == 2
+
+    # once the draft is submitted (its key cleared) the next crossing raises a new one
+    submitted = submit_requisition(consumer.db, first, BUYER, "CNY")
+    assert submitted["status"] == "approved"  # 200 × 9 = 1,800: within the automatic tier
+    assert consumer.rows(f"SELECT status, replenish_key FROM requisitions WHERE id = {first}") == [
+        ("approved", None)
+    ]
+    assert consumer.deliver(LOW_STOCK, _low()) == "ack"
+    wh1 = [d for d in _drafts(consumer) if d[7] == "WH1"]
+    assert [(d[0] == first, d[1], d[5]) for d in wh1] == [
+        (True, "approved", None),
+        (False, "draft", "S1|WH1"),
+    ]
+
+    # a cancelled draft frees the key too
+    cancel_requisition(consumer.db, wh1[1][0], BUYER, "not needed")
+    assert consumer.deliver(LOW_STOCK, _low()) == "ack"
+    assert [d[1] for d in _drafts(consumer) if d[7] == "WH1"] == ["approved", "cancelled", "draft"]
+
+
+def test_quantity_and_supplier_fall_back(consumer: Consumer) -> None:
+    blocked = _supplier(consumer.db, "BLOCKED", status="blocked")
+    cheap = _supplier(consumer.db, "CHEAP")
+    dear = _supplier(consumer.db, "DEAR")
+    _price(consumer.db, blocked, "S1", "1", preferred=True)  # blocked: never suggested
+    _price(consumer.db, cheap, "S1", "5", valid_to=date(2021, 1, 1))  # expired
+    _price(consumer.db, cheap, "S1", "7")
+    _price(consumer.db, dear, "S1", "8")
+    # no reorder quantity: 50 − 40 + 20 = 30; no preferred supplier: the cheapest valid price (7, CHEAP)
+    assert consumer.deliver(LOW_STOCK, _low(reorder_quantity="0")) == "ack"
+    # an SKU without any price: no supplier
+    assert consumer.deliver(LOW_STOCK, _low(sku="S2", reorder_quantity="0", available="49.5")) == "ack"
+    assert [(d[6], d[8], d[9]) for d in _drafts(consumer)] == [
+        ("S1", Decimal(30), cheap),
+        ("S2", Decimal("20.5"), None),
+    ]

@@ -1,0 +1,386 @@
+"""Purchase orders through the purchasing API (Flask test client, real PostgreSQL): approval by amount tier and
+budget, un-approve, partial receipts that close the order, returns, conversion of requisitions, and bad input
+that gets a problem and changes nothing (purchasing acceptance 1, 2, 3, 7)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import insert, select, text
+
+from psi_chassis.app import create_service_app
+from psi_chassis.db import Database
+from psi_chassis.testing.tokens import TestKeys
+from psi_chassis.types import utcnow
+from psi_purchasing.adapters.tables import items, requisition_lines, requisitions
+from psi_purchasing.app import SERVICE
+
+pytestmark = pytest.mark.integration
+KEYS = TestKeys()
+P = "/api/v1/purchasing"
+TABLES = (
+    "suppliers", "supplier_prices", "purchase_orders", "purchase_order_lines", "goods_receipts",
+    "goods_receipt_lines", "purchase_returns", "purchase_return_lines", "approval_tiers", "department_budgets",
+    "approvals", "requisitions", "requisition_lines", "outbox",
+)
+
+
+class Api:
+    def __init__(self, client: Any, db: Database) -> None:
+        self.client, self.db = client, db
+
+    def call(self, method: str, path: str, body: Any = None, role: str = "admin") -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {KEYS.token(role, sub=role)}"}
+        response = self.client.open(P + path, method=method, json=body, headers=headers)
+        return response.status_code, response.get_json()
+
+    def ok(self, method: str, path: str, body: Any = None, role: str = "admin") -> Any:
+        status, answer = self.call(method, path, body, role)
+        assert status in (200, 201), (status, answer)
+        return answer
+
+    def rows(self) -> dict[str, int]:
+        with self.db.engine.connect() as conn:
+            counts = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in TABLES}
+            for name, sql in (
+                ("committed", "SELECT coalesce(sum(committed), 0) FROM department_budgets"),
+                ("statuses", "SELECT string_agg(status, ',' ORDER BY id) FROM purchase_orders"),
+                ("received", "SELECT coalesce(sum(received_quantity), 0) FROM purchase_order_lines"),
+            ):
+                counts[name] = conn.execute(text(sql)).scalar()
+            return counts
+
+    def events(self, event_type: str) -> list[dict[str, Any]]:
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT body FROM outbox WHERE event_type = :t ORDER BY id"), {"t": event_type}
+            ).scalars().all()
+        return [(json.loads(r) if isinstance(r, str) else r)["data"] for r in rows]
+
+
+@pytest.fixture
+def api(psi_databases: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.delenv("PURCHASING_RECEIPT_TOLERANCE", raising=False)
+    url = psi_databases.create("purchasing", SERVICE.migrations)
+    settings = SERVICE.load_settings({"PURCHASING_DATABASE_URL": url, "AMQP_URL": "memory://"})
+    db = Database(url)
+    now = utcnow()
+    with db.unit_of_work() as session:
+        for sku, active in (("S1", True), ("S2", True), ("OLD", False)):
+            session.execute(insert(items).values(sku=sku, name=sku, unit_of_measure="pcs", active=active,
+                                                 version=1, updated_at=now))
+        session.commit()
+    app = create_service_app(SERVICE, settings, db, configure_logs=False, verifier=KEYS.verifier())
+    yield Api(app.test_client(), db)
+    db.dispose()
+
+
+def _supplier(api: Api, code: str = "ACME", currency: str = "CNY") -> dict[str, Any]:
+    return api.ok("POST", "/suppliers", {"code": code, "name": code.title(), "currency": currency})
+
+
+def _order(api: Api, supplier_id: int, quantity: str, price: str | None = "10", **extra: Any) -> dict[str, Any]:
+    line: dict[str, Any] = {"sku": "S1", "quantity": quantity}
+    if price is not None:
+        line["unit_price"] = price
+    return api.ok("POST", "/purchase-orders", {"supplier_id": supplier_id, "warehouse_code": "WH1",
+                                               "lines": [line], **extra}, role="purchaser")
+
+
+def test_approval_tiers_and_budget(api: Api) -> None:
+    supplier = _supplier(api)
+    # 400 × 10 = 4,000 net + 13 % tax = 4,520 <= 5,000: approved at once
+    small = api.ok(
+        "POST", "/purchase-orders", {"supplier_id": supplier["id"], "warehouse_code": "WH1",
+                                    "lines": [{"sku": "S1", "quantity": "400", "unit_price": "10",
+                                               "tax_rate": "0.13"}]}, role="purchaser")
+    assert small["total_amount"] == "4520.000000"
+    submitted = api.ok("POST", f"/purchase-orders/{small['id']}/submit", role="purchaser")
+    assert (submitted["status"], submitted["lines"][0]["max_receivable"]) == ("approved", "400.000000")
+    [approved_event] = api.events("purchasing.PurchaseOrderApproved.v1")
+    assert (approved_event["total_amount"], approved_event["revision"]) == ("4520.000000", 1)
+
+    # 1,000 × 10 = 10,000 > 5,000: waits for a purchasing manager; a purchaser may not approve (route: 403)
+    medium = _order(api, supplier["id"], "1000")
+    assert api.ok("POST", f"/purchase-orders/{medium['id']}/submit", role="purchaser")["status"] == "pending_approval"
+    status, problem = api.call("POST", f"/purchase-orders/{medium['id']}/approve", {}, role="purchaser")
+    assert (status, problem["code"]) == (403, "ROLE_NOT_PERMITTED")
+    approved = api.ok("POST", f"/purchase-orders/{medium['id']}/approve", {"reason": "ok"},
+                      role="purchasing_manager")
+    assert approved["status"] == "approved"
+
+    # 6,000 × 10 = 60,000 > 50,000: only an admin; the manager gets 403 APPROVER_ROLE_REQUIRED
+    large = _order(api, supplier["id"], "6000")
+    api.ok("POST", f"/purchase-orders/{large['id']}/submit")
+    status, problem = api.call("POST", f"/purchase-orders/{large['id']}/approve", {}, role="purchasing_manager")
+    assert (status, problem["code"]) == (403, "APPROVER_ROLE_REQUIRED")
+    assert api.ok("GET", f"/purchase-orders/{large['id']}")["status"] == "pending_approval"
+    rejected = api.ok("POST", f"/purchase-orders/{large['id']}/reject", {"reason": "too much"})
+    assert rejected["status"] == "draft"
+    log = api.ok("GET", f"/purchase-orders/{large['id']}/approvals")["items"]
+    assert [(e["decision"], e["actor_name"], e["reason"]) for e in log] == [
+        ("submitted", "useradmin", None), ("rejected", "useradmin", "too much")]
+    assert log[1]["amount_base"] == "60000.000000"
+
+    # budgets: 2,000 × 10 = 20,000 against a budget of 15,000 -> 409, nothing committed, order still pending
+    period = utcnow().strftime("%Y-%m")
+    budget = api.ok("PUT", "/budgets", {"department": "OPS", "period": period, "amount": "15000"},
+                    role="purchasing_manager")
+    assert (budget["committed"], budget["available"]) == ("0.000000", "15000.000000")
+    over = _order(api, supplier["id"], "2000", department="OPS")
+    api.ok("POST", f"/purchase-orders/{over['id']}/submit")
+    before = api.rows()
+    status, problem = api.call("POST", f"/purchase-orders/{over['id']}/approve", {}, role="purchasing_manager")
+    assert (status, problem["code"]) == (409, "BUDGET_EXCEEDED")
+    assert api.rows() == before
+    assert api.ok("GET", "/budgets")["items"][0]["committed"] == "0.000000"
+    # within budget: 1,200 × 10 = 12,000 committed; un-approving gives it back
+    fits = _order(api, supplier["id"], "1200", department="OPS")
+    api.ok("POST", f"/purchase-orders/{fits['id']}/submit")
+    approved = api.ok("POST", f"/purchase-orders/{fits['id']}/approve", {}, role="purchasing_manager")
+    assert approved["budget_period"] == period
+    assert api.ok("GET", "/budgets")["items"][0]["committed"] == "12000.000000"
+    status, problem = api.call("PUT", "/budgets", {"department": "OPS", "period": period, "amount": "11999"})
+    assert (status, problem["code"]) == (409, "BUDGET_BELOW_COMMITTED")
+    assert api.ok("POST", f"/purchase-orders/{fits['id']}/unapprove", {"reason": "wrong"},
+                  role="purchasing_manager")["status"] == "draft"
+    assert api.ok("GET", "/budgets")["items"][0]["committed"] == "0.000000"
+    # no budget for another department -> 409 NO_BUDGET (automatic tier: the submit itself is refused)
+    other = _order(api, supplier["id"], "10", department="R&D")
+    status, problem = api.call("POST", f"/purchase-orders/{other['id']}/submit")
+    assert (status, problem["code"]) == (409, "NO_BUDGET")
+    assert api.ok("GET", f"/purchase-orders/{other['id']}")["status"] == "draft"
+
+
+def test_configured_tiers_replace_the_defaults(api: Api) -> None:
+    tiers = api.ok("GET", "/approval-tiers")["items"]
+    assert tiers[0] == {"document_type": "purchase_order", "configured": False, "tiers": [
+        {"up_to_amount": "5000", "approver_role": None},
+        {"up_to_amount": "50000", "approver_role": "purchasing_manager"},
+        {"up_to_amount": None, "approver_role": "admin"}]}
+    status, _ = api.call("PUT", "/approval-tiers", {"document_type": "purchase_order", "tiers": []},
+                         role="purchasing_manager")
+    assert status == 403
+    put = api.ok("PUT", "/approval-tiers", {"document_type": "purchase_order", "tiers": [
+        {"up_to_amount": None, "approver_role": "purchasing_manager"},
+        {"up_to_amount": "100", "approver_role": None}]})
+    assert put["tiers"] == [{"up_to_amount": "100.000000", "approver_role": None},
+                            {"up_to_amount": None, "approver_role": "purchasing_manager"}]
+    supplier = _supplier(api)
+    order = _order(api, supplier["id"], "11")  # 11 × 10 = 110 > 100
+    assert api.ok("POST", f"/purchase-orders/{order['id']}/submit")["status"] == "pending_approval"
+    status, problem = api.call("PUT", "/approval-tiers", {"document_type": "purchase_order", "tiers": [
+        {"up_to_amount": "100", "approver_role": None}]})
+    assert (status, problem["code"]) == (422, "VALIDATION_FAILED")
+
+
+def test_unapprove_before_receipt_and_not_after(api: Api) -> None:
+    supplier = _supplier(api)
+    order = _order(api, supplier["id"], "10")
+    api.ok("POST", f"/purchase-orders/{order['id']}/submit")
+    back = api.ok("POST", f"/purchase-orders/{order['id']}/unapprove", {}, role="purchasing_manager")
+    assert (back["status"], back["lines"][0]["max_receivable"]) == ("draft", None)
+    api.ok("POST", f"/purchase-orders/{order['id']}/submit")
+    api.ok("POST", f"/purchase-orders/{order['id']}/receipts",
+           {"lines": [{"line_no": 1, "received_quantity": "1", "accepted_quantity": "1"}]}, role="warehouse")
+    status, problem = api.call("POST", f"/purchase-orders/{order['id']}/unapprove", {}, role="purchasing_manager")
+    assert (status, problem["code"]) == (409, "ALREADY_RECEIVED")
+    for path, body in (("cancel", {"reason": "x"}), ("", None)):
+        method = "PATCH" if not path else "POST"
+        status, problem = api.call(method, f"/purchase-orders/{order['id']}{'/' + path if path else ''}",
+                                   body or {"expected_date": "2030-01-01"})
+        assert (status, problem["code"]) == (409, "ALREADY_RECEIVED")
+
+
+def test_two_partial_receipts_close_and_a_third_is_refused(api: Api) -> None:
+    supplier = _supplier(api)
+    order = _order(api, supplier["id"], "10")
+    api.ok("POST", f"/purchase-orders/{order['id']}/submit")
+    first = api.ok("POST", f"/purchase-orders/{order['id']}/receipts", {"lines": [
+        {"line_no": 1, "received_quantity": "6", "accepted_quantity": "4", "rejected_quantity": "2",
+         "reject_reason": "dented"}]}, role="warehouse")
+    assert api.ok("GET", f"/purchase-orders/{order['id']}")["status"] == "partially_received"
+    api.ok("POST", f"/purchase-orders/{order['id']}/receipts",
+           {"lines": [{"line_no": 1, "received_quantity": "4", "accepted_quantity": "4"}]}, role="warehouse")
+    closed = api.ok("GET", f"/purchase-orders/{order['id']}")
+    # 6 + 4 = 10 received of 10 ordered: closed; accepted 4 + 4 = 8, rejected 2
+    assert (closed["status"], closed["lines"][0]["accepted_quantity"], closed["lines"][0]["rejected_quantity"]) == (
+        "closed", "8.000000", "2.000000")
+    before = api.rows()
+    status, problem = api.call("POST", f"/purchase-orders/{order['id']}/receipts",
+                               {"lines": [{"line_no": 1, "received_quantity": "1", "accepted_quantity": "1"}]})
+    assert (status, problem["code"]) == (409, "OVER_RECEIPT")
+    assert api.rows() == before
+    received = api.events("purchasing.GoodsReceived.v1")
+    # what inventory books is accepted_quantity: 4 then 4; the 2 rejected are carried only as rejected
+    assert [(e["lines"][0]["accepted_quantity"], e["lines"][0]["rejected_quantity"]) for e in received] == [
+        ("4.000000", "2.000000"), ("4.000000", "0.000000")]
+    assert first["lines"][0]["reject_reason"] == "dented"
+
+    # return 3 of the 8 accepted; then 6 more is too many (8 − 3 = 5 left)
+    rtn = api.ok("POST", f"/purchase-orders/{order['id']}/returns",
+                 {"reason": "wrong colour", "lines": [{"line_no": 1, "quantity": "3"}]}, role="warehouse")
+    assert (rtn["number"], rtn["lines"][0]["quantity"], rtn["lines"][0]["unit_cost_base"]) == (
+        f"RTN-{rtn['id']:06d}", "3.000000", "10.000000")
+    assert api.ok("GET", f"/returns/{rtn['id']}")["reason"] == "wrong colour"
+    [event] = api.events("purchasing.GoodsReturned.v1")
+    assert (event["po_number"], event["lines"][0]["sku"], event["lines"][0]["quantity"]) == (
+        order["number"], "S1", "3.000000")
+    before = api.rows()
+    status, problem = api.call("POST", f"/purchase-orders/{order['id']}/returns",
+                               {"reason": "more", "lines": [{"line_no": 1, "quantity": "6"}]})
+    assert (status, problem["code"]) == (409, "OVER_RETURN")
+    assert api.rows() == before
+
+
+def test_tolerance_allows_a_little_more(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PURCHASING_RECEIPT_TOLERANCE", "0.05")
+    supplier = _supplier(api)
+    order = _order(api, supplier["id"], "100")
+    approved = api.ok("POST", f"/purchase-orders/{order['id']}/submit")
+    assert approved["lines"][0]["max_receivable"] == "105.000000"  # 100 × (1 + 0.05)
+    status, problem = api.call("POST", f"/purchase-orders/{order['id']}/receipts",
+                               {"lines": [{"line_no": 1, "received_quantity": "106", "accepted_quantity": "106"}]})
+    assert (status, problem["code"]) == (409, "OVER_RECEIPT")
+    api.ok("POST", f"/purchase-orders/{order['id']}/receipts",
+           {"lines": [{"line_no": 1, "received_quantity": "105", "accepted_quantity": "105"}]})
+    assert api.ok("GET", f"/purchase-orders/{order['id']}")["status"] == "closed"
+
+
+def test_price_list_blocked_supplier_replica_revision_and_cancel(api: Api) -> None:
+    supplier = _supplier(api)
+    for min_quantity, price in (("0", "12"), ("100", "10"), ("500", "9")):
+        api.ok("POST", f"/suppliers/{supplier['id']}/prices", {"sku": "S1", "unit_price": price,
+               "min_quantity": min_quantity, "valid_from": "2020-01-01"})
+    api.ok("POST", f"/suppliers/{supplier['id']}/prices", {"sku": "S1", "unit_price": "1", "min_quantity": "0",
+           "valid_from": "2020-01-01", "valid_to": "2020-12-31"})  # expired: never used
+    assert api.ok("GET", f"/suppliers/{supplier['id']}/prices?sku=S1")["total"] == 4
+    # 150 reaches min 0 and 100 (not 500): the highest, 100, wins -> 10
+    order = _order(api, supplier["id"], "150", price=None)
+    assert (order["lines"][0]["unit_price"], order["total_amount"]) == ("10.000000", "1500.000000")
+    status, problem = api.call("POST", "/purchase-orders", {"supplier_id": supplier["id"], "warehouse_code": "W",
+                                                            "lines": [{"sku": "S2", "quantity": "1"}]})
+    assert (status, problem["code"], list(problem["errors"]["lines"]["0"])) == (422, "NO_PRICE", ["unit_price"])
+    for sku, code in (("NOPE", "UNKNOWN_SKU"), ("OLD", "INACTIVE_SKU")):
+        status, problem = api.call("POST", "/purchase-orders", {
+            "supplier_id": supplier["id"], "warehouse_code": "W", "lines": [{"sku": sku, "quantity": "1",
+                                                                             "unit_price": "1"}]})
+        assert (status, problem["code"], list(problem["errors"]["lines"]["0"])) == (422, code, ["sku"])
+
+    # an approved order amended becomes revision 2 (automatic again: 200 × 10 = 2,000)
+    api.ok("POST", f"/purchase-orders/{order['id']}/submit")
+    revised = api.ok("PATCH", f"/purchase-orders/{order['id']}",
+                     {"lines": [{"sku": "S1", "quantity": "200"}]}, role="purchaser")
+    assert (revised["revision"], revised["status"], revised["total_amount"]) == (2, "approved", "2000.000000")
+    assert [e["revision"] for e in api.events("purchasing.PurchaseOrderApproved.v1")] == [1, 2]
+    cancelled = api.ok("POST", f"/purchase-orders/{order['id']}/cancel", {"reason": "not needed"}, role="purchaser")
+    assert cancelled["status"] == "cancelled"
+    [event] = api.events("purchasing.PurchaseOrderCancelled.v1")
+    assert (event["revision"], event["reason"]) == (2, "not needed")
+
+    blocked = api.ok("PATCH", f"/suppliers/{supplier['id']}", {"status": "blocked", "lead_time_days": 3},
+                     role="purchaser")
+    assert (blocked["status"], blocked["lead_time_days"]) == ("blocked", 3)
+    status, problem = api.call("POST", "/purchase-orders", {"supplier_id": supplier["id"], "warehouse_code": "W",
+                                                            "lines": [{"sku": "S1", "quantity": "1"}]})
+    assert (status, problem["code"]) == (409, "SUPPLIER_BLOCKED")
+
+
+def test_conversion_splits_and_merges(api: Api) -> None:
+    acme, beta = _supplier(api, "ACME"), _supplier(api, "BETA")
+    for supplier in (acme, beta):
+        for sku in ("S1", "S2"):
+            api.ok("POST", f"/suppliers/{supplier['id']}/prices",
+                   {"sku": sku, "unit_price": "2", "valid_from": "2020-01-01"})
+    now = utcnow()
+    with api.db.unit_of_work() as session:
+        ids = []
+        for number, status in (("REQ-1", "approved"), ("REQ-2", "approved"), ("REQ-3", "submitted")):
+            req_id = session.execute(insert(requisitions).values(
+                number=number, department="OPS", requester="u", status=status, created_at=now,
+                updated_at=now)).inserted_primary_key[0]
+            ids.append(session.execute(insert(requisition_lines).values(
+                requisition_id=req_id, line_no=1, sku="S1", warehouse_code="WH1", quantity=Decimal(10),
+                ordered_quantity=Decimal(0))).inserted_primary_key[0])
+        session.commit()
+    line1, line2, line3 = ids
+    status, problem = api.call("POST", "/requisitions/convert", {"lines": [
+        {"requisition_line_id": line3, "supplier_id": acme["id"]}]})
+    assert (status, problem["code"]) == (409, "REQUISITION_NOT_APPROVED")
+    before = api.rows()
+    status, problem = api.call("POST", "/requisitions/convert", {"lines": [
+        {"requisition_line_id": line1, "supplier_id": acme["id"], "quantity": "6"},
+        {"requisition_line_id": line1, "supplier_id": beta["id"], "quantity": "5"}]})
+    assert (status, problem["code"]) == (409, "OVER_ORDERED")  # 6 + 5 = 11 > 10
+    assert api.rows() == before
+    created = api.ok("POST", "/requisitions/convert", {"lines": [
+        {"requisition_line_id": line1, "supplier_id": acme["id"], "quantity": "6"},   # split: 6 to ACME ...
+        {"requisition_line_id": line1, "supplier_id": beta["id"]},                    # ... the other 4 to BETA
+        {"requisition_line_id": line2, "supplier_id": acme["id"], "quantity": "3"},   # merged into ACME's order
+    ]}, role="purchaser")["items"]
+    assert [(o["supplier_code"], o["status"], o["department"],
+             [(ln["quantity"], ln["requisition_line_id"]) for ln in o["lines"]]) for o in created] == [
+        ("ACME", "draft", "OPS", [("6.000000", line1), ("3.000000", line2)]),
+        ("BETA", "draft", "OPS", [("4.000000", line1)]),
+    ]
+    with api.db.engine.connect() as conn:
+        states = conn.execute(select(requisitions.c.number, requisitions.c.status).order_by(requisitions.c.id)).all()
+        ordered = conn.execute(
+            select(requisition_lines.c.ordered_quantity).order_by(requisition_lines.c.id)).scalars().all()
+    assert [tuple(s) for s in states] == [("REQ-1", "converted"), ("REQ-2", "approved"), ("REQ-3", "submitted")]
+    assert ordered == [Decimal(10), Decimal(3), Decimal(0)]
+
+
+@pytest.mark.parametrize("method,path,body,status,code", [
+    ("POST", "/suppliers", {"code": "X", "name": "X", "lead_time_days": "7"}, 422, "VALIDATION_FAILED"),
+    ("PATCH", "/suppliers/{supplier}", {}, 422, "VALIDATION_FAILED"),
+    ("PATCH", "/suppliers/{supplier}", {"status": "gone"}, 422, "VALIDATION_FAILED"),
+    ("PATCH", "/suppliers/987654", {"name": "N"}, 404, "SUPPLIER_NOT_FOUND"),
+    ("POST", "/suppliers/{supplier}/prices", {"sku": "S1", "unit_price": 1.5, "valid_from": "2020-01-01"}, 422,
+     "VALIDATION_FAILED"),
+    ("POST", "/suppliers/{supplier}/prices", {"sku": "S1", "unit_price": "1", "valid_from": "2020-02-01",
+                                               "valid_to": "2020-01-01"}, 422, "VALIDATION_FAILED"),
+    ("POST", "/purchase-orders", {"supplier_id": "{supplier}", "warehouse_code": "W",
+                                  "lines": [{"sku": "S1", "quantity": "1", "unit_price": "1", "tax_rate": "-0.1"}]},
+     422, "VALIDATION_FAILED"),
+    ("POST", "/purchase-orders", {"supplier_id": "{supplier}", "warehouse_code": "W",
+                                  "lines": [{"sku": "GHOST", "quantity": "1", "unit_price": "1"}]}, 422, "UNKNOWN_SKU"),
+    ("POST", "/purchase-orders/{po}/approve", {}, 409, "INVALID_STATUS"),
+    ("POST", "/purchase-orders/{po}/reject", {}, 422, "VALIDATION_FAILED"),
+    ("POST", "/purchase-orders/{po}/cancel", {"reason": ""}, 422, "VALIDATION_FAILED"),
+    ("POST", "/purchase-orders/{po}/unapprove", {}, 409, "INVALID_STATUS"),
+    ("POST", "/purchase-orders/{po}/receipts", {"lines": [{"line_no": 1, "received_quantity": "1",
+                                                           "accepted_quantity": "1"}]}, 409, "INVALID_STATUS"),
+    ("POST", "/purchase-orders/{po}/returns", {"reason": "r", "lines": [{"line_no": 1, "quantity": "1"}]}, 409,
+     "INVALID_STATUS"),
+    ("PATCH", "/purchase-orders/{po}", {"lines": []}, 422, "VALIDATION_FAILED"),
+    ("POST", "/purchase-orders/987654/submit", None, 404, "PURCHASE_ORDER_NOT_FOUND"),
+    ("PUT", "/budgets", {"department": "OPS", "period": "2026-13", "amount": "1"}, 422, "VALIDATION_FAILED"),
+    ("PUT", "/budgets", {"department": "OPS", "period": "2026-01", "amount": 1}, 422, "VALIDATION_FAILED"),
+    ("PUT", "/approval-tiers", {"document_type": "invoice", "tiers": [
+        {"up_to_amount": None, "approver_role": None}]}, 422, "VALIDATION_FAILED"),
+    ("PUT", "/approval-tiers", {"document_type": "purchase_order", "tiers": [
+        {"up_to_amount": None, "approver_role": "king"}]}, 422, "VALIDATION_FAILED"),
+    ("POST", "/requisitions/convert", {"lines": [{"requisition_line_id": 987654, "supplier_id": "{supplier}"}]},
+     422, "VALIDATION_FAILED"),
+    ("GET", "/returns/987654", None, 404, "RETURN_NOT_FOUND"),
+])
+def test_bad_input_is_a_problem_and_changes_nothing(api: Api, method: str, path: str, body: Any, status: int,
+                                                     code: str) -> None:
+    supplier = _supplier(api)
+    po = _order(api, supplier["id"], "1")
+    path = path.format(supplier=supplier["id"], po=po["id"])
+    if isinstance(body, dict) and body.get("supplier_id") == "{supplier}":
+        body = {**body, "supplier_id": supplier["id"]}
+    if isinstance(body, dict) and "lines" in body and body["lines"] and "supplier_id" in body["lines"][0]:
+        body = {**body, "lines": [{**body["lines"][0], "supplier_id": supplier["id"]}]}
+    before = api.rows()
+    response = api.client.open(P + path, method=method, json=body,
+                               headers={"Authorization": f"Bearer {KEYS.token('admin')}"})
+    problem = response.get_json()
+    assert (response.status_code, problem["code"]) == (status, code), problem
+    assert response.content_type == "application/problem+json"
+    assert api.rows() == before
