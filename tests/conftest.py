@@ -219,3 +219,19 @@ def goods_received(sku: str, accepted: str, unit_cost: str, *, warehouse: str = 
 @pytest.fixture
 def make_goods_received() -> Callable[..., dict[str, Any]]:
     return goods_received
+
+
+@pytest.fixture
+def full_stack(stack: Stack, database_for: Callable[[str], str]) -> Stack:
+    """Purchasing and inventory with their consumers and relays, and the gateway: the procure-to-stock path."""
+    database_for("purchasing")
+    database_for("inventory")
+    database_for("gateway")
+    stack.api("purchasing")
+    stack.api("inventory")
+    stack.consumer("inventory")
+    stack.consumer("purchasing")  # keeps purchasing's replica of the item master (inventory.ItemCreated.v1)
+    stack.relay("purchasing")
+    stack.relay("inventory")
+    stack.api("gateway")
+    return stack

@@ -15,21 +15,6 @@ from psi_chassis.testing import wait_for
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def full_stack(stack: Any, database_for: Any) -> Any:
-    database_for("purchasing")
-    database_for("inventory")
-    database_for("gateway")
-    stack.api("purchasing")
-    stack.api("inventory")
-    stack.consumer("inventory")
-    stack.consumer("purchasing")  # keeps purchasing's replica of the item master (inventory.ItemCreated.v1)
-    stack.relay("purchasing")
-    stack.relay("inventory")
-    stack.api("gateway")
-    return stack
-
-
 def _post(gw: Any, path: str, body: dict[str, Any], request_id: str | None = None) -> Any:
     headers = {"X-Request-ID": request_id} if request_id else {}
     status, payload, _ = gw.post(path, json=body, headers=headers)
