@@ -34,7 +34,14 @@ from psi_gateway.config import GatewaySettings, load_settings
 from psi_gateway.idempotency import IdempotencyStore
 from psi_gateway.identity import Identity
 from psi_gateway.openapi import openapi_blueprint
-from psi_gateway.proxy import CircuitOpen, Proxy, ServiceUnreachable, UpstreamError, to_flask_response
+from psi_gateway.proxy import (
+    CircuitOpen,
+    ConnectTimedOut,
+    Proxy,
+    ServiceUnreachable,
+    UpstreamError,
+    to_flask_response,
+)
 from psi_gateway.ratelimit import RateLimits
 from psi_gateway.routes import API_PREFIX, RouteTable
 
@@ -181,7 +188,7 @@ def _api_proxy(_rest: str) -> Response:
         return _replay(stored)
     try:
         response = _forward(rt, service, body)
-    except (CircuitOpen, ServiceUnreachable):
+    except (CircuitOpen, ServiceUnreachable, ConnectTimedOut):
         rt.idempotency.release(principal.user_id, key)  # the request never reached the service
         raise
     if response.status_code == 500:

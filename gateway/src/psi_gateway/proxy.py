@@ -95,6 +95,10 @@ class ServiceUnreachable(ServiceUnavailable):
     """No connection could be made: the service cannot have seen the request."""
 
 
+class ConnectTimedOut(ServiceTimeout):
+    """No connection within the connect timeout: the service cannot have seen the request either."""
+
+
 class CircuitOpen(ServiceUnavailable):
     code = "CIRCUIT_OPEN"
 
@@ -207,7 +211,7 @@ class ServiceClient:
         try:
             response = self._session.send(prepared, timeout=self.timeout, allow_redirects=False, stream=True)
         except requests.ConnectTimeout as exc:
-            raise ServiceTimeout(
+            raise ConnectTimedOut(
                 self.name, f"{self.name} did not accept a connection within {self.timeout[0]} s"
             ) from exc
         except requests.Timeout as exc:
@@ -329,7 +333,7 @@ class Proxy:
         try:
             return self.clients[service]
         except KeyError:
-            raise ServiceUnavailable(service, f"{service} is not configured at this gateway") from None
+            raise ServiceUnreachable(service, f"{service} is not configured at this gateway") from None
 
     def forward(
         self,
@@ -395,9 +399,7 @@ def _not_a_service_failure(exc: BaseException) -> bool:
 
 def _worth_retrying(exc: BaseException) -> bool:
     """Repeat a GET when the service could not be reached; not when it was slow (that would only pile on)."""
-    if isinstance(exc, ServiceTimeout):
-        return isinstance(exc.__cause__, requests.ConnectTimeout)
-    return isinstance(exc, ServiceUnreachable)
+    return isinstance(exc, (ServiceUnreachable, ConnectTimedOut))
 
 
 def _ms_since(started: float) -> float:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from psi_chassis.types import utcnow
@@ -59,7 +59,13 @@ def find_differences(session: Session) -> list[Difference]:
 
 
 def rebuild_balances(session: Session, apply: bool) -> list[Difference]:
-    """Report (and with ``apply``, correct) balance rows that differ from the ledger. The caller commits."""
+    """Report (and with ``apply``, correct) balance rows that differ from the ledger. The caller commits.
+
+    Correcting takes a lock that lets readers on but makes postings wait, so no move lands between the sums
+    and the corrections (SQLite's writer lock does the same there).
+    """
+    if apply and session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE stock_moves, stock_balances, reservations IN SHARE ROW EXCLUSIVE MODE"))
     differences = find_differences(session)
     if apply:
         for diff in differences:
