@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
 from psi_chassis.settings import ServiceSettings, SettingsError
 
@@ -37,3 +38,9 @@ def receipt_tolerance(env: Mapping[str, str] | None = None) -> Decimal:
             f"{RECEIPT_TOLERANCE} must be between 0 and 1 with at most 6 decimals, got {raw!r}"
         )
     return value
+
+
+@cache
+def base_currency() -> str:
+    """The currency approval tiers and budgets are evaluated in (fixed for the life of a process)."""
+    return load_settings().base_currency

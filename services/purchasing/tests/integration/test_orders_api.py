@@ -384,3 +384,23 @@ def test_bad_input_is_a_problem_and_changes_nothing(api: Api, method: str, path:
     assert (response.status_code, problem["code"]) == (status, code), problem
     assert response.content_type == "application/problem+json"
     assert api.rows() == before
+
+
+def test_foreign_currency_needs_a_rate_and_a_cancelled_revision_is_announced(api: Api) -> None:
+    usd = _supplier(api, "YANKEE", currency="USD")
+    line = {"sku": "S1", "quantity": "1", "unit_price": "1"}
+    status, problem = api.call("POST", "/purchase-orders",
+                               {"supplier_id": usd["id"], "warehouse_code": "WH1", "lines": [line]})
+    assert (status, problem["code"], list(problem["errors"])) == (422, "EXCHANGE_RATE_REQUIRED", ["exchange_rate"])
+    # 600 × 10 USD × 7.1 = 42,600 CNY: the purchasing manager's tier, not the automatic one a rate of 1 would give
+    order = _order(api, usd["id"], "600", exchange_rate="7.1")
+    assert api.ok("POST", f"/purchase-orders/{order['id']}/submit", role="purchaser")["status"] == "pending_approval"
+    api.ok("POST", f"/purchase-orders/{order['id']}/approve", role="purchasing_manager")
+    # amended after approval: revision 2 waits for approval again; cancelling it must still tell finance,
+    # which holds revision 1 open for matching
+    pending = api.ok("PATCH", f"/purchase-orders/{order['id']}", {"lines": [{"sku": "S1", "quantity": "700",
+                                                                             "unit_price": "10"}]}, role="purchaser")
+    assert (pending["revision"], pending["status"]) == (2, "pending_approval")
+    api.ok("POST", f"/purchase-orders/{order['id']}/cancel", {"reason": "supplier too slow"}, role="purchaser")
+    [event] = api.events("purchasing.PurchaseOrderCancelled.v1")
+    assert (event["revision"], event["reason"]) == (2, "supplier too slow")

@@ -69,7 +69,7 @@ class SupplierCreateSchema(StrictSchema):
         ),
     )
     name = fields.String(required=True, validate=[validate.Length(min=1, max=200), _NO_SURROUNDING_SPACE])
-    currency = fields.String(load_default="CNY", validate=_CURRENCY)
+    currency = fields.String(validate=_CURRENCY, metadata={"description": "Default: the base currency"})
     payment_terms_days = _strict_int(load_default=30, validate=validate.Range(min=0, max=3650))
     status = fields.String(load_default=SupplierStatus.ACTIVE.value, validate=_STATUSES)
     contact_name = _text(200, allow_none=True)
@@ -165,7 +165,7 @@ class PurchaseOrderCreateSchema(StrictSchema):
         validate=[validate.Length(min=1, max=32), validate.Regexp(r"^\S+$", error="No spaces.")],
     )
     currency = fields.String(validate=_CURRENCY)
-    exchange_rate = DecimalString(sign=POSITIVE, load_default=Decimal(1))
+    exchange_rate = DecimalString(sign=POSITIVE, metadata={"description": "Required unless in the base currency"})
     expected_date = fields.Date()
     department = fields.String(validate=_DEPARTMENT, allow_none=True)
     lines = fields.List(

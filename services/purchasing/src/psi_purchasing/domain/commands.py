@@ -23,7 +23,7 @@ class Actor:
 class CreateSupplier:
     code: str
     name: str
-    currency: str = "CNY"
+    currency: str | None = None  # None: the base currency
     payment_terms_days: int = 30
     status: str = "active"
     contact_name: str | None = None
@@ -49,7 +49,7 @@ class CreatePurchaseOrder:
     warehouse_code: str
     lines: tuple[OrderLine, ...]
     currency: str | None = None
-    exchange_rate: Decimal = Decimal(1)
+    exchange_rate: Decimal | None = None  # required unless the order is in the base currency
     expected_date: date | None = None
     department: str | None = None
 

@@ -192,6 +192,15 @@ def record(
     )
 
 
+def ever_approved(session: Session, document_type: str, document_id: int) -> bool:
+    """Whether any revision of the document was approved (finance may hold it open even if it is not now)."""
+    return session.execute(
+        select(approvals.c.id).where(approvals.c.document_type == document_type,
+                                     approvals.c.document_id == document_id, approvals.c.decision == "approved")
+        .limit(1)
+    ).first() is not None
+
+
 def log_of(
     session: Session, document_type: str, document_id: int, *, page: int, page_size: int
 ) -> tuple[list[dict[str, Any]], int]:

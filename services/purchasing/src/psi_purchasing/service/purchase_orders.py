@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from psi_chassis.db import Database, run_transaction
 from psi_chassis.outbox import record_event
 from psi_chassis.types import utcnow
-from psi_purchasing import metrics
+from psi_purchasing import config, metrics
 from psi_purchasing.adapters import repository
 from psi_purchasing.adapters.repository import OrderHeader
 from psi_purchasing.adapters.tables import items, supplier_prices
@@ -132,8 +132,18 @@ def insert_order(session: Session, cmd: CreatePurchaseOrder, now: datetime) -> i
     """Validate and insert a draft order (shared with the conversion of requisitions)."""
     supplier = _supplier_for_order(session, cmd.supplier_id)
     currency = cmd.currency or supplier.currency
+    rate = cmd.exchange_rate
+    if rate is None:
+        if currency != config.base_currency():
+            # A rate of 1 for a foreign currency would understate the approval tier and the budget.
+            raise RuleViolation(
+                f"an order in {currency} needs its exchange_rate to {config.base_currency()}",
+                code="EXCHANGE_RATE_REQUIRED",
+                errors={"exchange_rate": [f"required for an order in {currency}"]},
+            )
+        rate = Decimal(1)
     lines = resolve_lines(session, cmd.lines, supplier_id=supplier.id, currency=currency, on=now.date())
-    po = PurchaseOrder.draft(lines, cmd.exchange_rate)
+    po = PurchaseOrder.draft(lines, rate)
     return repository.add_purchase_order(
         session,
         po,
@@ -347,7 +357,7 @@ def cancel_purchase_order(db: Database, po_id: int, actor: Actor, reason: str) -
 
     def work(session: Session) -> int:
         header, po = _lock(session, po_id)
-        was_approved = po.cancel()
+        was_approved = po.cancel() or approvals.ever_approved(session, PO, po_id)
         now = utcnow()
         _release(session, header)
         repository.save_order(

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from psi_chassis.db import Database
 from psi_chassis.types import utcnow
+from psi_purchasing import config
 from psi_purchasing.adapters import repository
 from psi_purchasing.adapters.tables import supplier_prices, suppliers
 from psi_purchasing.domain.commands import CreateSupplier
@@ -36,7 +37,7 @@ def create_supplier(db: Database, cmd: CreateSupplier) -> dict[str, Any]:
                     {
                         "code": cmd.code,
                         "name": cmd.name,
-                        "currency": cmd.currency,
+                        "currency": cmd.currency or config.base_currency(),
                         "payment_terms_days": cmd.payment_terms_days,
                         "status": str(status),
                         "contact_name": cmd.contact_name,
