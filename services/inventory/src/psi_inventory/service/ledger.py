@@ -9,6 +9,7 @@ each other instead of deadlocking.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -40,6 +41,17 @@ class Posted:
 
 
 @dataclass(frozen=True)
+class _ReorderRule:
+    """An item's reorder settings and its balance row's below-reorder flag."""
+
+    has_item: bool
+    reorder_point: Decimal | None
+    reorder_quantity: Decimal | None
+    safety_stock: Decimal
+    below: bool
+
+
+@dataclass(frozen=True)
 class Source:
     """Where a move comes from: the event (exactly-once guard) or document, and the business time."""
 
@@ -55,6 +67,9 @@ class Ledger:
         self.session = session
         self.recorded_at = utcnow()
         self._sqlite = is_sqlite(session.get_bind())
+        # What lock() read about each row's low-stock rule, so posting needs no second look (one round trip
+        # less per move on the consumer's hot path). Valid for this transaction: the row is locked.
+        self._reorder: dict[tuple[str, str], _ReorderRule] = {}
 
     # -- balance rows ---------------------------------------------------------------------------------------------
     def lock(self, sku: str, warehouse: str) -> Balance:
@@ -68,10 +83,16 @@ class Ledger:
         )
         row = self.session.execute(
             select(stock_balances.c.on_hand, stock_balances.c.reserved, stock_balances.c.value,
-                   stock_balances.c.value_fifo)
+                   stock_balances.c.value_fifo, stock_balances.c.below_reorder, items.c.sku.label("item_sku"),
+                   items.c.reorder_point, items.c.reorder_quantity, items.c.safety_stock)
+            .select_from(stock_balances.outerjoin(
+                items, (items.c.sku == stock_balances.c.sku) & items.c.active.is_(True)))
             .where(stock_balances.c.sku == sku, stock_balances.c.warehouse_code == warehouse)
-            .with_for_update()
+            .with_for_update(of=stock_balances)
         ).one()
+        self._reorder[(sku, warehouse)] = _ReorderRule(
+            has_item=row.item_sku is not None, reorder_point=row.reorder_point,
+            reorder_quantity=row.reorder_quantity, safety_stock=row.safety_stock, below=bool(row.below_reorder))
         return Balance(row.on_hand, row.reserved, row.value, row.value_fifo)
 
     def _save(self, sku: str, warehouse: str, balance: Balance) -> None:
@@ -176,8 +197,10 @@ class Ledger:
         return last if last is not None else ZERO
 
     # -- low stock --------------------------------------------------------------------------------------------------
-    def check_reorder_point(self, sku: str, warehouse: str, available: Decimal) -> None:
-        """Publish StockBelowReorderPoint once per crossing (again only after available recovered)."""
+    def _reorder_rule(self, sku: str, warehouse: str) -> _ReorderRule:
+        known = self._reorder.get((sku, warehouse))
+        if known is not None:
+            return known
         item = self.session.execute(
             select(items.c.reorder_point, items.c.reorder_quantity, items.c.safety_stock)
             .where(items.c.sku == sku, items.c.active.is_(True))  # a retired item needs no reordering
@@ -186,16 +209,25 @@ class Ledger:
             select(stock_balances.c.below_reorder)
             .where(stock_balances.c.sku == sku, stock_balances.c.warehouse_code == warehouse)
         ).scalar())
-        below, announce = crossed_below(item.reorder_point if item else None, was_below, available)
-        if below != was_below:
+        if item is None:
+            return _ReorderRule(False, None, None, ZERO, was_below)
+        return _ReorderRule(True, item.reorder_point, item.reorder_quantity, item.safety_stock, was_below)
+
+    def check_reorder_point(self, sku: str, warehouse: str, available: Decimal) -> None:
+        """Publish StockBelowReorderPoint once per crossing (again only after available recovered)."""
+        rule = self._reorder_rule(sku, warehouse)
+        below, announce = crossed_below(rule.reorder_point if rule.has_item else None, rule.below, available)
+        if below != rule.below:
             self.session.execute(update(stock_balances)
                                  .where(stock_balances.c.sku == sku, stock_balances.c.warehouse_code == warehouse)
                                  .values(below_reorder=below))
-        if announce and item is not None:
+        if (sku, warehouse) in self._reorder:
+            self._reorder[(sku, warehouse)] = dataclasses.replace(rule, below=below)
+        if announce and rule.has_item:
             record_event(self.session, events.STOCK_BELOW_REORDER_POINT, {
                 "sku": sku, "warehouse_code": warehouse, "available": available,
-                "reorder_point": item.reorder_point, "reorder_quantity": item.reorder_quantity or ZERO,
-                "safety_stock": item.safety_stock, "occurred_at": self.recorded_at,
+                "reorder_point": rule.reorder_point, "reorder_quantity": rule.reorder_quantity or ZERO,
+                "safety_stock": rule.safety_stock, "occurred_at": self.recorded_at,
             }, source=SERVICE_NAME, subject=sku)
 
 
