@@ -105,3 +105,21 @@ class DecimalString(fields.Decimal):
         if self.sign == NON_ZERO and number == 0:
             raise self.make_error("zero")
         return number
+
+
+MAX_LINES = 500
+
+
+def line_list(schema: type[Schema], *, max_lines: int = MAX_LINES, **kwargs: Any) -> fields.List:
+    """A document's lines in a request body: one to ``max_lines`` nested ``schema`` objects."""
+    kwargs.setdefault("required", True)
+    return fields.List(
+        fields.Nested(schema),
+        validate=validate.Length(min=1, max=max_lines, error="Must have between {min} and {max} lines."),
+        **kwargs,
+    )
+
+
+#: Names, codes and reasons are never blank and never start or end with whitespace (a newline included). A
+#: pattern rather than a function, so the OpenAPI description carries it too.
+trimmed = validate.Regexp(r"^\S(.*\S)?$", flags=re.DOTALL, error="Must not be blank or start or end with spaces.")

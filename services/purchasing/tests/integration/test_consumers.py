@@ -21,7 +21,8 @@ from psi_contracts.events import decode_data
 from psi_contracts.examples import load_example
 from psi_purchasing.adapters.tables import items, requisition_lines, requisitions, supplier_prices, suppliers
 from psi_purchasing.app import SERVICE
-from psi_purchasing.service.requisitions import Actor, cancel_requisition, submit_requisition
+from psi_purchasing.domain.commands import Actor
+from psi_purchasing.service.requisitions import cancel_requisition, submit_requisition
 
 pytestmark = pytest.mark.integration
 

@@ -16,7 +16,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
-from psi_chassis.api_schemas import NON_NEGATIVE, NON_ZERO, POSITIVE, DecimalString, StrictSchema, money
+from psi_chassis.api_schemas import NON_NEGATIVE, NON_ZERO, POSITIVE, DecimalString, StrictSchema, line_list, money
 from psi_chassis.app import current_db
 from psi_chassis.types import utcnow
 from psi_inventory.domain.documents import ADJUSTMENT_REASONS, AdjustmentLine
@@ -58,11 +58,6 @@ def note_field() -> fields.String:
     return fields.String(allow_none=True, load_default=None, validate=validate.Length(max=1000))
 
 
-def lines_field(schema: type[Schema], what: str) -> fields.List:
-    message = f"{what} needs between {{min}} and {{max}} lines."
-    return fields.List(fields.Nested(schema), required=True, validate=validate.Length(min=1, max=500, error=message))
-
-
 # --- schemas ------------------------------------------------------------------------------------------------
 
 
@@ -80,7 +75,7 @@ class AdjustmentCreateSchema(StrictSchema):
     occurred_at = fields.AwareDateTime(format="iso", validate=_not_in_the_future, metadata={
         "description": "When it happened (not in the future, not before 2000); default now."})
     note = note_field()
-    lines = lines_field(AdjustmentLineCreateSchema, "An adjustment")
+    lines = line_list(AdjustmentLineCreateSchema)
 
 
 class AdjustmentLineSchema(Schema):

@@ -23,6 +23,7 @@ from psi_chassis.api_schemas import (
     money,
     page_of,
     page_schema,
+    trimmed,
 )
 from psi_chassis.app import current_db
 from psi_contracts.schema import StrictBoolean
@@ -40,14 +41,6 @@ blp = Blueprint("items", __name__, url_prefix="/api/v1/inventory/items", descrip
 
 
 
-def no_surrounding_space(value: str) -> None:
-    """Names and labels are never blank and never start or end with whitespace (a newline included).
-
-    (Text no database can store, NUL or a lone surrogate, is refused for every route by psi_chassis.web.)"""
-    if not value.strip() or value != value.strip():
-        raise ValidationError("Must not be blank or start or end with spaces.")
-
-
 def _sku(value: str) -> None:
     if not is_valid_sku(value):
         raise ValidationError(f"Must be {SKU_RULE}.")
@@ -60,15 +53,15 @@ def _gtin(value: str) -> None:
 
 
 def _name() -> fields.String:
-    return fields.String(required=True, validate=[validate.Length(min=1, max=200), no_surrounding_space])
+    return fields.String(required=True, validate=[validate.Length(min=1, max=200), trimmed])
 
 
 def _unit(**kwargs: Any) -> fields.String:
-    return fields.String(validate=[validate.Length(min=1, max=16), no_surrounding_space], **kwargs)
+    return fields.String(validate=[validate.Length(min=1, max=16), trimmed], **kwargs)
 
 
 def _category(**kwargs: Any) -> fields.String:
-    return fields.String(allow_none=True, validate=[validate.Length(min=1, max=64), no_surrounding_space],
+    return fields.String(allow_none=True, validate=[validate.Length(min=1, max=64), trimmed],
                          **kwargs)
 
 
@@ -102,7 +95,7 @@ class ItemCreateSchema(StrictSchema):
 class ItemPatchSchema(StrictSchema):
     """Any of the item's master data; ``null`` clears category, barcode, reorder point and reorder quantity."""
 
-    name = fields.String(validate=[validate.Length(min=1, max=200), no_surrounding_space])
+    name = fields.String(validate=[validate.Length(min=1, max=200), trimmed])
     unit_of_measure = _unit()
     category = _category()
     barcode = _barcode()

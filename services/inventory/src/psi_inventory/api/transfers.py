@@ -9,9 +9,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from psi_chassis.api_schemas import StrictSchema, money
+from psi_chassis.api_schemas import StrictSchema, line_list, money
 from psi_chassis.app import current_db
-from psi_inventory.api.adjustments import POSITIVE, DecimalString, lines_field, note_field, sku_field, warehouse_field
+from psi_inventory.api.adjustments import POSITIVE, DecimalString, note_field, sku_field, warehouse_field
 from psi_inventory.domain.documents import TransferLine
 from psi_inventory.service.transfers import ShipTransfer, get_transfer, receive_transfer, ship_transfer
 
@@ -25,7 +25,7 @@ class TransferCreateSchema(StrictSchema):
     from_warehouse = warehouse_field(required=True)
     to_warehouse = warehouse_field(required=True, metadata={"description": "Must differ from from_warehouse."})
     note = note_field()
-    lines = lines_field(TransferLineCreateSchema, "A transfer")
+    lines = line_list(TransferLineCreateSchema)
 
 
 class CarriedLayerSchema(Schema):

@@ -9,10 +9,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from psi_chassis.api_schemas import PageArgs, StrictSchema, page_of, page_schema
+from psi_chassis.api_schemas import PageArgs, StrictSchema, page_of, page_schema, trimmed
 from psi_chassis.app import current_db
 from psi_contracts.schema import StrictBoolean
-from psi_inventory.api.items import no_surrounding_space
 from psi_inventory.domain.catalog import (
     DEFAULT_VALUATION_METHOD,
     VALUATION_METHODS,
@@ -37,7 +36,7 @@ def _code(value: str) -> None:
 
 
 def _name(**kwargs: Any) -> fields.String:
-    return fields.String(validate=[validate.Length(min=1, max=200), no_surrounding_space], **kwargs)
+    return fields.String(validate=[validate.Length(min=1, max=200), trimmed], **kwargs)
 
 
 def _method(**kwargs: Any) -> fields.String:

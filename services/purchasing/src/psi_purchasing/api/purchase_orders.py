@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, url_for
+from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -20,8 +20,9 @@ from psi_purchasing.api.schemas import (
     PurchaseOrderUpdateSchema,
     ReasonSchema,
     RequiredReasonSchema,
+    current_actor,
 )
-from psi_purchasing.domain.commands import Actor, CreatePurchaseOrder, OrderLine
+from psi_purchasing.domain.commands import CreatePurchaseOrder, OrderLine
 from psi_purchasing.domain.errors import PurchaseOrderNotFound
 from psi_purchasing.service import approvals, queries
 from psi_purchasing.service import purchase_orders as commands
@@ -32,12 +33,6 @@ blp = Blueprint(
     url_prefix="/api/v1/purchasing/purchase-orders",
     description="Purchase orders: drafting, approval by amount tier (审核 / 反审核), amendment, cancellation",
 )
-
-
-def actor() -> Actor:
-    """The verified caller, as recorded on approval decisions."""
-    principal = g.principal
-    return Actor(user_id=principal.user_id, username=principal.username, roles=frozenset(principal.roles))
 
 
 @blp.route("")
@@ -93,7 +88,7 @@ class PurchaseOrderById(MethodView):
         return commands.amend_purchase_order(
             current_db(),
             po_id,
-            actor(),
+            current_actor(),
             config.receipt_tolerance(),
             lines=None if lines is None else tuple(OrderLine(**line) for line in lines),
             **body,
@@ -108,7 +103,7 @@ class SubmitPurchaseOrder(MethodView):
     def post(self, po_id: int) -> dict[str, Any]:
         """Submit a draft: approved at once when its base-currency total (with tax) is within the automatic
         tier, else pending_approval."""
-        return commands.submit_purchase_order(current_db(), po_id, actor(), config.receipt_tolerance())
+        return commands.submit_purchase_order(current_db(), po_id, current_actor(), config.receipt_tolerance())
 
 
 @blp.route("/<int:po_id>/approve")
@@ -122,7 +117,7 @@ class ApprovePurchaseOrderView(MethodView):
         """Approve an order pending approval; publishes purchasing.PurchaseOrderApproved.v1."""
         reason = (body or {}).get("reason")
         return commands.approve_purchase_order(
-            current_db(), po_id, actor(), config.receipt_tolerance(), reason
+            current_db(), po_id, current_actor(), config.receipt_tolerance(), reason
         )
 
 
@@ -135,7 +130,7 @@ class RejectPurchaseOrder(MethodView):
     @blp.alt_response(409, description="INVALID_STATUS (not pending)")
     def post(self, body: dict[str, Any], po_id: int) -> dict[str, Any]:
         """Send an order pending approval back to draft, with a reason."""
-        return commands.reject_purchase_order(current_db(), po_id, actor(), body["reason"])
+        return commands.reject_purchase_order(current_db(), po_id, current_actor(), body["reason"])
 
 
 @blp.route("/<int:po_id>/unapprove")
@@ -147,7 +142,7 @@ class UnapprovePurchaseOrder(MethodView):
     @blp.alt_response(409, description="ALREADY_RECEIVED, INVALID_STATUS")
     def post(self, body: dict[str, Any] | None, po_id: int) -> dict[str, Any]:
         """Un-approve (反审核) while nothing is received: back to draft, the budget commitment given back."""
-        return commands.unapprove_purchase_order(current_db(), po_id, actor(), (body or {}).get("reason"))
+        return commands.unapprove_purchase_order(current_db(), po_id, current_actor(), (body or {}).get("reason"))
 
 
 @blp.route("/<int:po_id>/cancel")
@@ -159,7 +154,7 @@ class CancelPurchaseOrder(MethodView):
     def post(self, body: dict[str, Any], po_id: int) -> dict[str, Any]:
         """Cancel a draft, pending or approved order with nothing received (PurchaseOrderCancelled.v1 if it
         had been approved)."""
-        return commands.cancel_purchase_order(current_db(), po_id, actor(), body["reason"])
+        return commands.cancel_purchase_order(current_db(), po_id, current_actor(), body["reason"])
 
 
 @blp.route("/<int:po_id>/approvals")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, url_for
+from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -18,14 +18,16 @@ from psi_chassis.api_schemas import (
     DecimalString,
     PageArgs,
     StrictSchema,
+    line_list,
     money,
     page_of,
     page_schema,
+    trimmed,
 )
 from psi_chassis.app import current_db, runtime
+from psi_purchasing.api.schemas import current_actor
 from psi_purchasing.service import requisitions as service
 from psi_purchasing.service.requisitions import (
-    Actor,
     RequisitionNotFound,
     RequisitionSource,
     RequisitionStatus,
@@ -38,23 +40,15 @@ blp = Blueprint(
     description="Requisitions (采购申请): department needs, their approval by amount tier",
 )
 
-_NO_SURROUNDING_SPACE = validate.Regexp(
-    r"^\S(.*\S)?$", error="Must not be blank or start or end with spaces."
-)
-_DEPARTMENT = fields.String(required=True, validate=[validate.Length(min=1, max=64), _NO_SURROUNDING_SPACE])
+_DEPARTMENT = fields.String(required=True, validate=[validate.Length(min=1, max=64), trimmed])
 _NOTE = {"allow_none": True, "validate": validate.Length(max=2000)}
-
-
-def _actor() -> Actor:
-    principal = g.principal
-    return Actor(id=str(principal.user_id), name=principal.username, roles=frozenset(principal.roles))
 
 
 # --- schemas ------------------------------------------------------------------------------------------------
 
 
 class RequisitionLineCreateSchema(StrictSchema):
-    sku = fields.String(required=True, validate=[validate.Length(min=1, max=64), _NO_SURROUNDING_SPACE])
+    sku = fields.String(required=True, validate=[validate.Length(min=1, max=64), trimmed])
     warehouse_code = fields.String(
         required=True,
         validate=[validate.Length(min=1, max=32), validate.Regexp(r"^\S+$", error="No spaces.")],
@@ -67,19 +61,18 @@ class RequisitionLineCreateSchema(StrictSchema):
     )
 
 
-_LINES = {"validate": validate.Length(min=1, max=500, error="Must have between {min} and {max} lines.")}
 
 
 class RequisitionCreateSchema(StrictSchema):
     department = _DEPARTMENT
     note = fields.String(**_NOTE)
-    lines = fields.List(fields.Nested(RequisitionLineCreateSchema), required=True, **_LINES)
+    lines = line_list(RequisitionLineCreateSchema)
 
 
 class RequisitionPatchSchema(StrictSchema):
-    department = fields.String(validate=[validate.Length(min=1, max=64), _NO_SURROUNDING_SPACE])
+    department = fields.String(validate=[validate.Length(min=1, max=64), trimmed])
     note = fields.String(**_NOTE)
-    lines = fields.List(fields.Nested(RequisitionLineCreateSchema), **_LINES)
+    lines = line_list(RequisitionLineCreateSchema, required=False)
 
 
 class DecisionSchema(StrictSchema):
@@ -87,7 +80,7 @@ class DecisionSchema(StrictSchema):
 
 
 class RejectSchema(StrictSchema):
-    reason = fields.String(required=True, validate=[validate.Length(min=1, max=2000), _NO_SURROUNDING_SPACE])
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=2000), trimmed])
 
 
 class RequisitionLineSchema(Schema):
@@ -175,7 +168,7 @@ class Requisitions(MethodView):
     @blp.alt_response(422, description="UNKNOWN_SKU, INACTIVE_SKU, SUPPLIER_NOT_FOUND")
     def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         """Create a draft requisition; the caller is its requester."""
-        view = service.create_requisition(current_db(), _actor(), body)
+        view = service.create_requisition(current_db(), current_actor(), body)
         return view, {"Location": url_for("requisitions.RequisitionById", requisition_id=view["id"])}
 
 
@@ -206,7 +199,7 @@ class SubmitRequisition(MethodView):
     def post(self, requisition_id: int) -> dict[str, Any]:
         """Submit a draft: priced in the base currency; within the automatic tier it is approved at once."""
         return service.submit_requisition(
-            current_db(), requisition_id, _actor(), runtime().settings.base_currency
+            current_db(), requisition_id, current_actor(), runtime().settings.base_currency
         )
 
 
@@ -218,7 +211,7 @@ class ApproveRequisition(MethodView):
     @blp.alt_response(409, description="INVALID_STATUS: only a submitted requisition can be approved")
     def post(self, body: dict[str, Any] | None, requisition_id: int) -> dict[str, Any]:
         """Approve a submitted requisition (the caller must hold the tier's role; admin always may)."""
-        return service.approve_requisition(current_db(), requisition_id, _actor(), (body or {}).get("reason"))
+        return service.approve_requisition(current_db(), requisition_id, current_actor(), (body or {}).get("reason"))
 
 
 @blp.route("/<int:requisition_id>/reject")
@@ -229,7 +222,7 @@ class RejectRequisition(MethodView):
     @blp.alt_response(409, description="INVALID_STATUS: only a submitted requisition can be rejected")
     def post(self, body: dict[str, Any], requisition_id: int) -> dict[str, Any]:
         """Reject a submitted requisition, saying why."""
-        return service.reject_requisition(current_db(), requisition_id, _actor(), body["reason"])
+        return service.reject_requisition(current_db(), requisition_id, current_actor(), body["reason"])
 
 
 @blp.route("/<int:requisition_id>/cancel")
@@ -241,4 +234,4 @@ class CancelRequisition(MethodView):
     )
     def post(self, body: dict[str, Any] | None, requisition_id: int) -> dict[str, Any]:
         """Cancel a draft or submitted requisition."""
-        return service.cancel_requisition(current_db(), requisition_id, _actor(), (body or {}).get("reason"))
+        return service.cancel_requisition(current_db(), requisition_id, current_actor(), (body or {}).get("reason"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from flask import g
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from psi_chassis.api_schemas import (
@@ -18,17 +19,23 @@ from psi_chassis.api_schemas import (
     DecimalString,
     PageArgs,
     StrictSchema,
+    line_list,
     money,
     page_schema,
+    trimmed,
 )
 from psi_contracts.permissions import ROLES
 from psi_purchasing.domain.approval import DocumentType
+from psi_purchasing.domain.commands import Actor
 from psi_purchasing.domain.model import POStatus, SupplierStatus
 
-_NO_SURROUNDING_SPACE = validate.Regexp(
-    r"^\S(.*\S)?$", error="Must not be blank or start or end with spaces."
-)
 _CURRENCY = validate.Regexp(r"^[A-Z]{3}$", error="Must be a three-letter upper-case currency code.")
+
+
+def current_actor() -> Actor:
+    """The verified caller (``g.principal``), as approval decisions record it."""
+    principal = g.principal
+    return Actor(user_id=principal.user_id, username=principal.username, roles=frozenset(principal.roles))
 
 
 def _strict_int(**kwargs: Any) -> fields.Integer:
@@ -43,10 +50,10 @@ def _optional_money() -> fields.Decimal:
 
 
 def _text(max_length: int, **kwargs: Any) -> fields.String:
-    return fields.String(validate=[validate.Length(min=1, max=max_length), _NO_SURROUNDING_SPACE], **kwargs)
+    return fields.String(validate=[validate.Length(min=1, max=max_length), trimmed], **kwargs)
 
 
-_DEPARTMENT = [validate.Length(min=1, max=64), _NO_SURROUNDING_SPACE]
+_DEPARTMENT = [validate.Length(min=1, max=64), trimmed]
 _PERIOD = validate.Regexp(r"^[0-9]{4}-(0[1-9]|1[0-2])$", error="Must be a month as YYYY-MM.")
 _STATUSES = validate.OneOf([s.value for s in SupplierStatus])
 
@@ -68,7 +75,7 @@ class SupplierCreateSchema(StrictSchema):
             r"^[A-Z0-9_-]{1,32}$", error="Must be 1-32 characters of A-Z, 0-9, '_' or '-'."
         ),
     )
-    name = fields.String(required=True, validate=[validate.Length(min=1, max=200), _NO_SURROUNDING_SPACE])
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=200), trimmed])
     currency = fields.String(validate=_CURRENCY, metadata={"description": "Default: the base currency"})
     payment_terms_days = _strict_int(load_default=30, validate=validate.Range(min=0, max=3650))
     status = fields.String(load_default=SupplierStatus.ACTIVE.value, validate=_STATUSES)
@@ -145,7 +152,7 @@ SupplierPage = page_schema(SupplierSchema, "SupplierPage")
 
 
 class OrderLineCreateSchema(StrictSchema):
-    sku = fields.String(required=True, validate=[validate.Length(min=1, max=64), _NO_SURROUNDING_SPACE])
+    sku = fields.String(required=True, validate=[validate.Length(min=1, max=64), trimmed])
     quantity = DecimalString(sign=POSITIVE, required=True)
     unit_price = DecimalString(
         sign=NON_NEGATIVE,
@@ -168,20 +175,13 @@ class PurchaseOrderCreateSchema(StrictSchema):
     exchange_rate = DecimalString(sign=POSITIVE, metadata={"description": "Required unless in the base currency"})
     expected_date = fields.Date()
     department = fields.String(validate=_DEPARTMENT, allow_none=True)
-    lines = fields.List(
-        fields.Nested(OrderLineCreateSchema),
-        required=True,
-        validate=validate.Length(min=1, max=500, error="Must have between {min} and {max} lines."),
-    )
+    lines = line_list(OrderLineCreateSchema)
 
 
 class PurchaseOrderUpdateSchema(_AtLeastOne):
     expected_date = fields.Date(allow_none=True)
     department = fields.String(validate=_DEPARTMENT, allow_none=True)
-    lines = fields.List(
-        fields.Nested(OrderLineCreateSchema),
-        validate=validate.Length(min=1, max=500, error="Must have between {min} and {max} lines."),
-    )
+    lines = line_list(OrderLineCreateSchema, required=False)
 
 
 class ReasonSchema(StrictSchema):
@@ -189,7 +189,7 @@ class ReasonSchema(StrictSchema):
 
 
 class RequiredReasonSchema(StrictSchema):
-    reason = fields.String(required=True, validate=[validate.Length(min=1, max=1000), _NO_SURROUNDING_SPACE])
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=1000), trimmed])
 
 
 class ApprovalRecordSchema(Schema):
@@ -271,11 +271,7 @@ class ReceiptLineCreateSchema(StrictSchema):
 
 class ReceiptCreateSchema(StrictSchema):
     received_at = fields.AwareDateTime(format="iso")
-    lines = fields.List(
-        fields.Nested(ReceiptLineCreateSchema),
-        required=True,
-        validate=validate.Length(min=1, max=500, error="Must have between {min} and {max} lines."),
-    )
+    lines = line_list(ReceiptLineCreateSchema)
 
 
 class ReceiptLineSchema(Schema):
@@ -316,13 +312,9 @@ class ReturnLineCreateSchema(StrictSchema):
 
 
 class ReturnCreateSchema(StrictSchema):
-    reason = fields.String(required=True, validate=[validate.Length(min=1, max=1000), _NO_SURROUNDING_SPACE])
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=1000), trimmed])
     returned_at = fields.AwareDateTime(format="iso")
-    lines = fields.List(
-        fields.Nested(ReturnLineCreateSchema),
-        required=True,
-        validate=validate.Length(min=1, max=500, error="Must have between {min} and {max} lines."),
-    )
+    lines = line_list(ReturnLineCreateSchema)
 
 
 class ReturnLineSchema(Schema):
@@ -414,11 +406,7 @@ class ConvertSchema(StrictSchema):
         validate=[validate.Length(min=1, max=32), validate.Regexp(r"^\S+$", error="No spaces.")]
     )
     exchange_rates = fields.Dict(keys=fields.String(validate=_CURRENCY), values=DecimalString(sign=POSITIVE))
-    lines = fields.List(
-        fields.Nested(ConvertLineSchema),
-        required=True,
-        validate=validate.Length(min=1, max=500, error="Must have between {min} and {max} lines."),
-    )
+    lines = line_list(ConvertLineSchema)
 
 
 class PurchaseOrderListSchema(Schema):

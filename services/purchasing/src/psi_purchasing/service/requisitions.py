@@ -14,7 +14,6 @@ open draft; submitting or cancelling it clears the key, so the next low-stock cr
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -36,8 +35,10 @@ from psi_purchasing.adapters.tables import (
     suppliers,
 )
 from psi_purchasing.domain.approval import DEFAULT_TIERS, DocumentType, Tier, ensure_can_approve, tier_for
+from psi_purchasing.domain.commands import Actor
 from psi_purchasing.domain.errors import InvalidStatus, RuleViolation
 from psi_purchasing.domain.model import ZERO, q6
+from psi_purchasing.service import approvals as approvals_log
 from psi_purchasing.service.replica import item_status
 
 DOCUMENT_TYPE = DocumentType.REQUISITION.value
@@ -108,15 +109,6 @@ def requisition_number(requisition_id: int) -> str:
 
 def replenish_key(sku: str, warehouse_code: str) -> str:
     return f"{sku}|{warehouse_code}"
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who does something (from the verified token), as the approvals log records it."""
-
-    id: str
-    name: str
-    roles: frozenset[str]
 
 
 SYSTEM_ACTOR = Actor(SYSTEM, SYSTEM, frozenset())
@@ -325,20 +317,8 @@ def _record(
     reason: str | None = None,
     amount_base: Decimal | None = None,
 ) -> None:
-    session.execute(
-        insert(approvals).values(
-            document_type=DOCUMENT_TYPE,
-            document_id=requisition_id,
-            revision=1,
-            decision=decision,
-            actor_id=actor.id[:64],
-            actor_name=actor.name[:64],
-            actor_roles=",".join(sorted(actor.roles))[:255],
-            reason=reason,
-            amount_base=amount_base,
-            decided_at=now,
-        )
-    )
+    approvals_log.record(session, document_type=DOCUMENT_TYPE, document_id=requisition_id, revision=1,
+                         decision=decision, actor=actor, now=now, reason=reason, amount_base=amount_base)
 
 
 def _submitted_amount(session: Session, requisition_id: int) -> Decimal:
@@ -372,7 +352,7 @@ def create_requisition(db: Database, actor: Actor, body: Mapping[str, Any]) -> d
         requisition_id = insert_requisition(
             session,
             department=body["department"],
-            requester=actor.name,
+            requester=actor.username,
             source=RequisitionSource.MANUAL,
             note=body.get("note"),
             lines=body["lines"],
