@@ -35,7 +35,14 @@ __all__ = [
     "STOCK_ADJUSTED_V1",
     "STOCK_BELOW_REORDER_POINT_V1",
     "STOCK_TRANSFERRED_V1",
+    "SUPPLIER_RETURN_ISSUED_V1",
+    "SUPPLIER_RETURN_REJECTED_V1",
+    "SHIPMENT_REJECTED_V1",
+    "WAREHOUSE_CREATED_V1",
+    "WAREHOUSE_UPDATED_V1",
+    "RESERVATION_SHORTFALL_V1",
     "TRANSFER_STATUSES",
+    "VALUATION_METHODS",
     "StockReceivedLineV1",
     "StockReceivedV1",
     "StockReservedLineV1",
@@ -52,6 +59,17 @@ __all__ = [
     "StockBelowReorderPointV1",
     "StockTransferredLineV1",
     "StockTransferredV1",
+    "SupplierReturnIssuedLineV1",
+    "SupplierReturnIssuedV1",
+    "RefusedLineV1",
+    "SupplierReturnRejectedV1",
+    "ShipmentRejectedLineV1",
+    "ShipmentRejectedV1",
+    "WarehouseSnapshotV1",
+    "WarehouseCreatedV1",
+    "WarehouseUpdatedV1",
+    "ShortReservationV1",
+    "ReservationShortfallV1",
     "EVENTS",
 ]
 
@@ -64,6 +82,15 @@ ITEM_UPDATED_V1 = "inventory.ItemUpdated.v1"
 STOCK_ADJUSTED_V1 = "inventory.StockAdjusted.v1"
 STOCK_BELOW_REORDER_POINT_V1 = "inventory.StockBelowReorderPoint.v1"
 STOCK_TRANSFERRED_V1 = "inventory.StockTransferred.v1"
+SUPPLIER_RETURN_ISSUED_V1 = "inventory.SupplierReturnIssued.v1"
+SUPPLIER_RETURN_REJECTED_V1 = "inventory.SupplierReturnRejected.v1"
+SHIPMENT_REJECTED_V1 = "inventory.ShipmentRejected.v1"
+WAREHOUSE_CREATED_V1 = "inventory.WarehouseCreated.v1"
+WAREHOUSE_UPDATED_V1 = "inventory.WarehouseUpdated.v1"
+RESERVATION_SHORTFALL_V1 = "inventory.ReservationShortfall.v1"
+
+VALUATION_METHODS = ("moving_average", "fifo")
+"""How a warehouse values its stock in the books."""
 
 TRANSFER_STATUSES = ("shipped", "received")
 """The two moments of a transfer that are published: stock left the source, stock arrived at the target."""
@@ -288,6 +315,144 @@ class StockTransferredV1(ContractSchema):
             raise ValidationError("Must differ from from_warehouse.", field_name="to_warehouse")
 
 
+class SupplierReturnIssuedLineV1(ContractSchema):
+    """One returned line taken out of stock, valued both ways (the values are positive amounts that left)."""
+
+    line_no = line_number()
+    """The purchase order line of the return request."""
+    sku = text()
+    quantity = positive()
+    unit_cost = amount()
+    """Per unit, under the warehouse's method for the books."""
+    value = amount()
+    """What left the books under moving-average costing."""
+    value_fifo = amount()
+    """What left the books under FIFO costing."""
+
+
+class SupplierReturnIssuedV1(ContractSchema):
+    """Inventory issued the goods of a ``purchasing.GoodsReturnRequested.v1`` back to the supplier.
+
+    Purchasing completes the return from it; finance credits Inventory with ``total_value``.
+    """
+
+    source_event_id = text()
+    """The id of the ``purchasing.GoodsReturnRequested.v1`` event answered."""
+    return_id = text()
+    return_number = text()
+    po_number = text()
+    warehouse_code = text()
+    occurred_at = business_time()
+    currency = currency_code()
+    """The base currency the values are in."""
+    lines = line_list(SupplierReturnIssuedLineV1)
+    total_value = amount()
+    """What left the books in all, under the warehouse's method (the sum of ``value`` or ``value_fifo``)."""
+
+
+class RefusedLineV1(ContractSchema):
+    """A line inventory could not carry out, and what it had instead."""
+
+    line_no = line_number()
+    sku = text()
+    requested_quantity = positive()
+    available_quantity = signed()
+    """Unreserved stock at the time (not range-checked: a stocktake may leave it negative)."""
+
+
+class SupplierReturnRejectedV1(ContractSchema):
+    """Inventory refused a return request; nothing left stock. Purchasing marks the return refused."""
+
+    source_event_id = text()
+    return_id = text()
+    return_number = text()
+    warehouse_code = text()
+    occurred_at = business_time()
+    """When inventory refused it."""
+    reason_code = text()
+    """``"INSUFFICIENT_STOCK"`` (the goods are reserved or gone), ``"UNKNOWN_WAREHOUSE"``, ``"UNKNOWN_SKU"``. An
+    open list: a consumer shows a code it does not know as it is."""
+    reason = text()
+    """The refusal in words, for the clerk."""
+    lines = fields.List(fields.Nested(RefusedLineV1), required=True)
+    """The lines that could not be issued (empty when the refusal is about the whole document)."""
+
+
+class ShipmentRejectedLineV1(ContractSchema):
+    line_no = line_number()
+    sku = text()
+    requested_quantity = positive()
+    reserved_quantity = amount()
+    """What the order still had reserved for this SKU in the warehouse."""
+    available_quantity = signed()
+
+
+class ShipmentRejectedV1(ContractSchema):
+    """Inventory refused a ``sales.OrderShipped.v1``: no stock moved for any of its lines.
+
+    A shipment must be covered by the order's reservation; sales acts on this (re-reserves, or corrects the
+    shipment) so the two services never disagree about what left the warehouse.
+    """
+
+    source_event_id = text()
+    shipment_id = text()
+    shipment_number = text()
+    order_id = text()
+    order_number = text()
+    warehouse_code = text()
+    occurred_at = business_time()
+    reason_code = text()
+    """``"NOT_RESERVED"`` (the shipment exceeds the order's reservation), ``"INSUFFICIENT_STOCK"``,
+    ``"UNKNOWN_WAREHOUSE"``. An open list."""
+    reason = text()
+    lines = fields.List(fields.Nested(ShipmentRejectedLineV1), required=True)
+
+
+class WarehouseSnapshotV1(ContractSchema):
+    """The whole warehouse record after a change, for replicas (the same rules as :class:`ItemSnapshotV1`)."""
+
+    code = text()
+    name = text()
+    active = StrictBoolean()
+    """``false`` once deactivated: no new documents may name it."""
+    valuation_method = fields.String(required=True, validate=validate.OneOf(VALUATION_METHODS))
+    version = StrictInteger(validate=validate.Range(min=1))
+    changed_at = business_time()
+
+
+class WarehouseCreatedV1(WarehouseSnapshotV1):
+    """A new warehouse; ``version`` is normally 1."""
+
+
+class WarehouseUpdatedV1(WarehouseSnapshotV1):
+    """A warehouse changed (deactivation included); the full record after the change."""
+
+
+class ShortReservationV1(ContractSchema):
+    """A reservation of one reference (a sales order) that the stock on hand no longer covers in full."""
+
+    reference = text()
+    """The order id the reservation was made for (``order_id`` of ``sales.OrderConfirmed.v1``)."""
+    reserved_quantity = positive()
+    """What the reference still holds (reserved minus consumed)."""
+
+
+class ReservationShortfallV1(ContractSchema):
+    """On hand fell below what is reserved (a stocktake counted less than the books): some reservations can no
+    longer be shipped in full. Sales re-plans the orders named."""
+
+    sku = text()
+    warehouse_code = text()
+    on_hand = signed()
+    reserved = positive()
+    shortfall = positive()
+    """``reserved - on_hand``."""
+    document_ref = text()
+    """What caused it, e.g. ``"STK-000003"``."""
+    occurred_at = business_time()
+    reservations = line_list(ShortReservationV1)
+
+
 EVENTS: dict[str, type[ContractSchema]] = {
     STOCK_RECEIVED_V1: StockReceivedV1,
     STOCK_RESERVED_V1: StockReservedV1,
@@ -298,4 +463,10 @@ EVENTS: dict[str, type[ContractSchema]] = {
     STOCK_ADJUSTED_V1: StockAdjustedV1,
     STOCK_BELOW_REORDER_POINT_V1: StockBelowReorderPointV1,
     STOCK_TRANSFERRED_V1: StockTransferredV1,
+    SUPPLIER_RETURN_ISSUED_V1: SupplierReturnIssuedV1,
+    SUPPLIER_RETURN_REJECTED_V1: SupplierReturnRejectedV1,
+    SHIPMENT_REJECTED_V1: ShipmentRejectedV1,
+    WAREHOUSE_CREATED_V1: WarehouseCreatedV1,
+    WAREHOUSE_UPDATED_V1: WarehouseUpdatedV1,
+    RESERVATION_SHORTFALL_V1: ReservationShortfallV1,
 }

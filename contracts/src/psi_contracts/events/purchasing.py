@@ -10,6 +10,9 @@ from psi_contracts.schema import ContractSchema, StrictInteger, currency_code, t
 __all__ = [
     "GOODS_RECEIVED_V1",
     "GOODS_RETURNED_V1",
+    "GOODS_RETURN_REQUESTED_V1",
+    "GoodsReturnRequestedLineV1",
+    "GoodsReturnRequestedV1",
     "GoodsReceivedLineV1",
     "GoodsReceivedV1",
     "GoodsReturnedLineV1",
@@ -24,6 +27,7 @@ __all__ = [
 
 GOODS_RECEIVED_V1 = "purchasing.GoodsReceived.v1"
 GOODS_RETURNED_V1 = "purchasing.GoodsReturned.v1"
+GOODS_RETURN_REQUESTED_V1 = "purchasing.GoodsReturnRequested.v1"
 PURCHASE_ORDER_APPROVED_V1 = "purchasing.PurchaseOrderApproved.v1"
 PURCHASE_ORDER_CANCELLED_V1 = "purchasing.PurchaseOrderCancelled.v1"
 
@@ -73,7 +77,12 @@ class GoodsReturnedLineV1(ContractSchema):
 
 
 class GoodsReturnedV1(ContractSchema):
-    """Goods were sent back to the supplier: inventory takes them out of stock, finance reverses AP."""
+    """Goods were sent back to the supplier: inventory has issued them (``inventory.SupplierReturnIssued.v1``)
+    and purchasing completed the return. Finance raises the debit note against the supplier from it.
+
+    The last step of the return saga: purchasing publishes it only after inventory confirmed the issue, so a
+    return that inventory refused never reaches the books.
+    """
 
     return_id = text()
     return_number = text()
@@ -84,6 +93,38 @@ class GoodsReturnedV1(ContractSchema):
     returned_at = business_time()
     reason = text()
     lines = line_list(GoodsReturnedLineV1)
+
+
+class GoodsReturnRequestedLineV1(ContractSchema):
+    """One line to send back: a purchase order line, at the base-currency cost it was received at."""
+
+    line_no = line_number()
+    """The purchase order line the goods were received on."""
+    sku = text()
+    quantity = positive()
+    unit_cost_base = amount()
+    """Per unit in the base currency, as received on that order line; inventory takes the goods out at it."""
+
+
+class GoodsReturnRequestedV1(ContractSchema):
+    """A purchase return was recorded and waits for inventory to issue the goods (the return saga's start).
+
+    Inventory answers with ``inventory.SupplierReturnIssued.v1`` (purchasing then completes the return and
+    publishes ``purchasing.GoodsReturned.v1``) or ``inventory.SupplierReturnRejected.v1`` (purchasing marks the
+    return refused and gives the quantities back to the order line). Nothing is dead-lettered for a business
+    reason: the two services always end up agreeing about the return.
+    """
+
+    return_id = text()
+    return_number = text()
+    po_id = text()
+    po_number = text()
+    supplier_id = text()
+    warehouse_code = text()
+    requested_at = business_time()
+    """When the return was recorded; also the business time of the stock issue."""
+    reason = text()
+    lines = line_list(GoodsReturnRequestedLineV1)
 
 
 class PurchaseOrderApprovedLineV1(ContractSchema):
@@ -133,6 +174,7 @@ class PurchaseOrderCancelledV1(ContractSchema):
 EVENTS: dict[str, type[ContractSchema]] = {
     GOODS_RECEIVED_V1: GoodsReceivedV1,
     GOODS_RETURNED_V1: GoodsReturnedV1,
+    GOODS_RETURN_REQUESTED_V1: GoodsReturnRequestedV1,
     PURCHASE_ORDER_APPROVED_V1: PurchaseOrderApprovedV1,
     PURCHASE_ORDER_CANCELLED_V1: PurchaseOrderCancelledV1,
 }
