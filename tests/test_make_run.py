@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -93,3 +94,26 @@ def test_make_run_serves_the_flow_and_stops_cleanly(embedded: Any) -> None:
     os.killpg(proc.pid, signal.SIGINT)
     proc.wait(timeout=30)
     wait_for(lambda: any("stopped." in ln for ln in lines), timeout=10, message="clean shutdown message")
+
+
+def test_make_run_keeps_the_terminal_short_and_logs_to_var(embedded: Any) -> None:
+    """Issue 8 point 19: the JSON logs go to var/logs/, the banner comes last, and the password is kept in var/."""
+    gw, proc, lines, var, auth = embedded
+    # Some traffic, so every part of the system has logged something by now.
+    status, me, _ = http_json("GET", f"{gw}/api/v1/auth/me", headers=auth)
+    assert status == 200 and me["username"] == "admin", me
+    printed = "".join(lines)
+    assert not any(ln.lstrip().startswith("{") for ln in lines), f"JSON log lines on the terminal:\n{printed}"
+    banner_start = next(i for i, ln in enumerate(lines) if "PSI is running" in ln)
+    banner = lines[banner_start:]
+    assert banner[-1].strip() == "Press Ctrl-C to stop.", printed
+    assert any(f"{gw}/api/v1/docs" in ln for ln in banner), printed
+    password = next(m.group(1) for ln in banner if (m := re.search(r"admin / (\S+)", ln)))
+    assert (var / "admin-password").read_text().strip() == password
+    assert (var / "admin-password").stat().st_mode & 0o077 == 0, "the password file is readable by others"
+    assert len(lines) <= 12, f"the terminal got more than a short banner:\n{printed}"
+
+    log_file = var / "logs" / "psi.log"
+    wait_for(lambda: '"/api/v1/auth/me"' in log_file.read_text(), timeout=10, message="the access log in the file")
+    records = [json.loads(ln) for ln in log_file.read_text().splitlines() if ln.strip()]
+    assert records and all({"time", "level", "logger", "message"} <= set(r) for r in records)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -85,6 +86,40 @@ def openapi(name: str, output: Path | None) -> None:
         output.write_text(spec)
 
 
+#: Where ``psi dev`` keeps the first admin's generated password (like Jenkins' initialAdminPassword file).
+ADMIN_PASSWORD_FILE = "admin-password"
+
+
+def _remember_admin_password(var_dir: Path, password: str) -> Path:
+    """Keep the generated password in ``var/`` (owner-only), so it survives a scrolled-away terminal."""
+    path = var_dir / ADMIN_PASSWORD_FILE
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_text(password + "\n", encoding="utf-8")
+    return path
+
+
+def _banner(stack: Any, var_dir: Path) -> list[str]:
+    """The few lines a person needs, printed last so nothing scrolls them away."""
+    gateway = stack.gateway_url
+    lines = [
+        "",
+        f"PSI is running. Gateway: {gateway}",
+        f"  API docs:  {gateway}/api/v1/docs   (JSON API under {gateway}/api/v1/)",
+    ]
+    password_file = var_dir / ADMIN_PASSWORD_FILE
+    if stack.admin_password:
+        _remember_admin_password(var_dir, stack.admin_password)
+        lines.append(f"  Sign in:   {stack.admin_username} / {stack.admin_password}   (also in {password_file})")
+    elif password_file.exists():
+        lines.append(f"  Sign in:   {stack.admin_username} / the password in {password_file}")
+    else:
+        lines.append(f"  Sign in:   {stack.admin_username} / your password (forgot it? psi users reset-password)")
+    services = ", ".join(f"{name} {url}" for name, url in stack.service_urls.items())
+    lines += [f"  Services:  {services}", f"  Logs:      {stack.log_file}", "Press Ctrl-C to stop."]
+    return lines
+
+
 @main.command()
 @click.option("--var", "var_dir", default="var", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--host", default="127.0.0.1")
@@ -94,17 +129,10 @@ def dev(var_dir: Path, host: str, port: int) -> None:
     from psi_chassis.embedded import start_embedded
 
     stop = processes.stop_on_signals()
+    click.echo(f"Starting PSI (data in {var_dir}/, logs in {var_dir}/logs/) ...")
     stack = start_embedded(dict(os.environ), var_dir, host=host, port=port)
-    click.echo("")
-    click.echo(f"PSI is running. Gateway: {stack.gateway_url}   (API under {stack.gateway_url}/api/v1/)")
-    for name, url in stack.service_urls.items():
-        click.echo(f"  {name:11} {url}   docs: {url}/openapi.json")
-    if stack.admin_password:
-        click.echo(f"First start: sign in as {stack.admin_username} / {stack.admin_password}"
-                   "  (POST /api/v1/auth/token)")
-    else:
-        click.echo("Sign in with your existing users (PSI_ADMIN_PASSWORD sets the admin's on a fresh var/).")
-    click.echo("Press Ctrl-C to stop.")
+    for line in _banner(stack, var_dir):
+        click.echo(line)
     stop.wait()
     click.echo("stopping...")
     stack.stop()

@@ -33,6 +33,8 @@ class EmbeddedStack:
 
     gateway_url: str | None
     service_urls: dict[str, str]
+    #: Where the JSON logs of every thread go (the terminal only gets errors).
+    log_file: Path | None = None
     #: The first admin's password when this start created it (None when the user already existed).
     admin_password: str | None = None
     admin_username: str = "admin"
@@ -76,7 +78,8 @@ def _not_ready(environ: Any, start_response: Any) -> list[bytes]:
 def start_embedded(env: Mapping[str, str], var_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> EmbeddedStack:
     """Start everything; ``port`` is the gateway's, services take the following ports (0 picks free ports)."""
     var_dir.mkdir(parents=True, exist_ok=True)
-    stack = EmbeddedStack(gateway_url=None, service_urls={})
+    stack = EmbeddedStack(gateway_url=None, service_urls={}, log_file=var_dir / "logs" / "psi.log")
+    configure_logging("psi-embedded", env.get("LOG_LEVEL") or "INFO", log_file=stack.log_file)
     factory = gateway_factory()
     # The gateway's socket comes first: every service needs its address to fetch the token key set.
     gateway_server = _bind(stack, host, port) if factory is not None else None
@@ -89,7 +92,6 @@ def start_embedded(env: Mapping[str, str], var_dir: Path, host: str = "127.0.0.1
         overrides = {f"{name.upper()}_DATABASE_URL": f"sqlite:///{(var_dir / f'{name}.db').resolve()}"}
         merged = {**overrides, **shared, **env}
         settings = definition.load_settings(merged)
-        configure_logging("psi-embedded", settings.log_level)
         upgrade(definition.migrations, settings.database_url)
         db = Database(settings.database_url)
         stack.databases.append(db)
