@@ -21,6 +21,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from psi_contracts.compiled import Invalid, compile_schema
 from psi_contracts.events import encode_data
 from psi_contracts.schema import ContractSchema, StrictInteger, text, tolerant
 from psi_contracts.topology import EVENT_TYPE_PATTERN
@@ -125,7 +126,10 @@ def make_envelope(
         "sequence": sequence,
         "data": encode_data(event_type, data),
     }
-    _strict_envelope().load(envelope)
+    try:
+        _FAST_STRICT(envelope)
+    except Invalid:
+        _strict_envelope().load(envelope)  # raises the complete error
     return envelope
 
 
@@ -137,8 +141,11 @@ def parse_envelope(body: Mapping[str, Any]) -> dict[str, Any]:
     with :func:`~psi_contracts.events.decode_data` for its ``type``. Raises ``marshmallow.ValidationError``
     when the envelope itself is invalid (the message should then be dead-lettered).
     """
-    loaded: dict[str, Any] = _tolerant_envelope().load(body)
-    return loaded
+    try:
+        return _FAST_TOLERANT(body)
+    except Invalid:
+        loaded: dict[str, Any] = _tolerant_envelope().load(body)
+        return loaded
 
 
 @functools.cache
@@ -149,3 +156,8 @@ def _strict_envelope() -> Schema:
 @functools.cache
 def _tolerant_envelope() -> Schema:
     return tolerant(EnvelopeSchema)()
+
+
+# The envelope is read and written once per event: compiled once, at import (see psi_contracts.compiled).
+_FAST_STRICT = compile_schema(EnvelopeSchema, strict=True)
+_FAST_TOLERANT = compile_schema(EnvelopeSchema, strict=False)

@@ -22,6 +22,7 @@ from typing import Any
 
 from marshmallow import Schema
 
+from psi_contracts.compiled import Invalid, Loader, NotCompilable, compile_schema
 from psi_contracts.events import inventory, purchasing, sales
 from psi_contracts.schema import ContractSchema, tolerant
 from psi_contracts.topology import producer_of, validate_event_type
@@ -89,6 +90,33 @@ def consumer_schema(event_type: str) -> Schema:
     return tolerant(_schema_class(event_type))()
 
 
+@functools.cache
+def _fast_loader(event_type: str, strict: bool) -> Loader | None:
+    """The compiled twin of the producer (``strict``) or consumer schema, or None where marshmallow must do it."""
+    try:
+        return compile_schema(_schema_class(event_type), strict=strict)
+    except NotCompilable:
+        return None
+
+
+def load_data(event_type: str, wire: Mapping[str, Any], *, strict: bool) -> dict[str, Any]:
+    """Validate wire ``data`` and return Python values: the compiled schema first, marshmallow for the error.
+
+    The compiled function accepts exactly what the schema accepts (the contract tests prove it value by value);
+    when it refuses, marshmallow runs to raise the complete ``ValidationError`` (and, should the two ever
+    disagree, marshmallow's answer is the one that counts).
+    """
+    fast = _fast_loader(event_type, strict)
+    if fast is not None:
+        try:
+            return fast(wire)
+        except Invalid:
+            pass
+    schema = producer_schema(event_type) if strict else consumer_schema(event_type)
+    loaded: dict[str, Any] = schema.load(wire)
+    return loaded
+
+
 def to_wire(value: Any) -> Any:
     """Convert Python values to their JSON wire form, recursively.
 
@@ -98,9 +126,14 @@ def to_wire(value: Any) -> Any:
     the schema can refuse them for money and quantities instead of the float being silently turned into an
     inexact string.
     """
-    if isinstance(value, Mapping):
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value  # the common leaves first: exact type checks are far cheaper than isinstance on ABCs
+    if kind is decimal.Decimal:
+        return format(value, "f")
+    if kind is dict or isinstance(value, Mapping):
         return {str(k): to_wire(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
+    if kind is list or kind is tuple or isinstance(value, list | tuple):
         return [to_wire(v) for v in value]
     if isinstance(value, decimal.Decimal):
         return format(value, "f")
@@ -120,9 +153,8 @@ def encode_data(event_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
     is exactly what was validated, field for field. Raises :class:`UnknownEventType` for an unregistered type
     and ``marshmallow.ValidationError`` for anything the contract does not allow (unknown fields included).
     """
-    schema = producer_schema(event_type)
     wire = to_wire(data)
-    schema.load(wire)
+    load_data(event_type, wire, strict=True)
     return wire
 
 
@@ -133,5 +165,4 @@ def decode_data(event_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
     major version before this consumer upgrades. Raises :class:`UnknownEventType` or
     ``marshmallow.ValidationError``.
     """
-    loaded: dict[str, Any] = consumer_schema(event_type).load(data)
-    return loaded
+    return load_data(event_type, data, strict=False)
