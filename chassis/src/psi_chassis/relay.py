@@ -1,15 +1,16 @@
 """The outbox relay: its own process, publishing committed outbox rows with publisher confirms.
 
 Each pass claims up to ``relay_batch_size`` unpublished rows in id order with ``FOR UPDATE SKIP LOCKED`` (so
-several relays can run side by side), publishes them, and marks the confirmed ones in the same transaction. A
-crash after a confirm and before the commit publishes that row again on the next pass: delivery is at least
-once, and every consumer deduplicates through its inbox. Rows are retried forever; the pending count and the
-age of the oldest row are exported so an alert fires long before anyone notices missing stock.
+several relays can run side by side), publishes them all, then waits for the broker's confirms of the whole batch
+(publisher confirms in asynchronous mode: one wait per batch instead of one round trip per message), and marks
+the confirmed ones in the same transaction. A crash after a confirm and before the commit publishes that row
+again on the next pass: delivery is at least once, and every consumer deduplicates through its inbox. Rows are
+retried forever; the pending count and the age of the oldest row are exported so an alert fires long before
+anyone notices missing stock.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -21,7 +22,7 @@ from sqlalchemy import delete, func, select, update
 from tenacity import RetryError, Retrying, retry_if_exception_type, stop_when_event_set, wait_exponential_jitter
 
 from psi_chassis import faults, metrics
-from psi_chassis.broker import connect, exchange_for_event
+from psi_chassis.broker import CONNECT_TIMEOUT_SECONDS, HEARTBEAT_SECONDS, connect, exchange_for_event, is_memory
 from psi_chassis.db import Database
 from psi_chassis.messaging_tables import OUTBOX
 from psi_chassis.settings import ServiceSettings
@@ -32,6 +33,45 @@ _log = logging.getLogger(__name__)
 GAUGE_REFRESH_SECONDS = 1.0
 PURGE_EVERY_SECONDS = 600.0
 PUBLISHED_RETENTION = timedelta(days=7)
+
+
+class PublishNotConfirmed(Exception):
+    """The broker nacked a message, or did not confirm it in time: the row stays pending and is sent again."""
+
+
+class _Confirms:
+    """Publisher confirms of one channel in asynchronous mode: delivery tags count up from 1 per channel."""
+
+    def __init__(self, channel: Any) -> None:
+        channel.confirm_select()
+        channel.events["basic_ack"].add(self._ack)
+        channel.events["basic_nack"].add(self._nack)
+        self.sent = 0
+        self.acked: set[int] = set()
+        self.nacked: set[int] = set()
+        self._acked_up_to = 0
+
+    def _ack(self, tag: int, multiple: bool) -> None:
+        if multiple:
+            self._acked_up_to = max(self._acked_up_to, tag)
+        else:
+            self.acked.add(tag)
+
+    def _nack(self, tag: int, multiple: bool) -> None:
+        if multiple:
+            self.nacked.update(t for t in range(1, tag + 1) if not self.confirmed(t))
+        else:
+            self.nacked.add(tag)
+
+    def next_tag(self) -> int:
+        self.sent += 1
+        return self.sent
+
+    def confirmed(self, tag: int) -> bool:
+        return (tag <= self._acked_up_to or tag in self.acked) and tag not in self.nacked
+
+    def settled(self, tag: int) -> bool:
+        return tag in self.nacked or tag <= self._acked_up_to or tag in self.acked
 
 
 class OutboxRelay:
@@ -47,10 +87,18 @@ class OutboxRelay:
     # -- broker -----------------------------------------------------------------------------------------------
     def _ensure_producer(self) -> Producer:
         if self._producer is None:
-            conn = connect(self.settings.amqp_url)
+            url = self.settings.amqp_url
+            if is_memory(url):
+                conn = connect(url)
+            else:
+                # Confirms are waited for per batch (see _Confirms), not per message as confirm_publish would.
+                conn = Connection(url, heartbeat=HEARTBEAT_SECONDS, connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                                  transport_options={"max_retries": 3})
             conn.ensure_connection(max_retries=3)
+            channel = conn.channel()
+            self._confirms = None if is_memory(url) else _Confirms(channel)
             self._connection = conn
-            self._producer = Producer(conn.channel())
+            self._producer = Producer(channel)
         return self._producer
 
     def _drop_connection(self) -> None:
@@ -61,10 +109,11 @@ class OutboxRelay:
                 _log.debug("closing broken connection failed: %s", exc)
         self._connection = None
         self._producer = None
+        self._confirms = None
 
-    def _publish(self, row: Any) -> None:
+    def _publish(self, row: Any) -> int:
+        """Send one row; returns its delivery tag (0 on the in-process bus, where there are no confirms)."""
         producer = self._ensure_producer()
-        envelope = json.loads(row.body)
         exchange = exchange_for_event(row.event_type, self.settings.topology_prefix)
         producer.publish(
             row.body,
@@ -75,12 +124,26 @@ class OutboxRelay:
             message_id=row.event_id,
             correlation_id=row.correlation_id or "",
             type=row.event_type,
-            headers={"psi-source": envelope.get("source", self.settings.service_name)},
+            headers={"psi-source": _source_of(row.body, self.settings.service_name)},
             declare=[exchange],
-            retry=True,
-            retry_policy={"max_retries": 3, "interval_start": 0.2, "interval_step": 0.5, "interval_max": 2},
-            confirm_timeout=self.settings.relay_confirm_timeout,
         )
+        return self._confirms.next_tag() if self._confirms is not None else 0
+
+    def _await_confirms(self, tags: list[int]) -> None:
+        """Wait until the broker settled every tag of the batch (or the confirm timeout passed)."""
+        confirms = self._confirms
+        if confirms is None or not tags:
+            return
+        assert self._connection is not None
+        deadline = time.monotonic() + self.settings.relay_confirm_timeout
+        while not all(confirms.settled(tag) for tag in tags):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise PublishNotConfirmed(f"no confirm within {self.settings.relay_confirm_timeout} s")
+            try:
+                self._connection.drain_events(timeout=min(left, 1.0))
+            except TimeoutError:
+                continue
 
     # -- one pass -----------------------------------------------------------------------------------------------
     def publish_batch(self) -> int:
@@ -97,29 +160,46 @@ class OutboxRelay:
             if not rows:
                 session.commit()
                 return 0
-            confirmed: list[int] = []
-            failure: Exception | None = None
-            for row in rows:
-                try:
-                    self._publish(row)
-                except Exception as exc:  # noqa: BLE001 - recorded on the row, then re-raised below
-                    failure = exc
-                    session.execute(
-                        update(OUTBOX)
-                        .where(OUTBOX.c.id == row.id)
-                        .values(attempts=OUTBOX.c.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000])
-                    )
-                    break
-                confirmed.append(row.id)
-                metrics.MESSAGES_PUBLISHED.labels(self.settings.service_name, row.event_type).inc()
+            confirmed, failure = self._send_batch(rows)
+            if failure is not None and len(confirmed) < len(rows):
+                first_failed = rows[len(confirmed)].id
+                session.execute(
+                    update(OUTBOX).where(OUTBOX.c.id == first_failed)
+                    .values(attempts=OUTBOX.c.attempts + 1, last_error=f"{type(failure).__name__}: {failure}"[:2000])
+                )
             if confirmed:
                 session.execute(update(OUTBOX).where(OUTBOX.c.id.in_(confirmed)).values(published_at=utcnow()))
+                for row in rows[: len(confirmed)]:
+                    metrics.MESSAGES_PUBLISHED.labels(self.settings.service_name, row.event_type).inc()
             faults.crash_point(self.settings.fault, faults.AFTER_PUBLISH_BEFORE_COMMIT)
             session.commit()
             published = len(confirmed)
         if failure is not None:
             raise failure
         return published
+
+    def _send_batch(self, rows: list[Any]) -> tuple[list[int], Exception | None]:
+        """Publish ``rows`` in order and wait for their confirms; the ids confirmed, and the failure if any.
+
+        Only a prefix of the batch counts as published: after the first row that failed or was nacked, later
+        rows are sent again next pass even if confirmed, so a consumer never sees them ahead of the failed one
+        for good (it may see a duplicate, which its inbox drops).
+        """
+        tags: list[tuple[int, int]] = []
+        failure: Exception | None = None
+        try:
+            for row in rows:
+                tags.append((row.id, self._publish(row)))
+            self._await_confirms([tag for _, tag in tags])
+        except Exception as exc:  # noqa: BLE001 - recorded on the row by the caller, then re-raised
+            failure = exc
+        confirmed: list[int] = []
+        for row_id, tag in tags:
+            if self._confirms is not None and not self._confirms.confirmed(tag):
+                failure = failure or PublishNotConfirmed(f"outbox row {row_id} was not confirmed by the broker")
+                break
+            confirmed.append(row_id)
+        return confirmed, failure
 
     def refresh_gauges(self, force: bool = False) -> None:
         now = time.monotonic()
@@ -188,3 +268,14 @@ class OutboxRelay:
         kind = type(exc).__name__ if exc else "unknown"
         metrics.ERRORS.labels(self.settings.service_name, "relay", kind).inc()
         _log.warning("outbox relay pass failed (attempt %s): %s: %s", state.attempt_number, kind, exc)
+
+
+def _source_of(body: str, default: str) -> str:
+    """The envelope's ``source`` for the AMQP header, read without parsing the whole body again."""
+    marker = '"source":"'
+    start = body.find(marker)
+    if start < 0:
+        return default
+    start += len(marker)
+    end = body.find('"', start)
+    return body[start:end] if end > start else default
