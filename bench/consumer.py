@@ -8,8 +8,11 @@
 2. raw kombu: --events small persistent messages published to a temporary durable queue (quorum, like PSI's
    handler queues, and classic), then consumed with manual ack, prefetch 100, timed.
 3. raw PostgreSQL: --events single-row INSERT + COMMIT on one psycopg connection (bigserial key + default time).
+4. the peer (bench/peer.py): a hand-written nameko 2.14 service (eventlet, green psycopg2 pool) doing the same
+   statements for the same events into a fresh inventory database, with --peer-workers workers (default 10;
+   "10,1" runs both); skipped with --peer-workers "".
 
-    python bench/consumer.py [--events 5000] [--skus 5] [--prefetch 20]
+    python bench/consumer.py [--events 5000] [--skus 5] [--prefetch 20] [--peer-workers 10]
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from _common import (
     wait_until_quiet,
 )
 from kombu import Connection, Consumer, Exchange, Producer, Queue
+from peer import peer_rate
 
 from psi_chassis.testing import wait_for
 from psi_chassis.testing.helpers import publish_raw, queue_depth
@@ -180,12 +184,16 @@ def run(args: argparse.Namespace) -> int:
         consumer = consumer_rate(stack, args.events, args.skus, args.prefetch, args.deadline)
         raw_kombu = [kombu_rate(stack, args.events, qt) for qt in ("quorum", "classic")]
         pg = pg_commit_rate(stack.database_urls["inventory"], args.events)
+        workers = [int(w) for w in args.peer_workers.split(",") if w.strip()]
+        peers = [peer_rate(stack, args.events, args.skus, w, args.deadline) for w in workers]
         rate = consumer["events_per_s"] or 0.0
         quorum = raw_kombu[0]
         ratios = {
             "consumer_vs_pg_commit": round(rate / pg["commits_per_s"], 3),
             "consumer_vs_kombu_quorum_consume": round(rate / quorum["consume_ack_per_s"], 3),
             "consumer_vs_kombu_classic_consume": round(rate / raw_kombu[1]["consume_ack_per_s"], 3),
+            **{f"consumer_vs_nameko_{p['workers']}_workers": round(rate / p["events_per_s"], 2)
+               for p in peers if p["events_per_s"]},
         }
         result: dict[str, Any] = {
             "bench": "consumer",
@@ -197,6 +205,7 @@ def run(args: argparse.Namespace) -> int:
             "consumer": consumer,
             "raw_kombu": raw_kombu,
             "raw_pg": pg,
+            "peers": peers,
             "ratios": ratios,
         }
         cpu = consumer["cpu_ms_per_event"]
@@ -208,6 +217,8 @@ def run(args: argparse.Namespace) -> int:
             f"  {'raw kombu consume+ack/s, quorum queue':44} {quorum['consume_ack_per_s']:>10}",
             f"  {'raw kombu consume+ack/s, classic queue':44} {raw_kombu[1]['consume_ack_per_s']:>10}",
             f"  {'raw PostgreSQL INSERT+COMMIT/s (1 conn)':44} {pg['commits_per_s']:>10}",
+            *[f"  {'nameko peer, ' + str(p['workers']) + ' workers (events/s)':44} {p['events_per_s']:>10}"
+              f"   CPU ms/event {p['cpu_ms_per_event'].get('peer')}" for p in peers],
             f"  consumer / PG commit = {ratios['consumer_vs_pg_commit']}, consumer / kombu quorum = "
             f"{ratios['consumer_vs_kombu_quorum_consume']}",
             f"  drain {consumer['drain_s']} s; CPU ms per event {cpu}",
@@ -216,7 +227,8 @@ def run(args: argparse.Namespace) -> int:
             f"  checks {consumer['checks']}: {'consistent' if consumer['consistent'] else 'INCONSISTENT'}",
         ]
         report(result, summary, args.json_out)
-        ok = consumer["consistent"] and all(r["received"] == args.events for r in raw_kombu)
+        ok = (consumer["consistent"] and all(r["received"] == args.events for r in raw_kombu)
+              and all(p["consistent"] for p in peers))
         stack.failed = not ok
         return 0 if ok else 1
 
@@ -226,6 +238,8 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=5000, help="events (and raw messages, raw commits); 5000")
     parser.add_argument("--skus", type=int, default=5, help="distinct SKUs the events spread over (default 5)")
     parser.add_argument("--prefetch", type=int, default=20, help="PSI_CONSUMER_PREFETCH (default 20, as deployed)")
+    parser.add_argument("--peer-workers", default="10",
+                        help='nameko peer worker counts, comma-separated (default "10"; "" skips the peer)')
     parser.add_argument("--deadline", type=float, default=300, help="seconds allowed for the drain (default 300)")
     add_common_arguments(parser)
     return run(parser.parse_args())
