@@ -1,0 +1,40 @@
+"""The one rounding rule for money and quantities in every PSI service.
+
+Values are ``Decimal`` everywhere and are stored and published with six decimal places; rounding is banker's
+rounding (half to even) so that the errors of many roundings do not drift one way. Domain code imports these
+instead of defining its own, so two services can never round the same figure differently.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal
+
+QUANTUM = Decimal("0.000001")
+ZERO = Decimal(0)
+ONE = Decimal(1)
+HUNDRED = Decimal(100)
+
+
+def q6(value: Decimal) -> Decimal:
+    """``value`` rounded to six decimal places, half to even."""
+    return value.quantize(QUANTUM, rounding=ROUND_HALF_EVEN)
+
+
+def has_at_most_6_places(value: Decimal) -> bool:
+    """True for a finite decimal that six decimals hold exactly (``1.5000000`` is fine, ``1.0000001`` is not).
+
+    Reads the digits instead of quantizing, so a huge value cannot trip the decimal context's precision.
+    """
+    if not value.is_finite():
+        return False
+    _sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    significant = "".join(map(str, digits)).rstrip("0")
+    if not significant:
+        return True
+    return exponent + (len(digits) - len(significant)) >= -6
+
+
+def plain(value: Decimal) -> str:
+    """A decimal for people to read in a message: ``10`` rather than ``10.000000`` or ``1E+1``."""
+    return format(value.normalize(), "f")
