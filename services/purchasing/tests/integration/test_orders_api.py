@@ -15,7 +15,7 @@ from psi_chassis.app import create_service_app
 from psi_chassis.db import Database
 from psi_chassis.testing.tokens import TestKeys
 from psi_chassis.types import utcnow
-from psi_purchasing.adapters.tables import items, requisition_lines, requisitions
+from psi_purchasing.adapters.tables import items, requisition_lines, requisitions, warehouses
 from psi_purchasing.app import SERVICE
 
 pytestmark = pytest.mark.integration
@@ -72,6 +72,10 @@ def api(psi_databases: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
         for sku, active in (("S1", True), ("S2", True), ("OLD", False)):
             session.execute(insert(items).values(sku=sku, name=sku, unit_of_measure="pcs", active=active,
                                                  version=1, updated_at=now))
+        for code, active in (("WH1", True), ("W", True), ("CLOSED", False)):
+            session.execute(insert(warehouses).values(code=code, name=code, active=active,
+                                                      valuation_method="moving_average", version=1,
+                                                      updated_at=now))
         session.commit()
     app = create_service_app(SERVICE, settings, db, configure_logs=False, verifier=KEYS.verifier())
     yield Api(app.test_client(), db)
@@ -195,7 +199,7 @@ def test_unapprove_before_receipt_and_not_after(api: Api) -> None:
         assert (status, problem["code"]) == (409, "ALREADY_RECEIVED")
 
 
-def test_two_partial_receipts_close_and_a_third_is_refused(api: Api) -> None:
+def test_rejected_goods_stay_owed_and_their_replacements_can_be_received(api: Api) -> None:
     supplier = _supplier(api)
     order = _order(api, supplier["id"], "10")
     api.ok("POST", f"/purchase-orders/{order['id']}/submit")
@@ -205,33 +209,42 @@ def test_two_partial_receipts_close_and_a_third_is_refused(api: Api) -> None:
     assert api.ok("GET", f"/purchase-orders/{order['id']}")["status"] == "partially_received"
     api.ok("POST", f"/purchase-orders/{order['id']}/receipts",
            {"lines": [{"line_no": 1, "received_quantity": "4", "accepted_quantity": "4"}]}, role="warehouse")
+    line = api.ok("GET", f"/purchase-orders/{order['id']}")
+    # 6 + 4 = 10 arrived, but only 4 + 4 = 8 passed: the supplier still owes 10 − 8 = 2, the order stays open
+    assert (line["status"], line["lines"][0]["accepted_quantity"], line["lines"][0]["rejected_quantity"],
+            line["lines"][0]["owed_quantity"]) == ("partially_received", "8.000000", "2.000000", "2.000000")
+    # the 2 replacements arrive and pass: accepted 8 + 2 = 10 of 10, received 10 + 2 = 12; closed
+    api.ok("POST", f"/purchase-orders/{order['id']}/receipts",
+           {"lines": [{"line_no": 1, "received_quantity": "2", "accepted_quantity": "2"}]}, role="warehouse")
     closed = api.ok("GET", f"/purchase-orders/{order['id']}")
-    # 6 + 4 = 10 received of 10 ordered: closed; accepted 4 + 4 = 8, rejected 2
-    assert (closed["status"], closed["lines"][0]["accepted_quantity"], closed["lines"][0]["rejected_quantity"]) == (
-        "closed", "8.000000", "2.000000")
+    assert (closed["status"], closed["lines"][0]["received_quantity"], closed["lines"][0]["accepted_quantity"],
+            closed["lines"][0]["owed_quantity"]) == ("closed", "12.000000", "10.000000", "0.000000")
     before = api.rows()
     status, problem = api.call("POST", f"/purchase-orders/{order['id']}/receipts",
                                {"lines": [{"line_no": 1, "received_quantity": "1", "accepted_quantity": "1"}]})
     assert (status, problem["code"]) == (409, "OVER_RECEIPT")
     assert api.rows() == before
     received = api.events("purchasing.GoodsReceived.v1")
-    # what inventory books is accepted_quantity: 4 then 4; the 2 rejected are carried only as rejected
+    # what inventory books is accepted_quantity: 4, 4, then 2; the 2 rejected are carried only as rejected
     assert [(e["lines"][0]["accepted_quantity"], e["lines"][0]["rejected_quantity"]) for e in received] == [
-        ("4.000000", "2.000000"), ("4.000000", "0.000000")]
+        ("4.000000", "2.000000"), ("4.000000", "0.000000"), ("2.000000", "0.000000")]
     assert first["lines"][0]["reject_reason"] == "dented"
 
-    # return 3 of the 8 accepted; then 6 more is too many (8 − 3 = 5 left)
+    # return 3 of the 10 accepted: requested at once (inventory has not answered); then 8 more is too many
+    # (10 − 3 = 7 left, the requested 3 count already)
     rtn = api.ok("POST", f"/purchase-orders/{order['id']}/returns",
                  {"reason": "wrong colour", "lines": [{"line_no": 1, "quantity": "3"}]}, role="warehouse")
-    assert (rtn["number"], rtn["lines"][0]["quantity"], rtn["lines"][0]["unit_cost_base"]) == (
-        f"RTN-{rtn['id']:06d}", "3.000000", "10.000000")
+    assert (rtn["number"], rtn["status"], rtn["returned_at"], rtn["lines"][0]["quantity"],
+            rtn["lines"][0]["unit_cost_base"]) == (f"RTN-{rtn['id']:06d}", "requested", None, "3.000000",
+                                                   "10.000000")
     assert api.ok("GET", f"/returns/{rtn['id']}")["reason"] == "wrong colour"
-    [event] = api.events("purchasing.GoodsReturned.v1")
+    [event] = api.events("purchasing.GoodsReturnRequested.v1")
     assert (event["po_number"], event["lines"][0]["sku"], event["lines"][0]["quantity"]) == (
         order["number"], "S1", "3.000000")
+    assert api.events("purchasing.GoodsReturned.v1") == [], "announced as returned only once inventory issued it"
     before = api.rows()
     status, problem = api.call("POST", f"/purchase-orders/{order['id']}/returns",
-                               {"reason": "more", "lines": [{"line_no": 1, "quantity": "6"}]})
+                               {"reason": "more", "lines": [{"line_no": 1, "quantity": "8"}]})
     assert (status, problem["code"]) == (409, "OVER_RETURN")
     assert api.rows() == before
 

@@ -25,6 +25,7 @@ from psi_purchasing.adapters.tables import (
     purchase_orders,
     supplier_prices,
     suppliers,
+    warehouses,
 )
 from psi_purchasing.app import SERVICE
 
@@ -94,6 +95,12 @@ def api(psi_databases: Any) -> Iterator[Api]:
                     reorder_quantity=None,
                     version=1,
                     updated_at=now,
+                )
+            )
+        for code, active in (("WH1", True), ("WH2", True), ("CLOSED", False)):
+            session.execute(
+                insert(warehouses).values(
+                    code=code, name=code, active=active, valuation_method="fifo", version=1, updated_at=now
                 )
             )
         acme = _supplier(session, "ACME", now)
@@ -189,6 +196,7 @@ def test_create_read_and_edit_a_draft(api: Api) -> None:
     patched = api.call(
         "PATCH",
         f"/requisitions/{created['id']}",
+        "warehouse",  # its requester
         json={
             "department": "lab",
             "lines": [
@@ -256,13 +264,10 @@ def test_approval_by_tier(api: Api) -> None:
     again = api.call("POST", f"/requisitions/{large['id']}/approve", "admin")
     assert (again.status_code, again.get_json()["code"]) == (409, "INVALID_STATUS")
 
-    # only prices in the base currency count: S2 has a USD price only, so it is estimated at 0 -> automatic
-    foreign = _create(api, "100000", sku="S2")
-    assert api.call("POST", f"/requisitions/{foreign['id']}/submit").get_json()["status"] == "approved"
-
     listed = api.call("GET", "/requisitions?status=approved&source=manual&department=ops&page_size=2")
     page = listed.get_json()
-    assert (page["total"], [r["id"] for r in page["items"]]) == (4, [foreign["id"], large["id"]])
+    # small, medium and large are approved; newest first, two per page
+    assert (page["total"], [r["id"] for r in page["items"]]) == (3, [large["id"], medium["id"]])
     assert page["items"][0]["line_count"] == 1
 
 
