@@ -31,7 +31,9 @@ from psi_purchasing.adapters.tables import (
     suppliers,
 )
 from psi_purchasing.app import SERVICE
-from psi_purchasing.domain.commands import Actor
+from psi_purchasing.domain.commands import Actor, CreatePurchaseOrder, OrderLine
+from psi_purchasing.domain.errors import RuleViolation
+from psi_purchasing.service.purchase_orders import create_purchase_order
 from psi_purchasing.service.requisitions import cancel_requisition, submit_requisition
 
 pytestmark = pytest.mark.integration
@@ -238,6 +240,30 @@ def test_replica_keeps_the_newest_version(consumer: Consumer) -> None:
     assert tuple(row) == ("Third", False, 3, Decimal(200))
     assert consumer.deliver(ITEM_UPDATED, _item("S1", 4, name="Fourth", active=True)) == "ack"
     assert consumer.rows("SELECT name, active, version FROM items") == [("Fourth", True, 4)]
+
+
+def test_warehouse_replica_keeps_the_newest_version_and_orders_follow_it(consumer: Consumer) -> None:
+    """Issue 8 point 6: purchasing learns warehouses from inventory's events and orders only into active ones."""
+    supplier_id = _supplier(consumer.db, "ACME")
+    assert consumer.deliver(ITEM_CREATED, _item("S1", 1)) == "ack"
+    order = CreatePurchaseOrder(supplier_id=supplier_id, warehouse_code="WH-NEW",
+                                lines=(OrderLine("S1", Decimal(1), Decimal(1)),))
+    with pytest.raises(RuleViolation) as caught:
+        create_purchase_order(consumer.db, order, BUYER)
+    assert caught.value.code == "UNKNOWN_WAREHOUSE"
+
+    assert consumer.deliver(WAREHOUSE_CREATED, _warehouse("WH-NEW", 1, name="New")) == "ack"
+    assert create_purchase_order(consumer.db, order, BUYER)["warehouse_code"] == "WH-NEW"
+    assert consumer.deliver(WAREHOUSE_UPDATED, _warehouse("WH-NEW", 3, name="Closed", active=False)) == "ack"
+    # stale: version 2 (still active) arrives late under a new event id: ignored
+    assert consumer.deliver(WAREHOUSE_UPDATED, _warehouse("WH-NEW", 2, name="Renamed")) == "ack"
+    assert consumer.rows("SELECT name, active, version FROM warehouses") == [("Closed", False, 3)]
+    with pytest.raises(RuleViolation) as caught:
+        create_purchase_order(consumer.db, order, BUYER)
+    assert (caught.value.code, caught.value.errors) == (
+        "INACTIVE_WAREHOUSE", {"warehouse_code": ["warehouse WH-NEW is inactive and cannot take new documents"]})
+    assert consumer.deliver(WAREHOUSE_UPDATED, _warehouse("WH-NEW", 4, name="Reopened")) == "ack"
+    assert create_purchase_order(consumer.db, order, BUYER)["status"] == "draft"
 
 
 def test_low_stock_creates_one_open_draft_per_sku_and_warehouse(consumer: Consumer) -> None:
