@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from psi_chassis.consumer import PoisonMessage
@@ -52,7 +53,9 @@ def _answered(session: Session, event: Event) -> tuple[OrderHeader, PurchaseOrde
     if not awaits_reply(ret.status):
         _log.warning("ignored %s %s for return %s: it is %s already, the first answer stands",
                      event.type, event.id, ret.number, ret.status)
-        metrics.RETURN_REPLIES_IGNORED.labels(event.type, ret.status).inc()
+        counter = metrics.RETURN_REPLIES_IGNORED.labels(event.type, ret.status)
+        # counted once the inbox row commits, so a retried delivery is not counted twice
+        sa_event.listen(session, "after_commit", lambda _session: counter.inc(), once=True)
         return None
     return loaded[0], loaded[1], ret
 
