@@ -61,6 +61,42 @@ def _err(errors: dict[str, Any], i: int, name: str, message: str) -> None:
     errors.setdefault("lines", {}).setdefault(str(i), {}).setdefault(name, []).append(message)
 
 
+def _warehouse_takes_orders(
+    errors: dict[str, Any], stores: dict[str, bool], warehouse: str, members: list[int], overridden: bool
+) -> bool:
+    """False (with the error on ``warehouse_code`` or on each line) unless the replica holds it as active."""
+    problem = warehouse_problem(stores, warehouse)
+    if problem is None:
+        return True
+    if overridden:
+        errors["warehouse_code"] = [problem[1]]
+    else:
+        for i in members:
+            _err(errors, i, "warehouse_code", problem[1])
+    errors.setdefault("_codes", problem[0])
+    return False
+
+
+def _group_rate(
+    errors: dict[str, Any], currency: str, base_currency: str, rates: dict[str, Decimal], members: list[int]
+) -> Decimal | None:
+    """The rate of one order: 1 in the base currency, else the given one inside its band (domain/fx); None with
+    the errors collected otherwise."""
+    if currency == base_currency:
+        return Decimal(1)
+    if currency not in rates:
+        for i in members:
+            _err(errors, i, "supplier_id", f"the supplier bills in {currency}: give exchange_rates.{currency}")
+        return None
+    try:
+        return check_exchange_rate(currency, rates[currency], base=base_currency,
+                                   bands=config.rules().rate_bands, field=currency)
+    except RuleViolation as exc:
+        errors.setdefault("exchange_rates", {}).update(exc.errors or {})
+        errors.setdefault("_codes", exc.code)
+        return None
+
+
 def _convert(
     session: Session,
     lines: list[ConvertLine],
@@ -147,33 +183,10 @@ def _convert(
     today = utcnow().date()
     orders: list[CreatePurchaseOrder] = []
     for (supplier_id, warehouse, currency), members in groups.items():
-        problem = warehouse_problem(stores, warehouse)
-        if problem is not None:
-            if warehouse_override:
-                errors["warehouse_code"] = [problem[1]]
-            for i in [] if warehouse_override else members:
-                _err(errors, i, "warehouse_code", problem[1])
-            errors.setdefault("_codes", problem[0])
+        if not _warehouse_takes_orders(errors, stores, warehouse, members, warehouse_override is not None):
             continue
-        if currency == base_currency:
-            rate = Decimal(1)
-        elif currency in rates:
-            rate = rates[currency]
-            try:
-                check_exchange_rate(currency, rate, base=base_currency, bands=config.rules().rate_bands,
-                                    field=currency)
-            except RuleViolation as exc:
-                errors.setdefault("exchange_rates", {}).update(exc.errors or {})
-                errors.setdefault("_codes", exc.code)
-                continue
-        else:
-            for i in members:
-                _err(
-                    errors,
-                    i,
-                    "supplier_id",
-                    f"the supplier bills in {currency}: give exchange_rates.{currency}",
-                )
+        rate = _group_rate(errors, currency, base_currency, rates, members)
+        if rate is None:
             continue
         order_lines = tuple(
             OrderLine(

@@ -132,7 +132,7 @@ def _supplier_for_order(session: Session, supplier_id: int) -> Any:
     return supplier
 
 
-def _exchange_rate(currency: str, given: Decimal | None, field: str = "exchange_rate") -> Decimal:
+def _exchange_rate(currency: str, given: Decimal | None) -> Decimal:
     """The order's rate: 1 in the base currency; a foreign currency needs a rate inside its band (domain/fx)."""
     base = config.base_currency()
     if given is None:
@@ -141,10 +141,10 @@ def _exchange_rate(currency: str, given: Decimal | None, field: str = "exchange_
             raise RuleViolation(
                 f"an order in {currency} needs its exchange_rate to {base}",
                 code="EXCHANGE_RATE_REQUIRED",
-                errors={field: [f"required for an order in {currency}"]},
+                errors={"exchange_rate": [f"required for an order in {currency}"]},
             )
         given = Decimal(1)
-    return check_exchange_rate(currency, given, base=base, bands=config.rules().rate_bands, field=field)
+    return check_exchange_rate(currency, given, base=base, bands=config.rules().rate_bands)
 
 
 def insert_order(session: Session, cmd: CreatePurchaseOrder, now: datetime, created_by: Actor) -> int:
