@@ -176,6 +176,32 @@ def _insert_known_items(stack: Stack, *skus: str) -> None:
         engine.dispose()
 
 
+@pytest.fixture
+def known_warehouses(stack: Stack) -> Callable[..., None]:
+    """Test setup: ``known_warehouses("WH1", ...)`` puts active warehouses straight into purchasing's replica of
+    inventory's warehouses, for tests that order into a warehouse without running inventory and purchasing's
+    WarehouseCreated consumer (purchasing refuses unknown warehouses). Call it after ``database_for("purchasing")``.
+    """
+    return lambda *codes: _insert_known_warehouses(stack, *codes)
+
+
+def _insert_known_warehouses(stack: Stack, *codes: str) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(stack.database_urls["purchasing"])
+    try:
+        with engine.begin() as conn:
+            for code in codes:
+                conn.execute(text(
+                    "INSERT INTO warehouses (code, name, active, valuation_method, version, updated_at) "
+                    "VALUES (:code, :code, true, 'moving_average', 1, :now) ON CONFLICT (code) DO NOTHING"),
+                    {"code": code, "now": datetime.now(UTC)})
+    finally:
+        engine.dispose()
+
+
 def goods_received(sku: str, accepted: str, unit_cost: str, *, warehouse: str = "WH1", rejected: str = "0",
                    number: str = "GRN-T") -> dict[str, Any]:
     """A valid purchasing.GoodsReceived.v1 envelope, built through the producer schema."""

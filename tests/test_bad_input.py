@@ -22,9 +22,10 @@ def _snapshot(url: str) -> dict[str, int]:
 
 
 @pytest.fixture
-def purchasing_stack(stack: Any, database_for: Any, known_items: Any) -> Any:
+def purchasing_stack(stack: Any, database_for: Any, known_items: Any, known_warehouses: Any) -> Any:
     database_for("purchasing")
     known_items("SKU-1", "S")
+    known_warehouses("WH1")
     database_for("gateway")
     stack.api("purchasing")
     stack.api("gateway")

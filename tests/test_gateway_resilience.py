@@ -49,9 +49,10 @@ def test_stopped_service_is_503_fast_breaker_opens_and_others_still_work(gateway
     assert status == 200 and page["total"] == 0, "purchasing is unaffected"
 
 
-def test_idempotency_key_creates_one_document(gateway_stack: Any, known_items: Any) -> None:
+def test_idempotency_key_creates_one_document(gateway_stack: Any, known_items: Any, known_warehouses: Any) -> None:
     stack = gateway_stack
     known_items("SKU-IDEM")
+    known_warehouses("WH1")
     stack.api("purchasing")
     stack.api("gateway")
     gw = stack.client()

@@ -146,8 +146,10 @@ def test_user_admin_refresh_rotation_and_deactivation(secured: Any) -> None:
     assert PASSWORD not in stored and stored.startswith("scrypt:"), "salted hash, never the password"
 
 
-def test_request_id_reaches_gateway_and_service_logs_and_the_event(secured: Any, known_items: Any) -> None:
+def test_request_id_reaches_gateway_and_service_logs_and_the_event(secured: Any, known_items: Any,
+                                                                  known_warehouses: Any) -> None:
     known_items("SKU-RID")
+    known_warehouses("WH1")
     gw = secured.client()
     status, supplier, _ = gw.post("/api/v1/purchasing/suppliers", json={"code": "RID", "name": "Trace"})
     assert status == 201

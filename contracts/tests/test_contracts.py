@@ -47,6 +47,7 @@ def test_every_registered_type_has_an_example_and_vice_versa() -> None:
         "purchasing.GoodsReturnRequested.v1",
         "purchasing.PurchaseOrderApproved.v1",
         "purchasing.PurchaseOrderCancelled.v1",
+        "purchasing.PurchaseOrderShortClosed.v1",
         "inventory.StockReceived.v1",
         "inventory.StockReserved.v1",
         "inventory.ReservationRejected.v1",
@@ -648,6 +649,9 @@ def test_purchase_order_approved_totals_include_tax_in_both_currencies() -> None
     ("purchasing.PurchaseOrderApproved.v1", "lines", []),
     ("purchasing.PurchaseOrderCancelled.v1", "reason", ""),
     ("purchasing.PurchaseOrderCancelled.v1", "revision", True),
+    ("purchasing.PurchaseOrderShortClosed.v1", "reason", ""),
+    ("purchasing.PurchaseOrderShortClosed.v1", "lines", []),
+    ("purchasing.PurchaseOrderShortClosed.v1", "released_amount_base", "-0.01"),
 ])
 def test_purchase_order_event_rules(event_type: str, field: str, value: Any) -> None:
     data = copy.deepcopy(load_example(event_type)["data"])
@@ -661,3 +665,13 @@ def test_purchase_order_approved_line_quantity_must_be_positive() -> None:
     data["lines"][0]["quantity"] = "0"
     with pytest.raises(ValidationError):
         encode_data("purchasing.PurchaseOrderApproved.v1", data)
+
+
+def test_purchase_order_short_closed_figures_add_up() -> None:
+    data = decode_data("purchasing.PurchaseOrderShortClosed.v1",
+                       load_example("purchasing.PurchaseOrderShortClosed.v1")["data"])
+    # per line short-closed = ordered − accepted: 100 − 60 = 40 and 10 − 10 = 0
+    assert [ln["ordered_quantity"] - ln["accepted_quantity"] for ln in data["lines"]] == [
+        ln["short_closed_quantity"] for ln in data["lines"]] == [Decimal(40), Decimal(0)]
+    # 40 × 12.50 = 500 net + 13 % = 565 released, in CNY at rate 1
+    assert data["released_amount"] == data["released_amount_base"] == Decimal(565)

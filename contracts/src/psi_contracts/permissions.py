@@ -133,7 +133,7 @@ PERMISSIONS: tuple[Permission, ...] = (
     _action("/api/v1/purchasing/approval-tiers", frozenset({ADMIN}), method="PUT"),
     _read("/api/v1/purchasing/budgets", _PURCHASING_READERS),
     _action("/api/v1/purchasing/budgets", _PURCHASE_APPROVERS, method="PUT"),
-    # purchasing: order lifecycle (审核 / 反审核), amendments, cancellation, returns
+    # purchasing: order lifecycle (审核 / 反审核), amendments, cancellation, short-close (结案), returns
     _action("/api/v1/purchasing/purchase-orders/<int:po_id>", _BUYERS, method="PATCH"),
     _action("/api/v1/purchasing/purchase-orders/<int:po_id>/submit", _BUYERS),
     _action("/api/v1/purchasing/purchase-orders/<int:po_id>/reject", _PURCHASE_APPROVERS),
@@ -142,6 +142,8 @@ PERMISSIONS: tuple[Permission, ...] = (
     _read("/api/v1/purchasing/purchase-orders/<int:po_id>/approvals", _PURCHASING_READERS),
     _create("/api/v1/purchasing/purchase-orders/<int:po_id>/returns", _RECEIVERS),
     _read("/api/v1/purchasing/returns/<int:return_id>", _PURCHASING_READERS),
+    _read("/api/v1/purchasing/returns", _PURCHASING_READERS),
+    _action("/api/v1/purchasing/purchase-orders/<int:po_id>/short-close", _PURCHASE_APPROVERS),
     # purchasing: requisitions (采购申请) and their conversion into orders
     _read("/api/v1/purchasing/requisitions", _PURCHASING_READERS | _REQUESTERS),
     _create("/api/v1/purchasing/requisitions", _REQUESTERS),

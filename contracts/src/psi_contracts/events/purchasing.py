@@ -19,9 +19,12 @@ __all__ = [
     "GoodsReturnedV1",
     "PURCHASE_ORDER_APPROVED_V1",
     "PURCHASE_ORDER_CANCELLED_V1",
+    "PURCHASE_ORDER_SHORT_CLOSED_V1",
     "PurchaseOrderApprovedLineV1",
     "PurchaseOrderApprovedV1",
     "PurchaseOrderCancelledV1",
+    "PurchaseOrderShortClosedLineV1",
+    "PurchaseOrderShortClosedV1",
     "EVENTS",
 ]
 
@@ -30,6 +33,7 @@ GOODS_RETURNED_V1 = "purchasing.GoodsReturned.v1"
 GOODS_RETURN_REQUESTED_V1 = "purchasing.GoodsReturnRequested.v1"
 PURCHASE_ORDER_APPROVED_V1 = "purchasing.PurchaseOrderApproved.v1"
 PURCHASE_ORDER_CANCELLED_V1 = "purchasing.PurchaseOrderCancelled.v1"
+PURCHASE_ORDER_SHORT_CLOSED_V1 = "purchasing.PurchaseOrderShortClosed.v1"
 
 
 class GoodsReceivedLineV1(ContractSchema):
@@ -171,10 +175,47 @@ class PurchaseOrderCancelledV1(ContractSchema):
     reason = text()
 
 
+class PurchaseOrderShortClosedLineV1(ContractSchema):
+    """One line of a short-closed order: what was ordered, what it is settled at, and what will never arrive."""
+
+    line_no = line_number()
+    sku = text()
+    ordered_quantity = positive()
+    accepted_quantity = amount()
+    """What inspection accepted on the line in all: the quantity it is settled at (returns do not change it)."""
+    short_closed_quantity = amount()
+    """``max(ordered − accepted, 0)``: released, no longer owed by the supplier."""
+
+
+class PurchaseOrderShortClosedV1(ContractSchema):
+    """A partly received purchase order was short-closed (结案): no more goods are expected on any line.
+
+    Each line is settled at what was accepted; the rest of the order's budget commitment is given back.
+    Finance closes the order for matching at the accepted quantities (bills for more are exceptions); whoever
+    tracks quantities on order drops ``short_closed_quantity``. Not published for a cancellation (nothing
+    received: ``PurchaseOrderCancelled``) nor when an order closes because everything arrived.
+    """
+
+    po_id = text()
+    po_number = text()
+    revision = StrictInteger(validate=validate.Range(min=1))
+    supplier_id = text()
+    warehouse_code = text()
+    currency = currency_code()
+    closed_at = business_time()
+    reason = text()
+    lines = line_list(PurchaseOrderShortClosedLineV1)
+    released_amount = amount()
+    """The value of the short-closed quantities including tax, in ``currency``."""
+    released_amount_base = amount()
+    """What was given back to the budget, in the base currency."""
+
+
 EVENTS: dict[str, type[ContractSchema]] = {
     GOODS_RECEIVED_V1: GoodsReceivedV1,
     GOODS_RETURNED_V1: GoodsReturnedV1,
     GOODS_RETURN_REQUESTED_V1: GoodsReturnRequestedV1,
     PURCHASE_ORDER_APPROVED_V1: PurchaseOrderApprovedV1,
     PURCHASE_ORDER_CANCELLED_V1: PurchaseOrderCancelledV1,
+    PURCHASE_ORDER_SHORT_CLOSED_V1: PurchaseOrderShortClosedV1,
 }

@@ -4,21 +4,55 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
 
-from psi_chassis.settings import ServiceSettings, SettingsError
+from psi_chassis.settings import ServiceSettings, SettingsError, env_bool
+from psi_purchasing.domain.fx import CNY_DEFAULT_BANDS, RATE_BANDS_SETTING, RateBand, parse_rate_bands
 
 SERVICE_NAME = "purchasing"
 RECEIPT_TOLERANCE = "PURCHASING_RECEIPT_TOLERANCE"
+FOUR_EYES = "PURCHASING_FOUR_EYES"
+
+
+@dataclass(frozen=True)
+class PurchasingRules:
+    """Purchasing's own settings, read once at start (a bad value refuses to start, see ``load_settings``)."""
+
+    #: Accepted exchange rates per foreign currency (``PSI_FX_RATE_BANDS``); see domain/fx.py.
+    rate_bands: Mapping[str, RateBand]
+    #: The maker of a document never approves it above the automatic tier (``PURCHASING_FOUR_EYES``).
+    four_eyes: bool
+
+
+def load_rules(env: Mapping[str, str] | None = None) -> PurchasingRules:
+    """``PSI_FX_RATE_BANDS`` (default: bands for USD, EUR, GBP, HKD and JPY when the base currency is CNY,
+    none otherwise; set it to an empty string for none) and ``PURCHASING_FOUR_EYES`` (default on)."""
+    env = os.environ if env is None else env
+    base = env.get("PSI_BASE_CURRENCY") or "CNY"
+    raw = env.get(RATE_BANDS_SETTING)
+    if raw is None:
+        raw = CNY_DEFAULT_BANDS if base == "CNY" else ""
+    try:
+        bands = parse_rate_bands(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{RATE_BANDS_SETTING}: {exc}") from exc
+    bands.pop(base, None)  # the base currency's rate is always 1
+    return PurchasingRules(rate_bands=bands, four_eyes=env_bool(env, FOUR_EYES, True))
+
+
+@cache
+def rules() -> PurchasingRules:
+    """The rules of this process (read from the environment once)."""
+    return load_rules()
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> ServiceSettings:
-    return ServiceSettings.from_env(
-        os.environ if env is None else env,
-        SERVICE_NAME,
-        default_database_url="sqlite:///var/purchasing.db",
-    )
+    """The chassis settings; purchasing's own rules are parsed too, so a bad value stops the process at start."""
+    env = os.environ if env is None else env
+    load_rules(env)
+    return ServiceSettings.from_env(env, SERVICE_NAME, default_database_url="sqlite:///var/purchasing.db")
 
 
 def receipt_tolerance(env: Mapping[str, str] | None = None) -> Decimal:

@@ -1,10 +1,14 @@
 """Which incoming event types map to which handlers (one queue per handler).
 
-Inventory's item master changes and low-stock crossings share one queue, so one item's events are applied in
-the order inventory published them.
+Inventory's events share one queue: the item master and warehouse changes, low-stock crossings and the answers
+to purchase returns. One queue keeps one item's (or warehouse's) events in the order inventory published them,
+and a return's answer can never overtake the warehouse change before it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -13,22 +17,38 @@ from psi_contracts.events.inventory import (
     ITEM_CREATED_V1,
     ITEM_UPDATED_V1,
     STOCK_BELOW_REORDER_POINT_V1,
+    SUPPLIER_RETURN_ISSUED_V1,
+    SUPPLIER_RETURN_REJECTED_V1,
+    WAREHOUSE_CREATED_V1,
+    WAREHOUSE_UPDATED_V1,
 )
 from psi_purchasing.service.replenishment import on_stock_below_reorder_point
-from psi_purchasing.service.replica import apply_item_snapshot
+from psi_purchasing.service.replica import apply_item_snapshot, apply_warehouse_snapshot
+from psi_purchasing.service.return_replies import on_supplier_return_issued, on_supplier_return_rejected
+
+
+def _data(apply: Callable[[Session, Mapping[str, Any]], Any]) -> Callable[[Session, Event], None]:
+    def handle(session: Session, event: Event) -> None:
+        apply(session, event.data)
+
+    return handle
+
+
+ON_INVENTORY_EVENT: dict[str, Callable[[Session, Event], Any]] = {
+    ITEM_CREATED_V1: _data(apply_item_snapshot),
+    ITEM_UPDATED_V1: _data(apply_item_snapshot),
+    WAREHOUSE_CREATED_V1: _data(apply_warehouse_snapshot),
+    WAREHOUSE_UPDATED_V1: _data(apply_warehouse_snapshot),
+    STOCK_BELOW_REORDER_POINT_V1: on_stock_below_reorder_point,
+    SUPPLIER_RETURN_ISSUED_V1: on_supplier_return_issued,
+    SUPPLIER_RETURN_REJECTED_V1: on_supplier_return_rejected,
+}
 
 
 def on_inventory_event(session: Session, event: Event) -> None:
-    if event.type == STOCK_BELOW_REORDER_POINT_V1:
-        on_stock_below_reorder_point(session, event)
-    else:
-        apply_item_snapshot(session, event.data)
+    ON_INVENTORY_EVENT[event.type](session, event)
 
 
 HANDLERS: tuple[EventHandler, ...] = (
-    EventHandler(
-        "on_inventory_events",
-        (ITEM_CREATED_V1, ITEM_UPDATED_V1, STOCK_BELOW_REORDER_POINT_V1),
-        on_inventory_event,
-    ),
+    EventHandler("on_inventory_events", tuple(ON_INVENTORY_EVENT), on_inventory_event),
 )

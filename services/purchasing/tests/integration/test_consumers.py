@@ -19,9 +19,21 @@ from psi_chassis.types import utcnow
 from psi_contracts.envelope import make_envelope, parse_envelope
 from psi_contracts.events import decode_data
 from psi_contracts.examples import load_example
-from psi_purchasing.adapters.tables import items, requisition_lines, requisitions, supplier_prices, suppliers
+from psi_purchasing.adapters.tables import (
+    items,
+    purchase_order_lines,
+    purchase_orders,
+    purchase_return_lines,
+    purchase_returns,
+    requisition_lines,
+    requisitions,
+    supplier_prices,
+    suppliers,
+)
 from psi_purchasing.app import SERVICE
-from psi_purchasing.domain.commands import Actor
+from psi_purchasing.domain.commands import Actor, CreatePurchaseOrder, OrderLine
+from psi_purchasing.domain.errors import RuleViolation
+from psi_purchasing.service.purchase_orders import create_purchase_order
 from psi_purchasing.service.requisitions import cancel_requisition, submit_requisition
 
 pytestmark = pytest.mark.integration
@@ -29,6 +41,10 @@ pytestmark = pytest.mark.integration
 ITEM_CREATED = "inventory.ItemCreated.v1"
 ITEM_UPDATED = "inventory.ItemUpdated.v1"
 LOW_STOCK = "inventory.StockBelowReorderPoint.v1"
+WAREHOUSE_CREATED = "inventory.WarehouseCreated.v1"
+WAREHOUSE_UPDATED = "inventory.WarehouseUpdated.v1"
+RETURN_ISSUED = "inventory.SupplierReturnIssued.v1"
+RETURN_REJECTED = "inventory.SupplierReturnRejected.v1"
 BUYER = Actor("7", "bob", frozenset({"purchaser"}))
 
 
@@ -72,6 +88,17 @@ def _item(sku: str, version: int, *, name: str = "Widget", active: bool = True) 
         "reorder_quantity": Decimal(200),
         "safety_stock": Decimal(20),
         "active": active,
+        "version": version,
+        "changed_at": datetime(2026, 3, 1, tzinfo=UTC),
+    }
+
+
+def _warehouse(code: str, version: int, *, name: str = "Main", active: bool = True) -> dict[str, Any]:
+    return {
+        "code": code,
+        "name": name,
+        "active": active,
+        "valuation_method": "moving_average",
         "version": version,
         "changed_at": datetime(2026, 3, 1, tzinfo=UTC),
     }
@@ -157,15 +184,46 @@ def _drafts(c: Consumer) -> list[tuple[Any, ...]]:
     return [tuple(r) for r in rows]
 
 
+def _requested_return(db: Database, example: dict[str, Any], quantity: str) -> None:
+    """A received order and a requested return that the golden reply ``example`` answers (same id, number,
+    request event and quantity on line 1)."""
+    data, now = example["data"], utcnow()
+    supplier_id = _supplier(db, f"GOLD{data['return_id']}")
+    with db.unit_of_work() as session:
+        po_id = session.execute(insert(purchase_orders).values(
+            number=f"PO-GOLD-{data['return_id']}", supplier_id=supplier_id,
+            warehouse_code=data["warehouse_code"], currency="CNY", exchange_rate=Decimal(1), status="closed",
+            total_amount=Decimal(80), created_at=now, updated_at=now)).inserted_primary_key[0]
+        line_id = session.execute(insert(purchase_order_lines).values(
+            po_id=po_id, line_no=1, sku="WIDGET-RED-M", quantity=Decimal(10), unit_price=Decimal(8),
+            amount=Decimal(80), received_quantity=Decimal(10), accepted_quantity=Decimal(10),
+            rejected_quantity=Decimal(0), returned_quantity=Decimal(quantity))).inserted_primary_key[0]
+        session.execute(insert(purchase_returns).values(
+            id=int(data["return_id"]), number=data["return_number"], po_id=po_id, reason="golden",
+            status="requested", requested_at=now, created_at=now, event_id=data["source_event_id"]))
+        session.execute(insert(purchase_return_lines).values(
+            return_id=int(data["return_id"]), po_line_id=line_id, line_no=1, sku="WIDGET-RED-M",
+            quantity=Decimal(quantity), unit_cost_base=Decimal(8)))
+        session.commit()
+
+
 def test_every_golden_example_is_accepted_once(consumer: Consumer) -> None:
     consumed = {t for h in SERVICE.handlers for t in h.event_types}
-    assert consumed == {ITEM_CREATED, ITEM_UPDATED, LOW_STOCK}
-    for event_type in (ITEM_CREATED, ITEM_UPDATED, LOW_STOCK):
+    assert consumed == {ITEM_CREATED, ITEM_UPDATED, LOW_STOCK, WAREHOUSE_CREATED, WAREHOUSE_UPDATED,
+                        RETURN_ISSUED, RETURN_REJECTED}
+    # the golden replies answer RTN-000004 (2 issued) and RTN-000005 (5 refused)
+    _requested_return(consumer.db, load_example(RETURN_ISSUED), "2")
+    _requested_return(consumer.db, load_example(RETURN_REJECTED), "5")
+    for event_type in sorted(consumed):
         envelope = parse_envelope(load_example(event_type))
         assert consumer.apply(envelope) == "ack", event_type
         assert consumer.apply(envelope) == "duplicate", event_type
     assert len(consumer.rows("SELECT sku FROM items")) == 1
+    # the golden WarehouseUpdated is version 3 of WH-SH (deactivated), newer than the WarehouseCreated
+    assert consumer.rows("SELECT code, active, version FROM warehouses") == [("WH-SH", False, 3)]
     assert len(_drafts(consumer)) == 1
+    assert consumer.rows("SELECT number, status FROM purchase_returns ORDER BY id") == [
+        ("RTN-000004", "completed"), ("RTN-000005", "refused")]
 
 
 def test_replica_keeps_the_newest_version(consumer: Consumer) -> None:
@@ -184,7 +242,33 @@ def test_replica_keeps_the_newest_version(consumer: Consumer) -> None:
     assert consumer.rows("SELECT name, active, version FROM items") == [("Fourth", True, 4)]
 
 
+def test_warehouse_replica_keeps_the_newest_version_and_orders_follow_it(consumer: Consumer) -> None:
+    """Issue 8 point 6: purchasing learns warehouses from inventory's events and orders only into active ones."""
+    supplier_id = _supplier(consumer.db, "ACME")
+    assert consumer.deliver(ITEM_CREATED, _item("S1", 1)) == "ack"
+    order = CreatePurchaseOrder(supplier_id=supplier_id, warehouse_code="WH-NEW",
+                                lines=(OrderLine("S1", Decimal(1), Decimal(1)),))
+    with pytest.raises(RuleViolation) as caught:
+        create_purchase_order(consumer.db, order, BUYER)
+    assert caught.value.code == "UNKNOWN_WAREHOUSE"
+
+    assert consumer.deliver(WAREHOUSE_CREATED, _warehouse("WH-NEW", 1, name="New")) == "ack"
+    assert create_purchase_order(consumer.db, order, BUYER)["warehouse_code"] == "WH-NEW"
+    assert consumer.deliver(WAREHOUSE_UPDATED, _warehouse("WH-NEW", 3, name="Closed", active=False)) == "ack"
+    # stale: version 2 (still active) arrives late under a new event id: ignored
+    assert consumer.deliver(WAREHOUSE_UPDATED, _warehouse("WH-NEW", 2, name="Renamed")) == "ack"
+    assert consumer.rows("SELECT name, active, version FROM warehouses") == [("Closed", False, 3)]
+    with pytest.raises(RuleViolation) as caught:
+        create_purchase_order(consumer.db, order, BUYER)
+    assert (caught.value.code, caught.value.errors) == (
+        "INACTIVE_WAREHOUSE", {"warehouse_code": ["warehouse WH-NEW is inactive and cannot take new documents"]})
+    assert consumer.deliver(WAREHOUSE_UPDATED, _warehouse("WH-NEW", 4, name="Reopened")) == "ack"
+    assert create_purchase_order(consumer.db, order, BUYER)["status"] == "draft"
+
+
 def test_low_stock_creates_one_open_draft_per_sku_and_warehouse(consumer: Consumer) -> None:
+    for code in ("WH1", "WH2"):  # the drafts are submitted below: their warehouse must be known
+        assert consumer.deliver(WAREHOUSE_CREATED, _warehouse(code, 1)) == "ack"
     cheap = _supplier(consumer.db, "CHEAP")
     preferred = _supplier(consumer.db, "PREF")
     _price(consumer.db, cheap, "S1", "8")

@@ -5,6 +5,7 @@ that gets a problem and changes nothing (purchasing acceptance 1, 2, 3, 7)."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +16,8 @@ from psi_chassis.app import create_service_app
 from psi_chassis.db import Database
 from psi_chassis.testing.tokens import TestKeys
 from psi_chassis.types import utcnow
-from psi_purchasing.adapters.tables import items, requisition_lines, requisitions
+from psi_purchasing import config
+from psi_purchasing.adapters.tables import items, requisition_lines, requisitions, warehouses
 from psi_purchasing.app import SERVICE
 
 pytestmark = pytest.mark.integration
@@ -32,13 +34,16 @@ class Api:
     def __init__(self, client: Any, db: Database) -> None:
         self.client, self.db = client, db
 
-    def call(self, method: str, path: str, body: Any = None, role: str = "admin") -> tuple[int, Any]:
-        headers = {"Authorization": f"Bearer {KEYS.token(role, sub=role)}"}
+    def call(
+        self, method: str, path: str, body: Any = None, role: str = "admin", user: str | None = None
+    ) -> tuple[int, Any]:
+        """As a user holding ``role``; the user id is the role's name unless ``user`` names another one."""
+        headers = {"Authorization": f"Bearer {KEYS.token(role, sub=user or role)}"}
         response = self.client.open(P + path, method=method, json=body, headers=headers)
         return response.status_code, response.get_json()
 
-    def ok(self, method: str, path: str, body: Any = None, role: str = "admin") -> Any:
-        status, answer = self.call(method, path, body, role)
+    def ok(self, method: str, path: str, body: Any = None, role: str = "admin", user: str | None = None) -> Any:
+        status, answer = self.call(method, path, body, role, user)
         assert status in (200, 201), (status, answer)
         return answer
 
@@ -49,6 +54,8 @@ class Api:
                 ("committed", "SELECT coalesce(sum(committed), 0) FROM department_budgets"),
                 ("statuses", "SELECT string_agg(status, ',' ORDER BY id) FROM purchase_orders"),
                 ("received", "SELECT coalesce(sum(received_quantity), 0) FROM purchase_order_lines"),
+                ("short_closed", "SELECT coalesce(sum(short_closed_quantity), 0) FROM purchase_order_lines"),
+                ("returned", "SELECT coalesce(sum(returned_quantity), 0) FROM purchase_order_lines"),
             ):
                 counts[name] = conn.execute(text(sql)).scalar()
             return counts
@@ -72,6 +79,10 @@ def api(psi_databases: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
         for sku, active in (("S1", True), ("S2", True), ("OLD", False)):
             session.execute(insert(items).values(sku=sku, name=sku, unit_of_measure="pcs", active=active,
                                                  version=1, updated_at=now))
+        for code, active in (("WH1", True), ("W", True), ("CLOSED", False)):
+            session.execute(insert(warehouses).values(code=code, name=code, active=active,
+                                                      valuation_method="moving_average", version=1,
+                                                      updated_at=now))
         session.commit()
     app = create_service_app(SERVICE, settings, db, configure_logs=False, verifier=KEYS.verifier())
     yield Api(app.test_client(), db)
@@ -195,7 +206,7 @@ def test_unapprove_before_receipt_and_not_after(api: Api) -> None:
         assert (status, problem["code"]) == (409, "ALREADY_RECEIVED")
 
 
-def test_two_partial_receipts_close_and_a_third_is_refused(api: Api) -> None:
+def test_rejected_goods_stay_owed_and_their_replacements_can_be_received(api: Api) -> None:
     supplier = _supplier(api)
     order = _order(api, supplier["id"], "10")
     api.ok("POST", f"/purchase-orders/{order['id']}/submit")
@@ -205,33 +216,42 @@ def test_two_partial_receipts_close_and_a_third_is_refused(api: Api) -> None:
     assert api.ok("GET", f"/purchase-orders/{order['id']}")["status"] == "partially_received"
     api.ok("POST", f"/purchase-orders/{order['id']}/receipts",
            {"lines": [{"line_no": 1, "received_quantity": "4", "accepted_quantity": "4"}]}, role="warehouse")
+    line = api.ok("GET", f"/purchase-orders/{order['id']}")
+    # 6 + 4 = 10 arrived, but only 4 + 4 = 8 passed: the supplier still owes 10 − 8 = 2, the order stays open
+    assert (line["status"], line["lines"][0]["accepted_quantity"], line["lines"][0]["rejected_quantity"],
+            line["lines"][0]["owed_quantity"]) == ("partially_received", "8.000000", "2.000000", "2.000000")
+    # the 2 replacements arrive and pass: accepted 8 + 2 = 10 of 10, received 10 + 2 = 12; closed
+    api.ok("POST", f"/purchase-orders/{order['id']}/receipts",
+           {"lines": [{"line_no": 1, "received_quantity": "2", "accepted_quantity": "2"}]}, role="warehouse")
     closed = api.ok("GET", f"/purchase-orders/{order['id']}")
-    # 6 + 4 = 10 received of 10 ordered: closed; accepted 4 + 4 = 8, rejected 2
-    assert (closed["status"], closed["lines"][0]["accepted_quantity"], closed["lines"][0]["rejected_quantity"]) == (
-        "closed", "8.000000", "2.000000")
+    assert (closed["status"], closed["lines"][0]["received_quantity"], closed["lines"][0]["accepted_quantity"],
+            closed["lines"][0]["owed_quantity"]) == ("closed", "12.000000", "10.000000", "0.000000")
     before = api.rows()
     status, problem = api.call("POST", f"/purchase-orders/{order['id']}/receipts",
                                {"lines": [{"line_no": 1, "received_quantity": "1", "accepted_quantity": "1"}]})
     assert (status, problem["code"]) == (409, "OVER_RECEIPT")
     assert api.rows() == before
     received = api.events("purchasing.GoodsReceived.v1")
-    # what inventory books is accepted_quantity: 4 then 4; the 2 rejected are carried only as rejected
+    # what inventory books is accepted_quantity: 4, 4, then 2; the 2 rejected are carried only as rejected
     assert [(e["lines"][0]["accepted_quantity"], e["lines"][0]["rejected_quantity"]) for e in received] == [
-        ("4.000000", "2.000000"), ("4.000000", "0.000000")]
+        ("4.000000", "2.000000"), ("4.000000", "0.000000"), ("2.000000", "0.000000")]
     assert first["lines"][0]["reject_reason"] == "dented"
 
-    # return 3 of the 8 accepted; then 6 more is too many (8 − 3 = 5 left)
+    # return 3 of the 10 accepted: requested at once (inventory has not answered); then 8 more is too many
+    # (10 − 3 = 7 left, the requested 3 count already)
     rtn = api.ok("POST", f"/purchase-orders/{order['id']}/returns",
                  {"reason": "wrong colour", "lines": [{"line_no": 1, "quantity": "3"}]}, role="warehouse")
-    assert (rtn["number"], rtn["lines"][0]["quantity"], rtn["lines"][0]["unit_cost_base"]) == (
-        f"RTN-{rtn['id']:06d}", "3.000000", "10.000000")
+    assert (rtn["number"], rtn["status"], rtn["returned_at"], rtn["lines"][0]["quantity"],
+            rtn["lines"][0]["unit_cost_base"]) == (f"RTN-{rtn['id']:06d}", "requested", None, "3.000000",
+                                                   "10.000000")
     assert api.ok("GET", f"/returns/{rtn['id']}")["reason"] == "wrong colour"
-    [event] = api.events("purchasing.GoodsReturned.v1")
+    [event] = api.events("purchasing.GoodsReturnRequested.v1")
     assert (event["po_number"], event["lines"][0]["sku"], event["lines"][0]["quantity"]) == (
         order["number"], "S1", "3.000000")
+    assert api.events("purchasing.GoodsReturned.v1") == [], "announced as returned only once inventory issued it"
     before = api.rows()
     status, problem = api.call("POST", f"/purchase-orders/{order['id']}/returns",
-                               {"reason": "more", "lines": [{"line_no": 1, "quantity": "6"}]})
+                               {"reason": "more", "lines": [{"line_no": 1, "quantity": "8"}]})
     assert (status, problem["code"]) == (409, "OVER_RETURN")
     assert api.rows() == before
 
@@ -404,3 +424,232 @@ def test_foreign_currency_needs_a_rate_and_a_cancelled_revision_is_announced(api
     api.ok("POST", f"/purchase-orders/{order['id']}/cancel", {"reason": "supplier too slow"}, role="purchaser")
     [event] = api.events("purchasing.PurchaseOrderCancelled.v1")
     assert (event["revision"], event["reason"]) == (2, "supplier too slow")
+
+
+# --- issue 8 ------------------------------------------------------------------------------------------------
+
+
+def test_exchange_rate_is_one_in_the_base_currency_and_inside_its_band_otherwise(api: Api) -> None:
+    """Issue 8 point 5: a typed rate decides the approval tier, so it is checked before anything is stored."""
+    cny, usd, chf = _supplier(api), _supplier(api, "YANKEE", currency="USD"), _supplier(api, "SWISS", "CHF")
+    line = [{"sku": "S1", "quantity": "1000", "unit_price": "10"}]
+    refused = [
+        # a CNY order at rate 2 would be booked at 1000 × 10 × 2 = 20,000 CNY and its receipt at 20 a unit
+        (cny, "2", "EXCHANGE_RATE_NOT_ONE"),
+        # 1000 × 10 USD × 0.0001 = 1 CNY: the automatic tier for what is really about 71,000 CNY
+        (usd, "0.0001", "EXCHANGE_RATE_OUT_OF_BAND"),
+        (usd, "7.61", "EXCHANGE_RATE_OUT_OF_BAND"),  # just above the default USD band 6.5 to 7.6
+        (chf, "8", "NO_RATE_BAND"),  # no band configured for CHF: refused, never guessed
+    ]
+    before = api.rows()
+    for supplier, rate, code in refused:
+        status, problem = api.call("POST", "/purchase-orders", {
+            "supplier_id": supplier["id"], "warehouse_code": "WH1", "exchange_rate": rate, "lines": line})
+        assert (status, problem["code"], list(problem["errors"])) == (422, code, ["exchange_rate"]), rate
+    assert "PSI_FX_RATE_BANDS" in problem["detail"], "the refusal names the setting to change"
+    assert api.rows() == before
+
+    # rate 1 (also written "1.000") in the base currency; both ends of the USD band are inside it
+    base = _order(api, cny["id"], "3", exchange_rate="1.000")
+    assert (base["exchange_rate"], base["total_amount_base"]) == ("1.000000", "30.000000")  # 3 × 10 × 1
+    for rate, total in (("6.5", "65.000000"), ("7.6", "76.000000")):  # 1 × 10 USD × rate
+        order = _order(api, usd["id"], "1", exchange_rate=rate)
+        assert order["total_amount_base"] == total
+    # the receipt of the base-currency order is valued at 10 × 1 = 10 a unit, not 20
+    api.ok("POST", f"/purchase-orders/{base['id']}/submit")
+    api.ok("POST", f"/purchase-orders/{base['id']}/receipts",
+           {"lines": [{"line_no": 1, "received_quantity": "3", "accepted_quantity": "3"}]})
+    [received] = api.events("purchasing.GoodsReceived.v1")
+    assert (received["exchange_rate"], received["lines"][0]["unit_cost_base"]) == ("1.000000", "10.000000")
+
+
+def test_conversion_checks_the_rates_it_is_given(api: Api) -> None:
+    usd = _supplier(api, "YANKEE", currency="USD")
+    api.ok("POST", f"/suppliers/{usd['id']}/prices",
+           {"sku": "S1", "currency": "USD", "unit_price": "2", "valid_from": "2020-01-01"})
+    line_id = _approved_requisition_line(api, "WH1")
+    before = api.rows()
+    status, problem = api.call("POST", "/requisitions/convert", {
+        "exchange_rates": {"USD": "0.0001"}, "lines": [{"requisition_line_id": line_id, "supplier_id": usd["id"]}]})
+    assert (status, problem["code"], list(problem["errors"]["exchange_rates"])) == (
+        422, "EXCHANGE_RATE_OUT_OF_BAND", ["USD"])
+    assert api.rows() == before
+    created = api.ok("POST", "/requisitions/convert", {
+        "exchange_rates": {"USD": "7.1"}, "lines": [{"requisition_line_id": line_id, "supplier_id": usd["id"]}]})
+    # 10 × 2 USD × 7.1 = 142 CNY
+    assert created["items"][0]["total_amount_base"] == "142.000000"
+
+
+def _approved_requisition_line(api: Api, warehouse: str, quantity: str = "10") -> int:
+    now = utcnow()
+    with api.db.unit_of_work() as session:
+        req_id = session.execute(insert(requisitions).values(
+            number=f"REQ-{warehouse}", department="OPS", requester="u", status="approved", created_at=now,
+            updated_at=now)).inserted_primary_key[0]
+        line_id = session.execute(insert(requisition_lines).values(
+            requisition_id=req_id, line_no=1, sku="S1", warehouse_code=warehouse, quantity=Decimal(quantity),
+            ordered_quantity=Decimal(0))).inserted_primary_key[0]
+        session.commit()
+    return int(line_id)
+
+
+def test_orders_name_only_active_warehouses_the_replica_knows(api: Api) -> None:
+    """Issue 8 point 6: stock must never land in a warehouse inventory does not list or has closed."""
+    supplier = _supplier(api)
+    line = [{"sku": "S1", "quantity": "1", "unit_price": "1"}]
+    before = api.rows()
+    for code, problem_code in (("NOWHERE", "UNKNOWN_WAREHOUSE"), ("CLOSED", "INACTIVE_WAREHOUSE")):
+        status, problem = api.call("POST", "/purchase-orders",
+                                   {"supplier_id": supplier["id"], "warehouse_code": code, "lines": line})
+        assert (status, problem["code"], list(problem["errors"])) == (422, problem_code, ["warehouse_code"])
+        assert code in problem["detail"]
+    # conversion into a warehouse the replica does not know (override or the requisition line's own)
+    unknown_line = _approved_requisition_line(api, "NOWHERE")
+    api.ok("POST", f"/suppliers/{supplier['id']}/prices", {"sku": "S1", "unit_price": "2", "valid_from": "2020-01-01"})
+    before = api.rows()
+    status, problem = api.call("POST", "/requisitions/convert", {
+        "lines": [{"requisition_line_id": unknown_line, "supplier_id": supplier["id"]}]})
+    assert (status, problem["code"], list(problem["errors"]["lines"]["0"])) == (
+        422, "UNKNOWN_WAREHOUSE", ["warehouse_code"])
+    status, problem = api.call("POST", "/requisitions/convert", {
+        "warehouse_code": "CLOSED", "lines": [{"requisition_line_id": unknown_line, "supplier_id": supplier["id"]}]})
+    assert (status, problem["code"], list(problem["errors"])) == (422, "INACTIVE_WAREHOUSE", ["warehouse_code"])
+    assert api.rows() == before
+    # the override may send the line to a known warehouse
+    created = api.ok("POST", "/requisitions/convert", {
+        "warehouse_code": "WH1", "lines": [{"requisition_line_id": unknown_line, "supplier_id": supplier["id"]}]})
+    assert created["items"][0]["warehouse_code"] == "WH1"
+
+    # an order whose warehouse closes after it was drafted can neither be revised nor submitted
+    order = _order(api, supplier["id"], "5")
+    with api.db.unit_of_work() as session:
+        session.execute(text("UPDATE warehouses SET active = false, version = 2 WHERE code = 'WH1'"))
+        session.commit()
+    before = api.rows()
+    for method, path, body in (("PATCH", "", {"expected_date": "2030-01-01"}), ("POST", "/submit", None)):
+        status, problem = api.call(method, f"/purchase-orders/{order['id']}{path}", body)
+        assert (status, problem["code"]) == (422, "INACTIVE_WAREHOUSE"), path
+    assert api.rows() == before
+
+
+def test_a_receipt_dated_in_the_future_is_refused(api: Api) -> None:
+    """Issue 8 point 11: live stock and stock as of now must not disagree about a receipt of tomorrow."""
+    supplier = _supplier(api)
+    order = _order(api, supplier["id"], "5")
+    api.ok("POST", f"/purchase-orders/{order['id']}/submit")
+    tomorrow = (utcnow() + timedelta(days=1)).isoformat()
+    before = api.rows()
+    status, problem = api.call("POST", f"/purchase-orders/{order['id']}/receipts", {"received_at": tomorrow, "lines": [
+        {"line_no": 1, "received_quantity": "5", "accepted_quantity": "5"}]}, role="warehouse")
+    assert (status, problem["code"], list(problem["errors"])) == (422, "FUTURE_DATE", ["received_at"])
+    assert api.rows() == before and api.events("purchasing.GoodsReceived.v1") == []
+    # one minute ahead is within the 5 minutes of clock skew allowed; an hour ago is a normal back-dated receipt
+    for at in (utcnow() + timedelta(minutes=1), utcnow() - timedelta(hours=1)):
+        api.ok("POST", f"/purchase-orders/{order['id']}/receipts", {"received_at": at.isoformat(), "lines": [
+            {"line_no": 1, "received_quantity": "2", "accepted_quantity": "2"}]}, role="warehouse")
+    assert len(api.events("purchasing.GoodsReceived.v1")) == 2
+
+
+def test_short_close_settles_a_partly_received_order_and_releases_the_rest_of_its_budget(api: Api) -> None:
+    """Issue 8 point 11: 结案 of a partly received order."""
+    supplier = _supplier(api)
+    period = utcnow().strftime("%Y-%m")
+    api.ok("PUT", "/budgets", {"department": "OPS", "period": period, "amount": "5000"})
+    order = api.ok("POST", "/purchase-orders", {"supplier_id": supplier["id"], "warehouse_code": "WH1",
+                                               "department": "OPS", "lines": [
+                                                   {"sku": "S1", "quantity": "100", "unit_price": "12.50",
+                                                    "tax_rate": "0.13"},
+                                                   {"sku": "S2", "quantity": "10", "unit_price": "3"}]},
+                   role="purchaser")
+    # committed: 100 × 12.50 = 1,250 + 13 % = 1,412.50, plus 10 × 3 = 30: 1,442.50 (<= 5,000: automatic)
+    api.ok("POST", f"/purchase-orders/{order['id']}/submit", role="purchaser")
+    assert api.ok("GET", "/budgets")["items"][0]["committed"] == "1442.500000"
+
+    status, problem = api.call("POST", f"/purchase-orders/{order['id']}/short-close", {"reason": "early"},
+                               role="purchasing_manager")
+    assert (status, problem["code"]) == (409, "INVALID_STATUS"), "nothing received yet: cancel it instead"
+    # line 1: 70 arrive, 60 pass, 10 are rejected; line 2: all 10 arrive and pass
+    api.ok("POST", f"/purchase-orders/{order['id']}/receipts", {"lines": [
+        {"line_no": 1, "received_quantity": "70", "accepted_quantity": "60", "rejected_quantity": "10",
+         "reject_reason": "scratched"},
+        {"line_no": 2, "received_quantity": "10", "accepted_quantity": "10"}]}, role="warehouse")
+    before = api.rows()
+    for role, body, code in (("purchaser", {"reason": "x"}, "ROLE_NOT_PERMITTED"),
+                             ("purchasing_manager", {}, "VALIDATION_FAILED")):
+        status, problem = api.call("POST", f"/purchase-orders/{order['id']}/short-close", body, role=role)
+        assert problem["code"] == code
+    assert api.rows() == before
+
+    closed = api.ok("POST", f"/purchase-orders/{order['id']}/short-close",
+                    {"reason": "supplier discontinued it"}, role="purchasing_manager")
+    # line 1 settles at the 60 accepted: 100 − 60 = 40 short-closed (the 10 rejected are no longer owed);
+    # line 2 was accepted in full: 0 short-closed
+    assert closed["status"] == "closed" and closed["short_close_reason"] == "supplier discontinued it"
+    assert [(ln["short_closed_quantity"], ln["owed_quantity"], ln["max_receivable"]) for ln in closed["lines"]] == [
+        ("40.000000", "0.000000", "60.000000"), ("0.000000", "0.000000", "10.000000")]
+    # kept: 60 × 12.50 = 750 + 97.50 tax = 847.50, plus 30: 877.50; released 1,442.50 − 877.50 = 565
+    assert api.ok("GET", "/budgets")["items"][0]["committed"] == "877.500000"
+    [event] = api.events("purchasing.PurchaseOrderShortClosed.v1")
+    assert (event["released_amount"], event["released_amount_base"], event["reason"]) == (
+        "565.000000", "565.000000", "supplier discontinued it")
+    assert [(ln["line_no"], ln["ordered_quantity"], ln["accepted_quantity"], ln["short_closed_quantity"])
+            for ln in event["lines"]] == [(1, "100.000000", "60.000000", "40.000000"),
+                                          (2, "10.000000", "10.000000", "0.000000")]
+    log = api.ok("GET", f"/purchase-orders/{order['id']}/approvals")["items"]
+    assert (log[-1]["decision"], log[-1]["actor_name"], log[-1]["reason"], log[-1]["amount_base"]) == (
+        "short_closed", "userpurchasing_manager", "supplier discontinued it", "565.000000")
+
+    before = api.rows()
+    status, problem = api.call("POST", f"/purchase-orders/{order['id']}/receipts",
+                               {"lines": [{"line_no": 1, "received_quantity": "1", "accepted_quantity": "1"}]})
+    assert (status, problem["code"]) == (409, "OVER_RECEIPT"), "a short-closed line takes nothing more"
+    status, problem = api.call("POST", f"/purchase-orders/{order['id']}/short-close", {"reason": "again"},
+                               role="purchasing_manager")
+    assert (status, problem["code"]) == (409, "INVALID_STATUS")
+    assert api.rows() == before
+    # accepted goods may still go back to the supplier after the close
+    api.ok("POST", f"/purchase-orders/{order['id']}/returns",
+           {"reason": "scratched after all", "lines": [{"line_no": 1, "quantity": "5"}]}, role="warehouse")
+
+
+def test_the_maker_of_an_order_never_approves_it(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 8 point 13: four-eyes above the automatic tier, for every role."""
+    supplier = _supplier(api)
+    # 1,000 × 10 = 10,000 > 5,000: a purchasing manager's tier
+    own = api.ok("POST", "/purchase-orders", {"supplier_id": supplier["id"], "warehouse_code": "WH1", "lines": [
+        {"sku": "S1", "quantity": "1000", "unit_price": "10"}]}, role="purchasing_manager", user="m1")
+    api.ok("POST", f"/purchase-orders/{own['id']}/submit", role="purchasing_manager", user="m1")
+    before = api.rows()
+    status, problem = api.call("POST", f"/purchase-orders/{own['id']}/approve", {}, role="purchasing_manager",
+                               user="m1")
+    assert (status, problem["code"]) == (403, "SELF_APPROVAL_FORBIDDEN")
+    assert own["number"] in problem["detail"]
+    assert api.rows() == before
+    approved = api.ok("POST", f"/purchase-orders/{own['id']}/approve", {}, role="purchasing_manager", user="m2")
+    assert approved["status"] == "approved"
+
+    # who submitted (or revised) the revision is a maker too, even if a clerk drafted it; admins included
+    drafted = _order(api, supplier["id"], "1000")  # by user "purchaser"
+    api.ok("POST", f"/purchase-orders/{drafted['id']}/submit", role="admin", user="a1")
+    status, problem = api.call("POST", f"/purchase-orders/{drafted['id']}/approve", {}, role="admin", user="a1")
+    assert (status, problem["code"]) == (403, "SELF_APPROVAL_FORBIDDEN")
+    status, problem = api.call("POST", f"/purchase-orders/{drafted['id']}/approve", {}, role="purchasing_manager",
+                               user="purchaser")  # the clerk who drafted it, promoted since: still its maker
+    assert (status, problem["code"]) == (403, "SELF_APPROVAL_FORBIDDEN")
+    # rejecting one's own order is allowed (it only sends it back)
+    assert api.ok("POST", f"/purchase-orders/{drafted['id']}/reject", {"reason": "redo"}, role="admin",
+                  user="a1")["status"] == "draft"
+
+    # a business with a single buyer turns the rule off
+    monkeypatch.setenv("PURCHASING_FOUR_EYES", "false")
+    config.rules.cache_clear()
+    try:
+        solo = api.ok("POST", "/purchase-orders", {"supplier_id": supplier["id"], "warehouse_code": "WH1",
+                                                  "lines": [{"sku": "S1", "quantity": "1000", "unit_price": "10"}]},
+                      role="purchasing_manager", user="m1")
+        api.ok("POST", f"/purchase-orders/{solo['id']}/submit", role="purchasing_manager", user="m1")
+        assert api.ok("POST", f"/purchase-orders/{solo['id']}/approve", {}, role="purchasing_manager",
+                      user="m1")["status"] == "approved"
+    finally:
+        monkeypatch.delenv("PURCHASING_FOUR_EYES")
+        config.rules.cache_clear()

@@ -25,6 +25,7 @@ from psi_purchasing.adapters.tables import (
     purchase_orders,
     supplier_prices,
     suppliers,
+    warehouses,
 )
 from psi_purchasing.app import SERVICE
 
@@ -47,8 +48,9 @@ class Api:
         self.client = client
         self.db = db
 
-    def call(self, method: str, path: str, role: str = "purchaser", **kwargs: Any) -> Any:
-        token = KEYS.token(role, sub=USERS[role])
+    def call(self, method: str, path: str, role: str = "purchaser", user: str | None = None, **kwargs: Any) -> Any:
+        """As the user of ``role`` in USERS, or as user id ``user`` holding that role."""
+        token = KEYS.token(role, sub=user or USERS[role])
         return self.client.open(
             BASE + path, method=method, headers={"Authorization": f"Bearer {token}"}, **kwargs
         )
@@ -94,6 +96,12 @@ def api(psi_databases: Any) -> Iterator[Api]:
                     reorder_quantity=None,
                     version=1,
                     updated_at=now,
+                )
+            )
+        for code, active in (("WH1", True), ("WH2", True), ("CLOSED", False)):
+            session.execute(
+                insert(warehouses).values(
+                    code=code, name=code, active=active, valuation_method="fifo", version=1, updated_at=now
                 )
             )
         acme = _supplier(session, "ACME", now)
@@ -189,6 +197,7 @@ def test_create_read_and_edit_a_draft(api: Api) -> None:
     patched = api.call(
         "PATCH",
         f"/requisitions/{created['id']}",
+        "warehouse",  # its requester
         json={
             "department": "lab",
             "lines": [
@@ -256,13 +265,10 @@ def test_approval_by_tier(api: Api) -> None:
     again = api.call("POST", f"/requisitions/{large['id']}/approve", "admin")
     assert (again.status_code, again.get_json()["code"]) == (409, "INVALID_STATUS")
 
-    # only prices in the base currency count: S2 has a USD price only, so it is estimated at 0 -> automatic
-    foreign = _create(api, "100000", sku="S2")
-    assert api.call("POST", f"/requisitions/{foreign['id']}/submit").get_json()["status"] == "approved"
-
     listed = api.call("GET", "/requisitions?status=approved&source=manual&department=ops&page_size=2")
     page = listed.get_json()
-    assert (page["total"], [r["id"] for r in page["items"]]) == (4, [foreign["id"], large["id"]])
+    # small, medium and large are approved; newest first, two per page
+    assert (page["total"], [r["id"] for r in page["items"]]) == (3, [large["id"], medium["id"]])
     assert page["items"][0]["line_count"] == 1
 
 
@@ -516,3 +522,111 @@ def test_scorecard_matches_hand_computed_figures(api: Api) -> None:
     missing = api.call("GET", "/scorecards/999999?from=2026-03-01&to=2026-03-31")
     assert (missing.status_code, missing.get_json()["code"]) == (404, "SUPPLIER_NOT_FOUND")
     assert api.call("GET", "/scorecards?from=2026-03-01&to=2026-03-31", "sales").status_code == 403
+
+
+# --- issue 8 ------------------------------------------------------------------------------------------------
+
+
+def _add_price(api: Api, sku: str, currency: str, price: str, *, supplier: str = "FOREIGN") -> None:
+    with api.db.unit_of_work() as session:
+        now = utcnow()
+        supplier_id = _supplier(session, supplier, now)
+        session.execute(insert(supplier_prices).values(
+            supplier_id=supplier_id, sku=sku, currency=currency, unit_price=Decimal(price),
+            valid_from=date(2020, 1, 1), preferred=False, created_at=now))
+        session.commit()
+
+
+def test_a_requisition_priced_in_a_foreign_currency_is_converted_at_the_top_of_its_band(api: Api) -> None:
+    """Issue 8 point 12: S2 is priced only in USD (1 USD from USD-CO); the default band is 6.5 to 7.6 CNY."""
+    # 600 × 1 USD × 7.6 = 4,560 CNY <= 5,000: automatic, and the estimate says how much
+    small = _create(api, "600", sku="S2")
+    submitted = api.call("POST", f"/requisitions/{small['id']}/submit").get_json()
+    assert (submitted["status"], submitted["amount_base"]) == ("approved", "4560.000000")
+    # 1,000 × 1 × 7.6 = 7,600 > 5,000 (at the bottom of the band, 6,500, it would be the same tier)
+    medium = _create(api, "1000", sku="S2")
+    waiting = api.call("POST", f"/requisitions/{medium['id']}/submit").get_json()
+    assert (waiting["status"], waiting["amount_base"], waiting["approver_role"]) == (
+        "submitted", "7600.000000", "purchasing_manager")
+    # 100,000 × 1 × 7.6 = 760,000 > 50,000: an admin's (it was estimated at 0 and approved automatically)
+    large = _create(api, "100000", sku="S2")
+    waiting = api.call("POST", f"/requisitions/{large['id']}/submit").get_json()
+    assert (waiting["status"], waiting["amount_base"], waiting["approver_role"]) == (
+        "submitted", "760000.000000", "admin")
+
+
+def test_a_requisition_that_cannot_be_priced_needs_a_purchasing_manager(api: Api) -> None:
+    with api.db.unit_of_work() as session:
+        for sku in ("S3", "S4"):
+            session.execute(insert(items).values(sku=sku, name=sku, unit_of_measure="pcs", active=True, version=1,
+                                                 updated_at=utcnow()))
+        session.commit()
+    _add_price(api, "S3", "CHF", "1")  # CHF has no exchange-rate band: the price cannot be converted
+    # S4 has no price at all
+    for sku, why in (("S3", "priced in CHF, which has no exchange-rate band"), ("S4", "no supplier price for 1")):
+        req = _create(api, "1", sku=sku)
+        waiting = api.call("POST", f"/requisitions/{req['id']}/submit").get_json()
+        # an amount of 0 alone would be automatic; an incomplete estimate never is
+        assert (waiting["status"], waiting["amount_base"], waiting["approver_role"]) == (
+            "submitted", "0.000000", "purchasing_manager"), sku
+        assert why in waiting["approvals"][0]["reason"], waiting["approvals"]
+        refused = api.call("POST", f"/requisitions/{req['id']}/approve", "warehouse")
+        assert refused.status_code == 403
+        approved = api.call("POST", f"/requisitions/{req['id']}/approve", "purchasing_manager").get_json()
+        assert approved["status"] == "approved"
+
+
+def test_the_requester_never_approves_their_own_requisition(api: Api) -> None:
+    """Issue 8 point 13, for requisitions: 1,000 × 10 = 10,000 needs a purchasing manager."""
+    own = _create(api, "1000", role="purchasing_manager")  # requested by user 3
+    api.call("POST", f"/requisitions/{own['id']}/submit", "purchasing_manager")
+    before = api.counts()
+    refused = api.call("POST", f"/requisitions/{own['id']}/approve", "purchasing_manager")
+    assert (refused.status_code, refused.get_json()["code"]) == (403, "SELF_APPROVAL_FORBIDDEN")
+    assert api.counts() == before
+    other = api.call("POST", f"/requisitions/{own['id']}/approve", "purchasing_manager", user="33")
+    assert (other.status_code, other.get_json()["status"]) == (200, "approved")
+    # whoever submitted it is a maker too: a manager who submits a clerk's requisition cannot approve it
+    clerks = _create(api, "1000")
+    api.call("POST", f"/requisitions/{clerks['id']}/submit", "admin")
+    refused = api.call("POST", f"/requisitions/{clerks['id']}/approve", "admin")
+    assert (refused.status_code, refused.get_json()["code"]) == (403, "SELF_APPROVAL_FORBIDDEN")
+
+
+def test_a_requester_changes_only_their_own_requisitions(api: Api) -> None:
+    """Issue 8 point 21: a requester edits, submits and cancels their own; a manager or admin any."""
+    theirs = _create(api, "5", role="warehouse")  # user 4
+    before = api.counts()
+    for method, path, body in (("PATCH", "", {"note": "mine now"}), ("POST", "/submit", None),
+                               ("POST", "/cancel", None)):
+        response = api.call(method, f"/requisitions/{theirs['id']}{path}", "purchaser", json=body)
+        assert (response.status_code, response.get_json()["code"]) == (403, "NOT_REQUISITION_OWNER"), path
+        assert response.mimetype == "application/problem+json"
+    other_warehouse_user = api.call("PATCH", f"/requisitions/{theirs['id']}", "warehouse", user="44",
+                                    json={"note": "x"})
+    assert other_warehouse_user.status_code == 403
+    assert api.counts() == before
+    assert api.call("GET", f"/requisitions/{theirs['id']}").get_json()["note"] is None
+
+    edited = api.call("PATCH", f"/requisitions/{theirs['id']}", "warehouse", json={"note": "by the requester"})
+    assert edited.get_json()["note"] == "by the requester"
+    managed = api.call("PATCH", f"/requisitions/{theirs['id']}", "purchasing_manager", json={"note": "checked"})
+    assert managed.get_json()["note"] == "checked"
+    assert api.call("POST", f"/requisitions/{theirs['id']}/cancel", "admin").get_json()["status"] == "cancelled"
+
+
+def test_requisition_lines_name_active_warehouses(api: Api) -> None:
+    """Issue 8 point 6, for requisitions (create and edit)."""
+    before = api.counts()
+    for code, problem_code in (("NOWHERE", "UNKNOWN_WAREHOUSE"), ("CLOSED", "INACTIVE_WAREHOUSE")):
+        response = api.call("POST", "/requisitions", json={
+            "department": "ops", "lines": [_LINE, {**_LINE, "warehouse_code": code}]})
+        problem = response.get_json()
+        assert (response.status_code, problem["code"], list(problem["errors"]["lines"])) == (
+            422, problem_code, ["1"])
+        assert list(problem["errors"]["lines"]["1"]) == ["warehouse_code"]
+    draft = _create(api, "1")
+    before = api.counts()
+    response = api.call("PATCH", f"/requisitions/{draft['id']}", json={"lines": [{**_LINE, "warehouse_code": "X"}]})
+    assert (response.status_code, response.get_json()["code"]) == (422, "UNKNOWN_WAREHOUSE")
+    assert api.counts() == before

@@ -170,14 +170,40 @@ def test_receiving_exactly_the_open_quantity_is_allowed():
     assert po.status == POStatus.CLOSED
 
 
-def test_rejected_goods_count_as_received_but_not_as_accepted():
+def test_rejected_goods_count_as_received_but_stay_owed():
     po = approved_order("10")
     lines = po.receive([take(1, "10", accepted="8", rejected="2", reason="broken seal")])
 
-    assert po.status == POStatus.CLOSED
+    # 10 ordered, 8 accepted: the supplier still owes 10 − 8 = 2, so the order stays open
+    assert po.status == POStatus.PARTIALLY_RECEIVED
     line = po.lines[0]
     assert (line.received_quantity, line.accepted_quantity, line.rejected_quantity) == (D(10), D(8), D(2))
+    assert line.owed == D(2)
     assert lines[0].accepted_quantity == D(8) and lines[0].reject_reason == "broken seal"
+
+
+def test_replacements_for_rejected_goods_are_received_up_to_what_is_owed():
+    po = approved_order("10")
+    po.receive([take(1, "10", accepted="8", rejected="2", reason="broken seal")])
+    # 2 replacements arrive and pass: accepted 8 + 2 = 10 of 10, received 10 + 2 = 12; nothing owed, closed
+    po.receive([take(1, "2")])
+    line = po.lines[0]
+    assert (line.received_quantity, line.accepted_quantity, line.owed, po.status) == (
+        D(12), D(10), D(0), POStatus.CLOSED)
+
+
+def test_more_than_owed_is_still_an_over_receipt():
+    po = approved_order("10")
+    po.receive([take(1, "10", accepted="8", rejected="2", reason="broken seal")])
+    before = copy.deepcopy(po)
+    # 8 accepted + 3 = 11 > 10 that may be accepted (no tolerance)
+    with pytest.raises(OverReceipt) as info:
+        po.receive([take(1, "3")])
+    assert "accepted_quantity" in info.value.errors["lines"]["0"]
+    assert po == before
+    # a delivery whose surplus is rejected fits: 8 + 2 accepted = 10, the 1 rejected stays out
+    po.receive([take(1, "3", accepted="2", rejected="1", reason="dented")])
+    assert (po.lines[0].accepted_quantity, po.status) == (D(10), POStatus.CLOSED)
 
 
 @pytest.mark.parametrize(

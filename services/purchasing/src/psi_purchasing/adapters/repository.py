@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -30,6 +30,7 @@ from psi_purchasing.domain.model import (
     receipt_number,
     return_number,
 )
+from psi_purchasing.domain.purchase_return import RequestedReturn, ReturnStatus
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ class OrderHeader:
     #: The base-currency total committed against the budget (when ``budget_period`` is set).
     committed_base: Decimal = Decimal(0)
     order_date: date | None = None
+    #: The user id of whoever created the order (None for orders from before it was kept).
+    created_by: str | None = None
 
 
 def get_supplier(session: Session, supplier_id: int) -> Supplier | None:
@@ -78,6 +81,7 @@ def add_purchase_order(
     expected_date: date | None,
     now: datetime,
     department: str | None = None,
+    created_by: str | None = None,
 ) -> int:
     po_id = int(
         session.execute(
@@ -92,6 +96,7 @@ def add_purchase_order(
                 total_amount_base=po.total_amount_base,
                 department=department,
                 revision=po.revision,
+                created_by=created_by,
                 created_at=now,
                 updated_at=now,
             )
@@ -185,6 +190,7 @@ def lock_purchase_order(session: Session, po_id: int) -> tuple[OrderHeader, Purc
         budget_period=row.budget_period,
         committed_base=row.total_amount_base,
         order_date=row.created_at.date(),
+        created_by=row.created_by,
     )
     po = PurchaseOrder(
         status=row.status,
@@ -203,6 +209,7 @@ def lock_purchase_order(session: Session, po_id: int) -> tuple[OrderHeader, Purc
                 max_receivable=ln.max_receivable,
                 returned_quantity=ln.returned_quantity,
                 requisition_line_id=ln.requisition_line_id,
+                short_closed_quantity=ln.short_closed_quantity,
             )
             for ln in lines
         ],
@@ -290,14 +297,16 @@ def add_return(
     session: Session,
     po_id: int,
     reason: str,
-    returned_at: datetime,
+    requested_at: datetime,
     lines: Sequence[ReturnedLine],
     now: datetime,
 ) -> tuple[int, str]:
+    """Insert a return as ``requested`` with its lines; its number is written by :func:`number_return`."""
     return_id = int(
         session.execute(
             insert(purchase_returns).values(
-                po_id=po_id, reason=reason, returned_at=returned_at, created_at=now
+                po_id=po_id, reason=reason, status=ReturnStatus.REQUESTED.value, requested_at=requested_at,
+                created_at=now,
             )
         ).inserted_primary_key[0]
     )
@@ -326,9 +335,118 @@ def add_return(
     return return_id, number
 
 
-def complete_return(session: Session, return_id: int, number: str, event_id: str) -> None:
+def number_return(session: Session, return_id: int, number: str, event_id: str) -> None:
+    """Write the return's number and the id of the GoodsReturnRequested event that asked for it."""
     session.execute(
         update(purchase_returns)
         .where(purchase_returns.c.id == return_id)
         .values(number=number, event_id=event_id)
     )
+
+
+def return_order_id(session: Session, return_id: int) -> int | None:
+    """The order a return belongs to (no lock: the order row is locked first, then the return)."""
+    return session.execute(
+        select(purchase_returns.c.po_id).where(purchase_returns.c.id == return_id)
+    ).scalar()
+
+
+def lock_return(session: Session, return_id: int) -> RequestedReturn | None:
+    """A return with its quantity per order line, holding its row lock, so two replies apply one at a time."""
+    row = session.execute(
+        select(purchase_returns).where(purchase_returns.c.id == return_id).with_for_update()
+    ).first()
+    if row is None:
+        return None
+    lines = session.execute(
+        select(purchase_return_lines.c.line_no, purchase_return_lines.c.quantity).where(
+            purchase_return_lines.c.return_id == return_id
+        )
+    ).all()
+    return RequestedReturn(
+        id=row.id,
+        number=row.number,
+        status=row.status,
+        request_event_id=row.event_id,
+        quantities={ln.line_no: ln.quantity for ln in lines},
+    )
+
+
+def return_reason(session: Session, return_id: int) -> str:
+    return str(
+        session.execute(select(purchase_returns.c.reason).where(purchase_returns.c.id == return_id)).scalar_one()
+    )
+
+
+def returned_lines(session: Session, return_id: int) -> list[ReturnedLine]:
+    rows = session.execute(
+        select(purchase_return_lines)
+        .where(purchase_return_lines.c.return_id == return_id)
+        .order_by(purchase_return_lines.c.line_no)
+    ).all()
+    return [ReturnedLine(r.line_no, r.sku, r.quantity, r.unit_cost_base) for r in rows]
+
+
+def mark_return_completed(
+    session: Session,
+    return_id: int,
+    *,
+    returned_at: datetime,
+    answered_at: datetime,
+    currency: str,
+    total_value: Decimal,
+    issued: Sequence[Mapping[str, Any]],
+    returned_event_id: str,
+) -> None:
+    """requested -> completed, keeping what inventory booked the issue at (per line and in total)."""
+    session.execute(
+        update(purchase_returns)
+        .where(purchase_returns.c.id == return_id)
+        .values(status=ReturnStatus.COMPLETED.value, returned_at=returned_at, answered_at=answered_at,
+                issued_currency=currency, issued_total_value=total_value, returned_event_id=returned_event_id)
+    )
+    lines = purchase_return_lines.c
+    for line in issued:
+        session.execute(
+            update(purchase_return_lines)
+            .where(lines.return_id == return_id, lines.line_no == line["line_no"])
+            .values(issued_unit_cost=line["unit_cost"], issued_value=line["value"],
+                    issued_value_fifo=line["value_fifo"])
+        )
+
+
+def mark_return_refused(session: Session, return_id: int, *, answered_at: datetime, code: str, reason: str) -> None:
+    """requested -> refused, with inventory's reason."""
+    session.execute(
+        update(purchase_returns)
+        .where(purchase_returns.c.id == return_id)
+        .values(status=ReturnStatus.REFUSED.value, answered_at=answered_at, refusal_code=code[:64],
+                refusal_reason=reason)
+    )
+
+
+def subtract_returned_quantities(session: Session, po_id: int, quantities: Mapping[int, Decimal]) -> None:
+    """Give a refused return's quantities back to its order lines (decrements; the CHECK keeps them >= 0)."""
+    lines = purchase_order_lines.c
+    for line_no, quantity in quantities.items():
+        session.execute(
+            update(purchase_order_lines)
+            .where(lines.po_id == po_id, lines.line_no == line_no)
+            .values(returned_quantity=lines.returned_quantity - quantity)
+        )
+
+
+def save_short_close(session: Session, po_id: int, po: PurchaseOrder, now: datetime, reason: str) -> None:
+    """Write a short-close: the order's status and reason, each line's released quantity and new bound."""
+    session.execute(
+        update(purchase_orders)
+        .where(purchase_orders.c.id == po_id)
+        .values(status=str(po.status), short_closed_at=now, short_close_reason=reason, updated_at=now)
+    )
+    lines = purchase_order_lines.c
+    for line in po.lines:
+        session.execute(
+            update(purchase_order_lines)
+            .where(lines.po_id == po_id, lines.line_no == line.line_no)
+            .values(short_closed_quantity=line.short_closed_quantity, max_receivable=line.max_receivable)
+        )

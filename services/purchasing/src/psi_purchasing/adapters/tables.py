@@ -75,6 +75,10 @@ purchase_orders = Table(
     Column("budget_period", String(7), nullable=True),
     Column("cancelled_at", UTCDateTime(), nullable=True),
     Column("cancel_reason", Text, nullable=True),
+    # The user id of its creator: a maker under the four-eyes rule.
+    Column("created_by", String(64), nullable=True),
+    Column("short_closed_at", UTCDateTime(), nullable=True),
+    Column("short_close_reason", Text, nullable=True),
     UniqueConstraint("number", name="uq_purchase_orders_number"),
     CheckConstraint("exchange_rate > 0", name="ck_purchase_orders_exchange_rate"),
     CheckConstraint(
@@ -105,14 +109,18 @@ purchase_order_lines = Table(
     Column("max_receivable", ExactDecimal(), nullable=True),
     Column("returned_quantity", ExactDecimal(), nullable=False, server_default=text("0")),
     Column("requisition_line_id", _BigId, nullable=True),
+    # What a short-close (结案) released: the part of the quantity that will never arrive.
+    Column("short_closed_quantity", ExactDecimal(), nullable=False, server_default=text("0")),
     UniqueConstraint("po_id", "line_no", name="uq_purchase_order_lines_line"),
     CheckConstraint("quantity > 0", name="ck_purchase_order_lines_quantity"),
     CheckConstraint("unit_price >= 0", name="ck_purchase_order_lines_unit_price"),
-    # The last guard against over-receipt, behind the domain rule and the row lock on the order.
+    # The last guard against over-receipt, behind the domain rule and the row lock on the order. Rejected
+    # goods stay owed, so only what was accepted is bounded (received may exceed it by the rejects).
     CheckConstraint(
-        "received_quantity >= 0 AND received_quantity <= coalesce(max_receivable, quantity)",
+        "received_quantity >= 0 AND accepted_quantity <= coalesce(max_receivable, quantity)",
         name="ck_purchase_order_lines_received",
     ),
+    CheckConstraint("short_closed_quantity >= 0", name="ck_purchase_order_lines_short_closed"),
     CheckConstraint(
         "returned_quantity >= 0 AND returned_quantity <= accepted_quantity",
         name="ck_purchase_order_lines_returned",
@@ -217,6 +225,7 @@ approvals = Table(
     Column("decided_at", UTCDateTime(), nullable=False),
 )
 
+#: A purchase return goes requested -> completed (inventory issued it) or refused (inventory could not).
 purchase_returns = Table(
     "purchase_returns",
     metadata,
@@ -224,10 +233,24 @@ purchase_returns = Table(
     Column("number", String(32), nullable=True, unique=True),
     Column("po_id", _BigId, ForeignKey("purchase_orders.id"), nullable=False),
     Column("reason", Text, nullable=False),
-    Column("returned_at", UTCDateTime(), nullable=False),
+    Column("status", String(16), nullable=False),
+    # When the goods are to leave (business time of the issue), as requested.
+    Column("requested_at", UTCDateTime(), nullable=False),
+    # When they left, as inventory reported it (completed returns only).
+    Column("returned_at", UTCDateTime(), nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
+    # The id of the purchasing.GoodsReturnRequested.v1 event that asked inventory to issue the goods.
     Column("event_id", String(64), nullable=True),
+    # The id of the purchasing.GoodsReturned.v1 event published on completion.
+    Column("returned_event_id", String(64), nullable=True),
+    Column("answered_at", UTCDateTime(), nullable=True),
+    Column("refusal_code", String(64), nullable=True),
+    Column("refusal_reason", Text, nullable=True),
+    Column("issued_currency", String(3), nullable=True),
+    Column("issued_total_value", ExactDecimal(), nullable=True),
+    CheckConstraint("status IN ('requested', 'completed', 'refused')", name="ck_purchase_returns_status"),
 )
+Index("ix_purchase_returns_status", purchase_returns.c.status)
 
 purchase_return_lines = Table(
     "purchase_return_lines",
@@ -239,6 +262,11 @@ purchase_return_lines = Table(
     Column("sku", String(64), nullable=False),
     Column("quantity", ExactDecimal(), nullable=False),
     Column("unit_cost_base", ExactDecimal(), nullable=False),
+    # What inventory booked the issue at (completed returns): unit cost under the warehouse's method, and the
+    # value that left under moving average and FIFO.
+    Column("issued_unit_cost", ExactDecimal(), nullable=True),
+    Column("issued_value", ExactDecimal(), nullable=True),
+    Column("issued_value_fifo", ExactDecimal(), nullable=True),
 )
 
 #: ``replenish_key`` ("sku|warehouse") is set only while a replenishment draft is open; its unique constraint
@@ -254,6 +282,10 @@ requisitions = Table(
     Column("source", String(16), nullable=False, server_default=text("'manual'")),
     Column("replenish_key", String(120), nullable=True, unique=True),
     Column("note", Text, nullable=True),
+    # The requester's user id (ownership, four-eyes); None for replenishment drafts and older rows.
+    Column("created_by", String(64), nullable=True),
+    # The role that must approve, fixed at submission (None: automatic, or not submitted).
+    Column("approver_role", String(32), nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
 )
@@ -282,6 +314,19 @@ items = Table(
     Column("unit_of_measure", String(16), nullable=False),
     Column("active", Boolean, nullable=False),
     Column("reorder_quantity", ExactDecimal(), nullable=True),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+#: The replica of inventory's warehouses (inventory.WarehouseCreated/WarehouseUpdated.v1), newest ``version``
+#: wins. Orders and requisitions may only name an active warehouse of this table.
+warehouses = Table(
+    "warehouses",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("valuation_method", String(16), nullable=False),
     Column("version", Integer, nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
 )

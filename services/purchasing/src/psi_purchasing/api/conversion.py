@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from psi_chassis.app import current_db, runtime
-from psi_purchasing.api.schemas import ConvertSchema, PurchaseOrderListSchema
+from psi_purchasing.api.schemas import ConvertSchema, PurchaseOrderListSchema, current_actor
 from psi_purchasing.service.conversion import ConvertLine, convert_requisitions
 
 blp = Blueprint(
@@ -34,6 +34,7 @@ class ConvertRequisitions(MethodView):
         return convert_requisitions(
             current_db(),
             lines,
+            actor=current_actor(),
             base_currency=runtime().settings.base_currency,
             warehouse_code=body.get("warehouse_code"),
             exchange_rates=body.get("exchange_rates"),

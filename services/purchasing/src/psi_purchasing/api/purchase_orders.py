@@ -58,10 +58,15 @@ class PurchaseOrders(MethodView):
         """Create a draft purchase order.
 
         A line without ``unit_price`` takes the supplier's price list price (422 NO_PRICE if none); every SKU
-        must be an active item (422 UNKNOWN_SKU, INACTIVE_SKU); 422 SUPPLIER_NOT_FOUND.
+        must be an active item (422 UNKNOWN_SKU, INACTIVE_SKU) and the warehouse an active one (422
+        UNKNOWN_WAREHOUSE, INACTIVE_WAREHOUSE); the exchange rate is 1 in the base currency, else inside its
+        band (422 EXCHANGE_RATE_REQUIRED, EXCHANGE_RATE_NOT_ONE, EXCHANGE_RATE_OUT_OF_BAND, NO_RATE_BAND);
+        422 SUPPLIER_NOT_FOUND.
         """
         lines = tuple(OrderLine(**line) for line in body.pop("lines"))
-        order = commands.create_purchase_order(current_db(), CreatePurchaseOrder(lines=lines, **body))
+        order = commands.create_purchase_order(
+            current_db(), CreatePurchaseOrder(lines=lines, **body), current_actor()
+        )
         return order, {"Location": url_for("purchase_orders.PurchaseOrderById", po_id=order["id"])}
 
 
@@ -110,7 +115,10 @@ class SubmitPurchaseOrder(MethodView):
 class ApprovePurchaseOrderView(MethodView):
     @blp.arguments(ReasonSchema, required=False)
     @blp.response(200, PurchaseOrderSchema)
-    @blp.alt_response(403, description="APPROVER_ROLE_REQUIRED: the amount tier needs another role")
+    @blp.alt_response(
+        403, description="APPROVER_ROLE_REQUIRED (the amount tier needs another role), SELF_APPROVAL_FORBIDDEN "
+        "(the caller created, submitted or revised it: four-eyes)"
+    )
     @blp.alt_response(404, description="PURCHASE_ORDER_NOT_FOUND")
     @blp.alt_response(409, description="INVALID_STATUS (not pending), BUDGET_EXCEEDED, NO_BUDGET")
     def post(self, body: dict[str, Any] | None, po_id: int) -> dict[str, Any]:
@@ -155,6 +163,18 @@ class CancelPurchaseOrder(MethodView):
         """Cancel a draft, pending or approved order with nothing received (PurchaseOrderCancelled.v1 if it
         had been approved)."""
         return commands.cancel_purchase_order(current_db(), po_id, current_actor(), body["reason"])
+
+
+@blp.route("/<int:po_id>/short-close")
+class ShortClosePurchaseOrder(MethodView):
+    @blp.arguments(RequiredReasonSchema)
+    @blp.response(200, PurchaseOrderSchema)
+    @blp.alt_response(404, description="PURCHASE_ORDER_NOT_FOUND")
+    @blp.alt_response(409, description="INVALID_STATUS (only a partially received order)")
+    def post(self, body: dict[str, Any], po_id: int) -> dict[str, Any]:
+        """Short-close (结案) a partly received order: every line is settled at what was accepted, the rest of
+        the budget commitment is given back; publishes purchasing.PurchaseOrderShortClosed.v1."""
+        return commands.short_close_purchase_order(current_db(), po_id, current_actor(), body["reason"])
 
 
 @blp.route("/<int:po_id>/approvals")

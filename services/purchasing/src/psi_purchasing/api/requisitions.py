@@ -189,7 +189,7 @@ class RequisitionById(MethodView):
     @blp.alt_response(409, description="INVALID_STATUS: only a draft can be changed")
     def patch(self, body: dict[str, Any], requisition_id: int) -> dict[str, Any]:
         """Change a draft: its note, department, or all its lines (the lines given replace the old ones)."""
-        return service.update_requisition(current_db(), requisition_id, body)
+        return service.update_requisition(current_db(), requisition_id, current_actor(), body)
 
 
 @blp.route("/<int:requisition_id>/submit")

@@ -28,6 +28,7 @@ from psi_contracts.permissions import ROLES
 from psi_purchasing.domain.approval import DocumentType
 from psi_purchasing.domain.commands import Actor
 from psi_purchasing.domain.model import POStatus, SupplierStatus
+from psi_purchasing.domain.purchase_return import ReturnStatus
 
 _CURRENCY = validate.Regexp(r"^[A-Z]{3}$", error="Must be a three-letter upper-case currency code.")
 
@@ -221,6 +222,12 @@ class OrderLineSchema(Schema):
     rejected_quantity = money()
     returned_quantity = money()
     max_receivable = _optional_money()
+    short_closed_quantity = money()
+    owed_quantity = fields.Decimal(
+        as_string=True, required=True,
+        metadata={"type": "string", "format": "decimal",
+                  "description": "Still to be delivered: ordered − accepted − short-closed, at least 0"},
+    )
     requisition_line_id = fields.Integer(allow_none=True)
 
 
@@ -244,6 +251,9 @@ class PurchaseOrderSummarySchema(Schema):
     approved_at = fields.AwareDateTime(allow_none=True)
     cancelled_at = fields.AwareDateTime(allow_none=True)
     cancel_reason = fields.String(allow_none=True)
+    short_closed_at = fields.AwareDateTime(allow_none=True)
+    short_close_reason = fields.String(allow_none=True)
+    created_by = fields.String(allow_none=True, metadata={"description": "The user id of its creator"})
 
 
 class PurchaseOrderSchema(PurchaseOrderSummarySchema):
@@ -313,7 +323,11 @@ class ReturnLineCreateSchema(StrictSchema):
 
 class ReturnCreateSchema(StrictSchema):
     reason = fields.String(required=True, validate=[validate.Length(min=1, max=1000), trimmed])
-    returned_at = fields.AwareDateTime(format="iso")
+    requested_at = fields.AwareDateTime(
+        format="iso",
+        metadata={"description": "When the goods leave (the business time of the stock issue); not in the "
+                                 "future; default now."},
+    )
     lines = line_list(ReturnLineCreateSchema)
 
 
@@ -322,6 +336,9 @@ class ReturnLineSchema(Schema):
     sku = fields.String(required=True)
     quantity = money()
     unit_cost_base = money()
+    issued_unit_cost = _optional_money()
+    issued_value = _optional_money()
+    issued_value_fifo = _optional_money()
 
 
 class ReturnSchema(Schema):
@@ -332,10 +349,32 @@ class ReturnSchema(Schema):
     supplier_id = fields.Integer(required=True)
     warehouse_code = fields.String(required=True)
     reason = fields.String(required=True)
-    returned_at = fields.AwareDateTime(required=True)
+    status = fields.String(
+        required=True,
+        metadata={"description": "requested (waiting for inventory), completed (the goods left), refused"},
+    )
+    requested_at = fields.AwareDateTime(required=True)
+    returned_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "When inventory issued the goods (completed returns)"}
+    )
+    answered_at = fields.AwareDateTime(allow_none=True)
+    refusal_code = fields.String(allow_none=True, metadata={"description": "Inventory's reason code"})
+    refusal_reason = fields.String(allow_none=True)
+    issued_currency = fields.String(allow_none=True)
+    issued_total_value = _optional_money()
     created_at = fields.AwareDateTime(required=True)
-    event_id = fields.String(allow_none=True)
+    event_id = fields.String(allow_none=True, metadata={"description": "The GoodsReturnRequested event"})
+    returned_event_id = fields.String(allow_none=True, metadata={"description": "The GoodsReturned event"})
     lines = fields.List(fields.Nested(ReturnLineSchema), required=True)
+
+
+class ReturnQueryArgs(PageArgs):
+    status = fields.String(validate=validate.OneOf([s.value for s in ReturnStatus]))
+    po_id = fields.Integer(validate=validate.Range(min=1, max=2**63 - 1))
+    supplier_id = fields.Integer(validate=validate.Range(min=1, max=2**63 - 1))
+
+
+ReturnPage = page_schema(ReturnSchema, "ReturnPage")
 
 
 # --- approval policy ----------------------------------------------------------------------------------------

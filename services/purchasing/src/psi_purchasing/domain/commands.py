@@ -88,4 +88,5 @@ class ReturnGoods:
     po_id: int
     reason: str
     lines: tuple[ReturnLine, ...]
-    returned_at: datetime | None = None
+    #: When the goods are to leave the warehouse (the business time of the stock issue); None: now.
+    requested_at: datetime | None = None

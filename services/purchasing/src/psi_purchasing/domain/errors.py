@@ -69,6 +69,12 @@ class BudgetBelowCommitted(Conflict):
     default_code = "BUDGET_BELOW_COMMITTED"
 
 
+class BudgetMismatch(Conflict):
+    """A release would take a budget's commitment below zero: the order and its budget disagree (a defect)."""
+
+    default_code = "BUDGET_MISMATCH"
+
+
 class OverReturn(Conflict):
     """A return would send back more than was accepted and not yet returned."""
 
@@ -87,3 +93,15 @@ class OverOrdered(Conflict):
     """Converting would order more of a requisition line than it asked for."""
 
     default_code = "OVER_ORDERED"
+
+
+class SelfApproval(Forbidden):
+    """Four-eyes: the maker of a document (who created, submitted or revised it) may not approve it."""
+
+    default_code = "SELF_APPROVAL_FORBIDDEN"
+
+
+class NotRequisitionOwner(Forbidden):
+    """A requester may change, submit or cancel only their own requisitions."""
+
+    default_code = "NOT_REQUISITION_OWNER"

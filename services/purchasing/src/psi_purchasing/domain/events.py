@@ -11,12 +11,23 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from psi_purchasing.domain.model import PurchaseOrder, ReceivedLine, ReturnedLine
+from psi_contracts.events.purchasing import (
+    GOODS_RECEIVED_V1,
+    GOODS_RETURN_REQUESTED_V1,
+    GOODS_RETURNED_V1,
+    PURCHASE_ORDER_APPROVED_V1,
+    PURCHASE_ORDER_CANCELLED_V1,
+    PURCHASE_ORDER_SHORT_CLOSED_V1,
+)
+from psi_purchasing.domain.model import PurchaseOrder, ReceivedLine, ReturnedLine, ShortClosedLine
+from psi_purchasing.domain.short_close import Release
 
-GOODS_RECEIVED = "purchasing.GoodsReceived.v1"
-GOODS_RETURNED = "purchasing.GoodsReturned.v1"
-PURCHASE_ORDER_APPROVED = "purchasing.PurchaseOrderApproved.v1"
-PURCHASE_ORDER_CANCELLED = "purchasing.PurchaseOrderCancelled.v1"
+GOODS_RECEIVED = GOODS_RECEIVED_V1
+GOODS_RETURN_REQUESTED = GOODS_RETURN_REQUESTED_V1
+GOODS_RETURNED = GOODS_RETURNED_V1
+PURCHASE_ORDER_APPROVED = PURCHASE_ORDER_APPROVED_V1
+PURCHASE_ORDER_CANCELLED = PURCHASE_ORDER_CANCELLED_V1
+PURCHASE_ORDER_SHORT_CLOSED = PURCHASE_ORDER_SHORT_CLOSED_V1
 
 
 def goods_received(
@@ -113,6 +124,39 @@ def purchase_order_cancelled(
     }
 
 
+def _return_lines(lines: Sequence[ReturnedLine]) -> list[dict[str, Any]]:
+    return [
+        {"line_no": ln.line_no, "sku": ln.sku, "quantity": ln.quantity, "unit_cost_base": ln.unit_cost_base}
+        for ln in lines
+    ]
+
+
+def goods_return_requested(
+    *,
+    return_id: int,
+    return_number: str,
+    po_id: int,
+    po_number: str,
+    supplier_id: int,
+    warehouse_code: str,
+    requested_at: datetime,
+    reason: str,
+    lines: Sequence[ReturnedLine],
+) -> dict[str, Any]:
+    """``data`` of purchasing.GoodsReturnRequested.v1: the start of the return saga; inventory answers it."""
+    return {
+        "return_id": str(return_id),
+        "return_number": return_number,
+        "po_id": str(po_id),
+        "po_number": po_number,
+        "supplier_id": str(supplier_id),
+        "warehouse_code": warehouse_code,
+        "requested_at": requested_at,
+        "reason": reason,
+        "lines": _return_lines(lines),
+    }
+
+
 def goods_returned(
     *,
     return_id: int,
@@ -125,7 +169,8 @@ def goods_returned(
     reason: str,
     lines: Sequence[ReturnedLine],
 ) -> dict[str, Any]:
-    """``data`` of purchasing.GoodsReturned.v1: accepted goods sent back, at the base cost they came in at."""
+    """``data`` of purchasing.GoodsReturned.v1: published once inventory issued the goods (``returned_at`` is
+    inventory's time of the issue); valued at the base cost the goods came in at, which the debit note takes."""
     return {
         "return_id": str(return_id),
         "return_number": return_number,
@@ -135,13 +180,43 @@ def goods_returned(
         "warehouse_code": warehouse_code,
         "returned_at": returned_at,
         "reason": reason,
+        "lines": _return_lines(lines),
+    }
+
+
+def purchase_order_short_closed(
+    *,
+    po_id: int,
+    po_number: str,
+    revision: int,
+    supplier_id: int,
+    warehouse_code: str,
+    currency: str,
+    closed_at: datetime,
+    reason: str,
+    lines: Sequence[ShortClosedLine],
+    release: Release,
+) -> dict[str, Any]:
+    """``data`` of purchasing.PurchaseOrderShortClosed.v1: the order is settled at what was accepted."""
+    return {
+        "po_id": str(po_id),
+        "po_number": po_number,
+        "revision": revision,
+        "supplier_id": str(supplier_id),
+        "warehouse_code": warehouse_code,
+        "currency": currency,
+        "closed_at": closed_at,
+        "reason": reason,
         "lines": [
             {
                 "line_no": ln.line_no,
                 "sku": ln.sku,
-                "quantity": ln.quantity,
-                "unit_cost_base": ln.unit_cost_base,
+                "ordered_quantity": ln.ordered_quantity,
+                "accepted_quantity": ln.accepted_quantity,
+                "short_closed_quantity": ln.short_closed_quantity,
             }
             for ln in lines
         ],
+        "released_amount": release.released_amount,
+        "released_amount_base": release.released_base,
     }

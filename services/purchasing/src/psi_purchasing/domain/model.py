@@ -2,14 +2,16 @@
 
 A purchase order goes draft -> (submit) pending_approval -> approved -> partially_received -> closed,
 or is cancelled; an approved order with nothing received may be un-approved back to draft (反审核). Goods
-receipts add to each line's received quantity (accepted plus rejected: everything that arrived counts against
-the order) and may never take it beyond the line's ``max_receivable`` (the quantity plus the receipt
-tolerance, fixed at approval).
+receipts add to each line's received, accepted and rejected quantities. What the supplier still owes on a
+line is the ordered quantity less what inspection accepted: rejected goods stay owed, so their replacements
+can be received, until the line is short-closed (结案), which settles it at what was accepted. The accepted
+quantity may never go beyond the line's ``max_receivable`` (the quantity plus the receipt tolerance, fixed at
+approval). A purchase return (of accepted goods, for a debit note) does not make the goods owed again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
@@ -67,6 +69,15 @@ def plain(value: Decimal) -> str:
 def base_cost(unit_price: Decimal, exchange_rate: Decimal) -> Decimal:
     """A unit price in the document currency, converted to the base currency and rounded to six decimals."""
     return q6(unit_price * exchange_rate)
+
+
+def owed_quantity(ordered: Decimal, accepted: Decimal, short_closed: Decimal) -> Decimal:
+    """What the supplier still owes on a line: ordered − accepted − short-closed, never below 0.
+
+    Rejected goods do not reduce it (the supplier owes their replacement); neither does a return (it is for a
+    debit note, not for a replacement).
+    """
+    return max(ordered - accepted - short_closed, ZERO)
 
 
 def po_number(po_id: int) -> str:
@@ -142,6 +153,17 @@ class ReturnedLine:
     unit_cost_base: Decimal
 
 
+@dataclass(frozen=True)
+class ShortClosedLine:
+    """One line of a short-closed order: ordered, accepted (what the line is settled at) and released."""
+
+    line_no: int
+    sku: str
+    ordered_quantity: Decimal
+    accepted_quantity: Decimal
+    short_closed_quantity: Decimal
+
+
 @dataclass
 class PurchaseOrderLine:
     line_no: int
@@ -155,6 +177,8 @@ class PurchaseOrderLine:
     max_receivable: Decimal | None = None
     returned_quantity: Decimal = ZERO
     requisition_line_id: int | None = None
+    #: What a short-close (结案) released: the part of the quantity that will never arrive.
+    short_closed_quantity: Decimal = ZERO
 
     @property
     def amount(self) -> Decimal:
@@ -167,16 +191,17 @@ class PurchaseOrderLine:
 
     @property
     def receivable(self) -> Decimal:
-        """How much may arrive in all: fixed at approval (quantity plus tolerance); the quantity before."""
+        """How much may be accepted in all: fixed at approval (quantity plus tolerance); the quantity before."""
         return self.quantity if self.max_receivable is None else self.max_receivable
 
     @property
-    def open_quantity(self) -> Decimal:
-        return self.quantity - self.received_quantity
+    def owed(self) -> Decimal:
+        return owed_quantity(self.quantity, self.accepted_quantity, self.short_closed_quantity)
 
     @property
-    def fully_received(self) -> bool:
-        return self.received_quantity >= self.quantity
+    def settled(self) -> bool:
+        """Nothing more is owed on the line (accepted in full, or short-closed)."""
+        return self.owed == ZERO
 
     @property
     def returnable(self) -> Decimal:
@@ -371,14 +396,14 @@ class PurchaseOrder:
         for i, rl in enumerate(lines):
             po_line = self.line(rl.line_no)
             assert po_line is not None
-            if po_line.received_quantity + rl.received_quantity > po_line.receivable:
+            if po_line.accepted_quantity + rl.accepted_quantity > po_line.receivable:
                 _line_error(
                     over,
                     i,
-                    "received_quantity",
-                    f"line {rl.line_no}: {plain(po_line.received_quantity)} of {plain(po_line.quantity)} "
-                    f"already received, {plain(rl.received_quantity)} more would exceed the "
-                    f"{plain(po_line.receivable)} that may be received",
+                    "accepted_quantity",
+                    f"line {rl.line_no}: {plain(po_line.accepted_quantity)} of {plain(po_line.quantity)} "
+                    f"already accepted, {plain(rl.accepted_quantity)} more would exceed the "
+                    f"{plain(po_line.receivable)} that may be accepted",
                 )
         if over:
             raise OverReceipt("the receipt would take a line beyond what may be received", errors=over)
@@ -403,11 +428,37 @@ class PurchaseOrder:
                 )
             )
         self.status = (
-            POStatus.CLOSED
-            if all(line.fully_received for line in self.lines)
-            else POStatus.PARTIALLY_RECEIVED
+            POStatus.CLOSED if all(line.settled for line in self.lines) else POStatus.PARTIALLY_RECEIVED
         )
         return received
+
+    def short_close(self) -> list[ShortClosedLine]:
+        """结案: settle a partly received order at what was accepted; every line owes nothing any more.
+
+        Only a ``partially_received`` order (an approved one with nothing received is cancelled instead; a
+        closed one owes nothing). Each line's owed quantity becomes its ``short_closed_quantity`` and its
+        ``max_receivable`` drops to what was accepted, so nothing more can arrive. Returns the lines as closed.
+        """
+        if self.status != POStatus.PARTIALLY_RECEIVED:
+            hint = "; cancel it instead" if self.status == POStatus.APPROVED else ""
+            raise InvalidStatus(
+                f"only a partially received purchase order can be short-closed; this one is {self.status}{hint}"
+            )
+        closed: list[ShortClosedLine] = []
+        for line in self.lines:
+            released = line.owed
+            line.short_closed_quantity += released
+            line.max_receivable = min(line.receivable, line.accepted_quantity)
+            closed.append(ShortClosedLine(line.line_no, line.sku, line.quantity, line.accepted_quantity, released))
+        self.status = POStatus.CLOSED
+        return closed
+
+    def give_back_return(self, quantities: Mapping[int, Decimal]) -> None:
+        """A refused return: its quantities (per line number) become returnable again."""
+        for line_no, quantity in quantities.items():
+            line = self.line(line_no)
+            assert line is not None and line.returned_quantity >= quantity, (line_no, quantity)
+            line.returned_quantity -= quantity
 
     def return_goods(self, lines: Sequence[ReturnLine]) -> list[ReturnedLine]:
         """Send accepted goods back: per line at most what was accepted and not yet returned."""

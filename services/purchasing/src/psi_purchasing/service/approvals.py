@@ -18,7 +18,8 @@ from psi_contracts.permissions import ROLES
 from psi_purchasing.adapters.tables import approval_tiers, approvals, department_budgets
 from psi_purchasing.domain.approval import DEFAULT_TIERS, DocumentType, Tier, ensure_fits, validate_tiers
 from psi_purchasing.domain.commands import Actor
-from psi_purchasing.domain.errors import BudgetBelowCommitted, NoBudget
+from psi_purchasing.domain.errors import BudgetBelowCommitted, BudgetMismatch, NoBudget
+from psi_purchasing.domain.four_eyes import MAKING_DECISIONS
 from psi_purchasing.domain.model import plain, q6
 
 # --- tiers --------------------------------------------------------------------------------------------------
@@ -152,13 +153,19 @@ def commit_budget(session: Session, department: str, period: str, add: Decimal) 
 
 
 def release_budget(session: Session, department: str, period: str, amount: Decimal) -> None:
-    """Give back what an order had committed (un-approve, cancel, amendment)."""
+    """Give back what an order had committed (un-approve, cancel, amendment, short-close), with one conditional
+    UPDATE: it never takes the commitment below 0, and a budget that does not hold the amount is an error
+    (the order and the budget disagree), never silently clipped."""
     c = department_budgets.c
-    session.execute(
+    done = session.execute(
         update(department_budgets)
-        .where(c.department == department, c.period == period)
+        .where(c.department == department, c.period == period, c.committed >= amount)
         .values(committed=c.committed - amount)
-    )
+    ).rowcount
+    if done != 1:
+        raise BudgetMismatch(
+            f"the budget of {department} for {period} does not hold the {plain(amount)} the order committed"
+        )
 
 
 # --- the approvals log --------------------------------------------------------------------------------------
@@ -189,6 +196,20 @@ def record(
             amount_base=amount_base,
             decided_at=now,
         )
+    )
+
+
+def makers(session: Session, document_type: str, document_id: int, revision: int) -> set[str]:
+    """The user ids that submitted or revised this revision of the document (its makers, with its creator)."""
+    return set(
+        session.execute(
+            select(approvals.c.actor_id).where(
+                approvals.c.document_type == document_type,
+                approvals.c.document_id == document_id,
+                approvals.c.revision == revision,
+                approvals.c.decision.in_(MAKING_DECISIONS),
+            )
+        ).scalars()
     )
 
 

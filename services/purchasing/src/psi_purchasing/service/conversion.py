@@ -18,14 +18,16 @@ from sqlalchemy.orm import Session
 
 from psi_chassis.db import Database, run_transaction
 from psi_chassis.types import utcnow
-from psi_purchasing import metrics
+from psi_purchasing import config, metrics
 from psi_purchasing.adapters import repository
 from psi_purchasing.adapters.tables import requisition_lines, requisitions
-from psi_purchasing.domain.commands import CreatePurchaseOrder, OrderLine
+from psi_purchasing.domain.commands import Actor, CreatePurchaseOrder, OrderLine
 from psi_purchasing.domain.errors import OverOrdered, RequisitionNotApproved, RuleViolation
+from psi_purchasing.domain.fx import check_exchange_rate
 from psi_purchasing.domain.model import ZERO, plain, q6
 from psi_purchasing.service import queries
 from psi_purchasing.service.purchase_orders import insert_order, resolve_lines
+from psi_purchasing.service.replica import warehouse_problem, warehouse_status
 
 
 @dataclass(frozen=True)
@@ -39,13 +41,14 @@ def convert_requisitions(
     db: Database,
     lines: list[ConvertLine],
     *,
+    actor: Actor,
     base_currency: str,
     warehouse_code: str | None = None,
     exchange_rates: dict[str, Decimal] | None = None,
 ) -> dict[str, Any]:
     def attempt() -> dict[str, Any]:
         with db.unit_of_work() as session:
-            views = _convert(session, lines, base_currency, warehouse_code, exchange_rates or {})
+            views = _convert(session, lines, actor, base_currency, warehouse_code, exchange_rates or {})
             session.commit()
         for _ in views:
             metrics.PURCHASE_ORDERS_CREATED.inc()
@@ -58,9 +61,46 @@ def _err(errors: dict[str, Any], i: int, name: str, message: str) -> None:
     errors.setdefault("lines", {}).setdefault(str(i), {}).setdefault(name, []).append(message)
 
 
+def _warehouse_takes_orders(
+    errors: dict[str, Any], stores: dict[str, bool], warehouse: str, members: list[int], overridden: bool
+) -> bool:
+    """False (with the error on ``warehouse_code`` or on each line) unless the replica holds it as active."""
+    problem = warehouse_problem(stores, warehouse)
+    if problem is None:
+        return True
+    if overridden:
+        errors["warehouse_code"] = [problem[1]]
+    else:
+        for i in members:
+            _err(errors, i, "warehouse_code", problem[1])
+    errors.setdefault("_codes", problem[0])
+    return False
+
+
+def _group_rate(
+    errors: dict[str, Any], currency: str, base_currency: str, rates: dict[str, Decimal], members: list[int]
+) -> Decimal | None:
+    """The rate of one order: 1 in the base currency, else the given one inside its band (domain/fx); None with
+    the errors collected otherwise."""
+    if currency == base_currency:
+        return Decimal(1)
+    if currency not in rates:
+        for i in members:
+            _err(errors, i, "supplier_id", f"the supplier bills in {currency}: give exchange_rates.{currency}")
+        return None
+    try:
+        return check_exchange_rate(currency, rates[currency], base=base_currency,
+                                   bands=config.rules().rate_bands, field=currency)
+    except RuleViolation as exc:
+        errors.setdefault("exchange_rates", {}).update(exc.errors or {})
+        errors.setdefault("_codes", exc.code)
+        return None
+
+
 def _convert(
     session: Session,
     lines: list[ConvertLine],
+    actor: Actor,
     base_currency: str,
     warehouse_override: str | None,
     rates: dict[str, Decimal],
@@ -139,21 +179,14 @@ def _convert(
         warehouse = warehouse_override or rows[ln.requisition_line_id].warehouse_code
         currency = suppliers[ln.supplier_id].currency
         groups.setdefault((ln.supplier_id, warehouse, currency), []).append(i)
+    stores = warehouse_status(session, {warehouse for _s, warehouse, _c in groups})
     today = utcnow().date()
     orders: list[CreatePurchaseOrder] = []
     for (supplier_id, warehouse, currency), members in groups.items():
-        if currency == base_currency:
-            rate = Decimal(1)
-        elif currency in rates:
-            rate = rates[currency]
-        else:
-            for i in members:
-                _err(
-                    errors,
-                    i,
-                    "supplier_id",
-                    f"the supplier bills in {currency}: give exchange_rates.{currency}",
-                )
+        if not _warehouse_takes_orders(errors, stores, warehouse, members, warehouse_override is not None):
+            continue
+        rate = _group_rate(errors, currency, base_currency, rates, members)
+        if rate is None:
             continue
         order_lines = tuple(
             OrderLine(
@@ -191,7 +224,7 @@ def _convert(
         raise RuleViolation("the conversion is not valid; see errors", code=code, errors=errors)
 
     now = utcnow()
-    po_ids = [insert_order(session, order, now) for order in orders]
+    po_ids = [insert_order(session, order, now, actor) for order in orders]
     c = requisition_lines.c
     for row_id, quantity in taken.items():
         done = session.execute(

@@ -33,8 +33,12 @@ from psi_purchasing.domain.approval import (
 )
 from psi_purchasing.domain.commands import UNSET, Actor, CreatePurchaseOrder, OrderLine
 from psi_purchasing.domain.errors import PurchaseOrderNotFound, RuleViolation
+from psi_purchasing.domain.four_eyes import ensure_not_maker
+from psi_purchasing.domain.fx import check_exchange_rate
 from psi_purchasing.domain.model import POStatus, PurchaseOrder, plain
+from psi_purchasing.domain.short_close import release_of
 from psi_purchasing.service import approvals, queries
+from psi_purchasing.service.replica import ensure_active_warehouse
 
 PO = str(DocumentType.PURCHASE_ORDER)
 
@@ -128,20 +132,28 @@ def _supplier_for_order(session: Session, supplier_id: int) -> Any:
     return supplier
 
 
-def insert_order(session: Session, cmd: CreatePurchaseOrder, now: datetime) -> int:
-    """Validate and insert a draft order (shared with the conversion of requisitions)."""
-    supplier = _supplier_for_order(session, cmd.supplier_id)
-    currency = cmd.currency or supplier.currency
-    rate = cmd.exchange_rate
-    if rate is None:
-        if currency != config.base_currency():
+def _exchange_rate(currency: str, given: Decimal | None) -> Decimal:
+    """The order's rate: 1 in the base currency; a foreign currency needs a rate inside its band (domain/fx)."""
+    base = config.base_currency()
+    if given is None:
+        if currency != base:
             # A rate of 1 for a foreign currency would understate the approval tier and the budget.
             raise RuleViolation(
-                f"an order in {currency} needs its exchange_rate to {config.base_currency()}",
+                f"an order in {currency} needs its exchange_rate to {base}",
                 code="EXCHANGE_RATE_REQUIRED",
                 errors={"exchange_rate": [f"required for an order in {currency}"]},
             )
-        rate = Decimal(1)
+        given = Decimal(1)
+    return check_exchange_rate(currency, given, base=base, bands=config.rules().rate_bands)
+
+
+def insert_order(session: Session, cmd: CreatePurchaseOrder, now: datetime, created_by: Actor) -> int:
+    """Validate and insert a draft order (shared with the conversion of requisitions); ``created_by`` is its
+    maker for the four-eyes rule."""
+    supplier = _supplier_for_order(session, cmd.supplier_id)
+    ensure_active_warehouse(session, cmd.warehouse_code)
+    currency = cmd.currency or supplier.currency
+    rate = _exchange_rate(currency, cmd.exchange_rate)
     lines = resolve_lines(session, cmd.lines, supplier_id=supplier.id, currency=currency, on=now.date())
     po = PurchaseOrder.draft(lines, rate)
     return repository.add_purchase_order(
@@ -153,13 +165,14 @@ def insert_order(session: Session, cmd: CreatePurchaseOrder, now: datetime) -> i
         expected_date=cmd.expected_date,
         department=cmd.department,
         now=now,
+        created_by=created_by.user_id,
     )
 
 
-def create_purchase_order(db: Database, cmd: CreatePurchaseOrder) -> dict[str, Any]:
+def create_purchase_order(db: Database, cmd: CreatePurchaseOrder, actor: Actor) -> dict[str, Any]:
     """A draft order for an active supplier, in the supplier's currency unless another one is given."""
     with db.unit_of_work() as session:
-        po_id = insert_order(session, cmd, utcnow())
+        po_id = insert_order(session, cmd, utcnow(), actor)
         view = queries.purchase_order(session, po_id)
         session.commit()
     metrics.PURCHASE_ORDERS_CREATED.inc()
@@ -260,6 +273,7 @@ def submit_purchase_order(db: Database, po_id: int, actor: Actor, tolerance: Dec
         supplier = repository.get_supplier(session, header.supplier_id)
         assert supplier is not None
         supplier.ensure_can_order()
+        ensure_active_warehouse(session, header.warehouse_code)
         po.submit()
         now = utcnow()
         approvals.record(
@@ -283,6 +297,14 @@ def _ensure_approver(session: Session, po: PurchaseOrder, actor: Actor) -> None:
     ensure_can_approve(tier_for(tiers, po.total_amount_base), actor.roles, po.total_amount_base)
 
 
+def _ensure_not_maker(session: Session, header: OrderHeader, po: PurchaseOrder, actor: Actor) -> None:
+    """Four-eyes: not its creator, nor who submitted or revised the revision waiting (domain/four_eyes.py)."""
+    makers = approvals.makers(session, PO, header.id, po.revision)
+    if header.created_by is not None:
+        makers.add(header.created_by)
+    ensure_not_maker(actor.user_id, makers, document=header.number, enabled=config.rules().four_eyes)
+
+
 def approve_purchase_order(
     db: Database, po_id: int, actor: Actor, tolerance: Decimal, reason: str | None = None
 ) -> dict[str, Any]:
@@ -293,6 +315,7 @@ def approve_purchase_order(
         if po.status != POStatus.PENDING_APPROVAL:
             po.approve()  # raises INVALID_STATUS
         _ensure_approver(session, po, actor)
+        _ensure_not_maker(session, header, po, actor)
         _approve(session, header, po, actor, utcnow(), tolerance, reason)
         return po_id
 
@@ -402,6 +425,7 @@ def amend_purchase_order(
 
     def work(session: Session) -> int:
         header, po = _lock(session, po_id)
+        ensure_active_warehouse(session, header.warehouse_code)
         old = {line.line_no: line for line in po.lines}
         resolved = None
         if lines is not None:
@@ -446,3 +470,46 @@ def amend_purchase_order(
         return po_id
 
     return _finish(db, work)
+
+
+def short_close_purchase_order(db: Database, po_id: int, actor: Actor, reason: str) -> dict[str, Any]:
+    """结案: settle a partly received order at what was accepted, give the rest of its budget commitment back
+    (one conditional UPDATE), log who and why, and publish purchasing.PurchaseOrderShortClosed.v1."""
+
+    def work(session: Session) -> int:
+        header, po = _lock(session, po_id)
+        closed = po.short_close()
+        release = release_of(po, header.committed_base)
+        now = utcnow()
+        if header.department and header.budget_period and release.released_base > 0:
+            approvals.release_budget(session, header.department, header.budget_period, release.released_base)
+        repository.save_short_close(session, po_id, po, now, reason)
+        approvals.record(
+            session,
+            document_type=PO,
+            document_id=po_id,
+            revision=po.revision,
+            decision="short_closed",
+            actor=actor,
+            now=now,
+            reason=reason,
+            amount_base=release.released_base,
+        )
+        data = events.purchase_order_short_closed(
+            po_id=po_id,
+            po_number=header.number,
+            revision=po.revision,
+            supplier_id=header.supplier_id,
+            warehouse_code=header.warehouse_code,
+            currency=header.currency,
+            closed_at=now,
+            reason=reason,
+            lines=closed,
+            release=release,
+        )
+        record_event(session, events.PURCHASE_ORDER_SHORT_CLOSED, data, source=SERVICE_NAME, subject=header.number)
+        return po_id
+
+    view = _finish(db, work)
+    metrics.PURCHASE_ORDERS_SHORT_CLOSED.inc()
+    return view

@@ -17,6 +17,7 @@ from psi_purchasing.adapters.tables import (
     supplier_prices,
     suppliers,
 )
+from psi_purchasing.domain.model import owed_quantity
 
 
 def _page(
@@ -65,8 +66,15 @@ def purchase_order(session: Session, po_id: int) -> dict[str, Any] | None:
         .where(purchase_order_lines.c.po_id == po_id)
         .order_by(purchase_order_lines.c.line_no)
     ).all()
-    view["lines"] = [dict(ln._mapping) for ln in lines]
+    view["lines"] = [_order_line(ln) for ln in lines]
     return view
+
+
+def _order_line(row: Any) -> dict[str, Any]:
+    """A stored order line, with what the supplier still owes on it (the rule of PurchaseOrderLine.owed)."""
+    line = dict(row._mapping)
+    line["owed_quantity"] = owed_quantity(row.quantity, row.accepted_quantity, row.short_closed_quantity)
+    return line
 
 
 def list_purchase_orders(
@@ -137,29 +145,56 @@ def list_receipts_of_order(
 # --- purchase returns ---------------------------------------------------------------------------------------
 
 
+def _return_query() -> Select[Any]:
+    return select(
+        purchase_returns,
+        purchase_orders.c.number.label("po_number"),
+        purchase_orders.c.supplier_id,
+        purchase_orders.c.warehouse_code,
+    ).join(purchase_orders, purchase_orders.c.id == purchase_returns.c.po_id)
+
+
+def _with_return_lines(session: Session, returns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    by_id = {r["id"]: r for r in returns}
+    for r in returns:
+        r["lines"] = []
+    if by_id:
+        rows = session.execute(
+            select(purchase_return_lines)
+            .where(purchase_return_lines.c.return_id.in_(list(by_id)))
+            .order_by(purchase_return_lines.c.return_id, purchase_return_lines.c.line_no)
+        ).all()
+        for row in rows:
+            by_id[row.return_id]["lines"].append(dict(row._mapping))
+    return returns
+
+
 def purchase_return(session: Session, return_id: int) -> dict[str, Any] | None:
-    row = session.execute(
-        select(
-            purchase_returns,
-            purchase_orders.c.number.label("po_number"),
-            purchase_orders.c.supplier_id,
-            purchase_orders.c.warehouse_code,
-        )
-        .join(purchase_orders, purchase_orders.c.id == purchase_returns.c.po_id)
-        .where(purchase_returns.c.id == return_id)
-    ).first()
+    row = session.execute(_return_query().where(purchase_returns.c.id == return_id)).first()
     if row is None:
         return None
-    view = dict(row._mapping)
-    view["lines"] = [
-        dict(r._mapping)
-        for r in session.execute(
-            select(purchase_return_lines)
-            .where(purchase_return_lines.c.return_id == return_id)
-            .order_by(purchase_return_lines.c.line_no)
-        ).all()
-    ]
-    return view
+    return _with_return_lines(session, [dict(row._mapping)])[0]
+
+
+def list_returns(
+    session: Session,
+    *,
+    status: str | None,
+    po_id: int | None,
+    supplier_id: int | None,
+    page: int,
+    page_size: int,
+) -> tuple[list[dict[str, Any]], int]:
+    """Newest first, each with its lines."""
+    query = _return_query()
+    if status:
+        query = query.where(purchase_returns.c.status == status)
+    if po_id is not None:
+        query = query.where(purchase_returns.c.po_id == po_id)
+    if supplier_id is not None:
+        query = query.where(purchase_orders.c.supplier_id == supplier_id)
+    rows, total = _page(session, query, purchase_returns.c.id.desc(), page, page_size)
+    return _with_return_lines(session, [dict(r._mapping) for r in rows]), total
 
 
 # --- supplier prices ----------------------------------------------------------------------------------------

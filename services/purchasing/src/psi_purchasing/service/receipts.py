@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import Any
 
 from psi_chassis.db import Database
@@ -12,6 +11,7 @@ from psi_purchasing import metrics
 from psi_purchasing.adapters import repository
 from psi_purchasing.config import SERVICE_NAME
 from psi_purchasing.domain import events
+from psi_purchasing.domain.business_time import ensure_happened
 from psi_purchasing.domain.commands import ReceiveGoods
 from psi_purchasing.domain.errors import PurchaseOrderNotFound
 from psi_purchasing.service import queries
@@ -29,10 +29,10 @@ def receive_goods(db: Database, cmd: ReceiveGoods) -> dict[str, Any]:
         if loaded is None:
             raise PurchaseOrderNotFound(f"purchase order {cmd.po_id} does not exist")
         header, po = loaded
+        now = utcnow()
+        received_at = ensure_happened(cmd.received_at or now, now, "received_at")
         received = po.receive(cmd.lines)
 
-        now = utcnow()
-        received_at = (cmd.received_at or now).astimezone(UTC)
         repository.add_received_quantities(session, header.id, received)
         repository.save_status(session, header.id, po.status, now)
         receipt_id, number = repository.add_receipt(session, header.id, received_at, received, now)

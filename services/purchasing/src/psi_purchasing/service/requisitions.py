@@ -2,10 +2,13 @@
 
 The rules at the top are pure (status transitions, the approval tier an amount falls into, who may approve);
 the commands below them run them against the database. Submitting a requisition prices it in the base
-currency (quantity x the preferred, else the cheapest, currently valid supplier price in the base currency;
-lines without such a price count 0) and looks the amount up in the ``requisition`` approval tiers: the
-automatic tier approves at once, any other waits for a user holding the tier's role (admin always may).
-Every submit, approval, rejection and cancellation is written to ``approvals``: who, when, why, for how much.
+currency (domain/estimate.py: foreign prices at the upper bound of their exchange-rate band; a line that cannot
+be priced makes the estimate incomplete, and an incomplete estimate needs a purchasing_manager) and looks the
+amount up in the ``requisition`` approval tiers: the automatic tier approves at once, any other waits for a
+user holding the role fixed at submission (admin always may) who is not its requester or submitter
+(domain/four_eyes.py). Only the requester, a purchasing_manager or an admin changes, submits or cancels a
+requisition (domain/ownership.py). Every submit, approval, rejection and cancellation is written to
+``approvals``: who, when, why, for how much.
 
 A replenishment draft (``source = replenishment``) holds ``replenish_key = "sku|warehouse"`` while it is an
 open draft; submitting or cancelling it clears the key, so the next low-stock crossing may raise a new draft.
@@ -26,6 +29,7 @@ from sqlalchemy.orm import Session
 from psi_chassis.db import Database, is_sqlite
 from psi_chassis.errors import NotFound
 from psi_chassis.types import utcnow
+from psi_purchasing import config
 from psi_purchasing.adapters.tables import (
     approval_tiers,
     approvals,
@@ -37,9 +41,12 @@ from psi_purchasing.adapters.tables import (
 from psi_purchasing.domain.approval import DEFAULT_TIERS, DocumentType, Tier, ensure_can_approve, tier_for
 from psi_purchasing.domain.commands import Actor
 from psi_purchasing.domain.errors import InvalidStatus, RuleViolation
-from psi_purchasing.domain.model import ZERO, q6
+from psi_purchasing.domain.estimate import Estimate, EstimateLine, PlanningPrice, approver_role, estimate
+from psi_purchasing.domain.four_eyes import MAKING_DECISIONS, ensure_not_maker
+from psi_purchasing.domain.model import ZERO
+from psi_purchasing.domain.ownership import Owner, ensure_may_change
 from psi_purchasing.service import approvals as approvals_log
-from psi_purchasing.service.replica import item_status
+from psi_purchasing.service.replica import item_status, warehouse_problem, warehouse_status
 
 DOCUMENT_TYPE = DocumentType.REQUISITION.value
 SYSTEM = "system"
@@ -150,25 +157,40 @@ def best_price(
     return session.execute(query).first()
 
 
-def estimated_amount(session: Session, lines: Sequence[Any], base_currency: str, on: date) -> Decimal:
-    """Sum of quantity x planning price in the base currency (only base-currency prices count; none: 0)."""
-    total = ZERO
+def _candidate_prices(
+    session: Session, sku: str, quantity: Decimal, on: date, supplier_id: int | None = None
+) -> tuple[PlanningPrice, ...]:
+    """Every price-list entry valid on ``on`` for ``quantity`` from an active supplier (or from one)."""
+    sp = supplier_prices.c
+    query = (
+        select(sp.currency, sp.unit_price, sp.preferred)
+        .join(suppliers, suppliers.c.id == sp.supplier_id)
+        .where(
+            sp.sku == sku,
+            suppliers.c.status == "active",
+            sp.valid_from <= on,
+            or_(sp.valid_to.is_(None), sp.valid_to >= on),
+            sp.min_quantity <= quantity,
+        )
+        .order_by(sp.id)
+    )
+    if supplier_id is not None:
+        query = query.where(sp.supplier_id == supplier_id)
+    return tuple(PlanningPrice(r.currency, r.unit_price, bool(r.preferred)) for r in session.execute(query))
+
+
+def requisition_estimate(session: Session, lines: Sequence[Any], base_currency: str, on: date) -> Estimate:
+    """The estimate of domain/estimate.py over the stored lines: the preferred supplier's prices when the line
+    names a supplier that has any, else every active supplier's."""
+    priced: list[EstimateLine] = []
     for line in lines:
-        price = None
+        prices: tuple[PlanningPrice, ...] = ()
         if line.preferred_supplier_id is not None:
-            price = best_price(
-                session,
-                line.sku,
-                line.quantity,
-                on,
-                supplier_id=line.preferred_supplier_id,
-                currency=base_currency,
-            )
-        if price is None:
-            price = best_price(session, line.sku, line.quantity, on, currency=base_currency)
-        if price is not None:
-            total += line.quantity * price.unit_price
-    return q6(total)
+            prices = _candidate_prices(session, line.sku, line.quantity, on, line.preferred_supplier_id)
+        if not prices:
+            prices = _candidate_prices(session, line.sku, line.quantity, on)
+        priced.append(EstimateLine(line.line_no, line.sku, line.quantity, prices))
+    return estimate(priced, base_currency, config.rules().rate_bands)
 
 
 # --- storage ------------------------------------------------------------------------------------------------
@@ -184,6 +206,7 @@ def insert_requisition(
     lines: Sequence[Mapping[str, Any]],
     now: datetime,
     replenish_key: str | None = None,
+    created_by: str | None = None,
 ) -> int | None:
     """Insert a draft and its lines; with a ``replenish_key`` already held by an open draft, nothing (None).
 
@@ -197,6 +220,7 @@ def insert_requisition(
         "source": source,
         "note": note,
         "replenish_key": replenish_key,
+        "created_by": created_by,
         "created_at": now,
         "updated_at": now,
     }
@@ -243,9 +267,10 @@ def _insert_lines(session: Session, requisition_id: int, lines: Sequence[Mapping
 
 
 def _check_lines(session: Session, lines: Sequence[Mapping[str, Any]]) -> None:
-    """Every SKU known and active in the replica, every preferred supplier existing; else 422 naming
-    the lines."""
+    """Every SKU and warehouse known and active in the replicas, every preferred supplier existing; else 422
+    naming the lines."""
     known = item_status(session, [ln["sku"] for ln in lines])
+    stores = warehouse_status(session, {ln["warehouse_code"] for ln in lines})
     wanted_suppliers = {
         ln["preferred_supplier_id"] for ln in lines if ln.get("preferred_supplier_id") is not None
     }
@@ -264,6 +289,10 @@ def _check_lines(session: Session, lines: Sequence[Mapping[str, Any]]) -> None:
         elif not known[sku]:
             errors.setdefault(str(index), {})["sku"] = [f"SKU {sku!r} is inactive"]
             codes.append("INACTIVE_SKU")
+        problem = warehouse_problem(stores, line["warehouse_code"])
+        if problem is not None:
+            errors.setdefault(str(index), {})["warehouse_code"] = [problem[1]]
+            codes.append(problem[0])
         supplier_id = line.get("preferred_supplier_id")
         if supplier_id is not None and supplier_id not in existing:
             errors.setdefault(str(index), {})["preferred_supplier_id"] = [
@@ -279,6 +308,21 @@ def _check_lines(session: Session, lines: Sequence[Mapping[str, Any]]) -> None:
         )
 
 
+def _check_warehouses(session: Session, lines: Sequence[Any]) -> None:
+    """At submission: every stored line's warehouse still active in the replica (it may have been closed)."""
+    stores = warehouse_status(session, {ln.warehouse_code for ln in lines})
+    errors: dict[str, Any] = {}
+    codes: list[str] = []
+    for index, line in enumerate(lines):
+        problem = warehouse_problem(stores, line.warehouse_code)
+        if problem is not None:
+            errors[str(index)] = {"warehouse_code": [problem[1]]}
+            codes.append(problem[0])
+    if errors:
+        raise RuleViolation(f"{len(errors)} requisition line(s) name a warehouse that cannot take orders",
+                            code=codes[0], errors={"lines": errors})
+
+
 def _lock(session: Session, requisition_id: int) -> Any:
     row = session.execute(
         select(requisitions).where(requisitions.c.id == requisition_id).with_for_update()
@@ -286,6 +330,35 @@ def _lock(session: Session, requisition_id: int) -> Any:
     if row is None:
         raise RequisitionNotFound(f"requisition {requisition_id} does not exist")
     return row
+
+
+def _ensure_owner(row: Any, actor: Actor, action: str) -> None:
+    owner = Owner(user_id=row.created_by, username=row.requester, source=row.source)
+    ensure_may_change(owner, actor.user_id, actor.username, actor.roles, action=action,
+                      number=row.number or str(row.id))
+
+
+def _makers(session: Session, row: Any) -> set[str]:
+    """Who made the requisition: its requester and whoever submitted it (domain/four_eyes.py)."""
+    makers = set(
+        session.execute(
+            select(approvals.c.actor_id).where(
+                approvals.c.document_type == DOCUMENT_TYPE,
+                approvals.c.document_id == row.id,
+                approvals.c.decision.in_(MAKING_DECISIONS),
+            )
+        ).scalars()
+    )
+    if row.created_by is not None:
+        makers.add(row.created_by)
+    return makers
+
+
+def _approver_role(session: Session, row: Any, amount: Decimal) -> str | None:
+    """The role fixed when it was submitted (rows submitted before it was kept: the tiers of today)."""
+    if row.approver_role is not None:
+        return str(row.approver_role)
+    return required_role(_tiers(session), amount)
 
 
 def _lines(session: Session, requisition_id: int) -> list[Any]:
@@ -353,6 +426,7 @@ def create_requisition(db: Database, actor: Actor, body: Mapping[str, Any]) -> d
             session,
             department=body["department"],
             requester=actor.username,
+            created_by=actor.user_id,
             source=RequisitionSource.MANUAL,
             note=body.get("note"),
             lines=body["lines"],
@@ -365,10 +439,13 @@ def create_requisition(db: Database, actor: Actor, body: Mapping[str, Any]) -> d
     return view
 
 
-def update_requisition(db: Database, requisition_id: int, changes: Mapping[str, Any]) -> dict[str, Any]:
-    """Change a draft's note, department or (all of its) lines."""
+def update_requisition(
+    db: Database, requisition_id: int, actor: Actor, changes: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Change a draft's note, department or (all of its) lines: its requester, or a manager (ownership.py)."""
     with db.unit_of_work() as session:
         row = _lock(session, requisition_id)
+        _ensure_owner(row, actor, "change")
         check_transition(row.status, "edit")
         header = {k: changes[k] for k in ("note", "department") if k in changes}
         if "lines" in changes:
@@ -392,11 +469,16 @@ def submit_requisition(db: Database, requisition_id: int, actor: Actor, base_cur
     """Draft -> submitted, priced and recorded; approved at once when the amount is in the automatic tier."""
     with db.unit_of_work() as session:
         row = _lock(session, requisition_id)
+        _ensure_owner(row, actor, "submit")
         check_transition(row.status, "submit")
+        lines = _lines(session, requisition_id)
+        _check_warehouses(session, lines)
         now = utcnow()
-        amount = estimated_amount(session, _lines(session, requisition_id), base_currency, now.date())
-        role = required_role(_tiers(session), amount)
-        _record(session, requisition_id, "submitted", actor, now, amount_base=amount)
+        result = requisition_estimate(session, lines, base_currency, now.date())
+        amount = result.amount
+        role = approver_role(_tiers(session), result)
+        incomplete = None if result.complete else "estimate incomplete: " + "; ".join(result.unpriced)
+        _record(session, requisition_id, "submitted", actor, now, amount_base=amount, reason=incomplete)
         if role is None:
             _set_status(session, requisition_id, RequisitionStatus.APPROVED, now, replenish_key=None)
             _record(
@@ -409,7 +491,8 @@ def submit_requisition(db: Database, requisition_id: int, actor: Actor, base_cur
                 reason="automatic: within the first approval tier",
             )
         else:
-            _set_status(session, requisition_id, RequisitionStatus.SUBMITTED, now, replenish_key=None)
+            _set_status(session, requisition_id, RequisitionStatus.SUBMITTED, now, replenish_key=None,
+                        approver_role=role)
         view = requisition(session, requisition_id)
         session.commit()
     assert view is not None
@@ -423,7 +506,9 @@ def approve_requisition(
         row = _lock(session, requisition_id)
         check_transition(row.status, "approve")
         amount = _submitted_amount(session, requisition_id)
-        ensure_can_approve(tier_for(_tiers(session) or DEFAULT_TIERS, amount), actor.roles, amount)
+        ensure_can_approve(Tier(None, _approver_role(session, row, amount)), actor.roles, amount)
+        ensure_not_maker(actor.user_id, _makers(session, row), document=row.number,
+                         enabled=config.rules().four_eyes)
         now = utcnow()
         _set_status(session, requisition_id, RequisitionStatus.APPROVED, now)
         _record(session, requisition_id, "approved", actor, now, reason=reason, amount_base=amount)
@@ -439,7 +524,7 @@ def reject_requisition(db: Database, requisition_id: int, actor: Actor, reason: 
         row = _lock(session, requisition_id)
         check_transition(row.status, "reject")
         amount = _submitted_amount(session, requisition_id)
-        ensure_can_approve(tier_for(_tiers(session) or DEFAULT_TIERS, amount), actor.roles, amount)
+        ensure_can_approve(Tier(None, _approver_role(session, row, amount)), actor.roles, amount)
         now = utcnow()
         _set_status(session, requisition_id, RequisitionStatus.REJECTED, now)
         _record(session, requisition_id, "rejected", actor, now, reason=reason, amount_base=amount)
@@ -454,6 +539,7 @@ def cancel_requisition(
 ) -> dict[str, Any]:
     with db.unit_of_work() as session:
         row = _lock(session, requisition_id)
+        _ensure_owner(row, actor, "cancel")
         check_transition(row.status, "cancel")
         now = utcnow()
         _set_status(session, requisition_id, RequisitionStatus.CANCELLED, now, replenish_key=None)
@@ -485,7 +571,7 @@ def requisition(session: Session, requisition_id: int) -> dict[str, Any] | None:
     submitted = [a for a in view["approvals"] if a["decision"] == "submitted"]
     view["amount_base"] = submitted[-1]["amount_base"] if submitted else None
     view["approver_role"] = (
-        required_role(_tiers(session), view["amount_base"] or ZERO)
+        _approver_role(session, row, view["amount_base"] or ZERO)
         if row.status == RequisitionStatus.SUBMITTED
         else None
     )

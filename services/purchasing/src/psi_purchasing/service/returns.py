@@ -1,8 +1,11 @@
-"""Purchase returns: accepted goods sent back to the supplier after receipt -> purchasing.GoodsReturned.v1."""
+"""Purchase returns (退货): the request that starts the saga -> purchasing.GoodsReturnRequested.v1.
+
+Inventory answers with SupplierReturnIssued or SupplierReturnRejected (service/return_replies.py); only then is
+the return completed (and announced as GoodsReturned) or refused.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import Any
 
 from psi_chassis.db import Database, run_transaction
@@ -11,16 +14,19 @@ from psi_chassis.types import utcnow
 from psi_purchasing.adapters import repository
 from psi_purchasing.config import SERVICE_NAME
 from psi_purchasing.domain import events
+from psi_purchasing.domain.business_time import ensure_happened
 from psi_purchasing.domain.commands import ReturnGoods
 from psi_purchasing.domain.errors import PurchaseOrderNotFound
 from psi_purchasing.service import queries
 
 
 def return_goods(db: Database, cmd: ReturnGoods) -> dict[str, Any]:
-    """Post a return against a received order, all or nothing: per line at most accepted − returned.
+    """Record a return as ``requested`` against a received order, all or nothing: per line at most
+    accepted − returned, where returned already counts every return not refused (so two returns in a row
+    cannot both send back the same goods, even before inventory answered the first).
 
-    The order row is locked first, so two concurrent returns cannot both send back the same goods (and the
-    CHECK ``returned_quantity <= accepted_quantity`` stands behind that).
+    The order row is locked first, and the CHECK ``returned_quantity <= accepted_quantity`` stands behind it.
+    The return, the quantities and the GoodsReturnRequested event commit together.
     """
 
     def attempt() -> dict[str, Any]:
@@ -29,26 +35,28 @@ def return_goods(db: Database, cmd: ReturnGoods) -> dict[str, Any]:
             if loaded is None:
                 raise PurchaseOrderNotFound(f"purchase order {cmd.po_id} does not exist")
             header, po = loaded
-            returned = po.return_goods(cmd.lines)
             now = utcnow()
-            returned_at = (cmd.returned_at or now).astimezone(UTC)
+            requested_at = ensure_happened(cmd.requested_at or now, now, "requested_at")
+            returned = po.return_goods(cmd.lines)
             repository.add_returned_quantities(session, header.id, returned)
             return_id, number = repository.add_return(
-                session, header.id, cmd.reason, returned_at, returned, now
+                session, header.id, cmd.reason, requested_at, returned, now
             )
-            data = events.goods_returned(
+            data = events.goods_return_requested(
                 return_id=return_id,
                 return_number=number,
                 po_id=header.id,
                 po_number=header.number,
                 supplier_id=header.supplier_id,
                 warehouse_code=header.warehouse_code,
-                returned_at=returned_at,
+                requested_at=requested_at,
                 reason=cmd.reason,
                 lines=returned,
             )
-            event_id = record_event(session, events.GOODS_RETURNED, data, source=SERVICE_NAME, subject=number)
-            repository.complete_return(session, return_id, number, event_id)
+            event_id = record_event(
+                session, events.GOODS_RETURN_REQUESTED, data, source=SERVICE_NAME, subject=number
+            )
+            repository.number_return(session, return_id, number, event_id)
             view = queries.purchase_return(session, return_id)
             session.commit()
         assert view is not None
