@@ -236,20 +236,21 @@ def stock_value(session: Session, *, warehouse_code: str | None) -> dict[str, An
     """The value of the stock now, per warehouse and overall: moving average, FIFO, and the books' method of
     each warehouse; the stock in transit between warehouses (valued by its source's method in the books) is in
     the overall total."""
-    query = (select(stock_balances.c.warehouse_code, func.sum(stock_balances.c.on_hand).label("on_hand"),
-                    func.sum(stock_balances.c.value).label("value"),
-                    func.sum(stock_balances.c.value_fifo).label("value_fifo"), warehouses.c.valuation_method)
-             .select_from(stock_balances.outerjoin(warehouses, warehouses.c.code == stock_balances.c.warehouse_code))
-             .group_by(stock_balances.c.warehouse_code, warehouses.c.valuation_method)
-             .order_by(stock_balances.c.warehouse_code))
+    sums = select(stock_balances.c.warehouse_code, func.sum(stock_balances.c.value).label("value"),
+                  func.sum(stock_balances.c.value_fifo).label("value_fifo")).group_by(stock_balances.c.warehouse_code)
+    listed = select(warehouses.c.code, warehouses.c.valuation_method)
     if warehouse_code:
-        query = query.where(stock_balances.c.warehouse_code == warehouse_code)
+        sums = sums.where(stock_balances.c.warehouse_code == warehouse_code)
+        listed = listed.where(warehouses.c.code == warehouse_code)
+    held = {r.warehouse_code: r for r in session.execute(sums).all()}
+    methods = {r.code: r.valuation_method for r in session.execute(listed).all()}
     per_warehouse = []
-    for r in session.execute(query).all():
-        method = r.valuation_method or MOVING_AVERAGE
-        per_warehouse.append({"warehouse_code": r.warehouse_code, "valuation_method": method,
-                              "value": _dec(r.value), "value_fifo": _dec(r.value_fifo),
-                              "books_value": books_value(method, _dec(r.value), _dec(r.value_fifo))})
+    for code in sorted(set(held) | set(methods)):  # every listed warehouse, and any code stock was booked in
+        method = methods.get(code) or MOVING_AVERAGE
+        value = _dec(held[code].value) if code in held else ZERO
+        value_fifo = _dec(held[code].value_fifo) if code in held else ZERO
+        per_warehouse.append({"warehouse_code": code, "valuation_method": method, "value": value,
+                              "value_fifo": value_fifo, "books_value": books_value(method, value, value_fifo)})
     moving = _in_transit_value(session, warehouse_code)
     return {
         "warehouses": per_warehouse, "in_transit": moving,
