@@ -78,9 +78,13 @@ def _apply_twice(runner: ConsumerRunner, db: Database, envelope: dict[str, Any])
 
 
 def _published(db: Database) -> list[tuple[str, dict[str, Any]]]:
+    return [(t, body["data"]) for t, body in _envelopes(db)]
+
+
+def _envelopes(db: Database) -> list[tuple[str, dict[str, Any]]]:
     with db.engine.connect() as conn:
         rows = conn.execute(text("SELECT event_type, body FROM outbox ORDER BY id")).all()
-    return [(r[0], json.loads(r[1])["data"]) for r in rows]
+    return [(r[0], json.loads(r[1])) for r in rows]
 
 
 def test_every_consumed_type_has_an_example_in_the_story() -> None:
@@ -107,7 +111,13 @@ def test_story_applies_once_and_every_redelivery_changes_nothing(psi_databases: 
         removed = conn.execute(text("SELECT -sum(value) FROM stock_moves WHERE kind = 'issue'")).scalar_one()
         listed = conn.execute(text("SELECT code, active FROM warehouses ORDER BY code")).all()
     published = _published(db)
+    subjects = {(t, body["subject"]) for t, body in _envelopes(db)}
     db.dispose()
+    # The golden examples of what the story publishes carry the subject the code publishes (the order number
+    # for StockIssued, not the shipment number; the GRN, the return number, the warehouse code).
+    for example in ("inventory.StockReceived.v1", "inventory.StockReserved.v1", "inventory.StockIssued.v1",
+                    "inventory.SupplierReturnIssued.v1", "inventory.WarehouseCreated.v1"):
+        assert (example, load_example(example)["subject"]) in subjects, example
     # The two warehouses the receipts named were not listed: created inactive, announced like any other.
     assert [tuple(r) for r in listed] == [("WH-SH", False), ("WH-SH-01", False)]
     assert [t for t, _ in published] == [
