@@ -365,3 +365,47 @@ def test_a_reservation_for_an_unknown_sku_or_warehouse_names_it(env: Env, wareho
         errors = errors[key]
     assert (sku if "sku" in where else warehouse) in errors[0]
     assert env.counts() == before
+
+
+# --- the embedded mode's database ---------------------------------------------------------------------------
+
+
+def test_the_new_routes_on_sqlite(tmp_path: Any) -> None:
+    """make run keeps inventory on SQLite: the migration, the saga's tables and the new reads work there too."""
+    from psi_chassis.migrations import upgrade
+
+    url = f"sqlite:///{tmp_path / 'inventory.db'}"
+    upgrade(SERVICE.migrations, url)
+    settings = SERVICE.load_settings({"INVENTORY_DATABASE_URL": url, "AMQP_URL": "memory://"})
+    keys = TestKeys()
+    db = Database(url)
+    try:
+        app = create_service_app(SERVICE, settings, db, configure_logs=False, verifier=keys.verifier())
+        client = app.test_client()
+        client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {keys.token('admin')}"
+        env = Env(client, db)
+        for code in ("WH-A", "WH-B"):
+            assert env.post("/warehouses", {"code": code, "name": code})[0] == 201
+        assert env.post("/items", {"sku": "SKU-1", "name": "One"})[0] == 201
+        env.receive("SKU-1", "WH-A", "10", "2.50")  # 10 worth 25
+        assert env.post("/reservations", {"reference": "R-1", "warehouse_code": "WH-A",
+                                          "lines": [{"sku": "SKU-1", "quantity": "4"}]})[0] == 201
+        status, transfer = env.post("/transfers", {"from_warehouse_code": "WH-A", "to_warehouse_code": "WH-B",
+                                                   "lines": [{"sku": "SKU-1", "quantity": "2"}]})
+        assert status == 201, transfer
+        status, page = env.get("/stock-as-of", at=utcnow())
+        assert status == 200 and D(page["totals"]["total_value"]) == D(25)  # 20 in WH-A + 5 in transit
+        status, stocktake = env.post("/stocktakes", {"warehouse_code": "WH-A", "skus": ["SKU-1"]})
+        env.post(f"/stocktakes/{stocktake['id']}/counts", {"counts": [{"sku": "SKU-1", "counted_quantity": "3"}]})
+        status, posted = env.post(f"/stocktakes/{stocktake['id']}/post")
+        assert status == 200, posted
+        assert env.balance("SKU-1", "WH-A")[:2] == (D(3), D(4))  # counted 3 of 8; 4 still reserved
+        assert len(env.events("inventory.ReservationShortfall.v1")) == 1
+        status, card = env.get("/stock-card", sku="SKU-1", warehouse_code="WH-A")
+        assert status == 200 and [D(ln["balance_quantity"]) for ln in card["items"]] == [D(10), D(8), D(3)]
+        status, value = env.get("/stock-value")
+        assert status == 200 and D(value["total"]["value"]) == D("12.5")  # 3 × 2.50 + 2 × 2.50 in transit
+        for path in ("/reservations", "/transfers", "/adjustments", "/stocktakes", "/receipts", "/returns"):
+            assert env.get(path)[0] == 200, path
+    finally:
+        db.dispose()
