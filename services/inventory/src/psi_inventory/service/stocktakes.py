@@ -13,6 +13,7 @@ the reservations that can no longer be shipped in full. A stocktake is posted or
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -69,6 +70,8 @@ from psi_inventory.service.documents import (
 )
 from psi_inventory.service.ledger import Source
 from psi_inventory.service.reservations import ACTIVE
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -219,10 +222,14 @@ def _announce_shortfall(session: Session, sku: str, warehouse: str, number: str,
                reservations.c.status == ACTIVE)
         .group_by(reservations.c.reference).order_by(reservations.c.reference)
     ).all()
+    named = [{"reference": h.reference, "reserved_quantity": h.open} for h in held if h.open > ZERO]
+    if not named:  # the reserved column disagrees with the reservations: rebuild-balances reports it
+        _log.warning("%s in %s: %s reserved but no active reservation holds it; run rebuild-balances",
+                     sku, warehouse, row.reserved)
+        return
     record_event(session, events.RESERVATION_SHORTFALL, {
         "sku": sku, "warehouse_code": warehouse, "on_hand": row.on_hand, "reserved": row.reserved,
-        "shortfall": shortfall, "document_ref": number, "occurred_at": occurred_at,
-        "reservations": [{"reference": h.reference, "reserved_quantity": h.open} for h in held if h.open > ZERO],
+        "shortfall": shortfall, "document_ref": number, "occurred_at": occurred_at, "reservations": named,
     }, source=SERVICE_NAME, subject=sku)
 
 
