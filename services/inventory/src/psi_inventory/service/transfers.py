@@ -211,19 +211,21 @@ def in_transit_lines_at(at: datetime) -> Select[Any]:
     From the ledger: a transfer left when its ``transfer_out`` moves occurred and arrived when its
     ``transfer_in`` moves did (``domain.documents.in_transit_at``), so the answer is right for any past time.
     """
-    shipped = (select(stock_moves.c.document_ref, func.min(stock_moves.c.occurred_at).label("at"))
-               .where(stock_moves.c.kind == MOVE_TRANSFER_OUT).group_by(stock_moves.c.document_ref).subquery())
-    arrived = (select(stock_moves.c.document_ref, func.min(stock_moves.c.occurred_at).label("at"))
-               .where(stock_moves.c.kind == MOVE_TRANSFER_IN).group_by(stock_moves.c.document_ref).subquery())
+    def moved(kind: str) -> Any:  # when the transfer's moves of ``kind`` happened (index on document_ref)
+        return (select(func.min(stock_moves.c.occurred_at))
+                .where(stock_moves.c.document_ref == documents.c.number, stock_moves.c.kind == kind)
+                .scalar_subquery())
+
+    transfers = (select(documents.c.id, documents.c.warehouse_code, documents.c.to_warehouse_code,
+                        moved(MOVE_TRANSFER_OUT).label("shipped_at"), moved(MOVE_TRANSFER_IN).label("received_at"))
+                 .where(documents.c.kind == TRANSFER).subquery())
     return (
-        select(document_lines.c.sku, documents.c.to_warehouse_code.label("warehouse_code"),
+        select(document_lines.c.sku, transfers.c.to_warehouse_code.label("warehouse_code"),
                document_lines.c.quantity, document_lines.c.value, document_lines.c.value_fifo,
-               documents.c.warehouse_code.label("from_warehouse_code"))
-        .select_from(document_lines.join(documents, documents.c.id == document_lines.c.document_id)
-                     .join(shipped, shipped.c.document_ref == documents.c.number)
-                     .outerjoin(arrived, arrived.c.document_ref == documents.c.number))
-        .where(documents.c.kind == TRANSFER, shipped.c.at <= at,
-               or_(arrived.c.at.is_(None), arrived.c.at > at))
+               transfers.c.warehouse_code.label("from_warehouse_code"))
+        .select_from(document_lines.join(transfers, transfers.c.id == document_lines.c.document_id))
+        .where(transfers.c.shipped_at <= at,
+               or_(transfers.c.received_at.is_(None), transfers.c.received_at > at))
     )
 
 
