@@ -10,6 +10,7 @@ each other instead of deadlocking.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -25,8 +26,10 @@ from psi_inventory.adapters.tables import cost_layers, items, stock_balances, st
 from psi_inventory.config import SERVICE_NAME
 from psi_inventory.domain import events
 from psi_inventory.domain.model import ZERO, Balance, StockRuleViolation, crossed_below, q6, takeable
-from psi_inventory.domain.supplier_returns import supplier_return_cost
+from psi_inventory.domain.supplier_returns import from_own_layers, supplier_return_cost
 from psi_inventory.domain.valuation import FIFO, MOVING_AVERAGE, IssueCost, Layer, books_value, issue_cost
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -176,8 +179,14 @@ class Ledger:
         """Goods back to the supplier at the cost they came in at: the PO line's FIFO layers first, and
         ``quantity × receipt_cost`` off the moving average (``domain/supplier_returns.py``). Unreserved stock only."""
         balance = self._lock_for_issue(sku, warehouse, quantity, ZERO, False)
-        cost = supplier_return_cost(balance.on_hand, balance.value, self._layers(sku, warehouse), quantity,
-                                    receipt_cost, po_number, po_line)
+        layers = self._layers(sku, warehouse)
+        cost = supplier_return_cost(balance.on_hand, balance.value, layers, quantity, receipt_cost, po_number,
+                                    po_line)
+        own = from_own_layers(layers, quantity, po_number, po_line)
+        if own < quantity:  # the shortfall rule: finance sees why FIFO differs from the debit note
+            _log.info("return %s of %s %s in %s: %s from %s line %s's receipt layers, %s from older layers at their"
+                      " own cost (FIFO %s, receipt cost %s)", source.document_ref, quantity, sku, warehouse, own,
+                      po_number, po_line, quantity - own, cost.fifo, q6(quantity * receipt_cost))
         return self._book_issue(sku, warehouse, kind, quantity, cost, source, balance, ZERO)
 
     def _lock_for_issue(self, sku: str, warehouse: str, quantity: Decimal, from_reserved: Decimal,

@@ -79,7 +79,7 @@ def list_documents(session: Session, kinds: Sequence[str], *, sku: str | None, w
     if sku:
         moved = select(stock_moves.c.id).where(stock_moves.c.source_event_id == source_documents.c.source_event_id,
                                                stock_moves.c.sku == sku)
-        refused = source_documents.c.refused_lines.contains(json.dumps(sku))
+        refused = source_documents.c.refused_lines.contains(json.dumps(sku), autoescape=True)
         query = query.where(moved.exists() | refused)
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     rows = session.execute(query.order_by(source_documents.c.occurred_at.desc(), source_documents.c.id.desc())
