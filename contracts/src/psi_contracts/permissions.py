@@ -88,6 +88,8 @@ PERMISSIONS: tuple[Permission, ...] = (
     _read("/api/v1/inventory/stock/<sku>"),
     _read("/api/v1/inventory/stock-as-of"),
     _read("/api/v1/inventory/low-stock"),
+    _read("/api/v1/inventory/stock-card"),
+    _read("/api/v1/inventory/stock-value"),
     # inventory: item master and warehouses
     _read("/api/v1/inventory/items"),
     _create("/api/v1/inventory/items", _CATALOG_EDITORS),
@@ -98,21 +100,29 @@ PERMISSIONS: tuple[Permission, ...] = (
     _create("/api/v1/inventory/warehouses", frozenset({ADMIN, WAREHOUSE})),
     _read("/api/v1/inventory/warehouses/<code>"),
     _action("/api/v1/inventory/warehouses/<code>", frozenset({ADMIN, WAREHOUSE}), method="PATCH"),
+    _action("/api/v1/inventory/warehouses/<code>/deactivate", frozenset({ADMIN, WAREHOUSE})),
     # inventory: reservations (sales orders reserve through events; shops and POS may call directly)
+    _read("/api/v1/inventory/reservations"),
     _create("/api/v1/inventory/reservations", _RESERVERS),
     _read("/api/v1/inventory/reservations/<reference>"),
     _action("/api/v1/inventory/reservations/<reference>/release", _RESERVERS),
     # inventory: documents
+    _read("/api/v1/inventory/adjustments"),
     _create("/api/v1/inventory/adjustments", _STOCK_KEEPERS),
     _read("/api/v1/inventory/adjustments/<int:document_id>"),
+    _read("/api/v1/inventory/transfers"),
     _create("/api/v1/inventory/transfers", _STOCK_KEEPERS),
     _read("/api/v1/inventory/transfers/<int:document_id>"),
     _action("/api/v1/inventory/transfers/<int:document_id>/receive", _STOCK_KEEPERS),
+    _read("/api/v1/inventory/stocktakes"),
     _create("/api/v1/inventory/stocktakes", _STOCK_KEEPERS),
     _read("/api/v1/inventory/stocktakes/<int:document_id>"),
     _action("/api/v1/inventory/stocktakes/<int:document_id>/counts", _STOCK_KEEPERS),
     _action("/api/v1/inventory/stocktakes/<int:document_id>/post", _STOCK_KEEPERS),
     _action("/api/v1/inventory/stocktakes/<int:document_id>/cancel", _STOCK_KEEPERS),
+    # inventory: what it booked from other services' documents
+    _read("/api/v1/inventory/receipts"),
+    _read("/api/v1/inventory/returns"),
     # purchasing
     _read("/api/v1/purchasing/suppliers", _PURCHASING_READERS),
     _create("/api/v1/purchasing/suppliers", _BUYERS),

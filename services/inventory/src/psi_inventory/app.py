@@ -13,6 +13,7 @@ from psi_inventory.consumers import HANDLERS
 def _blueprints() -> list:
     from psi_inventory.api.adjustments import blp as adjustments
     from psi_inventory.api.items import blp as items
+    from psi_inventory.api.receipts import blp as source_documents
     from psi_inventory.api.reservations import blp as reservations
     from psi_inventory.api.stock import as_of_blp
     from psi_inventory.api.stock import blp as stock
@@ -20,7 +21,7 @@ def _blueprints() -> list:
     from psi_inventory.api.transfers import blp as transfers
     from psi_inventory.api.warehouses import blp as warehouses
 
-    return [stock, as_of_blp, items, warehouses, reservations, adjustments, transfers, stocktakes]
+    return [stock, as_of_blp, items, warehouses, reservations, adjustments, transfers, stocktakes, source_documents]
 
 
 SERVICE = ServiceDefinition(

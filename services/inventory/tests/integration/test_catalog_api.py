@@ -234,7 +234,8 @@ def test_an_item_created_with_a_reorder_point_starts_below_it(api: Api) -> None:
     _created(api, WAREHOUSES, {"code": "WH1", "name": "Main"})
     _created(api, ITEMS, _item("A-1", reorder_point="10", reorder_quantity="50", safety_stock="2"))
     types = [e["type"] for e in api.events()]
-    assert types == ["inventory.ItemCreated.v1", "inventory.StockBelowReorderPoint.v1"]
+    assert types == ["inventory.WarehouseCreated.v1", "inventory.ItemCreated.v1",
+                     "inventory.StockBelowReorderPoint.v1"]
     assert api.rows("SELECT below_reorder FROM stock_balances") == [(True,)]
 
 
@@ -404,7 +405,24 @@ def test_warehouses(api: Api) -> None:
     assert status == 200 and [w["code"] for w in page["items"]] == ["WH1"] and page["total"] == 1
     status, page, _ = api.get(WAREHOUSES)
     assert [w["code"] for w in page["items"]] == ["WH1", "WH2"]
-    assert api.events() == [], "warehouses publish nothing"
+    assert [w["version"] for w in page["items"]] == [2, 2]
+    assert api.patch(f"{WAREHOUSES}/WH2", {"active": False})[1]["version"] == 2, "no change: same version"
+    status, warehouse, _ = api.post(f"{WAREHOUSES}/WH1/deactivate")
+    assert status == 200 and (warehouse["active"], warehouse["version"]) == (False, 3)
+    assert api.post(f"{WAREHOUSES}/WH1/deactivate")[1]["version"] == 3, "already inactive: unchanged"
+    assert api.post(f"{WAREHOUSES}/NOPE/deactivate")[1]["code"] == "WAREHOUSE_NOT_FOUND"
+    # Issue 8 point 6: every create, change and deactivation publishes the whole record with its version (the
+    # envelope sequence too), so purchasing's replica refuses unknown and inactive warehouses; a request that
+    # changes nothing publishes nothing (the second deactivation of WH2 and of WH1 above).
+    published = [(e["type"].split(".")[1], e["subject"], e["sequence"], e["data"]["version"], e["data"]["active"],
+                  e["data"]["valuation_method"], e["data"]["name"]) for e in api.events()]
+    assert published == [
+        ("WarehouseCreated", "WH1", 1, 1, True, "moving_average", "Main"),
+        ("WarehouseUpdated", "WH1", 2, 2, True, "fifo", "Main store"),
+        ("WarehouseCreated", "WH2", 1, 1, True, "moving_average", "Second"),
+        ("WarehouseUpdated", "WH2", 2, 2, False, "moving_average", "Second"),
+        ("WarehouseUpdated", "WH1", 3, 3, False, "fifo", "Main store"),
+    ]
 
 
 # --- the embedded mode's database --------------------------------------------------------------------------
@@ -421,6 +439,6 @@ def test_the_same_flow_on_sqlite(tmp_path: Path) -> None:
         assert api.post(ITEMS, _item("A-2", barcode="00036000291452"))[1]["code"] == "BARCODE_TAKEN"
         assert api.patch(f"{ITEMS}/A-1", {"safety_stock": "1"})[1]["version"] == 2
         assert [e["type"].split(".")[1] for e in api.events()] == [
-            "ItemCreated", "StockBelowReorderPoint", "ItemUpdated",
+            "WarehouseCreated", "ItemCreated", "StockBelowReorderPoint", "WarehouseCreated", "ItemUpdated",
         ]
         assert [i["sku"] for i in api.get(f"{ITEMS}?q=291")[1]["items"]] == ["A-1"]

@@ -20,6 +20,7 @@ from sqlalchemy import insert, select, text
 from psi_chassis.app import create_service_app
 from psi_chassis.db import Database
 from psi_chassis.testing.tokens import TestKeys
+from psi_chassis.types import utcnow
 from psi_inventory.adapters.tables import cost_layers, items, stock_balances, warehouses
 from psi_inventory.app import SERVICE
 from psi_inventory.service import reservations
@@ -47,9 +48,9 @@ class Env:
         response = self.client.get(API + path, headers=self.headers)
         return response.status_code, response.get_json()
 
-    def receive(self, sku: str, warehouse: str, quantity: str, unit_cost: str) -> None:
+    def receive(self, sku: str, warehouse: str, quantity: str, unit_cost: str, at: datetime = T0) -> None:
         with self.db.unit_of_work() as session:
-            Ledger(session).receive(sku, warehouse, "receipt", D(quantity), D(unit_cost), Source(T0, "GRN-SEED"))
+            Ledger(session).receive(sku, warehouse, "receipt", D(quantity), D(unit_cost), Source(at, "GRN-SEED"))
             session.commit()
 
     def balance(self, sku: str, warehouse: str) -> tuple[Decimal, Decimal, Decimal, Decimal]:
@@ -132,7 +133,7 @@ def stocked(env: Env) -> Env:
 
 def test_transfer_carries_value_both_ways_and_receipt_restores_it(stocked: Env) -> None:
     env = stocked
-    status, shipped = env.post("/transfers", {"from_warehouse": "WH-A", "to_warehouse": "WH-B",
+    status, shipped = env.post("/transfers", {"from_warehouse_code": "WH-A", "to_warehouse_code": "WH-B",
                                               "lines": [{"sku": "SKU-1", "quantity": "15"}]})
     assert status == 201, shipped
     assert shipped["number"] == f"TRF-{shipped['id']:06d}" and shipped["status"] == "in_transit"
@@ -191,25 +192,25 @@ def test_transfer_carries_value_both_ways_and_receipt_restores_it(stocked: Env) 
 
 def test_transfer_to_the_same_warehouse_is_refused_and_writes_nothing(stocked: Env) -> None:
     before = stocked.snapshot()
-    status, problem = stocked.post("/transfers", {"from_warehouse": "WH-A", "to_warehouse": "WH-A",
+    status, problem = stocked.post("/transfers", {"from_warehouse_code": "WH-A", "to_warehouse_code": "WH-A",
                                                   "lines": [{"sku": "SKU-1", "quantity": "1"}]})
     assert (status, problem["code"]) == (422, "SAME_WAREHOUSE")
-    assert "to_warehouse" in problem["errors"]
+    assert "to_warehouse_code" in problem["errors"]
     assert stocked.snapshot() == before
 
 
 def test_transfer_refuses_bad_lines_and_warehouses_and_writes_nothing(stocked: Env) -> None:
     before = stocked.snapshot()
-    status, problem = stocked.post("/transfers", {"from_warehouse": "WH-A", "to_warehouse": "WH-OFF",
+    status, problem = stocked.post("/transfers", {"from_warehouse_code": "WH-A", "to_warehouse_code": "WH-OFF",
                                                   "lines": [{"sku": "NOPE", "quantity": "1"}]})
     assert status == 422
-    assert "to_warehouse" in problem["errors"] and "sku" in problem["errors"]["lines"]["0"]
+    assert "to_warehouse_code" in problem["errors"] and "sku" in problem["errors"]["lines"]["0"]
     for quantity in ("0", "-1", 1):
-        status, problem = stocked.post("/transfers", {"from_warehouse": "WH-A", "to_warehouse": "WH-B",
+        status, problem = stocked.post("/transfers", {"from_warehouse_code": "WH-A", "to_warehouse_code": "WH-B",
                                                       "lines": [{"sku": "SKU-1", "quantity": quantity}]})
         assert status == 422 and "quantity" in problem["errors"]["lines"]["0"], quantity
     # 21 > 20 on hand
-    status, problem = stocked.post("/transfers", {"from_warehouse": "WH-A", "to_warehouse": "WH-B",
+    status, problem = stocked.post("/transfers", {"from_warehouse_code": "WH-A", "to_warehouse_code": "WH-B",
                                                   "lines": [{"sku": "SKU-1", "quantity": "21"}]})
     assert (status, problem["code"]) == (409, "INSUFFICIENT_STOCK")
     assert stocked.snapshot() == before
@@ -329,8 +330,8 @@ def test_stocktake_posts_counted_minus_book_at_the_current_cost(stocked: Env) ->
     assert D(by_sku["SKU-2"]["difference"]) == D(2)    # 12 − 10
     assert by_sku["OLD2"]["difference"] is None        # not counted
 
-    # stock moves after the snapshot: SKU-2 +5 @ 3.00 → 15 units worth 15 + 15 = 30, current cost 30 / 15 = 2.00
-    env.receive("SKU-2", "WH-A", "5", "3.00")
+    # stock moves after the count: SKU-2 +5 @ 3.00 → 15 units worth 15 + 15 = 30, current cost 30 / 15 = 2.00
+    env.receive("SKU-2", "WH-A", "5", "3.00", at=utcnow())
     status, posted = env.post(f"/stocktakes/{sid}/post")
     assert status == 200, posted
     assert posted["status"] == "posted" and posted["posted_at"] is not None
@@ -338,7 +339,7 @@ def test_stocktake_posts_counted_minus_book_at_the_current_cost(stocked: Env) ->
     # SKU-1: 17 − 20 = −3, issued at the books' value: 60 × 3 / 20 = 9 (MA), 3 × 2 = 6 (FIFO), 3.00 a unit
     assert (D(by_sku["SKU-1"]["value"]), D(by_sku["SKU-1"]["value_fifo"]), D(by_sku["SKU-1"]["unit_cost"])) == (
         D(-9), D(-6), D(3))
-    # SKU-2: 12 − 10 (the snapshot, not the 15 now on hand) = +2 at the current cost 2.00 → 4.00
+    # SKU-2: 12 − 10 (the book when it was counted, not the 15 now on hand) = +2 at the current cost 2.00 → 4.00
     assert (D(by_sku["SKU-2"]["value"]), D(by_sku["SKU-2"]["unit_cost"])) == (D(4), D(2))
     assert by_sku["OLD2"]["value"] is None
     assert D(posted["total_value"]) == D(-5)  # −9 + 4
@@ -415,13 +416,13 @@ def test_a_document_is_only_found_under_its_own_kind(stocked: Env) -> None:
 
 def test_creating_returns_the_location_of_the_document(stocked: Env) -> None:
     response = stocked.client.post(API + "/transfers", headers=stocked.headers, json={
-        "from_warehouse": "WH-A", "to_warehouse": "WH-B", "lines": [{"sku": "SKU-2", "quantity": "1"}]})
+        "from_warehouse_code": "WH-A", "to_warehouse_code": "WH-B", "lines": [{"sku": "SKU-2", "quantity": "1"}]})
     assert response.status_code == 201
     assert response.headers["Location"].endswith(f"/api/v1/inventory/transfers/{response.get_json()['id']}")
 
 
 def test_two_concurrent_receipts_of_one_transfer_book_it_once(stocked: Env) -> None:
-    status, shipped = stocked.post("/transfers", {"from_warehouse": "WH-A", "to_warehouse": "WH-B",
+    status, shipped = stocked.post("/transfers", {"from_warehouse_code": "WH-A", "to_warehouse_code": "WH-B",
                                                   "lines": [{"sku": "SKU-2", "quantity": "4"}]})
     assert status == 201
     results: list[int] = []

@@ -158,12 +158,12 @@ def test_stock_as_of_matches_the_balance_at_that_time(db: Database) -> None:
         session.commit()
     with db.unit_of_work() as session:
         for day, expected in snapshots.items():
-            found, _ = queries.stock_as_of(session, T0 + timedelta(days=day, hours=1), sku="A",
+            found, _, _ = queries.stock_as_of(session, T0 + timedelta(days=day, hours=1), sku="A",
                                            warehouse_code="MA", page=1, page_size=10)
             assert (found[0]["on_hand"], found[0]["value"]) == expected, day
-        before, _ = queries.stock_as_of(session, T0 + timedelta(hours=12), sku="B", warehouse_code=None,
+        before, _, _ = queries.stock_as_of(session, T0 + timedelta(hours=12), sku="B", warehouse_code=None,
                                         page=1, page_size=10)
-        after, _ = queries.stock_as_of(session, T0 + timedelta(days=1, hours=4), sku="B", warehouse_code=None,
+        after, _, _ = queries.stock_as_of(session, T0 + timedelta(days=1, hours=4), sku="B", warehouse_code=None,
                                        page=1, page_size=10)
     assert before == [] and after[0]["on_hand"] == D(2)
 

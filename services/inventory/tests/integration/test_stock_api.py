@@ -58,7 +58,8 @@ def test_as_of_low_stock_and_reservation_round_trip(api: Any) -> None:
     assert before.get_json()["total"] == 0
     assert after.get_json()["items"][0] | {"as_of": None} == {
         "sku": "S1", "warehouse_code": "WH1", "on_hand": "10.000000", "value": "20.000000",
-        "value_fifo": "20.000000", "as_of": None}
+        "value_fifo": "20.000000", "in_transit": "0.000000", "in_transit_value": "0.000000",
+        "in_transit_value_fifo": "0.000000", "as_of": None}
 
     reserved = api.post("/api/v1/inventory/reservations",
                         json={"reference": "WEB-1", "warehouse_code": "WH1", "lines": [{"sku": "S1", "quantity": "3"}]})
@@ -86,7 +87,7 @@ def test_as_of_low_stock_and_reservation_round_trip(api: Any) -> None:
     ("/api/v1/inventory/reservations", {"reference": "R", "warehouse_code": "WH1", "colour": "red",
                                         "lines": [{"sku": "S1", "quantity": "1"}]}, 422, "colour"),
     ("/api/v1/inventory/reservations", {"reference": "R", "warehouse_code": "WH1",
-                                        "lines": [{"sku": "NO-SUCH", "quantity": "1"}]}, 409, "NO-SUCH"),
+                                        "lines": [{"sku": "NO-SUCH", "quantity": "1"}]}, 422, "NO-SUCH"),
     ("/api/v1/inventory/reservations", {"reference": "R", "warehouse_code": "WH1",
                                         "lines": [{"sku": "S1", "quantity": "11"}]}, 409, "short_lines"),
 ])

@@ -47,6 +47,7 @@ warehouses = Table(
     Column("name", String(200), nullable=False),
     Column("active", Boolean, nullable=False),
     Column("valuation_method", String(16), nullable=False),
+    Column("version", Integer, nullable=False, server_default=text("1")),  # 1 on creation, +1 per change
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     CheckConstraint("valuation_method IN ('moving_average', 'fifo')", name="ck_warehouses_method"),
@@ -74,6 +75,7 @@ stock_moves = Table(
 )
 Index("ix_stock_moves_sku_wh_time", stock_moves.c.sku, stock_moves.c.warehouse_code, stock_moves.c.occurred_at)
 Index("ix_stock_moves_document", stock_moves.c.document_ref)
+Index("ix_stock_moves_source_event", stock_moves.c.source_event_id)
 
 stock_balances = Table(
     "stock_balances",
@@ -87,7 +89,9 @@ stock_balances = Table(
     Column("below_reorder", Boolean, nullable=False, server_default=text("false")),
     Column("updated_at", UTCDateTime(), nullable=False),
     CheckConstraint("on_hand >= 0", name="ck_stock_balances_on_hand"),
-    CheckConstraint("reserved >= 0 AND reserved <= on_hand", name="ck_stock_balances_reserved"),
+    # Reserved may exceed on hand: a stocktake that counted less than is reserved is posted all the same, and the
+    # reservations it leaves short are announced (inventory.ReservationShortfall.v1).
+    CheckConstraint("reserved >= 0", name="ck_stock_balances_reserved"),
 )
 
 cost_layers = Table(
@@ -101,6 +105,9 @@ cost_layers = Table(
     Column("remaining", ExactDecimal(), nullable=False),
     Column("unit_cost", ExactDecimal(), nullable=False),
     Column("occurred_at", UTCDateTime(), nullable=False),
+    # The purchase order line a receipt layer came from, so a supplier return takes its own goods back.
+    Column("po_number", String(64), nullable=True),
+    Column("po_line", Integer, nullable=True),
     CheckConstraint("remaining >= 0 AND remaining <= original_quantity", name="ck_cost_layers_remaining"),
 )
 Index("ix_cost_layers_open", cost_layers.c.sku, cost_layers.c.warehouse_code, cost_layers.c.id)
@@ -148,4 +155,27 @@ document_lines = Table(
     Column("value", ExactDecimal(), nullable=True),  # transfer: value carried (moving average)
     Column("value_fifo", ExactDecimal(), nullable=True),
     Column("layers", Text, nullable=True),  # transfer: FIFO layers carried, JSON [[qty, unit_cost], ...]
+    Column("counted_at", UTCDateTime(), nullable=True),  # stocktake: when the line was counted
+    Column("counted_book", ExactDecimal(), nullable=True),  # stocktake: the book quantity at counted_at
 )
+
+#: Documents of other services that inventory booked or refused (goods receipts, supplier returns, customer
+#: returns, shipments): one row per event applied, so a clerk can list them and see why one was refused. The
+#: lines of a booked document are its moves (``stock_moves.source_event_id``).
+source_documents = Table(
+    "source_documents",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),  # receipt, supplier_return, customer_return, shipment
+    Column("number", String(64), nullable=False),  # GRN, return or shipment number
+    Column("reference", String(64), nullable=True),  # the purchase order or sales order number
+    Column("warehouse_code", String(32), nullable=False),
+    Column("status", String(16), nullable=False),  # booked, rejected
+    Column("reason_code", String(32), nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("refused_lines", Text, nullable=True),  # JSON, for a rejected document
+    Column("occurred_at", UTCDateTime(), nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+    Column("source_event_id", String(64), nullable=False, unique=True),
+)
+Index("ix_source_documents_kind_time", source_documents.c.kind, source_documents.c.occurred_at)

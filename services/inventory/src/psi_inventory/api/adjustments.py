@@ -8,34 +8,79 @@ unknown field is a 422); a JSON number is refused where a decimal is expected, b
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from psi_chassis.api_schemas import NON_NEGATIVE, NON_ZERO, POSITIVE, DecimalString, StrictSchema, line_list, money
+from psi_chassis.api_schemas import (
+    NON_NEGATIVE,
+    NON_ZERO,
+    POSITIVE,
+    DecimalString,
+    PageArgs,
+    StrictSchema,
+    line_list,
+    money,
+    page_of,
+    page_schema,
+)
 from psi_chassis.app import current_db
 from psi_chassis.types import utcnow
+from psi_inventory.domain.business_time import business_time_problem
 from psi_inventory.domain.documents import ADJUSTMENT_REASONS, AdjustmentLine
-from psi_inventory.service.adjustments import PostAdjustment, get_adjustment, post_adjustment
+from psi_inventory.service.adjustments import PostAdjustment, get_adjustment, list_adjustments, post_adjustment
 
 # One request-decimal field for every PSI API (re-exported for transfers and stocktakes).
 __all__ = ["DecimalString", "NON_NEGATIVE", "NON_ZERO", "POSITIVE"]
 
 
-_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-_CLOCK_SKEW = timedelta(minutes=5)
-
-
 def _not_in_the_future(value: datetime) -> None:
     """A business time: it has happened (a few minutes of clock skew allowed), and not in another century."""
-    if value < _EARLIEST:
-        raise ValidationError("Must not be before 2000-01-01.")
-    if value > utcnow() + _CLOCK_SKEW:
-        raise ValidationError("Must not be in the future.")
+    problem = business_time_problem(value, utcnow())
+    if problem is not None:
+        raise ValidationError(problem)
+
+
+def business_time_field(description: str) -> fields.AwareDateTime:
+    """An optional business time of a document (``domain/business_time.py``): ISO 8601 with an offset, not in
+    the future, not before 2000; default now."""
+    return fields.AwareDateTime(format="iso", validate=_not_in_the_future, metadata={
+        "description": f"{description} (ISO 8601 with offset; not in the future, not before 2000); default now."})
+
+
+def _representable(value: datetime) -> None:
+    """Within what the database and UTC conversion can hold (year 1 at +01:00 is year 0 in UTC)."""
+    try:
+        value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValidationError("Must be a representable time.") from exc
+    if not 1900 <= value.year <= 9999:
+        raise ValidationError("Must be between the years 1900 and 9999.")
+
+
+def query_time(description: str, **kwargs: Any) -> fields.AwareDateTime:
+    """A time in a query string: ISO 8601 with an offset, between the years 1900 and 9999."""
+    return fields.AwareDateTime(validate=_representable, metadata={"description": description}, **kwargs)
+
+
+class DateRangeArgs(PageArgs):
+    """``from`` and ``to``, both inclusive, as every inventory list filters by time (ISO 8601 with offset)."""
+
+    date_from = query_time("From this business time on (inclusive)", data_key="from")
+    date_to = query_time("Up to this business time (inclusive)", data_key="to")
+
+    @validates_schema
+    def _ordered(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
+            raise ValidationError("Must not be before 'from'.", "to")
+
+
+def range_of(args: dict[str, Any]) -> dict[str, Any]:
+    return {"date_from": args.get("date_from"), "date_to": args.get("date_to")}
 
 
 def optional_money() -> fields.Decimal:
@@ -72,8 +117,7 @@ class AdjustmentLineCreateSchema(StrictSchema):
 class AdjustmentCreateSchema(StrictSchema):
     warehouse_code = warehouse_field(required=True)
     reason_code = fields.String(required=True, validate=validate.OneOf(ADJUSTMENT_REASONS))
-    occurred_at = fields.AwareDateTime(format="iso", validate=_not_in_the_future, metadata={
-        "description": "When it happened (not in the future, not before 2000); default now."})
+    occurred_at = business_time_field("When it happened")
     note = note_field()
     lines = line_list(AdjustmentLineCreateSchema)
 
@@ -102,6 +146,15 @@ class AdjustmentSchema(Schema):
     created_at = fields.AwareDateTime(required=True)
 
 
+class AdjustmentQueryArgs(DateRangeArgs):
+    warehouse_code = fields.String(validate=validate.Length(min=1, max=32))
+    reason_code = fields.String(validate=validate.OneOf(ADJUSTMENT_REASONS))
+    sku = fields.String(validate=validate.Length(min=1, max=64))
+
+
+AdjustmentPage = page_schema(AdjustmentSchema, "AdjustmentPage")
+
+
 # --- routes -------------------------------------------------------------------------------------------------
 
 blp = Blueprint("adjustments", __name__, url_prefix="/api/v1/inventory/adjustments",
@@ -110,6 +163,16 @@ blp = Blueprint("adjustments", __name__, url_prefix="/api/v1/inventory/adjustmen
 
 @blp.route("")
 class Adjustments(MethodView):
+    @blp.arguments(AdjustmentQueryArgs, location="query")
+    @blp.response(200, AdjustmentPage)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Adjustments, newest first; filter by warehouse, reason, SKU and business time (from, to)."""
+        with current_db().unit_of_work() as session:
+            found, total = list_adjustments(session, warehouse_code=args.get("warehouse_code"),
+                                            reason_code=args.get("reason_code"), sku=args.get("sku"),
+                                            **range_of(args), page=args["page"], page_size=args["page_size"])
+        return page_of(found, args, total)
+
     @blp.arguments(AdjustmentCreateSchema)
     @blp.response(201, AdjustmentSchema)
     @blp.alt_response(409, description="INSUFFICIENT_STOCK: a removal would take reserved or missing stock")

@@ -12,10 +12,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from psi_chassis.api_schemas import POSITIVE, DecimalString, StrictSchema, line_list, money
+from psi_chassis.api_schemas import POSITIVE, DecimalString, StrictSchema, line_list, money, page_of, page_schema
 from psi_chassis.app import current_db
 from psi_chassis.db import run_transaction
 from psi_chassis.errors import Conflict, NotFound
+from psi_inventory.api.adjustments import DateRangeArgs, range_of
 from psi_inventory.service import queries, reservations
 
 blp = Blueprint("reservations", __name__, url_prefix="/api/v1/inventory/reservations", description="Reservations")
@@ -55,17 +56,53 @@ class ReservationOut(Schema):
     lines = fields.List(fields.Nested(ReservationLineOut), required=True)
 
 
+class ReservationListLine(ReservationLineOut):
+    reference = fields.String(required=True)
+    open = money()
+    created_at = fields.AwareDateTime(required=True)
+    updated_at = fields.AwareDateTime(required=True)
+
+
+class ReservationQueryArgs(DateRangeArgs):
+    reference = fields.String(validate=validate.Length(min=1, max=64))
+    sku = fields.String(validate=validate.Length(min=1, max=64))
+    warehouse_code = fields.String(validate=validate.Length(min=1, max=32))
+    status = fields.String(validate=validate.OneOf([reservations.ACTIVE, reservations.RELEASED,
+                                                    reservations.CONSUMED]))
+
+
+ReservationPage = page_schema(ReservationListLine, "ReservationPage")
+
+
 @blp.route("")
 class ReservationCollection(MethodView):
+    @blp.arguments(ReservationQueryArgs, location="query")
+    @blp.response(200, ReservationPage)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Reservation lines, newest first, with what each still holds (``open``); filter by reference, SKU,
+        warehouse, status and when they were made (from, to)."""
+        with current_db().unit_of_work() as session:
+            found, total = queries.list_reservations(
+                session, reference=args.get("reference"), sku=args.get("sku"),
+                warehouse_code=args.get("warehouse_code"), status=args.get("status"), **range_of(args),
+                page=args["page"], page_size=args["page_size"])
+        return page_of(found, args, total)
+
     @blp.arguments(ReservationIn)
     @blp.response(201, ReservationOut)
+    @blp.alt_response(409, description="INSUFFICIENT_STOCK (errors.short_lines) or RESERVATION_EXISTS")
+    @blp.alt_response(422, description="UNKNOWN_WAREHOUSE, INACTIVE_WAREHOUSE or UNKNOWN_SKU, naming it in errors")
     def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-        """Reserve every line or none (409 INSUFFICIENT_STOCK lists the short lines)."""
+        """Reserve every line or none (409 INSUFFICIENT_STOCK lists the short lines).
+
+        The warehouse must be listed and active and every SKU in the item master (422 naming what is not).
+        """
         lines = [reservations.ReservationLine(ln.get("line_no", i), ln["sku"], ln["quantity"])
                  for i, ln in enumerate(body["lines"], start=1)]
 
         def work() -> list[reservations.ShortLine]:
             with current_db().unit_of_work() as session:
+                reservations.check_request(session, body["warehouse_code"], [ln.sku for ln in lines])
                 short = reservations.reserve(session, body["reference"], body["warehouse_code"], lines)
                 if not short:
                     session.commit()

@@ -9,21 +9,25 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from psi_chassis.api_schemas import StrictSchema, money
+from psi_chassis.api_schemas import StrictSchema, money, page_of, page_schema
 from psi_chassis.app import current_db
 from psi_inventory.api.adjustments import (
     NON_NEGATIVE,
+    DateRangeArgs,
     DecimalString,
+    business_time_field,
     note_field,
     optional_money,
+    range_of,
     sku_field,
     warehouse_field,
 )
-from psi_inventory.domain.documents import Count
+from psi_inventory.domain.documents import CANCELLED, OPEN, POSTED, Count
 from psi_inventory.service.stocktakes import (
     OpenStocktake,
     cancel_stocktake,
     get_stocktake,
+    list_stocktakes,
     open_stocktake,
     post_stocktake,
     record_counts,
@@ -40,6 +44,7 @@ class StocktakeCreateSchema(StrictSchema):
 class CountSchema(StrictSchema):
     sku = sku_field(required=True)
     counted_quantity = DecimalString(sign=NON_NEGATIVE, required=True)
+    counted_at = business_time_field("When it was counted; the difference is taken against the book at this time")
 
 
 class CountsSchema(StrictSchema):
@@ -52,6 +57,8 @@ class StocktakeLineSchema(Schema):
     sku = fields.String(required=True)
     book_quantity = money()
     counted_quantity = optional_money()
+    counted_at = fields.AwareDateTime(required=True, allow_none=True)
+    book_at_count = optional_money()
     difference = optional_money()
     unit_cost = optional_money()
     value = optional_money()
@@ -74,11 +81,29 @@ class StocktakeSchema(Schema):
     updated_at = fields.AwareDateTime(required=True)
 
 
+class StocktakeQueryArgs(DateRangeArgs):
+    warehouse_code = fields.String(validate=validate.Length(min=1, max=32))
+    status = fields.String(validate=validate.OneOf([OPEN, POSTED, CANCELLED]))
+    sku = fields.String(validate=validate.Length(min=1, max=64))
+
+
+StocktakePage = page_schema(StocktakeSchema, "StocktakePage")
+
 blp = Blueprint("stocktakes", __name__, url_prefix="/api/v1/inventory/stocktakes", description="Stocktakes")
 
 
 @blp.route("")
 class Stocktakes(MethodView):
+    @blp.arguments(StocktakeQueryArgs, location="query")
+    @blp.response(200, StocktakePage)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Stocktakes, newest first; filter by warehouse, status, SKU and when they were opened (from, to)."""
+        with current_db().unit_of_work() as session:
+            found, total = list_stocktakes(session, warehouse_code=args.get("warehouse_code"),
+                                           status=args.get("status"), sku=args.get("sku"), **range_of(args),
+                                           page=args["page"], page_size=args["page_size"])
+        return page_of(found, args, total)
+
     @blp.arguments(StocktakeCreateSchema)
     @blp.response(201, StocktakeSchema)
     def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -111,8 +136,12 @@ class StocktakeCounts(MethodView):
     @blp.alt_response(404, description="STOCKTAKE_NOT_FOUND")
     @blp.alt_response(409, description="INVALID_STATUS: the stocktake is not open")
     def post(self, body: dict[str, Any], document_id: int) -> dict[str, Any]:
-        """Enter counts (some or all lines); counting a SKU again overwrites its count. 422 for a SKU not on it."""
-        counts = tuple(Count(c["sku"], c["counted_quantity"]) for c in body["counts"])
+        """Enter counts (some or all lines); counting a SKU again overwrites its count. 422 for a SKU not on it.
+
+        Each count is compared with the book at its ``counted_at`` (default now): what was booked in or out
+        before the count is in the book, what was booked after is not.
+        """
+        counts = tuple(Count(c["sku"], c["counted_quantity"], c.get("counted_at")) for c in body["counts"])
         return record_counts(current_db(), document_id, counts)
 
 
@@ -120,12 +149,15 @@ class StocktakeCounts(MethodView):
 class PostStocktake(MethodView):
     @blp.response(200, StocktakeSchema)
     @blp.alt_response(404, description="STOCKTAKE_NOT_FOUND")
-    @blp.alt_response(409, description="INVALID_STATUS (not open) or INSUFFICIENT_STOCK (a loss beyond available)")
+    @blp.alt_response(409, description="INVALID_STATUS (not open) or INSUFFICIENT_STOCK (a loss beyond what is"
+                                       " on hand now: the stock left after it was counted)")
     @blp.alt_response(422, description="VALIDATION_FAILED: a gain whose value would not fit the ledger")
     def post(self, document_id: int) -> dict[str, Any]:
-        """Post counted − book of every counted line as an adjustment at the current cost (reason stocktake).
+        """Post counted − book at the time of counting of every counted line as an adjustment (reason stocktake).
 
-        Publishes one inventory.StockAdjusted.v1 when anything differs.
+        A loss takes reserved stock too (the shelf is the truth). Publishes one inventory.StockAdjusted.v1 when
+        anything differs, and inventory.ReservationShortfall.v1 for each SKU left with less on hand than is
+        reserved.
         """
         return post_stocktake(current_db(), document_id)
 

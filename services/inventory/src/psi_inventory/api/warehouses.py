@@ -68,6 +68,7 @@ class WarehouseSchema(Schema):
     name = fields.String(required=True)
     active = fields.Boolean(required=True)
     valuation_method = fields.String(required=True, metadata=_METHOD_DOC)
+    version = fields.Integer(required=True, metadata={"description": "1 on creation, one higher per change"})
     created_at = fields.AwareDateTime(required=True)
     updated_at = fields.AwareDateTime(required=True)
 
@@ -95,7 +96,10 @@ class Warehouses(MethodView):
     @blp.response(201, WarehouseSchema)
     @blp.alt_response(409, description="WAREHOUSE_CODE_TAKEN")
     def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-        """Add a warehouse, with a zero balance row for every item already in the item master."""
+        """Add a warehouse, with a zero balance row for every item already in the item master.
+
+        Publishes inventory.WarehouseCreated.v1 (the whole record, version 1).
+        """
         warehouse = catalog.create_warehouse(current_db(), NewWarehouse(**body))
         return warehouse, {"Location": url_for("warehouses.WarehouseByCode", code=warehouse["code"])}
 
@@ -120,6 +124,19 @@ class WarehouseByCode(MethodView):
 
         Moving-average and FIFO values are both kept for every move and balance, so switching the method is
         allowed and loses nothing, but it changes which value the books use from now on: later issues are costed,
-        and reported to finance, by the new method; moves already posted keep their cost.
+        and reported to finance, by the new method; moves already posted keep their cost. A change publishes
+        inventory.WarehouseUpdated.v1 (the whole record, the next version).
         """
         return catalog.update_warehouse(current_db(), code, body)
+
+
+@blp.route("/<string:code>/deactivate")
+class DeactivateWarehouse(MethodView):
+    @blp.response(200, WarehouseSchema)
+    @blp.alt_response(404, description="WAREHOUSE_NOT_FOUND")
+    def post(self, code: str) -> dict[str, Any]:
+        """Mark the warehouse inactive: no new document may name it (already inactive: answered unchanged).
+
+        Its stock stays on the books. Publishes inventory.WarehouseUpdated.v1.
+        """
+        return catalog.deactivate_warehouse(current_db(), code)

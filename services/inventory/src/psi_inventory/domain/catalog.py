@@ -192,6 +192,19 @@ def item_version_after(version: int, changes: Mapping[str, Any]) -> int:
     return version + 1 if changes else version
 
 
+#: A warehouse's version follows the same rule as an item's (its events carry it for replicas).
+warehouse_version_after = item_version_after
+
+#: Name length of a warehouse (the column is 200 characters).
+WAREHOUSE_NAME_MAX = 200
+
+
+def unlisted_warehouse_name(code: str, document_ref: str) -> str:
+    """The name of a warehouse inventory had to create because a fact (a goods receipt, a customer return)
+    named a code it did not list: it says so, so a clerk finds it and decides what to do with it."""
+    return f"{code} (unlisted: created by {document_ref}; check and rename or activate)"[:WAREHOUSE_NAME_MAX]
+
+
 def reorder_point_changed(changes: Mapping[str, Any]) -> bool:
     """Whether the low-stock flags of the item's balance rows must be evaluated again."""
     return "reorder_point" in changes

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -243,30 +244,57 @@ def in_transit(status: str, values: Iterable[Decimal]) -> Decimal:
     return sum(values, ZERO) if status == IN_TRANSIT else ZERO
 
 
+def in_transit_at(shipped_at: datetime, received_at: datetime | None, at: datetime) -> bool:
+    """Whether a transfer was on its way at business time ``at``: shipped by then and not yet received.
+
+    Stock in transit is in no warehouse's balance, but it is the company's: stock as of a time counts it
+    (at the destination, as incoming) so the company's value is the same before, during and after a transfer.
+    """
+    return shipped_at <= at and (received_at is None or received_at > at)
+
+
+def receipt_time_problem(shipped_at: datetime, received_at: datetime) -> str | None:
+    """A transfer cannot arrive before it left."""
+    if received_at < shipped_at:
+        return f"Must not be before the transfer was shipped ({shipped_at.isoformat()})."
+    return None
+
+
 # --- stocktakes ---------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class CountLine:
-    """A stocktake line: the book quantity frozen when the stocktake was opened, and the count (None = not yet)."""
+    """A stocktake line: the book quantity frozen when the stocktake was opened, the count (None = not yet) and
+    the book quantity at the time of counting (``counted_book``: the ledger's on hand at ``counted_at``)."""
 
     line_no: int
     sku: str
     book_quantity: Decimal
     counted_quantity: Decimal | None = None
+    counted_book: Decimal | None = None
 
     @property
     def difference(self) -> Decimal | None:
-        """Counted minus book (the snapshot): positive = found, negative = missing, None = not counted."""
+        """Counted minus the book at the time of counting: positive = found, negative = missing, None = not counted.
+
+        Not minus the snapshot taken when the stocktake was opened: goods booked in or out between opening and
+        counting were on the shelf (or gone) when it was counted, and are in the book at that time. Frozen at 5,
+        then a receipt of 2, then a count of 7: the book at counting is 7, the difference 0, and 7 stays.
+        """
         if self.counted_quantity is None:
             return None
-        return self.counted_quantity - self.book_quantity
+        book = self.counted_book if self.counted_book is not None else self.book_quantity
+        return self.counted_quantity - book
 
 
 @dataclass(frozen=True)
 class Count:
+    """A count entered for one SKU; ``counted_at`` is when it was counted (None: when it is entered)."""
+
     sku: str
     counted_quantity: Decimal
+    counted_at: datetime | None = None
 
 
 def count_errors(counts: Sequence[Count], skus_in_stocktake: Iterable[str]) -> dict[str, Any]:

@@ -60,6 +60,26 @@ class Balance:
         return self.on_hand - self.reserved
 
 
+def takeable(balance: Balance, from_reserved: Decimal = ZERO, may_take_reserved: bool = False) -> Decimal:
+    """How much an issue may take from a balance row.
+
+    An issue takes unreserved stock, plus ``from_reserved`` when it is reserved for this very issue (a
+    shipment consuming its order's reservation); another order's reservation is never eaten by an adjustment,
+    a transfer or a supplier return. A stocktake loss (``may_take_reserved``) takes what the shelf no longer
+    holds, reserved or not: the count is the truth, and the reservations it leaves short are announced. Never
+    more than is on hand. When a stocktake left less on hand than is reserved, unreserved stock is nil and a
+    shipment covered by its reservation may still take what is on the shelf (first shipped, first served).
+    """
+    if may_take_reserved:
+        return balance.on_hand
+    return min(balance.on_hand, max(balance.available, ZERO) + from_reserved)
+
+
+def reservation_shortfall(on_hand: Decimal, reserved: Decimal) -> Decimal:
+    """How much of what is reserved the stock on hand no longer covers (0 when it covers it all)."""
+    return max(reserved - on_hand, ZERO)
+
+
 def crossed_below(reorder_point: Decimal | None, was_below: bool, available: Decimal) -> tuple[bool, bool]:
     """Low-stock rule: (now below, should announce). Announce once per crossing, again only after a recovery.
 

@@ -22,11 +22,17 @@ METHODS = (MOVING_AVERAGE, FIFO)
 
 @dataclass(frozen=True)
 class Layer:
-    """What is left of one receipt under FIFO. ``id`` is the database id, None for a layer not yet stored."""
+    """What is left of one receipt under FIFO. ``id`` is the database id, None for a layer not yet stored.
+
+    A layer booked from a goods receipt remembers the purchase order line it came from (``po_number``,
+    ``po_line``), so a supplier return can take its own goods back (``domain/supplier_returns.py``).
+    """
 
     id: int | None
     remaining: Decimal
     unit_cost: Decimal
+    po_number: str | None = None
+    po_line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -92,3 +98,30 @@ def issue_cost(on_hand: Decimal, value: Decimal, layers: Sequence[Layer], quanti
 
 def fifo_value(layers: Sequence[Layer]) -> Decimal:
     return sum((q6(layer.remaining * layer.unit_cost) for layer in layers), ZERO)
+
+
+def books_value(method: str, value: Decimal, value_fifo: Decimal) -> Decimal:
+    """The value the books use: FIFO's for a FIFO warehouse, else the moving average's."""
+    return value_fifo if method == FIFO else value
+
+
+@dataclass(frozen=True)
+class ReturnedCost:
+    """What a customer return is booked back at, per method: the cost per unit that left under that method."""
+
+    moving_average: Decimal
+    fifo: Decimal
+
+    def for_method(self, method: str) -> Decimal:
+        return self.fifo if method == FIFO else self.moving_average
+
+
+def cost_that_left(quantity: Decimal, value: Decimal, value_fifo: Decimal) -> ReturnedCost:
+    """Per unit, what ``quantity`` units cost when they were issued: ``value / quantity`` under each method.
+
+    A customer return restores, under each method, the cost that left under that method: shipped 4 whose
+    moving-average cost was 112.00 and whose FIFO cost was 110.00 come back at 28.00 and 27.50 a unit.
+    """
+    if quantity <= ZERO:
+        raise StockRuleViolation(f"quantity must be positive, got {quantity}")
+    return ReturnedCost(q6(value / quantity), q6(value_fifo / quantity))

@@ -7,17 +7,20 @@ refused (an unknown SKU, a removal beyond what is available) leaves nothing behi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from psi_chassis.db import Database
 from psi_chassis.outbox import record_event
 from psi_chassis.types import utcnow
+from psi_inventory.adapters.tables import documents
 from psi_inventory.config import SERVICE_NAME, base_currency
 from psi_inventory.domain import events
+from psi_inventory.domain.business_time import booked_time
 from psi_inventory.domain.documents import (
     ADJUSTMENT,
     MAX_AMOUNT,
@@ -34,10 +37,12 @@ from psi_inventory.service.documents import (
     check_skus,
     check_warehouse,
     create_document,
+    filter_documents,
     find_document,
     insufficient,
     lines_of,
     moves_of,
+    page_of_ids,
     total,
 )
 from psi_inventory.service.ledger import Ledger, Posted, Source
@@ -76,12 +81,12 @@ def post_adjustment(db: Database, cmd: PostAdjustment) -> dict[str, Any]:
             raise RuleViolation("the adjustment is not valid; see errors", errors=errors)
 
         now = utcnow()
-        occurred_at = (cmd.occurred_at or now).astimezone(UTC)
+        occurred_at = booked_time(cmd.occurred_at or now, now)
         document_id, number = create_document(session, ADJUSTMENT, POSTED, cmd.warehouse_code, now,
                                               reason_code=cmd.reason_code, note=cmd.note)
         postings = apply_differences(
             session, cmd.warehouse_code,
-            [(i + 1, ln.sku, ln.quantity, ln.unit_cost) for i, ln in enumerate(cmd.lines)],
+            [Correction(i + 1, ln.sku, ln.quantity, ln.unit_cost) for i, ln in enumerate(cmd.lines)],
             Source(occurred_at, number, reason_code=cmd.reason_code), field_name="lines", quantity_name="quantity",
         )
         add_lines(session, document_id, [
@@ -94,34 +99,47 @@ def post_adjustment(db: Database, cmd: PostAdjustment) -> dict[str, Any]:
     return view
 
 
-def apply_differences(session: Session, warehouse: str,
-                      lines: list[tuple[int, str, Decimal, Decimal | None]], source: Source, *,
-                      field_name: str, quantity_name: str) -> list[_Posting]:
-    """Book signed corrections ``(line_no, sku, quantity, unit_cost or None)`` as ``adjustment`` moves.
+@dataclass(frozen=True)
+class Correction:
+    """One signed correction to book: positive adds stock (at ``unit_cost`` or the current cost), negative
+    removes it. ``occurred_at`` is its own business time (a stocktake line's count time), else the source's."""
+
+    line_no: int
+    sku: str
+    quantity: Decimal
+    unit_cost: Decimal | None = None
+    occurred_at: datetime | None = None
+
+
+def apply_differences(session: Session, warehouse: str, corrections: list[Correction], source: Source, *,
+                      field_name: str, quantity_name: str, may_take_reserved: bool = False) -> list[_Posting]:
+    """Book signed corrections as ``adjustment`` moves.
 
     In (sku) order, so concurrent postings lock balance rows in one global order. A gain is received at the
     given cost or else the current cost (:meth:`Ledger.current_unit_cost`); a loss is issued, valued by the
-    ledger both ways, and may not take reserved stock (409 ``INSUFFICIENT_STOCK`` naming the line). Returns
-    the postings in line order.
+    ledger both ways, and may not take reserved stock (409 ``INSUFFICIENT_STOCK`` naming the line) unless
+    ``may_take_reserved`` (a stocktake: the goods are gone). Returns the postings in line order.
     """
     ledger = Ledger(session)
     postings: list[_Posting] = []
-    for line_no, sku, quantity, unit_cost in sorted(lines, key=lambda ln: (ln[1], ln[0])):
-        line_source = Source(source.occurred_at, source.document_ref, line=line_no, reason_code=source.reason_code)
-        if quantity > ZERO:
-            cost = unit_cost if unit_cost is not None else ledger.current_unit_cost(sku, warehouse)
-            if quantity * cost >= MAX_AMOUNT:
+    for line in sorted(corrections, key=lambda ln: (ln.sku, ln.line_no)):
+        line_source = Source(line.occurred_at or source.occurred_at, source.document_ref, line=line.line_no,
+                             reason_code=source.reason_code)
+        if line.quantity > ZERO:
+            cost = line.unit_cost if line.unit_cost is not None else ledger.current_unit_cost(line.sku, warehouse)
+            if line.quantity * cost >= MAX_AMOUNT:
                 errors: dict[str, Any] = {}
                 add_error(errors, field_name, f"at {cost} a unit the value must stay below {MAX_AMOUNT}",
-                          line_no - 1, quantity_name)
+                          line.line_no - 1, quantity_name)
                 raise RuleViolation("the value of a line is too large", errors=errors)
-            posted = ledger.receive(sku, warehouse, MOVE_ADJUSTMENT, quantity, cost, line_source)
+            posted = ledger.receive(line.sku, warehouse, MOVE_ADJUSTMENT, line.quantity, cost, line_source)
         else:
             try:
-                posted = ledger.issue(sku, warehouse, MOVE_ADJUSTMENT, -quantity, line_source)
+                posted = ledger.issue(line.sku, warehouse, MOVE_ADJUSTMENT, -line.quantity, line_source,
+                                      may_take_reserved=may_take_reserved)
             except StockRuleViolation as exc:
-                raise insufficient(exc, field_name, line_no - 1, quantity_name) from exc
-        postings.append(_Posting(line_no, sku, q6(quantity), posted))
+                raise insufficient(exc, field_name, line.line_no - 1, quantity_name) from exc
+        postings.append(_Posting(line.line_no, line.sku, q6(line.quantity), posted))
     return sorted(postings, key=lambda p: p.line_no)
 
 
@@ -161,3 +179,17 @@ def adjustment_view(session: Session, document_id: int) -> dict[str, Any]:
 def get_adjustment(db: Database, document_id: int) -> dict[str, Any]:
     with db.unit_of_work() as session:
         return adjustment_view(session, document_id)
+
+
+def list_adjustments(session: Session, *, warehouse_code: str | None, reason_code: str | None, sku: str | None,
+                     date_from: datetime | None, date_to: datetime | None, page: int,
+                     page_size: int) -> tuple[list[dict[str, Any]], int]:
+    """Adjustments, newest first, filtered by warehouse, reason, SKU and business time (``occurred_at``)."""
+    query = select(documents.c.id).where(documents.c.kind == ADJUSTMENT)
+    if warehouse_code:
+        query = query.where(documents.c.warehouse_code == warehouse_code)
+    if reason_code:
+        query = query.where(documents.c.reason_code == reason_code)
+    query = filter_documents(query, sku=sku, date_from=date_from, date_to=date_to, move_kind=MOVE_ADJUSTMENT)
+    ids, total_count = page_of_ids(session, query, page, page_size)
+    return [adjustment_view(session, document_id) for document_id in ids], total_count

@@ -7,11 +7,14 @@ creation take one transaction-scoped lock (PostgreSQL advisory lock; SQLite's ``
 serialises writers), so an item and a warehouse created at the same moment cannot both miss their shared row.
 
 Item changes publish the whole record (``inventory.ItemCreated.v1`` / ``inventory.ItemUpdated.v1``) through the
-outbox in the same transaction, with the item's ``version`` as the envelope ``sequence``.
+outbox in the same transaction, with the item's ``version`` as the envelope ``sequence``; warehouse changes do
+the same (``inventory.WarehouseCreated.v1`` / ``inventory.WarehouseUpdated.v1``), so purchasing and sales keep
+replicas and refuse documents for a warehouse inventory does not list or lists as inactive.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -29,6 +32,7 @@ from psi_inventory.adapters.tables import items, stock_balances, warehouses
 from psi_inventory.config import SERVICE_NAME
 from psi_inventory.domain import events
 from psi_inventory.domain.catalog import (
+    DEFAULT_VALUATION_METHOD,
     ITEM_MUTABLE_FIELDS,
     REORDER_FIELDS,
     WAREHOUSE_MUTABLE_FIELDS,
@@ -45,9 +49,13 @@ from psi_inventory.domain.catalog import (
     gtin_forms,
     item_version_after,
     reorder_point_changed,
+    unlisted_warehouse_name,
+    warehouse_version_after,
 )
 from psi_inventory.domain.model import ZERO
 from psi_inventory.service.ledger import Ledger
+
+_log = logging.getLogger(__name__)
 
 #: pg_advisory_xact_lock key taken by item and warehouse creation and by barcode changes ("psi-catl").
 CATALOG_LOCK = int.from_bytes(b"psi-catl", "big")
@@ -56,7 +64,7 @@ _ITEM_COLUMNS = (
     "sku", "name", "unit_of_measure", "category", "barcode", "reorder_point", "reorder_quantity", "safety_stock",
     "active", "version", "created_at", "updated_at",
 )
-_WAREHOUSE_COLUMNS = ("code", "name", "active", "valuation_method", "created_at", "updated_at")
+_WAREHOUSE_COLUMNS = ("code", "name", "active", "valuation_method", "version", "created_at", "updated_at")
 _BALANCE_COLUMNS = (
     "sku", "warehouse_code", "on_hand", "reserved", "value", "value_fifo", "below_reorder", "updated_at",
 )
@@ -292,43 +300,86 @@ def _apply(session: Session, current: Mapping[str, Any], changes: Mapping[str, A
 # --- warehouses ----------------------------------------------------------------------------------------------
 
 
+def _publish_warehouse(session: Session, event_type: str, warehouse: Mapping[str, Any]) -> None:
+    data = {name: warehouse[name] for name in ("code", "name", "active", "valuation_method", "version")}
+    data["changed_at"] = warehouse["updated_at"]
+    record_event(session, event_type, data, source=SERVICE_NAME, subject=warehouse["code"],
+                 sequence=warehouse["version"])
+
+
+def _insert_warehouse(session: Session, code: str, name: str, valuation_method: str, active: bool) -> dict[str, Any]:
+    """Insert a warehouse (version 1) with a zero balance row for every item, and publish WarehouseCreated.
+
+    Runs under the catalog lock, which the caller holds; an IntegrityError means another transaction won.
+    """
+    now = utcnow()
+    with session.begin_nested():
+        session.execute(warehouses.insert().values(
+            code=code, name=name, active=active, valuation_method=valuation_method, version=1,
+            created_at=now, updated_at=now,
+        ))
+    _fill_balances(session, select(items.c.sku, literal(code, String()), *_zero_row_values(now))
+                   .where(true()))
+    warehouse = get_warehouse(session, code)
+    assert warehouse is not None
+    _publish_warehouse(session, events.WAREHOUSE_CREATED, warehouse)
+    return warehouse
+
+
 def create_warehouse(db: Database, cmd: NewWarehouse) -> dict[str, Any]:
     """Add a warehouse with a zero balance row for every item (active or not); the code is unique.
 
     The new rows are not put through the low-stock rule: an empty new warehouse changes neither an item's
-    available stock nor its reorder point; the first move into it does.
+    available stock nor its reorder point; the first move into it does. Publishes WarehouseCreated.
     """
     taken = WarehouseCodeTaken(f"warehouse code {cmd.code} is already taken", errors={"code": ["already taken"]})
     with db.unit_of_work() as session:
         _catalog_lock(session)
         if get_warehouse(session, cmd.code) is not None:
             raise taken
-        now = utcnow()
         try:
-            with session.begin_nested():
-                session.execute(warehouses.insert().values(
-                    code=cmd.code, name=cmd.name, active=True, valuation_method=cmd.valuation_method,
-                    created_at=now, updated_at=now,
-                ))
+            warehouse = _insert_warehouse(session, cmd.code, cmd.name, cmd.valuation_method, active=True)
         except IntegrityError:
             if get_warehouse(session, cmd.code) is not None:
                 raise taken from None
             raise
-        _fill_balances(session, select(items.c.sku, literal(cmd.code, String()), *_zero_row_values(now))
-                       .where(true()))
-        warehouse = get_warehouse(session, cmd.code)
         session.commit()
-    assert warehouse is not None
     return warehouse
 
 
+def ensure_warehouse(session: Session, code: str, document_ref: str) -> bool:
+    """Make sure a warehouse a fact names exists; create it inactive ("unlisted") if not. True if created.
+
+    A goods receipt or a customer return is a fact from another service: the goods are on a shelf, so they are
+    booked even when inventory does not list the warehouse (purchasing refuses such orders since it keeps a
+    replica, so this is old data or a mistake). The warehouse is created **inactive**, with a name that says
+    so, and announced like any other (WarehouseCreated, ``active`` false): it shows in ``GET /warehouses``,
+    its stock in every report, and no new document can name it until someone activates it
+    (``PATCH /warehouses/<code>``) to move the stock on or correct it. Runs in the caller's transaction.
+    """
+    if get_warehouse(session, code) is not None:
+        return False
+    _catalog_lock(session)
+    if get_warehouse(session, code) is not None:
+        return False
+    _insert_warehouse(session, code, unlisted_warehouse_name(code, document_ref), DEFAULT_VALUATION_METHOD,
+                      active=False)
+    _log.warning("warehouse %s is not listed: created it inactive to book %s", code, document_ref)
+    return True
+
+
+def warehouse_is_listed(session: Session, code: str) -> bool:
+    return session.execute(select(warehouses.c.code).where(warehouses.c.code == code)).first() is not None
+
+
 def update_warehouse(db: Database, code: str, requested: Mapping[str, Any]) -> dict[str, Any]:
-    """Rename, (de)activate or switch the valuation method of a warehouse.
+    """Rename, (de)activate or switch the valuation method of a warehouse; publishes WarehouseUpdated.
 
     Both moving-average and FIFO values are always kept for every move, balance and layer, so switching the
     method loses nothing and needs no revaluation; it changes which of the two values the books use from now on
     (the unit cost of later issues and the value finance is told about). Moves already posted keep the cost they
-    were posted at. A request that changes nothing answers the warehouse as it is.
+    were posted at. A request that changes nothing answers the warehouse as it is, with the same version and
+    no event.
     """
     with db.unit_of_work() as session:
         row = session.execute(select(warehouses).where(warehouses.c.code == code).with_for_update()).first()
@@ -338,11 +389,18 @@ def update_warehouse(db: Database, code: str, requested: Mapping[str, Any]) -> d
         changes = changed_fields(current, requested, WAREHOUSE_MUTABLE_FIELDS)
         if not changes:
             return current
-        session.execute(update(warehouses).where(warehouses.c.code == code).values(**changes, updated_at=utcnow()))
+        session.execute(update(warehouses).where(warehouses.c.code == code).values(
+            **changes, version=warehouse_version_after(current["version"], changes), updated_at=utcnow()))
         warehouse = get_warehouse(session, code)
+        assert warehouse is not None
+        _publish_warehouse(session, events.WAREHOUSE_UPDATED, warehouse)
         session.commit()
-    assert warehouse is not None
     return warehouse
+
+
+def deactivate_warehouse(db: Database, code: str) -> dict[str, Any]:
+    """Mark the warehouse inactive (never deleted): no new document may name it. Already inactive: unchanged."""
+    return update_warehouse(db, code, {"active": False})
 
 
 __all__ = [
@@ -350,6 +408,8 @@ __all__ = [
     "create_item",
     "create_warehouse",
     "deactivate_item",
+    "deactivate_warehouse",
+    "ensure_warehouse",
     "get_item",
     "get_warehouse",
     "list_items",

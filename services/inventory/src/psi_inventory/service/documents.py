@@ -13,9 +13,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 
 from psi_inventory.adapters.tables import document_lines, documents, items, stock_moves, warehouses
 from psi_inventory.domain.documents import NOT_FOUND, InsufficientStock, add_error, document_number
@@ -106,5 +107,44 @@ def total(values: Iterable[Decimal | None]) -> Decimal:
     return sum((v for v in values if v is not None), Decimal(0))
 
 
-__all__ = ["add_lines", "check_skus", "check_warehouse", "create_document", "find_document", "insufficient",
-           "lines_of", "moves_of", "set_status", "total"]
+# --- lists --------------------------------------------------------------------------------------------------
+
+
+def filter_documents(query: Select[Any], *, sku: str | None, date_from: datetime | None, date_to: datetime | None,
+                     move_kind: str | None) -> Select[Any]:
+    """Narrow a ``select(documents.c.id)`` to documents with a line of ``sku`` and a business time in the range.
+
+    A document's business time is that of the moves of ``move_kind`` it posted (an adjustment's
+    ``occurred_at``, a transfer's shipment); with ``move_kind`` None, when it was created (a stocktake opened).
+    Both ends are inclusive.
+    """
+    if sku:
+        query = query.where(select(document_lines.c.line_no).where(
+            document_lines.c.document_id == documents.c.id, document_lines.c.sku == sku).exists())
+    if date_from is None and date_to is None:
+        return query
+    if move_kind is None:
+        if date_from is not None:
+            query = query.where(documents.c.created_at >= date_from)
+        if date_to is not None:
+            query = query.where(documents.c.created_at <= date_to)
+        return query
+    moved = select(stock_moves.c.id).where(stock_moves.c.document_ref == documents.c.number,
+                                           stock_moves.c.kind == move_kind, stock_moves.c.source_event_id.is_(None))
+    if date_from is not None:
+        moved = moved.where(stock_moves.c.occurred_at >= date_from)
+    if date_to is not None:
+        moved = moved.where(stock_moves.c.occurred_at <= date_to)
+    return query.where(moved.exists())
+
+
+def page_of_ids(session: Session, query: Select[Any], page: int, page_size: int) -> tuple[list[int], int]:
+    """One page of document ids, newest first, and how many there are in all."""
+    total_count = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    ids = session.execute(query.order_by(documents.c.id.desc()).limit(page_size)
+                          .offset((page - 1) * page_size)).scalars().all()
+    return [int(i) for i in ids], int(total_count)
+
+
+__all__ = ["add_lines", "check_skus", "check_warehouse", "create_document", "filter_documents", "find_document",
+           "insufficient", "lines_of", "moves_of", "page_of_ids", "set_status", "total"]

@@ -10,6 +10,7 @@ each other instead of deadlocking.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -24,8 +25,11 @@ from psi_chassis.types import utcnow
 from psi_inventory.adapters.tables import cost_layers, items, stock_balances, stock_moves, warehouses
 from psi_inventory.config import SERVICE_NAME
 from psi_inventory.domain import events
-from psi_inventory.domain.model import ZERO, Balance, StockRuleViolation, crossed_below, q6
-from psi_inventory.domain.valuation import FIFO, MOVING_AVERAGE, Layer, issue_cost
+from psi_inventory.domain.model import ZERO, Balance, StockRuleViolation, crossed_below, q6, takeable
+from psi_inventory.domain.supplier_returns import from_own_layers, supplier_return_cost
+from psi_inventory.domain.valuation import FIFO, MOVING_AVERAGE, IssueCost, Layer, books_value, issue_cost
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -112,13 +116,14 @@ class Ledger:
 
     def _layers(self, sku: str, warehouse: str) -> list[Layer]:
         rows = self.session.execute(
-            select(cost_layers.c.id, cost_layers.c.remaining, cost_layers.c.unit_cost)
+            select(cost_layers.c.id, cost_layers.c.remaining, cost_layers.c.unit_cost, cost_layers.c.po_number,
+                   cost_layers.c.po_line)
             .where(cost_layers.c.sku == sku, cost_layers.c.warehouse_code == warehouse,
                    cost_layers.c.remaining > ZERO)
             .order_by(cost_layers.c.id)
             .with_for_update()
         ).all()
-        return [Layer(r.id, r.remaining, r.unit_cost) for r in rows]
+        return [Layer(r.id, r.remaining, r.unit_cost, r.po_number, r.po_line) for r in rows]
 
     def _append(self, sku: str, warehouse: str, kind: str, quantity: Decimal, unit_cost: Decimal,
                 value: Decimal, value_fifo: Decimal, source: Source) -> int:
@@ -134,8 +139,10 @@ class Ledger:
     # -- postings ---------------------------------------------------------------------------------------------------
     def receive(self, sku: str, warehouse: str, kind: str, quantity: Decimal, unit_cost: Decimal,
                 source: Source, fifo_layers: list[tuple[Decimal, Decimal]] | None = None,
-                value: Decimal | None = None) -> Posted:
-        """Stock in at ``unit_cost``. A transfer-in passes the value and the FIFO layers it carries instead."""
+                value: Decimal | None = None, origin: tuple[str, int] | None = None) -> Posted:
+        """Stock in at ``unit_cost``. A transfer-in passes the value and the FIFO layers it carries instead (a
+        customer return its moving-average value and its FIFO layer). ``origin`` is the purchase order number
+        and line a receipt came from, remembered on its FIFO layer for a later supplier return."""
         if quantity <= ZERO:
             raise StockRuleViolation(f"quantity must be positive, got {quantity}")
         if unit_cost < ZERO:
@@ -145,31 +152,59 @@ class Ledger:
         ma_value = q6(quantity * unit_cost) if value is None else value
         fifo_value = sum((q6(q * c) for q, c in layers), ZERO)
         move_id = self._append(sku, warehouse, kind, quantity, unit_cost, ma_value, fifo_value, source)
+        po_number, po_line = origin if origin is not None else (None, None)
         for layer_quantity, layer_cost in layers:
             self.session.execute(insert(cost_layers).values(
                 sku=sku, warehouse_code=warehouse, move_id=move_id, original_quantity=layer_quantity,
-                remaining=layer_quantity, unit_cost=layer_cost, occurred_at=source.occurred_at))
+                remaining=layer_quantity, unit_cost=layer_cost, occurred_at=source.occurred_at,
+                po_number=po_number, po_line=po_line))
         self._save(sku, warehouse, Balance(balance.on_hand + quantity, balance.reserved,
                                            balance.value + ma_value, balance.value_fifo + fifo_value))
         return Posted(move_id, quantity, ma_value, fifo_value, unit_cost)
 
     def issue(self, sku: str, warehouse: str, kind: str, quantity: Decimal, source: Source,
-              from_reserved: Decimal = ZERO) -> Posted:
+              from_reserved: Decimal = ZERO, may_take_reserved: bool = False) -> Posted:
         """Stock out, valued both ways. ``from_reserved`` of it was reserved for this very issue (a shipment).
 
         Unreserved stock is all an issue may take beyond its own reservation: another order's reservation is
-        never eaten by an adjustment or a transfer.
+        never eaten by an adjustment or a transfer. A stocktake loss (``may_take_reserved``) is the exception:
+        the goods are gone, reserved or not (see :func:`psi_inventory.domain.model.takeable`).
         """
+        balance = self._lock_for_issue(sku, warehouse, quantity, from_reserved, may_take_reserved)
+        cost = issue_cost(balance.on_hand, balance.value, self._layers(sku, warehouse), quantity)
+        return self._book_issue(sku, warehouse, kind, quantity, cost, source, balance, from_reserved)
+
+    def issue_supplier_return(self, sku: str, warehouse: str, kind: str, quantity: Decimal, source: Source,
+                              receipt_cost: Decimal, po_number: str, po_line: int) -> Posted:
+        """Goods back to the supplier at the cost they came in at: the PO line's FIFO layers first, and
+        ``quantity × receipt_cost`` off the moving average (``domain/supplier_returns.py``). Unreserved stock only."""
+        balance = self._lock_for_issue(sku, warehouse, quantity, ZERO, False)
+        layers = self._layers(sku, warehouse)
+        cost = supplier_return_cost(balance.on_hand, balance.value, layers, quantity, receipt_cost, po_number,
+                                    po_line)
+        own = from_own_layers(layers, quantity, po_number, po_line)
+        if own < quantity:  # the shortfall rule: finance sees why FIFO differs from the debit note
+            _log.info("return %s of %s %s in %s: %s from %s line %s's receipt layers, %s from older layers at their"
+                      " own cost (FIFO %s, receipt cost %s)", source.document_ref, quantity, sku, warehouse, own,
+                      po_number, po_line, quantity - own, cost.fifo, q6(quantity * receipt_cost))
+        return self._book_issue(sku, warehouse, kind, quantity, cost, source, balance, ZERO)
+
+    def _lock_for_issue(self, sku: str, warehouse: str, quantity: Decimal, from_reserved: Decimal,
+                        may_take_reserved: bool) -> Balance:
         if quantity <= ZERO:
             raise StockRuleViolation(f"quantity must be positive, got {quantity}")
         balance = self.lock(sku, warehouse)
-        free = balance.available + from_reserved
+        free = takeable(balance, from_reserved, may_take_reserved)
         if quantity > free:
             raise StockRuleViolation(
                 f"{sku} in {warehouse}: cannot take {quantity}, only {free} available (on hand {balance.on_hand},"
                 f" reserved {balance.reserved})"
             )
-        cost = issue_cost(balance.on_hand, balance.value, self._layers(sku, warehouse), quantity)
+        return balance
+
+    def _book_issue(self, sku: str, warehouse: str, kind: str, quantity: Decimal, cost: IssueCost, source: Source,
+                    balance: Balance, from_reserved: Decimal) -> Posted:
+        """Append an outgoing move valued ``cost``, lower the FIFO layers it consumed and save the balance row."""
         books = cost.for_method(self.method_of(warehouse))
         unit_cost = q6(books / quantity)
         move_id = self._append(sku, warehouse, kind, -quantity, unit_cost, -cost.moving_average, -cost.fifo, source)
@@ -183,7 +218,7 @@ class Ledger:
 
     def books_value(self, warehouse: str, posted: Posted) -> Decimal:
         """The value of a move in the books: moving average or FIFO, as the warehouse is configured."""
-        return posted.value_fifo if self.method_of(warehouse) == FIFO else posted.value
+        return books_value(self.method_of(warehouse), posted.value, posted.value_fifo)
 
     def current_unit_cost(self, sku: str, warehouse: str) -> Decimal:
         """The cost a found unit is valued at: the moving average, else the last known cost, else zero."""

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from psi_chassis.types import utcnow
 from psi_inventory.adapters.tables import reservations, stock_balances
+from psi_inventory.domain.documents import RuleViolation
 from psi_inventory.domain.model import ZERO
+from psi_inventory.service.documents import check_skus, check_warehouse
 from psi_inventory.service.ledger import Ledger
 
 ACTIVE, RELEASED, CONSUMED = "active", "released", "consumed"
@@ -40,6 +43,28 @@ class ShortLine:
 
 class AlreadyReserved(Exception):
     """The reference already holds reservations (a retried request, not a new order)."""
+
+
+class UnknownTarget(RuleViolation):
+    """A reservation request naming a warehouse or a SKU inventory does not know (422, ``errors`` names it)."""
+
+
+def check_request(session: Session, warehouse: str, skus: list[str]) -> None:
+    """A caller reserving through the API names a listed, active warehouse and SKUs of the item master.
+
+    An unknown one is a 422 naming it (``UNKNOWN_WAREHOUSE``, ``INACTIVE_WAREHOUSE``, ``UNKNOWN_SKU``), not a
+    409 ``INSUFFICIENT_STOCK``: no amount of stock would make the request right. (A ``sales.OrderConfirmed.v1``
+    naming them is a fact and is answered with ReservationRejected, available 0.)
+    """
+    errors: dict[str, Any] = {}
+    check_warehouse(session, warehouse, "warehouse_code", errors)
+    code = None
+    if errors:
+        code = "INACTIVE_WAREHOUSE" if "inactive" in str(errors["warehouse_code"]) else "UNKNOWN_WAREHOUSE"
+    check_skus(session, skus, "lines", errors)
+    if errors:
+        raise UnknownTarget("the reservation names what inventory does not know; see errors",
+                            code=code or "UNKNOWN_SKU", errors=errors)
 
 
 def reserve(session: Session, reference: str, warehouse: str, lines: list[ReservationLine]) -> list[ShortLine]:

@@ -1,23 +1,41 @@
 """Stocktakes: STK-000001. Open (book quantities frozen), count, post the differences as valued adjustments.
 
-Opening a stocktake snapshots the book quantity of each SKU it covers. Counts may be entered in several
-requests and a repeated count overwrites the earlier one. Posting turns each counted line whose count differs
-from its snapshot into an ``adjustment`` move (reason ``stocktake``) valued at the current cost, and publishes
-one ``inventory.StockAdjusted.v1``; lines never counted are left alone. A stocktake is posted or cancelled once.
+Opening a stocktake snapshots the book quantity of each SKU it covers (the count sheet). Counts may be entered
+in several requests and a repeated count overwrites the earlier one; each count has its time (``counted_at``,
+default when it is entered). Posting turns each counted line whose count differs from **the book at the time of
+counting** (the ledger's on hand at ``counted_at``, not the snapshot) into an ``adjustment`` move dated
+``counted_at`` (reason ``stocktake``), and publishes one ``inventory.StockAdjusted.v1``; lines never counted
+are left alone. Moves into or out of the warehouse are not blocked while a stocktake is open: what was booked
+before a count is in its book, what was booked after is not. A loss takes reserved stock too (the shelf is the
+truth); a row left with less on hand than is reserved announces ``inventory.ReservationShortfall.v1``, naming
+the reservations that can no longer be shipped in full. A stocktake is posted or cancelled once.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from psi_chassis.db import Database
+from psi_chassis.outbox import record_event
 from psi_chassis.types import utcnow
-from psi_inventory.adapters.tables import document_lines, items, stock_balances
-from psi_inventory.config import base_currency
+from psi_inventory.adapters.tables import (
+    document_lines,
+    documents,
+    items,
+    reservations,
+    stock_balances,
+    stock_moves,
+)
+from psi_inventory.config import SERVICE_NAME, base_currency
+from psi_inventory.domain import events
+from psi_inventory.domain.business_time import booked_time
 from psi_inventory.domain.documents import (
     CANCELLED,
     MOVE_ADJUSTMENT,
@@ -35,20 +53,25 @@ from psi_inventory.domain.documents import (
     require_status,
     stocktake_adjustments,
 )
-from psi_inventory.domain.model import ZERO
-from psi_inventory.service.adjustments import apply_differences, record_adjusted
+from psi_inventory.domain.model import ZERO, reservation_shortfall
+from psi_inventory.service.adjustments import Correction, apply_differences, record_adjusted
 from psi_inventory.service.documents import (
     add_lines,
     check_skus,
     check_warehouse,
     create_document,
+    filter_documents,
     find_document,
     lines_of,
     moves_of,
+    page_of_ids,
     set_status,
     total,
 )
 from psi_inventory.service.ledger import Source
+from psi_inventory.service.reservations import ACTIVE
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -108,7 +131,7 @@ def _book_quantities(session: Session, warehouse: str, skus: tuple[str, ...] | N
 
 
 def record_counts(db: Database, document_id: int, counts: tuple[Count, ...]) -> dict[str, Any]:
-    """Enter counts on an open stocktake; a SKU counted again gets the new count."""
+    """Enter counts on an open stocktake; a SKU counted again gets the new count (and the new count time)."""
     with db.unit_of_work() as session:
         header = find_document(session, STOCKTAKE, document_id, lock=True)
         require_status(STOCKTAKE, "count", header.status, header.number)
@@ -116,31 +139,56 @@ def record_counts(db: Database, document_id: int, counts: tuple[Count, ...]) -> 
         errors = count_errors(counts, lines)
         if errors:
             raise RuleViolation("the counts are not valid; see errors", errors=errors)
+        now = utcnow()
         for count in counts:
             session.execute(update(document_lines)
                             .where(document_lines.c.document_id == document_id,
                                    document_lines.c.line_no == lines[count.sku])
-                            .values(quantity=count.counted_quantity))
-        set_status(session, document_id, OPEN, utcnow())
+                            .values(quantity=count.counted_quantity,
+                                    counted_at=booked_time(count.counted_at or now, now)))
+        _store_books_at_count(session, document_id, header.warehouse_code, [lines[c.sku] for c in counts])
+        set_status(session, document_id, OPEN, now)
         view = stocktake_view(session, document_id)
         session.commit()
     return view
 
 
+def _store_books_at_count(session: Session, document_id: int, warehouse: str, line_nos: Iterable[int] | None) -> None:
+    """Store, on each counted line (of ``line_nos``, or all), the ledger's on hand at its ``counted_at``."""
+    query = (
+        select(document_lines.c.line_no, func.coalesce(func.sum(stock_moves.c.quantity), ZERO).label("book"))
+        .select_from(document_lines.outerjoin(stock_moves, and_(
+            stock_moves.c.sku == document_lines.c.sku, stock_moves.c.warehouse_code == warehouse,
+            stock_moves.c.occurred_at <= document_lines.c.counted_at)))
+        .where(document_lines.c.document_id == document_id, document_lines.c.counted_at.is_not(None))
+        .group_by(document_lines.c.line_no)
+    )
+    if line_nos is not None:
+        query = query.where(document_lines.c.line_no.in_(list(line_nos)))
+    for row in session.execute(query).all():
+        session.execute(update(document_lines)
+                        .where(document_lines.c.document_id == document_id, document_lines.c.line_no == row.line_no)
+                        .values(counted_book=row.book))
+
+
 def post_stocktake(db: Database, document_id: int) -> dict[str, Any]:
-    """Book counted − book of every counted line as an adjustment at the current cost; status ``posted``."""
+    """Book counted − book at the time of counting of every counted line as an adjustment dated at its count;
+    status ``posted``. Rows left with less on hand than is reserved announce ReservationShortfall."""
     with db.unit_of_work() as session:
         header = find_document(session, STOCKTAKE, document_id, lock=True)
         require_status(STOCKTAKE, "post", header.status, header.number)
         now = utcnow()
-        count_lines = [CountLine(ln.line_no, ln.sku, ln.book_quantity, ln.quantity)
-                       for ln in lines_of(session, document_id)]
-        differences = stocktake_adjustments(count_lines)
+        _store_books_at_count(session, document_id, header.warehouse_code, None)  # backdated moves since counting
+        rows = lines_of(session, document_id)
+        counted_at = {ln.line_no: ln.counted_at for ln in rows}
+        differences = stocktake_adjustments(
+            [CountLine(ln.line_no, ln.sku, ln.book_quantity, ln.quantity, ln.counted_book) for ln in rows])
         postings = apply_differences(
             session, header.warehouse_code,
-            [(line.line_no, line.sku, difference, None) for line, difference in differences],
+            [Correction(line.line_no, line.sku, difference, occurred_at=counted_at[line.line_no])
+             for line, difference in differences],
             Source(now, header.number, reason_code=STOCKTAKE_REASON),
-            field_name="lines", quantity_name="counted_quantity",
+            field_name="lines", quantity_name="counted_quantity", may_take_reserved=True,
         )
         for posting in postings:
             session.execute(update(document_lines)
@@ -148,10 +196,41 @@ def post_stocktake(db: Database, document_id: int) -> dict[str, Any]:
                                    document_lines.c.line_no == posting.line_no)
                             .values(value=posting.posted.value, value_fifo=posting.posted.value_fifo))
         set_status(session, document_id, POSTED, now)
-        record_adjusted(session, document_id, header.number, header.warehouse_code, now, STOCKTAKE_REASON, postings)
+        occurred_at = max((counted_at[p.line_no] or now for p in postings), default=now)
+        record_adjusted(session, document_id, header.number, header.warehouse_code, occurred_at, STOCKTAKE_REASON,
+                        postings)
+        for posting in postings:
+            if posting.quantity < ZERO:
+                _announce_shortfall(session, posting.sku, header.warehouse_code, header.number, occurred_at)
         view = stocktake_view(session, document_id)
         session.commit()
     return view
+
+
+def _announce_shortfall(session: Session, sku: str, warehouse: str, number: str, occurred_at: datetime) -> None:
+    """ReservationShortfall when the row now holds less than is reserved, naming each reference still holding."""
+    row = session.execute(
+        select(stock_balances.c.on_hand, stock_balances.c.reserved)
+        .where(stock_balances.c.sku == sku, stock_balances.c.warehouse_code == warehouse)
+    ).one()
+    shortfall = reservation_shortfall(row.on_hand, row.reserved)
+    if shortfall == ZERO:
+        return
+    held = session.execute(
+        select(reservations.c.reference, func.sum(reservations.c.quantity - reservations.c.consumed).label("open"))
+        .where(reservations.c.sku == sku, reservations.c.warehouse_code == warehouse,
+               reservations.c.status == ACTIVE)
+        .group_by(reservations.c.reference).order_by(reservations.c.reference)
+    ).all()
+    named = [{"reference": h.reference, "reserved_quantity": h.open} for h in held if h.open > ZERO]
+    if not named:  # the reserved column disagrees with the reservations: rebuild-balances reports it
+        _log.warning("%s in %s: %s reserved but no active reservation holds it; run rebuild-balances",
+                     sku, warehouse, row.reserved)
+        return
+    record_event(session, events.RESERVATION_SHORTFALL, {
+        "sku": sku, "warehouse_code": warehouse, "on_hand": row.on_hand, "reserved": row.reserved,
+        "shortfall": shortfall, "document_ref": number, "occurred_at": occurred_at, "reservations": named,
+    }, source=SERVICE_NAME, subject=sku)
 
 
 def cancel_stocktake(db: Database, document_id: int) -> dict[str, Any]:
@@ -170,11 +249,12 @@ def stocktake_view(session: Session, document_id: int) -> dict[str, Any]:
     moves = moves_of(session, header.number)
     lines = []
     for row in lines_of(session, document_id):
-        line = CountLine(row.line_no, row.sku, row.book_quantity, row.quantity)
+        line = CountLine(row.line_no, row.sku, row.book_quantity, row.quantity, row.counted_book)
         move = moves.get((MOVE_ADJUSTMENT, row.line_no))
         lines.append({
             "line_no": line.line_no, "sku": line.sku, "book_quantity": line.book_quantity,
-            "counted_quantity": line.counted_quantity, "difference": line.difference,
+            "counted_quantity": line.counted_quantity, "counted_at": row.counted_at,
+            "book_at_count": row.counted_book, "difference": line.difference,
             "unit_cost": move.unit_cost if move is not None else None,
             "value": row.value, "value_fifo": row.value_fifo,
         })
@@ -192,3 +272,17 @@ def stocktake_view(session: Session, document_id: int) -> dict[str, Any]:
 def get_stocktake(db: Database, document_id: int) -> dict[str, Any]:
     with db.unit_of_work() as session:
         return stocktake_view(session, document_id)
+
+
+def list_stocktakes(session: Session, *, warehouse_code: str | None, status: str | None, sku: str | None,
+                    date_from: datetime | None, date_to: datetime | None, page: int,
+                    page_size: int) -> tuple[list[dict[str, Any]], int]:
+    """Stocktakes, newest first, filtered by warehouse, status, SKU and when they were opened."""
+    query = select(documents.c.id).where(documents.c.kind == STOCKTAKE)
+    if warehouse_code:
+        query = query.where(documents.c.warehouse_code == warehouse_code)
+    if status:
+        query = query.where(documents.c.status == status)
+    query = filter_documents(query, sku=sku, date_from=date_from, date_to=date_to, move_kind=None)
+    ids, total_count = page_of_ids(session, query, page, page_size)
+    return [stocktake_view(session, document_id) for document_id in ids], total_count

@@ -14,16 +14,18 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 
 from psi_chassis.db import Database
 from psi_chassis.outbox import record_event
 from psi_chassis.types import utcnow
-from psi_inventory.adapters.tables import document_lines, documents
+from psi_inventory.adapters.tables import document_lines, documents, stock_moves
 from psi_inventory.config import SERVICE_NAME, base_currency
 from psi_inventory.domain import events
+from psi_inventory.domain.business_time import booked_time
 from psi_inventory.domain.documents import (
     IN_TRANSIT,
     MOVE_TRANSFER_IN,
@@ -37,6 +39,7 @@ from psi_inventory.domain.documents import (
     decode_layers,
     encode_layers,
     in_transit,
+    receipt_time_problem,
     require_status,
     same_warehouse,
     transfer_line_errors,
@@ -47,10 +50,12 @@ from psi_inventory.service.documents import (
     check_skus,
     check_warehouse,
     create_document,
+    filter_documents,
     find_document,
     insufficient,
     lines_of,
     moves_of,
+    page_of_ids,
     set_status,
     total,
 )
@@ -65,6 +70,7 @@ class ShipTransfer:
     to_warehouse: str
     lines: tuple[TransferLine, ...]
     note: str | None = None
+    shipped_at: datetime | None = None  # business time; None: now
 
 
 def ship_transfer(db: Database, cmd: ShipTransfer) -> dict[str, Any]:
@@ -72,15 +78,16 @@ def ship_transfer(db: Database, cmd: ShipTransfer) -> dict[str, Any]:
     with db.unit_of_work() as session:
         if same_warehouse(cmd.from_warehouse, cmd.to_warehouse):
             raise SameWarehouse(f"a transfer needs two different warehouses, got {cmd.from_warehouse} twice",
-                                errors={"to_warehouse": ["must differ from from_warehouse"]})
+                                errors={"to_warehouse_code": ["must differ from from_warehouse_code"]})
         errors = transfer_line_errors(cmd.lines)
-        check_warehouse(session, cmd.from_warehouse, "from_warehouse", errors)
-        check_warehouse(session, cmd.to_warehouse, "to_warehouse", errors)
+        check_warehouse(session, cmd.from_warehouse, "from_warehouse_code", errors)
+        check_warehouse(session, cmd.to_warehouse, "to_warehouse_code", errors)
         check_skus(session, [ln.sku for ln in cmd.lines], "lines", errors)
         if errors:
             raise RuleViolation("the transfer is not valid; see errors", errors=errors)
 
         now = utcnow()
+        shipped_at = booked_time(cmd.shipped_at or now, now)
         document_id, number = create_document(session, TRANSFER, IN_TRANSIT, cmd.from_warehouse, now,
                                               to_warehouse=cmd.to_warehouse, note=cmd.note)
         ledger = Ledger(session)
@@ -89,7 +96,7 @@ def ship_transfer(db: Database, cmd: ShipTransfer) -> dict[str, Any]:
         for line_no, line in sorted(numbered, key=lambda pair: (pair[1].sku, pair[0])):
             try:
                 posted = ledger.issue(line.sku, cmd.from_warehouse, MOVE_TRANSFER_OUT, line.quantity,
-                                      Source(now, number, line=line_no))
+                                      Source(shipped_at, number, line=line_no))
             except StockRuleViolation as exc:
                 raise insufficient(exc, "lines", line_no - 1, "quantity") from exc
             stored.append({"line_no": line_no, "sku": line.sku, "quantity": q6(line.quantity),
@@ -97,30 +104,49 @@ def ship_transfer(db: Database, cmd: ShipTransfer) -> dict[str, Any]:
                            "layers": encode_layers(posted.layers)})
         stored.sort(key=lambda ln: ln["line_no"])
         add_lines(session, document_id, stored)
-        _record(session, document_id, number, cmd.from_warehouse, cmd.to_warehouse, SHIPPED_STATUS, now, stored)
+        _record(session, document_id, number, cmd.from_warehouse, cmd.to_warehouse, SHIPPED_STATUS, shipped_at,
+                stored)
         view = transfer_view(session, document_id)
         session.commit()
     return view
 
 
-def receive_transfer(db: Database, document_id: int) -> dict[str, Any]:
-    """Book what the transfer carries at the destination; status ``received``. Only once (409 otherwise)."""
+def receive_transfer(db: Database, document_id: int, received_at: datetime | None = None) -> dict[str, Any]:
+    """Book what the transfer carries at the destination; status ``received``. Only once (409 otherwise).
+
+    ``received_at`` (business time, default now) may not lie before the transfer was shipped (422).
+    """
     with db.unit_of_work() as session:
         header = find_document(session, TRANSFER, document_id, lock=True)
         require_status(TRANSFER, "receive", header.status, header.number)
         now = utcnow()
+        arrived = booked_time(received_at or now, now)
+        shipped_at = _shipped_at(session, header)
+        problem = receipt_time_problem(shipped_at, arrived)
+        if problem is not None:
+            raise RuleViolation("the transfer cannot arrive before it left", errors={"received_at": [problem]})
         ledger = Ledger(session)
         lines = lines_of(session, document_id)
         for line in sorted(lines, key=lambda ln: (ln.sku, ln.line_no)):
             ledger.receive(line.sku, header.to_warehouse_code, MOVE_TRANSFER_IN, line.quantity,
-                           carried_unit_cost(line.value, line.quantity), Source(now, header.number, line=line.line_no),
+                           carried_unit_cost(line.value, line.quantity),
+                           Source(arrived, header.number, line=line.line_no),
                            fifo_layers=decode_layers(line.layers) or None, value=line.value)
         set_status(session, document_id, RECEIVED, now)
         _record(session, document_id, header.number, header.warehouse_code, header.to_warehouse_code,
-                RECEIVED_STATUS, now, [line._asdict() for line in lines])
+                RECEIVED_STATUS, arrived, [line._asdict() for line in lines])
         view = transfer_view(session, document_id)
         session.commit()
     return view
+
+
+def _shipped_at(session: Session, header: Row[Any]) -> datetime:
+    """When the transfer left: the business time of its ``transfer_out`` moves."""
+    shipped = session.execute(
+        select(func.min(stock_moves.c.occurred_at))
+        .where(stock_moves.c.document_ref == header.number, stock_moves.c.kind == MOVE_TRANSFER_OUT)
+    ).scalar()
+    return shipped if shipped is not None else header.created_at
 
 
 def _record(session: Session, document_id: int, number: str, from_warehouse: str, to_warehouse: str, status: str,
@@ -149,7 +175,8 @@ def transfer_view(session: Session, document_id: int) -> dict[str, Any]:
     received = [m.occurred_at for (kind, _), m in moves.items() if kind == MOVE_TRANSFER_IN]
     return {
         "id": header.id, "number": header.number, "status": header.status,
-        "from_warehouse": header.warehouse_code, "to_warehouse": header.to_warehouse_code, "note": header.note,
+        "from_warehouse_code": header.warehouse_code, "to_warehouse_code": header.to_warehouse_code,
+        "note": header.note,
         "currency": base_currency(), "lines": lines,
         "total_value": total(ln["value"] for ln in lines),
         "total_value_fifo": total(ln["value_fifo"] for ln in lines),
@@ -175,3 +202,48 @@ def stock_in_transit(session: Session) -> dict[str, Decimal]:
         .where(documents.c.kind == TRANSFER, documents.c.status == IN_TRANSIT)
     ).one()
     return {"value": Decimal(row.value), "value_fifo": Decimal(row.value_fifo)}
+
+
+def in_transit_lines_at(at: datetime) -> Select[Any]:
+    """The transfer lines on their way at business time ``at`` (shipped by then, not received by then), as
+    ``sku, warehouse_code`` (the destination), ``quantity, value, value_fifo, from_warehouse_code``.
+
+    From the ledger: a transfer left when its ``transfer_out`` moves occurred and arrived when its
+    ``transfer_in`` moves did (``domain.documents.in_transit_at``), so the answer is right for any past time.
+    """
+    def moved(kind: str) -> Any:  # when the transfer's moves of ``kind`` happened (index on document_ref)
+        return (select(func.min(stock_moves.c.occurred_at))
+                .where(stock_moves.c.document_ref == documents.c.number, stock_moves.c.kind == kind)
+                .scalar_subquery())
+
+    transfers = (select(documents.c.id, documents.c.warehouse_code, documents.c.to_warehouse_code,
+                        moved(MOVE_TRANSFER_OUT).label("shipped_at"), moved(MOVE_TRANSFER_IN).label("received_at"))
+                 .where(documents.c.kind == TRANSFER).subquery())
+    return (
+        select(document_lines.c.sku, transfers.c.to_warehouse_code.label("warehouse_code"),
+               document_lines.c.quantity, document_lines.c.value, document_lines.c.value_fifo,
+               transfers.c.warehouse_code.label("from_warehouse_code"))
+        .select_from(document_lines.join(transfers, transfers.c.id == document_lines.c.document_id))
+        .where(transfers.c.shipped_at <= at,
+               or_(transfers.c.received_at.is_(None), transfers.c.received_at > at))
+    )
+
+
+def list_transfers(session: Session, *, status: str | None, sku: str | None, warehouse_code: str | None,
+                   from_warehouse_code: str | None, to_warehouse_code: str | None, date_from: datetime | None,
+                   date_to: datetime | None, page: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
+    """Transfers, newest first, each as :func:`transfer_view` shows it; ``warehouse_code`` matches either end,
+    the dates the time it was shipped."""
+    query = select(documents.c.id).where(documents.c.kind == TRANSFER)
+    if status:
+        query = query.where(documents.c.status == status)
+    if warehouse_code:
+        query = query.where(or_(documents.c.warehouse_code == warehouse_code,
+                                documents.c.to_warehouse_code == warehouse_code))
+    if from_warehouse_code:
+        query = query.where(documents.c.warehouse_code == from_warehouse_code)
+    if to_warehouse_code:
+        query = query.where(documents.c.to_warehouse_code == to_warehouse_code)
+    query = filter_documents(query, sku=sku, date_from=date_from, date_to=date_to, move_kind=MOVE_TRANSFER_OUT)
+    ids, total = page_of_ids(session, query, page, page_size)
+    return [transfer_view(session, document_id) for document_id in ids], total
