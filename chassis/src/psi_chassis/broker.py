@@ -133,8 +133,8 @@ def declare_queue(queue: Queue, channel: Any) -> None:
         if getattr(exc, "reply_code", None) != 406:
             raise
         raise TopologyMismatch(
-            f"queue {queue.name} exists with other arguments than this version declares "
-            f"({queue.queue_arguments}); the broker said: {exc}. Migrate it as {MIGRATION_HELP} describes."
+            f"the broker refused to declare queue {queue.name} with {queue.queue_arguments}: {exc}. A queue "
+            f"declared by an older version keeps its old arguments; migrate it as {MIGRATION_HELP} describes."
         ) from exc
 
 
@@ -172,11 +172,13 @@ class BrokerKeepalive:
 
     def _start(self, interval: float) -> None:
         if self._thread is None or not self._thread.is_alive():
+            self._closed = threading.Event()  # a runner started again after close() gets a new thread
             self._thread = threading.Thread(target=self._beat, args=(interval,), name="amqp-keepalive", daemon=True)
             self._thread.start()
 
     def _beat(self, interval: float) -> None:
-        while not self._closed.wait(interval):
+        closed = self._closed
+        while not closed.wait(interval):
             with self._lock:
                 if self._connection is None:
                     continue
