@@ -235,7 +235,7 @@ def test_a_transient_database_failure_is_retried_in_place_and_nothing_overtakes_
     assert t.labels() == labels, "E-00 was applied first, in its place"
     assert t.metric("psi_messages_retried_in_place_total", queue=t.queue, kind="OperationalError") >= 1
     assert t.consumed("retry") == 0 and t.consumed("dead_letter") == 0
-    assert t.consumed("ack") == 10
+    wait_for(lambda: t.consumed("ack") == 10, message="ten acks counted")
     assert t.metric("psi_consumer_stalled_since_seconds", queue=t.queue) == 0, "not stalled any more"
 
 

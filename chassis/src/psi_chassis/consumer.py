@@ -356,9 +356,14 @@ class ConsumerRunner(ConsumerProducerMixin):
         stalled = metrics.CONSUMER_STALLED_SINCE.labels(self.settings.service_name, queue)
         try:
             with self._keepalive.busy(self._amqp):
-                return retrying(self.apply, handler, queue, envelope, data)
+                outcome = retrying(self.apply, handler, queue, envelope, data)
         finally:
             stalled.set(0)
+        attempts = retrying.statistics.get("attempt_number", 1)
+        if attempts > 1:
+            _log.info("event %s on %s applied on attempt %d, after the database came back (%s)",
+                      envelope["id"], queue, attempts, outcome)
+        return outcome
 
     def _log_in_place_retry(self, queue: str, envelope: dict[str, Any], state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
