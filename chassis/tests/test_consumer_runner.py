@@ -28,7 +28,7 @@ from psi_chassis.db import Database
 from psi_chassis.service import Event, EventHandler
 from psi_chassis.settings import ServiceSettings
 from psi_chassis.testing import wait_for
-from psi_chassis.testing.helpers import drain_queue, publish_raw, queue_depth
+from psi_chassis.testing.helpers import delete_queues, drain_queue, publish_raw, queue_depth
 from psi_contracts.envelope import make_envelope
 from psi_contracts.topology import dlq_name, exchange_name
 
@@ -104,6 +104,7 @@ class Toy:
         if self.thread is not None:
             self.thread.join(timeout=15)
         self.db.dispose()
+        delete_queues(self.amqp_url, [self.queue])
 
 
 @pytest.fixture
