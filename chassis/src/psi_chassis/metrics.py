@@ -57,8 +57,19 @@ MESSAGE_LAG = Histogram(
 )
 DEAD_LETTERED = Counter(
     "psi_messages_dead_lettered_total",
-    "Deliveries moved to a dead-letter queue, by reason (undecodable, invalid, exhausted, redelivered).",
+    "Deliveries moved to a dead-letter queue, by reason (undecodable, invalid, exhausted, poison, redelivered).",
     ["service", "queue", "reason"],
+)
+RETRIED_IN_PLACE = Counter(
+    "psi_messages_retried_in_place_total",
+    "Attempts to apply a delivery again, in its place, after a transient database failure (by exception class).",
+    ["service", "queue", "kind"],
+)
+CONSUMER_STALLED_SINCE = Gauge(
+    "psi_consumer_stalled_since_seconds",
+    "Unix time since when the delivery in hand keeps failing on the database (retried in place); 0 when not.",
+    ["service", "queue"],
+    multiprocess_mode="max",
 )
 OUTBOX_PENDING = Gauge(
     "psi_outbox_pending_messages",

@@ -81,6 +81,9 @@ class ServiceSettings:
     consumer_max_attempts: int = 5
     consumer_retry_delays_ms: tuple[int, ...] = (1000, 5000, 30000)
     consumer_max_redeliveries: int = 10
+    # A database failure (connection lost, deadlock, lock timeout) is retried in place, backing off up to this.
+    consumer_in_place_retry_max_delay: float = 10.0
+    consumer_heartbeat_seconds: int = 30
     consumer_metrics_port: int = 0
     metrics_bind: str = "127.0.0.1"
     # Outbox relay
@@ -113,6 +116,8 @@ class ServiceSettings:
             consumer_max_attempts=env_int(env, "PSI_CONSUMER_MAX_ATTEMPTS", 5),
             consumer_retry_delays_ms=env_int_list(env, "PSI_CONSUMER_RETRY_DELAYS_MS", (1000, 5000, 30000)),
             consumer_max_redeliveries=env_int(env, "PSI_CONSUMER_MAX_REDELIVERIES", 10),
+            consumer_in_place_retry_max_delay=env_float(env, "PSI_CONSUMER_IN_PLACE_RETRY_MAX_DELAY", 10.0),
+            consumer_heartbeat_seconds=env_int(env, "PSI_CONSUMER_HEARTBEAT_SECONDS", 30),
             consumer_metrics_port=env_int(env, f"{upper}_CONSUMER_METRICS_PORT", 0),
             metrics_bind=env_str(env, "PSI_METRICS_BIND", "127.0.0.1"),
             relay_batch_size=env_int(env, "PSI_RELAY_BATCH_SIZE", 100),

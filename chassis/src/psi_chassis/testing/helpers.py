@@ -212,6 +212,37 @@ def drain_queue(amqp_url: str, queue: str, limit: int = 1000) -> list[Any]:
     return taken
 
 
+#: Every retry delay a test configures (tests/conftest.py: 100,200,400) or leaves at its default.
+TEST_RETRY_DELAYS_MS = (100, 200, 400, 1000, 5000, 30000)
+
+
+def delete_queues(amqp_url: str, queues: list[str], delays_ms: tuple[int, ...] = TEST_RETRY_DELAYS_MS) -> None:
+    """Delete handler queues with their DLQs and delay queues (a name that does not exist is no error).
+
+    Tests declare their topology under a private prefix and would otherwise leave it behind for ever; on a
+    broker shared by many runs the leftovers add up until RabbitMQ runs out of file handles and stops accepting
+    connections.
+    """
+    from kombu import Connection
+
+    names = [n for q in queues for n in (q, f"{q}.dlq", *(f"{q}.retry.{d}" for d in delays_ms))]
+    with Connection(amqp_url, connect_timeout=5) as conn:
+        channel = conn.channel()
+        for name in names:
+            channel.queue_delete(queue=name)
+
+
+def delete_service_topology(amqp_url: str, prefix: str) -> None:
+    """Delete the queues every installed service's consumer declares under ``prefix``."""
+    from psi_chassis.registry import installed_services
+    from psi_contracts.topology import queue_name
+
+    queues = [queue_name(name, handler.name, prefix=prefix)
+              for name, definition in installed_services().items() for handler in definition.handlers]
+    if queues:
+        delete_queues(amqp_url, queues)
+
+
 def free_port_block(count: int, attempts: int = 50) -> int:
     """The first of ``count`` consecutive free ports (``make run`` puts the services next to the gateway)."""
     import random

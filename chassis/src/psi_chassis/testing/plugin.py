@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import os
 import secrets
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -121,9 +122,21 @@ _prefix_counter = itertools.count(1)
 
 
 @pytest.fixture
-def psi_topology_prefix(psi_token: str) -> str:
-    """Exchange and queue names private to one test (``psit<token>n.<service>.<handler>``)."""
-    return f"psit{psi_token}{next(_prefix_counter)}"
+def psi_topology_prefix(psi_token: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    """Exchange and queue names private to one test (``psit<token>n.<service>.<handler>``).
+
+    After the test (and after its processes have stopped) the services' queues under the prefix are deleted, so
+    runs on a shared broker do not pile up queues until it runs out of file handles.
+    """
+    prefix = f"psit{psi_token}{next(_prefix_counter)}"
+    yield prefix
+    if "psi_amqp_url" in request.fixturenames:
+        from psi_chassis.testing.helpers import delete_service_topology
+
+        try:
+            delete_service_topology(request.getfixturevalue("psi_amqp_url"), prefix)
+        except Exception as exc:  # noqa: BLE001 - a cleanup failure must not fail the test; say so and go on
+            warnings.warn(f"could not delete the test topology under {prefix}: {exc}", stacklevel=1)
 
 
 @pytest.fixture

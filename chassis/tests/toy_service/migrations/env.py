@@ -1,0 +1,3 @@
+from psi_chassis.alembic_env import run
+
+run()
