@@ -33,6 +33,7 @@ from psi_chassis.web import (
     PROBLEM_JSON,
     BoundedIntConverter,
     bound_int_paths,
+    database_unavailable,
     install_request_hooks,
     problem_response,
 )
@@ -137,23 +138,6 @@ def _install_error_handlers(app: Flask, service: str) -> None:
 #: Set on a 5xx answer of a request that sent no COMMIT: nothing was written, so the gateway may let a retry with
 #: the same Idempotency-Key through. The gateway removes it before the answer reaches the client.
 OUTCOME_HEADER = "PSI-Outcome"
-DATABASE_RETRY_AFTER = 2
-
-
-def database_unavailable(service: str, error: BaseException) -> Response:
-    """The 503 for a database that could not be used: logged in one line (no traceback: it is not a bug),
-    counted, and answered with ``Retry-After``."""
-    _log.warning("database unavailable on %s %s: %s: %s", request.method, request.path, type(error).__name__,
-                 str(error).splitlines()[0] if str(error) else "")
-    metrics.ERRORS.labels(service, "database", type(error).__name__).inc()
-    return problem_response(
-        503, "Service Unavailable",
-        "The service lost or could not get its database connection. If this request changed something, check "
-        "before sending it again (or send it again with the same Idempotency-Key through the gateway).",
-        code="DATABASE_UNAVAILABLE", headers={"Retry-After": str(DATABASE_RETRY_AFTER)},
-    )
-
-
 def _install_outcome_tracking(app: Flask) -> None:
     """Mark every 5xx of a request that never attempted a COMMIT with ``PSI-Outcome: none``."""
 

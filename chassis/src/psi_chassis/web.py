@@ -24,6 +24,7 @@ _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 #: Scraped and probed all day long: counted nowhere, logged nowhere.
 _QUIET_ROUTES = frozenset({"/metrics", "/alive", "/health"})
 _access_log = logging.getLogger("psi.access")
+_log = logging.getLogger(__name__)
 
 
 def problem_response(
@@ -90,6 +91,23 @@ def _refuse_bad_input() -> Response | None:
     if bad_text(request.path) or any(bad_text(k) or bad_text(v) for k, v in request.args.items(multi=True)):
         return _invalid_character()
     return _check_body()
+
+
+DATABASE_RETRY_AFTER = 2
+
+
+def database_unavailable(service: str, error: BaseException) -> Response:
+    """The 503 for a database that could not be used: logged in one line (no traceback: it is not a bug),
+    counted, and answered with ``Retry-After``."""
+    _log.warning("database unavailable on %s %s: %s: %s", request.method, request.path, type(error).__name__,
+                 str(error).splitlines()[0] if str(error) else "")
+    metrics.ERRORS.labels(service, "database", type(error).__name__).inc()
+    return problem_response(
+        503, "Service Unavailable",
+        "The service lost or could not get its database connection. If this request changed something, check "
+        "before sending it again (or send it again with the same Idempotency-Key through the gateway).",
+        code="DATABASE_UNAVAILABLE", headers={"Retry-After": str(DATABASE_RETRY_AFTER)},
+    )
 
 
 def accept_request_id(incoming: str | None) -> str:
