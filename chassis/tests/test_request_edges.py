@@ -280,16 +280,46 @@ class _Gateway:
 def test_no_key_set_ever_is_503_with_retry_after_then_recovers() -> None:
     gateway = _Gateway(KEYS)
     gateway.up = False
-    client = _app(verifier=gateway.verifier()).test_client()
+    client = _app(verifier=gateway.verifier()).test_client()  # the app's start-up fetch: fetch 1, failed
+    wait_for(lambda: gateway.fetches == 1, timeout=5, message="the start-up fetch ran")
     body = _problem(client.post("/api/v1/things", json={"name": "x", "quantity": "1"}, headers=_auth()),
                     503, "TOKEN_KEYS_UNAVAILABLE")
     assert "Nothing was done" in body["detail"]
     assert client.post("/api/v1/things", json={"name": "x", "quantity": "1"}, headers=_auth()).status_code == 503
-    assert gateway.fetches == 1, "the second call inside the 10 s retry interval did not fetch again"
+    # fetch 2 was the first token's; the second call, inside the 10 s retry interval, did not fetch again
+    assert gateway.fetches == 2
     gateway.up = True
     gateway.now += 10  # the retry interval has passed
     ok = client.post("/api/v1/things", json={"name": "x", "quantity": "1"}, headers=_auth())
-    assert ok.status_code == 201 and gateway.fetches == 2
+    assert ok.status_code == 201 and gateway.fetches == 3
+
+
+def test_a_failed_fetch_at_start_does_not_hold_up_the_first_token() -> None:
+    gateway = _Gateway(KEYS)
+    gateway.up = False  # the service starts before the gateway
+    verifier = gateway.verifier()
+    verifier.prefetch()
+    wait_for(lambda: gateway.fetches == 1, timeout=5, message="the start-up fetch ran (and failed)")
+    gateway.up = True  # the gateway is up a moment later; the clock has not moved
+    assert verifier.verify(KEYS.token("sales")).roles == {"sales"}
+    assert gateway.fetches == 2
+
+
+def test_a_failed_refresh_is_not_retried_on_every_request() -> None:
+    gateway = _Gateway(KEYS)
+    verifier = gateway.verifier()
+    verifier.verify(KEYS.token("sales"))  # fetch 1
+    gateway.up = False
+    gateway.now += 301  # stale
+    verifier.verify(KEYS.token("sales"))  # starts refresh 2 (fails)
+    wait_for(lambda: gateway.fetches == 2, timeout=5, message="the background refresh ran")
+    wait_for(lambda: not verifier.key_set._refreshing, timeout=5, message="the refresh finished")
+    for _ in range(20):
+        verifier.verify(KEYS.token("sales"))
+    assert gateway.fetches == 2, "20 requests within the 10 s retry interval started no refresh"
+    gateway.now += 10
+    verifier.verify(KEYS.token("sales"))
+    wait_for(lambda: gateway.fetches == 3, timeout=5, message="the next refresh after the interval")
 
 
 def test_stale_keys_stay_in_use_when_a_refresh_fails() -> None:

@@ -83,7 +83,8 @@ class KeySetCache:
         self._clock = clock
         self._keys: dict[str, Any] | None = None
         self._fetched_at = -math.inf
-        self._quiet_until = -math.inf  # no fetch on demand before this (after a failure or an unknown key id)
+        self._quiet_until = -math.inf  # no fetch on demand before this (after one, failed or not)
+        self._refresh_quiet_until = -math.inf  # no background refresh before this (after a failed one)
         self._lock = threading.Lock()
         self._refreshing = False
 
@@ -95,7 +96,7 @@ class KeySetCache:
         """The public key named ``kid``; raises :class:`KeysUnavailable` or :class:`UnknownKey`."""
         keys = self._keys
         if keys is None:
-            self._fetch_on_demand("first token")
+            self._fetch_on_demand("first token", lambda: self._keys is None)
             keys = self._keys
             if keys is None:
                 raise KeysUnavailable(self.url)
@@ -103,8 +104,10 @@ class KeySetCache:
             self._in_background("refresh")
         if kid in keys:
             return keys[kid]
-        if self._fetch_on_demand("unknown key id") and kid in (self._keys or {}):
-            return (self._keys or {})[kid]
+        self._fetch_on_demand("unknown key id", lambda: kid not in (self._keys or {}))
+        fresh = self._keys or {}
+        if kid in fresh:
+            return fresh[kid]
         raise UnknownKey(kid)
 
     def retry_after(self) -> int:
@@ -112,17 +115,18 @@ class KeySetCache:
         return max(1, math.ceil(self._quiet_until - self._clock()))
 
     # -- fetching ---------------------------------------------------------------------------------------------
-    def _fetch_on_demand(self, reason: str) -> bool:
-        """Fetch now unless a fetch on demand ran within ``retry_interval``; True when it brought a key set."""
+    def _fetch_on_demand(self, reason: str, still_needed: Callable[[], bool]) -> None:
+        """Fetch now, unless a fetch on demand ran within ``retry_interval`` or the fetch another thread was
+        making while this one waited for the lock brought what is needed."""
         with self._lock:
-            if self._clock() < self._quiet_until:
-                return False
+            if not still_needed() or self._clock() < self._quiet_until:
+                return
             self._quiet_until = self._clock() + self.retry_interval
-            return self._fetch_once(reason)
+            self._fetch_once(reason)
 
     def _in_background(self, reason: str) -> None:
         with self._lock:
-            if self._refreshing:
+            if self._refreshing or self._clock() < self._refresh_quiet_until:
                 return
             self._refreshing = True
         threading.Thread(target=self._background, args=(reason,), name="psi-jwks", daemon=True).start()
@@ -131,7 +135,7 @@ class KeySetCache:
         try:
             with self._lock:
                 if not self._fetch_once(reason):
-                    self._quiet_until = max(self._quiet_until, self._clock() + self.retry_interval)
+                    self._refresh_quiet_until = self._clock() + self.retry_interval
         finally:
             self._refreshing = False
 
