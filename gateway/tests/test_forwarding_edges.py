@@ -251,3 +251,11 @@ def test_sign_in_without_content_type_is_415_naming_the_header(gateway_only: Fla
 def test_sign_in_with_an_empty_body_names_the_missing_fields(gateway_only: FlaskClient) -> None:
     body = _problem(gateway_only.post(TOKEN, content_type="application/json"), 422, "VALIDATION_FAILED")
     assert set(body["errors"]) == {"username", "password"}
+
+
+@pytest.mark.parametrize("username", ["clerk\n", "cl\u200berk", "clerk\u202e", " clerk"])
+def test_a_username_is_the_whole_value_and_visible(service: tuple[str, Script], username: str) -> None:
+    client = _client(_gateway(service[0])[0])
+    response = client.post("/api/v1/auth/users", json={"username": username, "password": "long-enough-1",
+                                                       "roles": ["viewer"]})
+    assert set(_problem(response, 422, "VALIDATION_FAILED")["errors"]) == {"username"}

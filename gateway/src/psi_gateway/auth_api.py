@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate
 
-from psi_chassis.api_schemas import MAX_PAGE, MAX_PAGE_SIZE, StrictSchema
+from psi_chassis.api_schemas import MAX_PAGE, MAX_PAGE_SIZE, StrictSchema, WholeText
 from psi_chassis.auth import authorize
 from psi_chassis.errors import InvalidRequest
 from psi_contracts.permissions import ROLES, lookup
@@ -15,7 +15,8 @@ from psi_gateway.identity import PASSWORD_MAX, PASSWORD_MIN
 
 blueprint = Blueprint("auth", __name__, url_prefix="/api/v1/auth")
 
-_USERNAME = validate.Regexp(r"^[A-Za-z0-9_.@-]{3,64}$", error="3-64 letters, digits or _ . @ -")
+# The whole name (WholeText: re.match's "$" would let "clerk\n" through).
+_USERNAME = WholeText(r"^[A-Za-z0-9_.@-]{3,64}$", error="3-64 letters, digits or _ . @ -")
 _PASSWORD = validate.Length(min=PASSWORD_MIN, max=PASSWORD_MAX)
 _ROLE_LIST = fields.List(fields.String(validate=validate.OneOf(ROLES)), validate=validate.Length(min=1))
 
