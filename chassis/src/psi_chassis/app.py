@@ -25,6 +25,7 @@ from psi_chassis.auth import PermissionLookup, TokenVerifier, install_authorizat
 from psi_chassis.broker import check_broker
 from psi_chassis.db import Database, commit_attempted, connection_lost, reset_commit_tracking
 from psi_chassis.errors import ProblemError
+from psi_chassis.jsonbody import install_strict_parser
 from psi_chassis.logs import configure_logging
 from psi_chassis.service import ServiceDefinition
 from psi_chassis.settings import ServiceSettings
@@ -41,6 +42,9 @@ from psi_contracts.permissions import lookup
 
 _log = logging.getLogger(__name__)
 BEARER = "bearerAuth"
+# Before any service's API module is imported (create_service_app imports them): @blp.arguments reads JSON bodies
+# with the strict loader. psi_chassis.api_schemas does the same on import.
+install_strict_parser()
 
 
 @dataclass
