@@ -176,8 +176,9 @@ def install_strict_parser() -> None:
 
     flask-smorest binds ``ARGUMENTS_PARSER`` when ``@blp.arguments`` decorates a view, so this must run before
     the API modules are imported: :mod:`psi_chassis.app` (whose ``create_service_app`` imports them) and
-    :mod:`psi_chassis.api_schemas` (which every API module imports for its schemas) call it on import. (Bodies are checked by the request hook in any case; this parser adds the NFC
-    normalisation to what the schemas load.)
+    :mod:`psi_chassis.api_schemas` (which every API module imports for its schemas) call it on import.
+    (Bodies are checked by the request hook in any case; this parser adds the NFC normalisation to what the
+    schemas load.)
     """
     from flask_smorest.arguments import ArgumentsMixin
 
