@@ -69,6 +69,18 @@ BAD_REQUESTS: list[tuple[str, str, Any, int, str]] = [
     ("unknown po", "/api/v1/purchasing/purchase-orders/987654/receipts",
      {"lines": [{"line_no": 1, "received_quantity": "1", "accepted_quantity": "1", "rejected_quantity": "0"}]},
      404, ""),
+    # Issue 8: syntax-level problems are 400 before anything else looks at the body, gateway and service alike.
+    ("330 levels deep (660 bytes)", "/api/v1/purchasing/suppliers", "[" * 330 + "]" * 330, 400, "JSON_TOO_DEEP"),
+    ("quantity given twice", "/api/v1/purchasing/purchase-orders",
+     '{"supplier_id": {supplier}, "warehouse_code": "WH1", '
+     '"lines": [{"sku": "S", "quantity": "1", "quantity": "1000", "unit_price": "1"}]}', 400, "DUPLICATE_KEY"),
+    ("NaN", "/api/v1/purchasing/suppliers", '{"code": "NAN", "name": NaN}', 400, "INVALID_JSON"),
+    # Names that only look like names.
+    ("zero-width space name", "/api/v1/purchasing/suppliers", {"code": "ZW", "name": "\u200b"}, 422, "name"),
+    ("right-to-left override", "/api/v1/purchasing/suppliers", {"code": "RLO", "name": "Acme\u202eLtd"}, 422, "name"),
+    ("bell character", "/api/v1/purchasing/suppliers", {"code": "BEL", "name": "Ac\u0007me"}, 422, "name"),
+    ("line separator", "/api/v1/purchasing/suppliers", {"code": "LS", "name": "Acme\u2028Ltd"}, 422, "name"),
+    ("trailing newline in a name", "/api/v1/purchasing/suppliers", {"code": "NL", "name": "Acme\n"}, 422, "name"),
 ]
 
 
@@ -80,7 +92,7 @@ def _fill(value: Any, supplier: int, po: int) -> Any:
     if value == "{supplier}":
         return supplier
     if isinstance(value, str):
-        return value.replace("{po}", str(po))
+        return value.replace("{po}", str(po)).replace("{supplier}", str(supplier))
     return value
 
 
@@ -110,3 +122,45 @@ def test_bad_input_is_a_problem_and_changes_nothing(purchasing_stack: Any) -> No
             failures.append((name, status, problem))
     assert not failures, failures
     assert _snapshot(purchasing_stack.database_urls["purchasing"]) == before
+
+
+def test_gateway_and_service_give_the_same_answer_to_a_broken_body(purchasing_stack: Any) -> None:
+    gw = purchasing_stack.client()
+    service = purchasing_stack.client(token=gw.token, base="purchasing")
+    before = _snapshot(purchasing_stack.database_urls["purchasing"])
+    cases = [  # (body, Content-Type, expected status and code)
+        ('{"code": "X", "name": ', "application/json", 400, "INVALID_JSON"),
+        ("[" * 330 + "]" * 330, "application/json", 400, "JSON_TOO_DEEP"),
+        ('{"code": "X", "code": "Y", "name": "Z"}', "application/json", 400, "DUPLICATE_KEY"),
+        ('{"code": "X", "name": "Y"}', None, 415, "UNSUPPORTED_MEDIA_TYPE"),
+        ('{"code": "X", "name": "Y"}', "text/plain", 415, "UNSUPPORTED_MEDIA_TYPE"),
+    ]
+    wrong = []
+    for body, content_type, status, code in cases:
+        headers = {"Content-Type": content_type} if content_type else {}
+        for where, client in (("gateway", gw), ("service", service)):
+            got, problem, response = client.post("/api/v1/purchasing/suppliers", data=body, headers=headers)
+            if (got, problem.get("code")) != (status, code) or not response.headers["Content-Type"].startswith(
+                    "application/problem+json"):
+                wrong.append((where, body[:30], content_type, got, problem))
+    assert not wrong, wrong
+    missing_type = gw.post("/api/v1/purchasing/suppliers", data='{"code": "X", "name": "Y"}')[1]
+    assert "Content-Type: application/json" in missing_type["detail"], "the header is named"
+    assert _snapshot(purchasing_stack.database_urls["purchasing"]) == before
+
+
+@pytest.mark.parametrize("where", ["gateway", "purchasing"])
+def test_errors_gunicorn_answers_itself_are_problems_too(purchasing_stack: Any, where: str) -> None:
+    import requests
+
+    base = purchasing_stack.api_urls[where]
+    too_long = requests.get(f"{base}/api/v1/purchasing/suppliers/{'x' * 5000}", timeout=10)  # line > 4094 bytes
+    too_many = requests.get(f"{base}/alive", headers={f"X-Filler-{n}": "y" for n in range(120)}, timeout=10)
+    for response, status, code in ((too_long, 414, "URI_TOO_LONG"),
+                                   (too_many, 431, "REQUEST_HEADER_FIELDS_TOO_LARGE")):
+        assert response.status_code == status, response.text[:200]
+        assert response.headers["Content-Type"] == "application/problem+json"
+        problem = response.json()
+        assert (problem["status"], problem["code"], problem["type"]) == (status, code, "about:blank")
+        assert problem["detail"] and problem["request_id"] == response.headers["X-Request-ID"]
+    assert "4094 bytes" in too_long.json()["detail"]

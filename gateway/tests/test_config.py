@@ -18,6 +18,7 @@ def test_defaults() -> None:
     assert (settings.connect_timeout, settings.read_timeout) == (2.0, 10.0)
     assert settings.max_body_bytes == 1024 * 1024
     assert settings.log_level == "INFO"
+    assert settings.purge_interval_seconds == 600.0  # every 10 minutes per worker
 
 
 def test_environment_overrides() -> None:
@@ -51,6 +52,8 @@ def test_given_service_urls_are_the_complete_set() -> None:
         {"PSI_GATEWAY_READ_TIMEOUT": "soon"},
         {"PSI_GATEWAY_CONNECT_TIMEOUT": "0"},
         {"PSI_GATEWAY_MAX_BODY_BYTES": "-1"},
+        {"PSI_GATEWAY_PURGE_INTERVAL_SECONDS": "-1"},
+        {"PSI_GATEWAY_PURGE_INTERVAL_SECONDS": "hourly"},
     ],
 )
 def test_bad_settings_refuse_to_start(env: dict[str, str]) -> None:

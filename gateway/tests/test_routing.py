@@ -360,13 +360,15 @@ def test_oversized_body_is_413_problem(client: FlaskClient, upstream: Upstream) 
 def test_body_at_the_limit_is_forwarded(client: FlaskClient, upstream: Upstream) -> None:
     limit = 2048
     small = _gateway({"purchasing": upstream.url}, PSI_GATEWAY_MAX_BODY_BYTES=str(limit))
-    response = small.post("/api/v1/purchasing/purchase-orders", data=b"y" * limit, content_type="text/plain")
+    # A JSON string of exactly the limit: 2 quotes + 2046 letters = 2048 bytes.
+    at_limit = b'"' + b"y" * (limit - 2) + b'"'
+    response = small.post("/api/v1/purchasing/purchase-orders", data=at_limit, content_type="application/json")
 
     assert response.status_code == 201
     assert response.get_json() == {"id": 7, "status": "draft"}
-    assert upstream.only_request()["body"] == b"y" * limit
+    assert upstream.only_request()["body"] == at_limit
     too_big = small.post(
-        "/api/v1/purchasing/purchase-orders", data=b"y" * (limit + 1), content_type="text/plain"
+        "/api/v1/purchasing/purchase-orders", data=at_limit + b" ", content_type="application/json"
     )
     assert _problem(too_big, 413, "REQUEST_ENTITY_TOO_LARGE")["detail"].endswith(f"{limit} bytes.")
 

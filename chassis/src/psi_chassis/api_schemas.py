@@ -1,4 +1,4 @@
-"""Request and response pieces every API shares: pagination and strict request bodies."""
+"""Request and response pieces every API shares: pagination, strict request bodies and the text rules."""
 
 from __future__ import annotations
 
@@ -7,7 +7,13 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from psi_chassis.jsonbody import install_strict_parser
+
+# Every API module imports this one for its schemas before it decorates a route: flask-smorest's argument
+# parser becomes the strict JSON loader's (see psi_chassis.jsonbody.install_strict_parser).
+install_strict_parser()
 
 MAX_PAGE_SIZE = 200
 #: Deep enough for any real listing; a bound keeps OFFSET inside the database's integer range.
@@ -120,6 +126,45 @@ def line_list(schema: type[Schema], *, max_lines: int = MAX_LINES, **kwargs: Any
     )
 
 
-#: Names, codes and reasons are never blank and never start or end with whitespace (a newline included). A
-#: pattern rather than a function, so the OpenAPI description carries it too.
-trimmed = validate.Regexp(r"^\S(.*\S)?$", flags=re.DOTALL, error="Must not be blank or start or end with spaces.")
+# What no name, code or reason may contain anywhere: C0 and C1 control characters (a newline included), the
+# bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069: "Trojan Source" text that
+# displays in another order than it reads) and the line and paragraph separators (U+2028, U+2029).
+_CONTROLS = r"\x00-\x1f\x7f-\x9f"
+_FORBIDDEN = r"\u2028\u2029\u202a-\u202e\u2066-\u2069"
+# What may not stand at either end (nor, so, make up the whole value): whitespace and the zero-width characters
+# (U+200B-U+200D, U+2060, U+FEFF), so a name made only of a zero-width space is blank.
+_INVISIBLE = r"\s\u200b-\u200d\u2060\ufeff"
+_EDGE = f"[^{_INVISIBLE}{_CONTROLS}{_FORBIDDEN}]"
+
+
+def _one_text(inner: str) -> str:
+    return f"^{_EDGE}(?:[^{inner}{_FORBIDDEN}]*{_EDGE})?$"
+
+
+class WholeText(validate.Regexp):
+    """A pattern the whole value must match. (``Regexp`` uses ``re.match``, whose ``$`` also matches before a
+    final newline, so "Acme\\n" would pass; ``fullmatch`` does not.) The OpenAPI description carries the
+    pattern, where ``$`` means the end of the text."""
+
+    def __call__(self, value: str) -> str:
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
+#: Names, codes and short reasons: one line of visible text. Never blank, never starting or ending with
+#: whitespace or an invisible character, no control character, bidirectional control or line separator
+#: anywhere. Text is already NFC-normalised by the JSON loader (psi_chassis.jsonbody). A pattern rather than a
+#: function, so the OpenAPI description carries the rule too.
+trimmed = WholeText(
+    _one_text(_CONTROLS),
+    error="Must be one line of visible text: not blank, no spaces or invisible characters at the start or end, "
+          "no control characters, line separators or bidirectional controls.",
+)
+#: Free text (a reason, a note) that may run over several lines: like :data:`trimmed`, except that tabs and
+#: line breaks (TAB, LF, CR) are allowed inside it.
+trimmed_text = WholeText(
+    _one_text(r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"),
+    error="Must be visible text: not blank, no spaces or invisible characters at the start or end, no control "
+          "characters other than tabs and line breaks, no line separators or bidirectional controls.",
+)

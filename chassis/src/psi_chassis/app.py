@@ -1,8 +1,9 @@
 """The Flask app factory every PSI API shares.
 
-It gives each service the same edges: application/problem+json for every failure, X-Request-ID in and out,
-JSON logs, RED metrics by route template, /health, /alive and /metrics, and an OpenAPI description from the
-flask-smorest schemas.
+It gives each service the same edges: application/problem+json for every failure (a lost database connection is
+a 503 with Retry-After, and a 5xx that wrote nothing says so in ``PSI-Outcome: none`` for the gateway),
+X-Request-ID in and out, the input rules of psi_chassis.web, JSON logs, RED metrics by route template, /health,
+/alive and /metrics, and an OpenAPI description from the flask-smorest schemas.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from psi_chassis import metrics
 from psi_chassis.auth import PermissionLookup, TokenVerifier, install_authorization
 from psi_chassis.broker import check_broker
-from psi_chassis.db import Database
+from psi_chassis.db import Database, commit_attempted, connection_lost, reset_commit_tracking
 from psi_chassis.errors import ProblemError
+from psi_chassis.jsonbody import install_strict_parser
 from psi_chassis.logs import configure_logging
 from psi_chassis.service import ServiceDefinition
 from psi_chassis.settings import ServiceSettings
@@ -32,6 +34,7 @@ from psi_chassis.web import (
     PROBLEM_JSON,
     BoundedIntConverter,
     bound_int_paths,
+    database_unavailable,
     install_request_hooks,
     problem_response,
 )
@@ -39,6 +42,9 @@ from psi_contracts.permissions import lookup
 
 _log = logging.getLogger(__name__)
 BEARER = "bearerAuth"
+# Before any service's API module is imported (create_service_app imports them): @blp.arguments reads JSON bodies
+# with the strict loader. psi_chassis.api_schemas does the same on import.
+install_strict_parser()
 
 
 @dataclass
@@ -126,9 +132,28 @@ def _install_error_handlers(app: Flask, service: str) -> None:
     def _unexpected(error: Exception) -> Response:
         if isinstance(error, HTTPException):
             return app.extensions["psi_api"].handle_http_exception(error)
+        if connection_lost(error):
+            return database_unavailable(service, error)
         _log.exception("unhandled error on %s %s", request.method, request.path)
         metrics.ERRORS.labels(service, "api", type(error).__name__).inc()
         return app.extensions["psi_api"].handle_http_exception(InternalServerError())
+
+
+#: Set on a 5xx answer of a request that sent no COMMIT: nothing was written, so the gateway may let a retry with
+#: the same Idempotency-Key through. The gateway removes it before the answer reaches the client.
+OUTCOME_HEADER = "PSI-Outcome"
+def _install_outcome_tracking(app: Flask) -> None:
+    """Mark every 5xx of a request that never attempted a COMMIT with ``PSI-Outcome: none``."""
+
+    @app.before_request
+    def _reset() -> None:
+        reset_commit_tracking()
+
+    @app.after_request
+    def _mark(response: Response) -> Response:
+        if response.status_code >= 500 and not commit_attempted():
+            response.headers[OUTCOME_HEADER] = "none"
+        return response
 
 
 def _install_operational_routes(app: Flask, rt: ServiceRuntime) -> None:
@@ -206,13 +231,13 @@ def create_service_app(
     app.extensions["psi_api"] = api
     for blueprint in definition.blueprints():
         api.register_blueprint(blueprint)
+    _install_outcome_tracking(app)  # first: the reset runs before any other hook could write
     install_request_hooks(app, definition.name)
-    install_authorization(
-        app,
-        verifier
-        or TokenVerifier(jwks_url=settings.jwks_url, issuer=settings.jwt_issuer, audience=settings.jwt_audience),
-        permissions,
-    )
+    if verifier is None:
+        verifier = TokenVerifier(jwks_url=settings.jwks_url, issuer=settings.jwt_issuer,
+                                 audience=settings.jwt_audience, service=definition.name)
+    verifier.prefetch()  # in the background: the first token finds the key set cached (or fetches it)
+    install_authorization(app, verifier, permissions)
     _install_error_handlers(app, definition.name)
     _install_operational_routes(app, rt)
     return app

@@ -4,7 +4,8 @@ The gateway issues short-lived access tokens signed with its private Ed25519 key
 set (JWKS). Every service verifies each token itself against that key set and checks the caller's roles
 against the permission table in psi_contracts, so a request that reaches a service without passing the gateway
 meets exactly the same rules. The algorithm is fixed in code (EdDSA): a token's own header never chooses it,
-which closes the ``alg: none`` and "HS256 with the public key" attacks.
+which closes the ``alg: none`` and "HS256 with the public key" attacks. A refused token gets a fixed,
+helpful sentence (never the library's own text); how a service keeps the key set is :mod:`psi_chassis.keyset`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from typing import Any
 import jwt
 from flask import Flask, g, request
 
-from psi_chassis.errors import Forbidden, Unauthorized
+from psi_chassis.errors import Forbidden, Unauthorized, Unavailable
+from psi_chassis.keyset import KeySetCache, KeysUnavailable, UnknownKey
 from psi_contracts.permissions import Permission, is_allowed, lookup
 
 ALGORITHM = "EdDSA"
@@ -37,8 +39,44 @@ class Principal:
     roles: frozenset[str]
 
 
+#: What a client is told for each way a token can be wrong: fixed sentences, never a library's own text.
+_MALFORMED = "The access token is malformed: it is not a signed JWT (header.payload.signature)."
+_BAD_SIGNATURE = "The access token's signature does not verify: it was changed or not signed by PSI."
+_WRONG_ISSUER = "The access token was not issued by this system's gateway (iss)."
+_WRONG_AUDIENCE = "The access token is meant for another system (aud)."
+_UNKNOWN_KEY = "The access token is signed with a key this server does not know (kid); sign in again."
+_WRONG_ALGORITHM = "The access token is not signed with EdDSA, the only algorithm PSI accepts."
+_NOT_YET_VALID = "The access token is not valid yet (iat or nbf lies in the future); check the clocks."
+_NOT_ACCESS = "The token is not an access token; send the access_token from POST /api/v1/auth/token."
+_EXPIRED = ("The access token has expired; get a new one with POST /api/v1/auth/refresh and your refresh "
+            "token (or sign in again with POST /api/v1/auth/token).")
+
+
+def _invalid(detail: str) -> Unauthorized:
+    return Unauthorized(detail, code="INVALID_TOKEN")
+
+
+def _token_problem(exc: jwt.PyJWTError) -> Unauthorized:
+    """The client's 401 for a token PyJWT refused, in our words."""
+    if isinstance(exc, jwt.ExpiredSignatureError):
+        return Unauthorized(_EXPIRED, code="TOKEN_EXPIRED")
+    if isinstance(exc, jwt.MissingRequiredClaimError):
+        return _invalid(f"The access token lacks the required claim {exc.claim!r}.")
+    for kind, detail in (
+        (jwt.InvalidSignatureError, _BAD_SIGNATURE),
+        (jwt.InvalidIssuerError, _WRONG_ISSUER),
+        (jwt.InvalidAudienceError, _WRONG_AUDIENCE),
+        (jwt.InvalidAlgorithmError, _WRONG_ALGORITHM),
+        (jwt.ImmatureSignatureError, _NOT_YET_VALID),
+    ):
+        if isinstance(exc, kind):
+            return _invalid(detail)
+    return _invalid(_MALFORMED)
+
+
 class TokenVerifier:
-    """Verifies access tokens against a JWKS URL (cached, refetched for an unknown key id) or a fixed key set."""
+    """Verifies access tokens against the gateway's key set at a JWKS URL (:class:`KeySetCache`) or against a
+    fixed key set (the gateway's own key, tests)."""
 
     def __init__(
         self,
@@ -48,48 +86,59 @@ class TokenVerifier:
         jwks_url: str | None = None,
         jwks: Mapping[str, Any] | None = None,
         leeway_seconds: int = 10,
+        service: str = "unknown",
+        key_set: KeySetCache | None = None,
     ) -> None:
         if (jwks_url is None) == (jwks is None):
             raise ValueError("give exactly one of jwks_url or jwks")
         self.issuer = issuer
         self.audience = audience
         self.leeway = leeway_seconds
-        # The key set is cached for 5 minutes (refetched sooner for an unknown key id); single keys are not cached
-        # for ever, so a replaced (leaked) key stops being trusted within minutes, without a restart.
-        self._client = jwt.PyJWKClient(jwks_url, cache_keys=False, lifespan=300, timeout=5) if jwks_url else None
-        self._static = jwt.PyJWKSet.from_dict(dict(jwks)) if jwks is not None else None
+        self.key_set = key_set or (KeySetCache(jwks_url, service=service) if jwks_url else None)
+        self._static: dict[str, Any] = {}
+        if jwks is not None:
+            self._static = {key.key_id: key.key for key in jwt.PyJWKSet.from_dict(dict(jwks)).keys}
 
-    def _key(self, token: str) -> Any:
-        if self._client is not None:
-            return self._client.get_signing_key_from_jwt(token).key
-        assert self._static is not None
-        kid = jwt.get_unverified_header(token).get("kid")
-        for key in self._static.keys:
-            if key.key_id == kid:
-                return key.key
-        raise jwt.InvalidTokenError(f"unknown key id {kid!r}")
+    def prefetch(self) -> None:
+        """Start fetching the key set now (in the background), so the first token finds it cached."""
+        if self.key_set is not None:
+            self.key_set.prefetch()
+
+    def _key(self, kid: str | None) -> Any:
+        if self.key_set is None:
+            if kid not in self._static:
+                raise _invalid(_UNKNOWN_KEY)
+            return self._static[kid]
+        try:
+            return self.key_set.key(kid)
+        except UnknownKey:
+            raise _invalid(_UNKNOWN_KEY) from None
+        except KeysUnavailable:
+            raise Unavailable(
+                "The token cannot be checked yet: this service has not been able to fetch the gateway's key set. "
+                "Nothing was done; try again shortly.",
+                code="TOKEN_KEYS_UNAVAILABLE", retry_after=self.key_set.retry_after(),
+            ) from None
 
     def verify(self, token: str) -> Principal:
         try:
+            kid = jwt.get_unverified_header(token).get("kid")
             claims = jwt.decode(
                 token,
-                self._key(token),
+                self._key(kid if isinstance(kid, str) else None),
                 algorithms=[ALGORITHM],
                 audience=self.audience,
                 issuer=self.issuer,
                 leeway=self.leeway,
                 options={"require": ["exp", "iat", "iss", "aud", "sub"]},
             )
-        except jwt.ExpiredSignatureError as exc:
-            raise Unauthorized("the access token has expired", code="TOKEN_EXPIRED") from exc
-        except jwt.PyJWKClientConnectionError as exc:
-            _log.error("cannot fetch the token key set: %s", exc)
-            raise Unauthorized("the token cannot be checked right now", code="TOKEN_KEYS_UNAVAILABLE") from exc
-        except (jwt.InvalidTokenError, jwt.PyJWKClientError, ValueError) as exc:
-            raise Unauthorized(f"invalid access token: {exc}", code="INVALID_TOKEN") from exc
+        except jwt.PyJWTError as exc:
+            raise _token_problem(exc) from None
+        except (ValueError, TypeError):  # a header or payload that decodes to something other than an object
+            raise _invalid(_MALFORMED) from None
         roles = claims.get("roles")
         if claims.get("typ") != ACCESS_TOKEN_TYPE or not isinstance(roles, list):
-            raise Unauthorized("not an access token", code="INVALID_TOKEN")
+            raise _invalid(_NOT_ACCESS)
         return Principal(
             user_id=str(claims["sub"]),
             username=str(claims.get("name", claims["sub"])),

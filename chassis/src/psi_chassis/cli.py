@@ -8,12 +8,16 @@
     psi relay inventory           the outbox relay process
     psi openapi inventory FILE    write the service's OpenAPI description
     psi dev                       everything in one process on SQLite and the in-process bus (``make run``)
+
+Other installed packages add command groups through the ``psi.commands`` entry point, loaded only when used:
+the gateway adds ``psi users ...`` (list, reset-password) and ``psi gateway ...`` (migrate, purge).
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +26,24 @@ import click
 from psi_chassis import processes
 from psi_chassis.registry import installed_services, service
 
+_PLUGIN_GROUP = "psi.commands"
 
-@click.group()
+
+class _PluginGroup(click.Group):
+    """The ``psi`` group plus the command groups other packages register under ``psi.commands``."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *(ep.name for ep in entry_points(group=_PLUGIN_GROUP))})
+
+    def get_command(self, ctx: click.Context, name: str) -> Any:
+        command = super().get_command(ctx, name)
+        if command is not None:
+            return command
+        found = [ep for ep in entry_points(group=_PLUGIN_GROUP) if ep.name == name]
+        return found[0].load() if found else None
+
+
+@click.group(cls=_PluginGroup)
 def main() -> None:
     """PSI service processes."""
 

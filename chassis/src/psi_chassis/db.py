@@ -9,12 +9,45 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
+import psycopg
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
 T = TypeVar("T")
+#: Whether a COMMIT was sent to the database in the current request (or message): see :func:`commit_attempted`.
+_commit_attempted: ContextVar[bool] = ContextVar("psi_commit_attempted", default=False)
+
+
+def reset_commit_tracking() -> None:
+    """Start a new request: no COMMIT attempted yet."""
+    _commit_attempted.set(False)
+
+
+def commit_attempted() -> bool:
+    """True once any engine of this process has begun a COMMIT in the current context, whatever its outcome.
+
+    A request that fails without one provably changed nothing (every write of PSI happens in a transaction that
+    only a COMMIT makes real), which is what lets the gateway release an ``Idempotency-Key`` after a 5xx.
+    """
+    return _commit_attempted.get()
+
+
+def _note_commit(_conn: Any) -> None:
+    _commit_attempted.set(True)
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """The database could not be used: a connection broken or refused, the pool exhausted, a transaction left
+    unusable by a lost connection, the server shutting down or busy. Nothing the client did; worth a retry."""
+    if isinstance(exc, sa_exc.DBAPIError):
+        return bool(exc.connection_invalidated) or isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError))
+    if isinstance(exc, (sa_exc.PendingRollbackError, sa_exc.TimeoutError)):
+        return True
+    return isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError))
 
 
 def is_sqlite(url_or_engine: str | Engine) -> bool:
@@ -23,7 +56,13 @@ def is_sqlite(url_or_engine: str | Engine) -> bool:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine with the settings PSI relies on for each backend."""
+    """Create an engine with the settings PSI relies on for each backend (and COMMIT tracking on both)."""
+    engine = _make_engine(url, **kwargs)
+    event.listen(engine, "commit", _note_commit)
+    return engine
+
+
+def _make_engine(url: str, **kwargs: Any) -> Engine:
     if is_sqlite(url):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
 

@@ -63,3 +63,15 @@ class Forbidden(ProblemError):
     status = 403
     title = "Forbidden"
     default_code = "FORBIDDEN"
+
+
+class Unavailable(ProblemError):
+    """The server cannot answer right now for a reason on its side (a database connection lost, the token key
+    set not fetched yet): nothing was done, and the same request may be sent again after ``Retry-After``."""
+
+    status = 503
+    title = "Service Unavailable"
+    default_code = "SERVICE_UNAVAILABLE"
+
+    def __init__(self, detail: str, *, code: str | None = None, retry_after: int = 1) -> None:
+        super().__init__(detail, code=code, headers={"Retry-After": str(retry_after)})

@@ -83,6 +83,11 @@ OUTBOX_OLDEST_AGE = Gauge(
     ["service"],
     multiprocess_mode="max",
 )
+TOKEN_KEY_FETCHES = Counter(
+    "psi_token_key_fetches_total",
+    "Fetches of the gateway's token key set (JWKS) by a service, by outcome (ok, failed).",
+    ["service", "outcome"],
+)
 ERRORS = Counter(
     "psi_errors_total",
     "Errors handled without crashing the process, by component and kind (each is also logged).",

@@ -1,5 +1,7 @@
-"""The HTTP edges every PSI web app shares, services and gateway alike: problem details, the request id, and
-RED metrics by route template. Light on purpose (Flask and prometheus only), so the gateway can use it too."""
+"""The HTTP edges every PSI web app shares, services and gateway alike: problem details, the request id, the
+input rules every request meets before routing (text no database stores, JSON bodies only, the strict JSON
+loader of :mod:`psi_chassis.jsonbody`), and RED metrics by route template. Light on purpose (Flask and
+prometheus only), so the gateway can use it too."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 from psi_chassis import metrics
 from psi_chassis.context import new_request_id, set_request_id
+from psi_chassis.jsonbody import StrictJSONProvider, bad_text, loads_strict
 
 PROBLEM_JSON = "application/problem+json"
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -21,6 +24,7 @@ _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 #: Scraped and probed all day long: counted nowhere, logged nowhere.
 _QUIET_ROUTES = frozenset({"/metrics", "/alive", "/health"})
 _access_log = logging.getLogger("psi.access")
+_log = logging.getLogger(__name__)
 
 
 def problem_response(
@@ -50,37 +54,60 @@ def problem_response(
     return response
 
 
-def _bad_text(value: str) -> bool:
-    """NUL, or a lone UTF-16 surrogate (JSON allows "\\ud800"; no database can store it)."""
-    if "\x00" in value:
-        return True
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
+#: Methods whose body a PSI API reads; a body on any of them must be JSON.
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return _bad_text(value)
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
+def _invalid_character() -> Response:
+    return problem_response(
+        422, "Unprocessable Entity", "Text may not contain NUL (U+0000) or unpaired surrogates.",
+        code="INVALID_CHARACTER"
+    )
 
 
-def _refuse_nul_characters() -> Response | None:
-    """No text column (PostgreSQL's least of all) can hold U+0000: refuse it at the door, whatever the field."""
-    in_query = any(_has_nul(v) for v in request.args.values()) or _bad_text(request.path)
-    in_body = request.is_json and _has_nul(request.get_json(silent=True))
-    if in_query or in_body:
+def _check_body() -> Response | None:
+    """Every body is JSON and every JSON body is one :func:`loads_strict` accepts, before routing and the token
+    check, and without recursion: a deep, duplicated, broken or mislabelled body is answered here, cheaply."""
+    if request.method not in _BODY_METHODS:
+        return None
+    body = request.get_data(cache=True)  # under MAX_CONTENT_LENGTH (413); kept for the view
+    if not body:
+        return None
+    if not request.is_json:
+        sent = request.headers.get("Content-Type")
+        got = f"the request says Content-Type: {sent}" if sent else "the request has no Content-Type header"
         return problem_response(
-            422, "Unprocessable Entity", "Text may not contain NUL (U+0000) or unpaired surrogates.",
-            code="INVALID_CHARACTER"
+            415, "Unsupported Media Type",
+            f"The body must be JSON sent with the header Content-Type: application/json ({got}).",
+            code="UNSUPPORTED_MEDIA_TYPE",
         )
+    loads_strict(body)  # raises a ProblemError (400, or 422 INVALID_CHARACTER), rendered by the app's handler
     return None
+
+
+def _refuse_bad_input() -> Response | None:
+    """No text column (PostgreSQL's least of all) can hold U+0000: refuse it at the door, whatever the field;
+    then the body rules of :func:`_check_body`."""
+    if bad_text(request.path) or any(bad_text(k) or bad_text(v) for k, v in request.args.items(multi=True)):
+        return _invalid_character()
+    return _check_body()
+
+
+DATABASE_RETRY_AFTER = 2
+
+
+def database_unavailable(service: str, error: BaseException) -> Response:
+    """The 503 for a database that could not be used: logged in one line (no traceback: it is not a bug),
+    counted, and answered with ``Retry-After``."""
+    _log.warning("database unavailable on %s %s: %s: %s", request.method, request.path, type(error).__name__,
+                 str(error).splitlines()[0] if str(error) else "")
+    metrics.ERRORS.labels(service, "database", type(error).__name__).inc()
+    return problem_response(
+        503, "Service Unavailable",
+        "The service lost or could not get its database connection. If this request changed something, check "
+        "before sending it again (or send it again with the same Idempotency-Key through the gateway).",
+        code="DATABASE_UNAVAILABLE", headers={"Retry-After": str(DATABASE_RETRY_AFTER)},
+    )
 
 
 def accept_request_id(incoming: str | None) -> str:
@@ -94,8 +121,10 @@ def url_rule_label() -> str:
 
 
 def install_request_hooks(app: Flask, service: str, route_label: Callable[[], str] = url_rule_label) -> None:
-    """Request id in and out, in-progress gauge, request counter, duration histogram by ``route_label()``,
-    and an access log line."""
+    """Request id in and out, the input rules (NUL, body type and JSON shape), in-progress gauge, request
+    counter, duration histogram by ``route_label()``, and an access log line. ``request.get_json`` reads with
+    the same strict loader."""
+    app.json = StrictJSONProvider(app)
 
     @app.before_request
     def _start() -> Response | None:
@@ -105,7 +134,7 @@ def install_request_hooks(app: Flask, service: str, route_label: Callable[[], st
         set_request_id(request_id)
         metrics.HTTP_IN_PROGRESS.labels(service).inc()
         g.in_progress = True
-        return _refuse_nul_characters()
+        return _refuse_bad_input()
 
     @app.after_request
     def _finish(response: Response) -> Response:

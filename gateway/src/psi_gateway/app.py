@@ -22,11 +22,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from psi_chassis import metrics
 from psi_chassis.auth import TokenVerifier, authorize
-from psi_chassis.db import Database
+from psi_chassis.db import Database, connection_lost
 from psi_chassis.errors import ProblemError
 from psi_chassis.logs import configure_logging
 from psi_chassis.migrations import upgrade
-from psi_chassis.web import bound_int_paths, install_request_hooks, problem_response
+from psi_chassis.web import bound_int_paths, database_unavailable, install_request_hooks, problem_response
 from psi_contracts.permissions import lookup
 from psi_gateway import idempotency
 from psi_gateway.auth_api import blueprint as auth_blueprint
@@ -35,13 +35,16 @@ from psi_gateway.idempotency import IdempotencyStore
 from psi_gateway.identity import Identity
 from psi_gateway.openapi import openapi_blueprint
 from psi_gateway.proxy import (
+    OUTCOME_HEADER,
     CircuitOpen,
     ConnectTimedOut,
     Proxy,
     ServiceUnreachable,
     UpstreamError,
+    UpstreamResponse,
     to_flask_response,
 )
+from psi_gateway.purge import Purger
 from psi_gateway.ratelimit import RateLimits
 from psi_gateway.routes import API_PREFIX, RouteTable
 
@@ -77,6 +80,7 @@ class GatewayRuntime:
     identity: Identity
     limits: RateLimits
     idempotency: IdempotencyStore
+    purger: Purger | None = None
     generated_admin_password: str | None = None
     _verifier: TokenVerifier | None = None
 
@@ -133,6 +137,7 @@ def create_app(
         idempotency=IdempotencyStore(db, settings.idempotency_ttl_seconds, wait_seconds=settings.read_timeout,
                                      lease_seconds=settings.idempotency_lease_seconds),
     )
+    rt.purger = Purger(rt.idempotency, identity, settings.purge_interval_seconds)
     rt.generated_admin_password = identity.ensure_first_admin(allow_generated_admin_password)
     app.config["PSI_GENERATED_ADMIN_PASSWORD"] = rt.generated_admin_password  # printed once by `psi dev`
     app.config["PSI_ADMIN_USERNAME"] = settings.admin_username
@@ -142,6 +147,7 @@ def create_app(
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)  # type: ignore[method-assign]
     app.extensions["psi_gateway"] = rt
     install_request_hooks(app, SERVICE_NAME, route_label=_route_label)
+    _install_purge(app, rt)
     _install_error_handlers(app)
     _install_operational_routes(app)
     app.register_blueprint(auth_blueprint)
@@ -180,32 +186,54 @@ def _api_proxy(_rest: str) -> Response:
     service = matched.route.service
     key = request.headers.get(idempotency.HEADER)
     if key is None or permission is None or not permission.idempotent_create or principal is None:
-        return _forward(rt, service, body)
+        return _respond(rt, service, _forward(rt, service, body))
     key = IdempotencyStore.validate_key(key)
     print_ = idempotency.fingerprint(request.method, request.path, request.query_string, body)
     stored = rt.idempotency.claim(principal.user_id, key, print_)
     if stored is not None:
         return _replay(stored)
-    try:
-        response = _forward(rt, service, body)
-    except (CircuitOpen, ServiceUnreachable, ConnectTimedOut):
-        rt.idempotency.release(principal.user_id, key)  # the request never reached the service
-        raise
-    if response.status_code == 500:
-        # The service answered that it failed: its transaction rolled back, so a retry may go through.
-        rt.idempotency.release(principal.user_id, key)
-    elif response.status_code > 500:
-        pass  # 502/503/504 from further down: outcome unknown; the claim lapses after its lease
-    else:
-        rt.idempotency.complete(principal.user_id, key, idempotency.StoredAnswer(
-            response.status_code, response.headers.get("Content-Type"), response.get_data(),
-            response.headers.get("Location"),
-        ))
+    answer = _forward_claimed(rt, service, body, principal.user_id, key)
+    response = _respond(rt, service, answer)
+    _settle(rt, principal.user_id, key, answer, response)
     return response
 
 
-def _forward(rt: GatewayRuntime, service: str, body: bytes) -> Response:
-    answer = rt.proxy.forward(
+def _forward_claimed(rt: GatewayRuntime, service: str, body: bytes, user: str, key: str) -> UpstreamResponse:
+    """Forward a request that holds an idempotency claim; a failure to get an answer settles the claim."""
+    try:
+        return _forward(rt, service, body)
+    except (CircuitOpen, ServiceUnreachable, ConnectTimedOut):
+        rt.idempotency.release(user, key)  # the request never reached the service
+        raise
+    except UpstreamError as exc:
+        rt.idempotency.mark_unknown(user, key, exc.detail)  # timed out, dropped or broken: it may have run
+        raise
+    except BaseException:
+        rt.idempotency.mark_unknown(user, key, "the gateway failed while forwarding the request")
+        raise
+
+
+def _settle(rt: GatewayRuntime, user: str, key: str, answer: UpstreamResponse, response: Response) -> None:
+    """What a retry with the key will meet: the stored 2xx; a free key after an answer that proves nothing was
+    written (any 4xx: a refusal commits nothing; a 5xx with ``PSI-Outcome: none``); else "outcome unknown"."""
+    if answer.status < 400:
+        rt.idempotency.complete(user, key, idempotency.StoredAnswer(
+            response.status_code, response.headers.get("Content-Type"), response.get_data(),
+            response.headers.get("Location"),
+        ))
+    elif answer.status < 500 or _wrote_nothing(answer):
+        rt.idempotency.release(user, key)
+    else:
+        rt.idempotency.mark_unknown(user, key, f"the service answered {answer.status} after a COMMIT was "
+                                               "attempted")
+
+
+def _wrote_nothing(answer: UpstreamResponse) -> bool:
+    return any(name.lower() == OUTCOME_HEADER and value.strip().lower() == "none" for name, value in answer.headers)
+
+
+def _forward(rt: GatewayRuntime, service: str, body: bytes) -> UpstreamResponse:
+    return rt.proxy.forward(
         service,
         method=request.method,
         path=request.path,
@@ -213,8 +241,18 @@ def _forward(rt: GatewayRuntime, service: str, body: bytes) -> Response:
         headers=request.headers.items(),
         body=body,
         request_id=g.request_id,
-        remote_addr=request.remote_addr,
+        remote_addr=_tcp_peer(),
     )
+
+
+def _tcp_peer() -> str | None:
+    """The address the gateway's TCP connection comes from, which X-Forwarded-For gets appended. Behind trusted
+    proxies ``remote_addr`` is the client ProxyFix read from that header; the peer is the last proxy."""
+    original = request.environ.get("werkzeug.proxy_fix.orig") or {}
+    return original.get("REMOTE_ADDR") or request.remote_addr
+
+
+def _respond(rt: GatewayRuntime, service: str, answer: UpstreamResponse) -> Response:
     return to_flask_response(answer, method=request.method, base_url=rt.settings.service_urls.get(service))
 
 
@@ -284,9 +322,21 @@ def _install_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
+        if connection_lost(error):  # the gateway's own database (users, tokens, idempotency keys)
+            return database_unavailable(SERVICE_NAME, error)
         _log.exception("unhandled error on %s %s", request.method, request.path)
         metrics.ERRORS.labels(SERVICE_NAME, "api", type(error).__name__).inc()
         return problem_response(500, "Internal Server Error", "The gateway could not complete the request.")
+
+
+def _install_purge(app: Flask, rt: GatewayRuntime) -> None:
+    """Purge expired rows now and then, after a response has gone out (see psi_gateway.purge)."""
+
+    @app.after_request
+    def _purge_when_due(response: Response) -> Response:
+        if rt.purger is not None and rt.purger.due():
+            response.call_on_close(rt.purger.run_if_due)
+        return response
 
 
 # --- the gateway's own pages --------------------------------------------------------------------------------

@@ -7,15 +7,17 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate
 
-from psi_chassis.api_schemas import MAX_PAGE, MAX_PAGE_SIZE, StrictSchema
+from psi_chassis.api_schemas import MAX_PAGE, MAX_PAGE_SIZE, StrictSchema, WholeText
 from psi_chassis.auth import authorize
 from psi_chassis.errors import InvalidRequest
 from psi_contracts.permissions import ROLES, lookup
+from psi_gateway.identity import PASSWORD_MAX, PASSWORD_MIN
 
 blueprint = Blueprint("auth", __name__, url_prefix="/api/v1/auth")
 
-_USERNAME = validate.Regexp(r"^[A-Za-z0-9_.@-]{3,64}$", error="3-64 letters, digits or _ . @ -")
-_PASSWORD = validate.Length(min=8, max=128)
+# The whole name (WholeText: re.match's "$" would let "clerk\n" through).
+_USERNAME = WholeText(r"^[A-Za-z0-9_.@-]{3,64}$", error="3-64 letters, digits or _ . @ -")
+_PASSWORD = validate.Length(min=PASSWORD_MIN, max=PASSWORD_MAX)
 _ROLE_LIST = fields.List(fields.String(validate=validate.OneOf(ROLES)), validate=validate.Length(min=1))
 
 
@@ -55,10 +57,12 @@ def _load(schema: Schema, data: Any) -> dict[str, Any]:
 
 
 def _json_body() -> Any:
-    body = request.get_json(silent=True)
-    if body is None:
-        raise InvalidRequest("the body must be a JSON object", code="INVALID_JSON")
-    return body
+    """The parsed body. The request hook has already refused a body that is not JSON (415) or not valid,
+    too deep or with a key given twice (400); an empty body is an empty object, whose missing fields the schema
+    names (422), exactly as in the services."""
+    if not request.get_data(cache=True):
+        return {}
+    return request.get_json(force=True)
 
 
 def _runtime() -> Any:

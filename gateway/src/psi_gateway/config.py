@@ -73,8 +73,10 @@ class GatewaySettings:
     breaker_failures: int = 5
     breaker_reset_seconds: float = 30.0
     idempotency_ttl_seconds: int = 24 * 3600
-    #: An unanswered claim on an Idempotency-Key lapses after this long, so a retry can go through.
+    #: An unanswered claim on an Idempotency-Key counts as in flight this long, then as "outcome unknown".
     idempotency_lease_seconds: int = 60
+    #: How often each worker purges expired idempotency keys and dead refresh tokens (0: never by itself).
+    purge_interval_seconds: float = 600.0
     #: How many proxies in front of the gateway append to X-Forwarded-For (0: use the TCP peer).
     trusted_proxies: int = 0
 
@@ -83,6 +85,8 @@ class GatewaySettings:
             raise SettingsError("gateway timeouts must be positive")
         if self.max_body_bytes <= 0:
             raise SettingsError("PSI_GATEWAY_MAX_BODY_BYTES must be positive")
+        if self.purge_interval_seconds < 0:
+            raise SettingsError("PSI_GATEWAY_PURGE_INTERVAL_SECONDS must be 0 (off) or positive")
 
     def with_service_urls(self, service_urls: Mapping[str, str]) -> GatewaySettings:
         """These settings with exactly ``service_urls`` as the services (any other is not configured)."""
@@ -122,6 +126,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> GatewaySettings:
         breaker_reset_seconds=env_float(env, "PSI_GATEWAY_BREAKER_RESET_SECONDS", 30.0),
         idempotency_ttl_seconds=env_int(env, "PSI_IDEMPOTENCY_TTL_SECONDS", 24 * 3600),
         idempotency_lease_seconds=env_int(env, "PSI_IDEMPOTENCY_LEASE_SECONDS", 60),
+        purge_interval_seconds=env_float(env, "PSI_GATEWAY_PURGE_INTERVAL_SECONDS", 600.0),
         trusted_proxies=env_int(env, "PSI_TRUSTED_PROXIES", 0),
     )
 

@@ -21,7 +21,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -36,6 +36,10 @@ from psi_gateway.config import GatewaySettings
 from psi_gateway.tables import refresh_tokens, signing_keys, users
 
 _log = logging.getLogger(__name__)
+#: A revoked refresh token is kept this long (who signed out or was cut off when), then purged.
+REVOKED_TOKEN_RETENTION = timedelta(days=1)
+#: What the API and the command line accept as a password.
+PASSWORD_MIN, PASSWORD_MAX = 8, 128
 # A hash to compare against when the user does not exist, so a wrong username costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
 
@@ -208,6 +212,36 @@ class Identity:
             row = session.execute(select(users).where(users.c.id == user_id)).one()
             session.commit()
         return _user_view(row)
+
+    def user_id_of(self, username: str) -> int:
+        with self.db.unit_of_work() as session:
+            user_id = session.execute(select(users.c.id).where(users.c.username == username)).scalar()
+        if user_id is None:
+            raise NotFound(f"user {username} does not exist", code="USER_NOT_FOUND")
+        return int(user_id)
+
+    def reset_password(self, username: str, password: str, *, activate: bool = False) -> dict[str, Any]:
+        """Set a new password (``psi users reset-password``); the user's refresh tokens are revoked with it, and
+        ``activate`` also reactivates a deactivated account."""
+        if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+            raise InvalidRequest(f"a password has {PASSWORD_MIN} to {PASSWORD_MAX} characters",
+                                 errors={"password": [f"Length must be between {PASSWORD_MIN} and {PASSWORD_MAX}."]})
+        changes: dict[str, Any] = {"password": password}
+        if activate:
+            changes["active"] = True
+        return self.update_user(self.user_id_of(username), changes)
+
+    def purge_refresh_tokens(self, now: Any, limit: int) -> int:
+        """Delete up to ``limit`` refresh tokens that can never be used again: expired, or revoked more than
+        :data:`REVOKED_TOKEN_RETENTION` ago. Returns how many."""
+        with self.db.unit_of_work() as session:
+            dead = (select(refresh_tokens.c.token_hash)
+                    .where((refresh_tokens.c.expires_at < now)
+                           | (refresh_tokens.c.revoked_at < now - REVOKED_TOKEN_RETENTION))
+                    .limit(limit))
+            deleted = session.execute(delete(refresh_tokens).where(refresh_tokens.c.token_hash.in_(dead))).rowcount
+            session.commit()
+        return int(deleted or 0)
 
     # -- tokens -----------------------------------------------------------------------------------------------
     def _access_token(self, user: Any) -> str:

@@ -15,6 +15,12 @@ RATE_LIMITED = Counter(
 )
 IDEMPOTENT_REPLAYS = Counter(
     "psi_gateway_idempotent_replays_total",
-    "POSTs answered from the idempotency store instead of reaching a service, by outcome (replayed, conflict).",
+    "POSTs answered from the idempotency store instead of reaching a service, by outcome (replayed, conflict, "
+    "unknown).",
     ["outcome"],
+)
+PURGED_ROWS = Counter(
+    "psi_gateway_purged_rows_total",
+    "Rows deleted by the gateway's purge, by table (idempotency_keys: expired; refresh_tokens: expired or revoked).",
+    ["table"],
 )

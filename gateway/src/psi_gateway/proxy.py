@@ -19,7 +19,6 @@ from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 from urllib.parse import quote
 
-import pybreaker
 import requests
 import urllib3.exceptions
 from flask import Response
@@ -28,7 +27,7 @@ from requests.structures import CaseInsensitiveDict
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from psi_chassis.web import REQUEST_ID_HEADER
-from psi_gateway import metrics as metrics_module
+from psi_gateway.breaker import BreakerOpen, ServiceBreaker
 from psi_gateway.config import GatewaySettings
 
 _log = logging.getLogger(__name__)
@@ -55,8 +54,10 @@ IDENTITY_PREFIXES = ("x-user-", "x-psi-")
 IDENTITY_HEADERS = frozenset(
     {"x-user", "remote-user", "x-remote-user", "x-forwarded-user", "x-authenticated-user", "x-auth-user"}
 )
-#: Response headers the gateway's own server writes.
-_RESPONSE_REPLACED = frozenset({"content-length", "server", "date", REQUEST_ID_HEADER.lower()})
+#: A service's word to the gateway alone (PSI-Outcome: none, "this 5xx wrote nothing"), never passed on.
+OUTCOME_HEADER = "psi-outcome"
+#: Response headers the gateway's own server writes, or that are meant for the gateway only.
+_RESPONSE_REPLACED = frozenset({"content-length", "server", "date", REQUEST_ID_HEADER.lower(), OUTCOME_HEADER})
 
 # RFC 3986 characters that may stand unencoded in a path, and in a query string (where "%" is kept as sent).
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
@@ -131,7 +132,8 @@ def forward_headers(
 ) -> dict[str, str]:
     """The headers sent to the service: the client's minus hop-by-hop and identity ones, plus the request id.
 
-    ``X-Forwarded-For`` gets the client address appended, as any proxy does.
+    ``X-Forwarded-For`` gets ``remote_addr`` appended, as any proxy does: the address of the gateway's TCP peer,
+    which is the client, or, behind trusted proxies, the last proxy (whose own entry is already in the list).
     """
     incoming = list(incoming)
     dropped = HOP_BY_HOP | _REQUEST_REPLACED | _connection_listed(incoming)
@@ -261,31 +263,17 @@ class ServiceClient:
 # --- the proxy ----------------------------------------------------------------------------------------------
 
 
-#: psi_gateway_circuit_state values.
-CIRCUIT_STATES = {"closed": 0, "half-open": 1, "open": 2}
 _RETRYABLE_METHODS = frozenset({"GET", "HEAD"})
-
-
-class _BreakerMetrics(pybreaker.CircuitBreakerListener):
-    """Exports each state change of a service's breaker and logs it."""
-
-    def __init__(self, service: str) -> None:
-        self.service = service
-        metrics_module.CIRCUIT_STATE.labels(service).set(0)
-
-    def state_change(self, cb: pybreaker.CircuitBreaker, old_state: Any, new_state: Any) -> None:
-        name = new_state.name
-        metrics_module.CIRCUIT_STATE.labels(self.service).set(CIRCUIT_STATES.get(name, 0))
-        _log.warning("circuit breaker of %s is now %s", self.service, name)
 
 
 class Proxy:
     """The clients of every configured service, and the forwarding of one matched request.
 
-    Each service has one circuit breaker (per worker process): after ``breaker_failures`` consecutive
-    failures to get an answer (refused connection, timeout) calls fail fast with 503 for
-    ``breaker_reset_seconds``, then one trial call decides. GETs (and only GETs, which are safe to repeat)
-    are retried with backoff when the service could not be reached at all.
+    Each service has one circuit breaker (per worker process, :mod:`psi_gateway.breaker`): after
+    ``breaker_failures`` consecutive failures to get an answer (refused connection, timeout) calls fail fast
+    with 503 for ``breaker_reset_seconds``, then one trial call decides. The breaker never wraps the call in a
+    lock: calls to one service run concurrently, bounded only by the worker's threads. GETs (and only GETs,
+    which are safe to repeat) are retried with backoff when the service could not be reached at all.
     """
 
     def __init__(self, settings: GatewaySettings) -> None:
@@ -297,14 +285,8 @@ class Proxy:
             for name, url in settings.service_urls.items()
         }
         self.breakers = {
-            name: pybreaker.CircuitBreaker(
-                fail_max=settings.breaker_failures,
-                reset_timeout=settings.breaker_reset_seconds,
-                exclude=[_not_a_service_failure],
-                listeners=[_BreakerMetrics(name)],
-                throw_new_error_on_trip=False,  # the call that trips it reports what really happened
-                name=name,
-            )
+            name: ServiceBreaker(name, fail_max=settings.breaker_failures,
+                                 reset_seconds=settings.breaker_reset_seconds, is_failure=_is_service_failure)
             for name in settings.service_urls
         }
 
@@ -323,10 +305,12 @@ class Proxy:
             )
             return retrying(client.send, method, target, headers, body)
 
-        # One logical call is one breaker event, however many attempts its retries made.
+        # One logical call is one breaker event, however many attempts its retries made. The breaker is asked
+        # before and told after; the call itself runs outside its lock, so calls to a service run side by side.
         try:
-            return breaker.call(attempts)
-        except pybreaker.CircuitBreakerError as exc:
+            with breaker.guard():
+                return attempts()
+        except BreakerOpen as exc:
             raise CircuitOpen(service, f"{service} is failing; calls are paused for a while") from exc
 
     def client(self, service: str) -> ServiceClient:
@@ -392,9 +376,9 @@ def _connection_never_made(exc: requests.ConnectionError) -> bool:
     return isinstance(reason, urllib3.exceptions.NewConnectionError)
 
 
-def _not_a_service_failure(exc: BaseException) -> bool:
+def _is_service_failure(exc: BaseException) -> bool:
     """Only "no answer" (refused, timed out) trips a breaker; a bad answer is the service's business."""
-    return isinstance(exc, CircuitOpen) or not isinstance(exc, (ServiceUnavailable, ServiceTimeout))
+    return isinstance(exc, (ServiceUnavailable, ServiceTimeout)) and not isinstance(exc, CircuitOpen)
 
 
 def _worth_retrying(exc: BaseException) -> bool:

@@ -25,7 +25,7 @@ refresh_tokens = Table(
     metadata,
     Column("token_hash", String(64), primary_key=True),  # sha256 of the token: a stolen table is useless
     Column("user_id", BigId, ForeignKey("users.id"), nullable=False, index=True),
-    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False, index=True),
     Column("revoked_at", UTCDateTime(), nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
 )
@@ -49,5 +49,8 @@ idempotency_keys = Table(
     Column("content_type", String(255), nullable=True),
     Column("body", LargeBinary, nullable=True),
     Column("location", String(1024), nullable=True),
+    # Why the first request's outcome is unknown (timeout, dropped connection, a 5xx after a COMMIT): set
+    # instead of an answer, it makes every retry a 409 rather than a second execution.
+    Column("unknown_reason", String(300), nullable=True),
     Column("created_at", UTCDateTime(), nullable=False, index=True),
 )
