@@ -39,10 +39,9 @@ VALUE_PER_SKU = LEFT_PER_SKU * UNIT_COST
 
 
 def supplier_return(sku: str, quantity: Decimal, unit_cost: Decimal, number: str) -> dict[str, Any]:
-    """The one place that builds a return envelope (switch it to purchasing.GoodsReturnRequested.v1 when
-    inventory consumes that instead of purchasing.GoodsReturned.v1)."""
+    """The one place that builds a return request (the start of the return saga inventory answers)."""
     return make_envelope(
-        "purchasing.GoodsReturned.v1",
+        "purchasing.GoodsReturnRequested.v1",
         {
             "return_id": str(uuid.uuid4()),
             "return_number": number,
@@ -50,7 +49,7 @@ def supplier_return(sku: str, quantity: Decimal, unit_cost: Decimal, number: str
             "po_number": "PO-T",
             "supplier_id": "1",
             "warehouse_code": "WH1",
-            "returned_at": datetime.now(UTC),
+            "requested_at": datetime.now(UTC),
             "reason": "damaged",
             "lines": [{"line_no": 1, "sku": sku, "quantity": quantity, "unit_cost_base": unit_cost}],
         },
@@ -109,6 +108,8 @@ def _assert_stream_applied_exactly_once(db_url: str, pairs: int, skus: int) -> N
                 "SELECT count(*) FROM outbox WHERE event_type = 'inventory.StockReceived.v1'")).scalar()
             refusals = conn.execute(text(
                 "SELECT count(*) FROM outbox WHERE event_type LIKE '%Rejected%'")).scalar()
+            issued = conn.execute(text(
+                "SELECT count(*) FROM outbox WHERE event_type = 'inventory.SupplierReturnIssued.v1'")).scalar()
     finally:
         engine.dispose()
     assert len(balances) == skus
@@ -120,6 +121,7 @@ def _assert_stream_applied_exactly_once(db_url: str, pairs: int, skus: int) -> N
     assert distinct == 2 * pairs
     assert received_events == pairs, "one StockReceived per receipt applied"
     assert refusals == 0, "no return was refused"
+    assert issued == pairs, "every return request answered once with SupplierReturnIssued"
 
 
 class _Cutter:

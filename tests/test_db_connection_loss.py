@@ -70,9 +70,11 @@ def _settle(gw: Any, supplier_id: int, n: int) -> list[tuple[int, str, dict[str,
 
 
 def test_cut_connections_are_503s_and_no_retry_creates_a_second_order(stack: Any, database_for: Any,
-                                                                       known_items: Any) -> None:
+                                                                       known_items: Any,
+                                                                       known_warehouses: Any) -> None:
     purchasing_db = database_for("purchasing")
     known_items("SKU-CUT")
+    known_warehouses("WH1")
     database_for("gateway")
     stack.extra_env.update({"PSI_RATE_LIMIT_PER_USER": "100000/minute", "PSI_RATE_LIMIT_PER_IP": "100000/minute"})
     stack.api("purchasing", workers=2)

@@ -56,26 +56,6 @@ def embedded(tmp_path: Path) -> Any:
                 proc.wait()
 
 
-def _know_warehouse(database: Path, code: str) -> None:
-    """Purchasing orders only into warehouses its replica knows. Until inventory publishes WarehouseCreated
-    (issue 8, the inventory side), the replica row is put into the embedded SQLite database directly."""
-    from datetime import UTC, datetime
-
-    from sqlalchemy import create_engine
-    from sqlalchemy.dialects.sqlite import insert
-
-    from psi_purchasing.adapters.tables import warehouses
-
-    engine = create_engine(f"sqlite:///{database}")
-    try:
-        with engine.begin() as conn:
-            conn.execute(insert(warehouses).values(
-                code=code, name=code, active=True, valuation_method="moving_average", version=1,
-                updated_at=datetime.now(UTC)).on_conflict_do_nothing(index_elements=["code"]))
-    finally:
-        engine.dispose()
-
-
 def test_make_run_serves_the_flow_and_stops_cleanly(embedded: Any) -> None:
     gw, proc, lines, var, auth = embedded
     status, supplier, _ = http_json("POST", f"{gw}/api/v1/purchasing/suppliers", json={"code": "EMB", "name": "Emb"},
@@ -87,17 +67,16 @@ def test_make_run_serves_the_flow_and_stops_cleanly(embedded: Any) -> None:
     status, warehouse, _ = http_json("POST", f"{gw}/api/v1/inventory/warehouses",
                                      json={"code": "MAIN", "name": "Main"}, headers=auth)
     assert status == 201, warehouse
-    _know_warehouse(var / "purchasing.db", "MAIN")
     order = {"supplier_id": supplier["id"], "warehouse_code": "MAIN",
              "lines": [{"sku": "SKU-EMB", "quantity": "3", "unit_price": "9.99"}]}
 
     def accepted() -> Any:
-        # 422 UNKNOWN_SKU until inventory.ItemCreated.v1 reaches purchasing's item replica
+        # 422 UNKNOWN_SKU / UNKNOWN_WAREHOUSE until inventory's ItemCreated and WarehouseCreated reach purchasing
         code, body, _ = http_json("POST", f"{gw}/api/v1/purchasing/purchase-orders", json=order, headers=auth)
         assert code in (201, 422), body
         return body if code == 201 else None
 
-    po = wait_for(accepted, timeout=30, message="the new item in purchasing's replica")
+    po = wait_for(accepted, timeout=30, message="the new item and warehouse in purchasing's replicas")
     # 3 × 9.99 = 29.97 <= 5,000: submitting approves it automatically (first approval tier)
     status, submitted, _ = http_json("POST", f"{gw}/api/v1/purchasing/purchase-orders/{po['id']}/submit", json={},
                                      headers=auth)
@@ -142,3 +121,28 @@ def test_make_run_keeps_the_terminal_short_and_logs_to_var(embedded: Any) -> Non
     wait_for(lambda: '"/api/v1/auth/me"' in log_file.read_text(), timeout=10, message="the access log in the file")
     records = [json.loads(ln) for ln in log_file.read_text().splitlines() if ln.strip()]
     assert records and all({"time", "level", "logger", "message"} <= set(r) for r in records)
+
+
+def _walkthrough() -> str:
+    """The README's "Try it" block, exactly as written."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Try it"):]
+    start = section.index("```sh\n") + len("```sh\n")
+    return section[start:section.index("\n```", start)]
+
+
+def test_the_readme_walkthrough_works_pasted_whole_on_a_fresh_make_run(embedded: Any) -> None:
+    """Issue 8 point 18: the block runs as a user pastes it (bash, in the repository, against make run's var/),
+    stops at the first failed call, and leaves the figures it promises."""
+    gw, _proc, _lines, var, auth = embedded
+    env = {**os.environ, "GW": gw, "VAR": str(var)}
+    run = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", _walkthrough()], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=240)
+    assert run.returncode == 0, f"the walkthrough failed:\n{run.stderr[-3000:]}\n{run.stdout[-3000:]}"
+    assert "HTTP 4" not in run.stderr and "HTTP 5" not in run.stderr, run.stderr
+    status, stock, _ = http_json("GET", f"{gw}/api/v1/inventory/stock/WIDGET-RED", headers=auth)
+    # 490 accepted x 12.50 = 6,125.00; 3 reserved for SHOP-1001, so 487 available
+    assert status == 200 and (Decimal(stock["on_hand"]), Decimal(stock["reserved"])) == (490, 3), stock
+    assert Decimal(stock["value"]) == Decimal("6125") == Decimal(stock["value_fifo"])
+    status, budgets, _ = http_json("GET", f"{gw}/api/v1/purchasing/budgets?department=office", headers=auth)
+    assert status == 200 and Decimal(budgets["items"][0]["committed"]) == Decimal("6250"), budgets

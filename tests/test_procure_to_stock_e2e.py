@@ -21,12 +21,9 @@ def _ok(answer: tuple[int, Any, Any], *statuses: int) -> Any:
     return body
 
 
-def test_requisition_to_stock_at_the_right_cost(full_stack: Any, known_warehouses: Any) -> None:
+def test_requisition_to_stock_at_the_right_cost(full_stack: Any) -> None:
     admin = full_stack.client()
     _ok(admin.post("/api/v1/inventory/warehouses", json={"code": "WH1", "name": "Main"}))
-    # purchasing orders only into warehouses its replica knows; until inventory publishes WarehouseCreated
-    # (issue 8, the inventory side), the replica row is put in directly
-    known_warehouses("WH1")
     _ok(admin.post("/api/v1/auth/users", json={"username": "boss", "password": "manager-password-1",
                                                 "roles": ["purchasing_manager"]}))
     _ok(admin.post("/api/v1/auth/users", json={"username": "clerk", "password": "clerk-password-1",

@@ -22,12 +22,9 @@ def _post(gw: Any, path: str, body: dict[str, Any], request_id: str | None = Non
     return payload
 
 
-def test_goods_receipt_reaches_stock_exactly_once(full_stack: Any, known_warehouses: Any) -> None:
+def test_goods_receipt_reaches_stock_exactly_once(full_stack: Any) -> None:
     gw = full_stack.client()
     _post(gw, "/api/v1/inventory/warehouses", {"code": "WH1", "name": "Main"})
-    # purchasing orders only into warehouses its replica knows; until inventory publishes WarehouseCreated
-    # (issue 8, the inventory side), the replica row is put in directly
-    known_warehouses("WH1")
     for sku in ("SKU-E2E-1", "SKU-E2E-2"):
         _post(gw, "/api/v1/inventory/items", {"sku": sku, "name": f"Item {sku}"})
     supplier = _post(gw, "/api/v1/purchasing/suppliers", {"code": "ACME", "name": "Acme Trading", "currency": "CNY"})

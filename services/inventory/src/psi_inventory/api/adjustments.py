@@ -23,6 +23,7 @@ from psi_chassis.api_schemas import (
     DecimalString,
     PageArgs,
     StrictSchema,
+    WholeText,
     line_list,
     money,
     page_of,
@@ -90,12 +91,12 @@ def optional_money() -> fields.Decimal:
 
 
 def sku_field(**kwargs: Any) -> fields.String:
-    return fields.String(validate=[validate.Length(min=1, max=64), validate.Regexp(r"^\S+$", error="No spaces.")],
+    return fields.String(validate=[validate.Length(min=1, max=64), WholeText(r"^\S+$", error="No spaces.")],
                          **kwargs)
 
 
 def warehouse_field(**kwargs: Any) -> fields.String:
-    return fields.String(validate=[validate.Length(min=1, max=32), validate.Regexp(r"^\S+$", error="No spaces.")],
+    return fields.String(validate=[validate.Length(min=1, max=32), WholeText(r"^\S+$", error="No spaces.")],
                          **kwargs)
 
 

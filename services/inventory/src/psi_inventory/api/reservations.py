@@ -12,7 +12,16 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from psi_chassis.api_schemas import POSITIVE, DecimalString, StrictSchema, line_list, money, page_of, page_schema
+from psi_chassis.api_schemas import (
+    POSITIVE,
+    DecimalString,
+    StrictSchema,
+    WholeText,
+    line_list,
+    money,
+    page_of,
+    page_schema,
+)
 from psi_chassis.app import current_db
 from psi_chassis.db import run_transaction
 from psi_chassis.errors import Conflict, NotFound
@@ -29,7 +38,7 @@ class ReservationLineIn(StrictSchema):
 
 
 class ReservationIn(StrictSchema):
-    reference = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"))
+    reference = fields.String(required=True, validate=WholeText(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"))
     warehouse_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
     lines = line_list(ReservationLineIn)
 

@@ -18,11 +18,13 @@ from psi_chassis.api_schemas import (
     DecimalString,
     PageArgs,
     StrictSchema,
+    WholeText,
     line_list,
     money,
     page_of,
     page_schema,
     trimmed,
+    trimmed_text,
 )
 from psi_chassis.app import current_db, runtime
 from psi_purchasing.api.schemas import current_actor
@@ -51,7 +53,7 @@ class RequisitionLineCreateSchema(StrictSchema):
     sku = fields.String(required=True, validate=[validate.Length(min=1, max=64), trimmed])
     warehouse_code = fields.String(
         required=True,
-        validate=[validate.Length(min=1, max=32), validate.Regexp(r"^\S+$", error="No spaces.")],
+        validate=[validate.Length(min=1, max=32), WholeText(r"^\S+$", error="No spaces.")],
     )
     quantity = DecimalString(sign=POSITIVE, required=True)
     needed_by = fields.Date(allow_none=True)
@@ -80,7 +82,7 @@ class DecisionSchema(StrictSchema):
 
 
 class RejectSchema(StrictSchema):
-    reason = fields.String(required=True, validate=[validate.Length(min=1, max=2000), trimmed])
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=2000), trimmed_text])
 
 
 class RequisitionLineSchema(Schema):

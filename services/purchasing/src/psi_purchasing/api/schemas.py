@@ -19,10 +19,12 @@ from psi_chassis.api_schemas import (
     DecimalString,
     PageArgs,
     StrictSchema,
+    WholeText,
     line_list,
     money,
     page_schema,
     trimmed,
+    trimmed_text,
 )
 from psi_contracts.permissions import ROLES
 from psi_purchasing.domain.approval import DocumentType
@@ -30,7 +32,7 @@ from psi_purchasing.domain.commands import Actor
 from psi_purchasing.domain.model import POStatus, SupplierStatus
 from psi_purchasing.domain.purchase_return import ReturnStatus
 
-_CURRENCY = validate.Regexp(r"^[A-Z]{3}$", error="Must be a three-letter upper-case currency code.")
+_CURRENCY = WholeText(r"^[A-Z]{3}$", error="Must be a three-letter upper-case currency code.")
 
 
 def current_actor() -> Actor:
@@ -55,7 +57,7 @@ def _text(max_length: int, **kwargs: Any) -> fields.String:
 
 
 _DEPARTMENT = [validate.Length(min=1, max=64), trimmed]
-_PERIOD = validate.Regexp(r"^[0-9]{4}-(0[1-9]|1[0-2])$", error="Must be a month as YYYY-MM.")
+_PERIOD = WholeText(r"^[0-9]{4}-(0[1-9]|1[0-2])$", error="Must be a month as YYYY-MM.")
 _STATUSES = validate.OneOf([s.value for s in SupplierStatus])
 
 
@@ -72,7 +74,7 @@ class _AtLeastOne(StrictSchema):
 class SupplierCreateSchema(StrictSchema):
     code = fields.String(
         required=True,
-        validate=validate.Regexp(
+        validate=WholeText(
             r"^[A-Z0-9_-]{1,32}$", error="Must be 1-32 characters of A-Z, 0-9, '_' or '-'."
         ),
     )
@@ -170,7 +172,7 @@ class PurchaseOrderCreateSchema(StrictSchema):
     supplier_id = _strict_int(required=True, validate=validate.Range(min=1, max=2**63 - 1))
     warehouse_code = fields.String(
         required=True,
-        validate=[validate.Length(min=1, max=32), validate.Regexp(r"^\S+$", error="No spaces.")],
+        validate=[validate.Length(min=1, max=32), WholeText(r"^\S+$", error="No spaces.")],
     )
     currency = fields.String(validate=_CURRENCY)
     exchange_rate = DecimalString(sign=POSITIVE, metadata={"description": "Required unless in the base currency"})
@@ -190,7 +192,7 @@ class ReasonSchema(StrictSchema):
 
 
 class RequiredReasonSchema(StrictSchema):
-    reason = fields.String(required=True, validate=[validate.Length(min=1, max=1000), trimmed])
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=1000), trimmed_text])
 
 
 class ApprovalRecordSchema(Schema):
@@ -322,7 +324,7 @@ class ReturnLineCreateSchema(StrictSchema):
 
 
 class ReturnCreateSchema(StrictSchema):
-    reason = fields.String(required=True, validate=[validate.Length(min=1, max=1000), trimmed])
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=1000), trimmed_text])
     requested_at = fields.AwareDateTime(
         format="iso",
         metadata={"description": "When the goods leave (the business time of the stock issue); not in the "
@@ -442,7 +444,7 @@ class ConvertLineSchema(StrictSchema):
 
 class ConvertSchema(StrictSchema):
     warehouse_code = fields.String(
-        validate=[validate.Length(min=1, max=32), validate.Regexp(r"^\S+$", error="No spaces.")]
+        validate=[validate.Length(min=1, max=32), WholeText(r"^\S+$", error="No spaces.")]
     )
     exchange_rates = fields.Dict(keys=fields.String(validate=_CURRENCY), values=DecimalString(sign=POSITIVE))
     lines = line_list(ConvertLineSchema)
