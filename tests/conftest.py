@@ -71,7 +71,10 @@ class Stack:
         argv = [GUNICORN, "-c", str(conf), "--bind", f"127.0.0.1:{port}", "--workers", str(workers), app]
         process = ServiceProcess(f"{name}-api", argv, self.env(name, **env), self.log_dir)
         self.api_urls[name] = url
-        self.start(f"{name}-api", process, lambda: requests.get(f"{url}/alive", timeout=1).ok)
+        # /alive must come from this very service: another process on the port would answer too
+        expected = "gateway" if name == "gateway" else name
+        self.start(f"{name}-api", process,
+                   lambda: requests.get(f"{url}/alive", timeout=1).json().get("service") == expected)
         return url
 
     def consumer(self, name: str, key: str | None = None, **env: str) -> ServiceProcess:
