@@ -67,7 +67,7 @@ class Toy:
         self.prefix = prefix
         self.settings = ServiceSettings(self.service, db_url, amqp_url=amqp_url, topology_prefix=prefix,
                                         consumer_retry_delays_ms=(100, 200, 400), **settings)
-        self.handler = EventHandler("on_things", (EVENT_TYPE,), _record)
+        self.handler = EventHandler("on_things", {EVENT_TYPE: _record})
         self.stop = threading.Event()
         self.db = Database(db_url)
         self.runner = ConsumerRunner(self.settings, self.db, [self.handler], stop=self.stop)

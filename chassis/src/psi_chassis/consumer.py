@@ -1,45 +1,38 @@
-"""The consumer runner: its own process, one kombu consumer per handler queue.
+"""The consumer runner: its own process, one kombu consumer (on its own channel) per handler queue.
 
-For each delivery, in this order:
+Deliveries are applied in **batches**: each queue's deliveries are collected until ``consumer_batch_size`` of
+them are in hand or the first has waited ``consumer_batch_wait_ms``, then the batch is applied:
 
-1. **Redelivery guard**, before anything reads the body: a message the broker has handed out
-   ``consumer_max_redeliveries`` times without an ack (the process died on it each time) goes to the DLQ.
-2. **Decode and validate.** A body nested deeper than ``MAX_JSON_NESTING`` is refused before ``json.loads``
-   sees it; any failure while decoding or validating (not JSON, not UTF-8, a contract violation, even a
-   ``RecursionError``) sends the message to the DLQ at once, with the reason in a header.
-3. **Apply**, in one transaction: claim the event in the inbox and run the handler, commit, and only then ack.
-   A duplicate is acked and skipped. What happens when it fails depends on why:
+1. **Per delivery, before the database**: a delivery the broker handed out ``consumer_max_redeliveries`` times
+   goes to the DLQ without its body being read; then the body is decoded and validated, and any failure (not
+   UTF-8, nested too deep, not JSON, off contract, anything raised) sends it to the DLQ at once.
+2. **The batch, in one transaction**: one statement claims every event in the inbox (a duplicate, also inside
+   the batch, is skipped), the queue's handlers apply the new ones in delivery order (a batch handler receives
+   every consecutive event of its type at once, to write set-based SQL), one commit, then **one ack**
+   (``multiple=True``) for the whole batch. Nothing is acked before its commit: a crash at any point redelivers
+   what was not acked, and the inbox skips what had been committed.
+3. **When the batch fails**: a transient database failure (``psi_chassis.transient``) retries the same batch in
+   place, in order, with backoff and heartbeats, until the database answers; anything else rolls the batch back
+   and applies it again **message by message**, so one poison message is isolated: it is retried through delay
+   queues and finally dead-lettered (``PoisonMessage``: at once), while the others are applied and acked.
 
-   * a **transient database failure** (connection lost, the server shutting down, a deadlock or serialization
-     failure, a lock or statement timeout, out of connections) is retried **in place**: the same delivery is
-     applied again, with backoff, until the database answers, so the messages behind it never overtake it.
-     Meanwhile a helper thread keeps the broker connection alive with heartbeats;
-   * ``PoisonMessage`` (the handler says retrying cannot help) sends it to the DLQ at once;
-   * anything else (a bug, a constraint the data breaks) is retried through delay queues with backoff; after
-     ``consumer_max_attempts`` the message goes to the DLQ and the queue keeps flowing. That retry lets the
-     messages behind it go first (docs/architecture.md says what that means for order).
-
-The loop never dies on one message. Retries through delay queues are counted in our own ``x-psi-attempt``
-header rather than in ``x-death``: the header is written by us when the copy is scheduled, works the same on the
-in-process bus, and does not depend on how a broker version reports deaths.
+Order: a queue is consumed by a single active consumer (declared on the queue), and a batch is applied in
+delivery order, so the events of one queue are applied in the order they were published.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import re
-import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
-import psycopg
 from kombu import Connection, Consumer, Exchange, Message, Producer, Queue
 from kombu.mixins import ConsumerProducerMixin
-from sqlalchemy import exc as sa_exc
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_when_event_set, wait_exponential_jitter
 
 from psi_chassis import faults, metrics
@@ -56,140 +49,65 @@ from psi_chassis.broker import (
 )
 from psi_chassis.context import set_causation_id, set_request_id
 from psi_chassis.db import Database
-from psi_chassis.inbox import claim_event
-from psi_chassis.service import Event, EventHandler
+from psi_chassis.inbox import claim_events
+from psi_chassis.message_body import MAX_JSON_NESTING, Rejected, check_nesting, load_body
+from psi_chassis.service import Event, EventHandler, PoisonMessage
 from psi_chassis.settings import ServiceSettings, SettingsError
+from psi_chassis.transient import is_transient
 from psi_chassis.types import utcnow
 from psi_contracts.envelope import parse_envelope
 from psi_contracts.events import decode_data
 from psi_contracts.topology import dlq_name, queue_name
 
+__all__ = [
+    "ConsumerRunner",
+    "PoisonMessage",
+    "MAX_JSON_NESTING",
+    "check_nesting",
+    "is_transient",
+    "load_body",
+    "_Rejected",
+]
+
 _log = logging.getLogger(__name__)
+_Rejected = Rejected  # the name the chassis tests know
+T = TypeVar("T")
 
 ATTEMPT_HEADER = "x-psi-attempt"
 REASON_HEADER = "x-psi-dead-letter-reason"
 ERROR_HEADER = "x-psi-error"
-#: The deepest nesting a message may have. A PSI envelope is four levels deep (envelope, data, lines, a line);
-#: anything far deeper is not ours, and Python's json raises RecursionError somewhere past 900 levels.
-MAX_JSON_NESTING = 32
 
 
-class PoisonMessage(Exception):
-    """Raised by a handler when retrying cannot help (the event contradicts this service's data for good)."""
+@dataclass
+class _Delivery:
+    """One delivery that passed decoding: the broker message, its envelope and its decoded data."""
+
+    message: Message
+    envelope: dict[str, Any]
+    data: dict[str, Any]
+
+    def event(self) -> Event:
+        env = self.envelope
+        return Event(id=env["id"], type=env["type"], source=env["source"], time=env["time"], data=self.data,
+                     subject=env.get("subject"), correlation_id=env.get("correlationid"),
+                     causation_id=env.get("causationid"), sequence=env.get("sequence"))
 
 
-class _Rejected(Exception):
-    """A delivery that must go to the DLQ without touching the database."""
+@dataclass
+class _Buffer:
+    """The deliveries of one queue waiting to be applied, and when the first of them arrived."""
 
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(detail)
-        self.reason = reason
+    messages: list[Message] = field(default_factory=list)
+    since: float = 0.0
 
+    def add(self, message: Message) -> None:
+        if not self.messages:
+            self.since = time.monotonic()
+        self.messages.append(message)
 
-# -- what a delivery looks like before it is applied ---------------------------------------------------------------
-# An escape pair (so an escaped quote is never taken for the end of a string), a quote, or a bracket: one regex
-# step each, never backtracking, so the scan is linear in the size of the body whatever it holds.
-_JSON_STRUCTURE = re.compile(r'\\.|["\[\]{}]', re.DOTALL)
-
-
-def check_nesting(text: str, limit: int = MAX_JSON_NESTING) -> None:
-    """Refuse a JSON text whose arrays and objects nest deeper than ``limit``, without parsing it.
-
-    ``json.loads`` recurses once per level and raises ``RecursionError`` on a body nested 100,000 deep; this
-    linear scan stops at the first bracket past the limit. Brackets inside strings do not count. A text that
-    is not JSON at all may pass; ``json.loads`` refuses it next.
-    """
-    if text.count("[") + text.count("{") <= limit:
-        return
-    depth = 0
-    in_string = False
-    for match in _JSON_STRUCTURE.finditer(text):
-        token = match.group()
-        if token == '"':
-            in_string = not in_string
-        elif in_string or len(token) == 2:
-            continue
-        elif token in "[{":
-            depth += 1
-            if depth > limit:
-                raise _Rejected("undecodable", f"body is nested deeper than {limit} levels")
-        else:
-            depth -= 1
-
-
-def load_body(body: bytes | str) -> Any:
-    """The JSON value of a message body: UTF-8, nested at most ``MAX_JSON_NESTING`` levels, then parsed."""
-    try:
-        text = body if isinstance(body, str) else bytes(body).decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise _Rejected("undecodable", f"body is not UTF-8: {exc}") from exc
-    check_nesting(text)
-    try:
-        return json.loads(text)
-    except Exception as exc:  # noqa: BLE001 - whatever the parser raises, the body is undecodable
-        raise _Rejected("undecodable", f"body is not JSON: {type(exc).__name__}: {exc}") from exc
-
-
-# -- which failures are the database's, not the message's ----------------------------------------------------------
-# SQLSTATE classes and codes that say "the database could not do it now", never "this message is wrong":
-# 08 connection exception, 53 insufficient resources (disk full, out of memory, too many connections),
-# 58 system error; 40001 serialization failure, 40P01 deadlock, 40003 statement completion unknown,
-# 55P03 lock not available (lock_timeout), 57014 query cancelled (statement_timeout), 57P01-57P03 and 57P05
-# the server terminating the session (pg_terminate_backend, shutdown, crash recovery, idle timeout).
-_TRANSIENT_SQLSTATE_CLASSES = frozenset({"08", "53", "58"})
-_TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "40003", "55P03", "57014", "57P01", "57P02", "57P03", "57P05"})
-
-
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    """``exc`` and what it was raised from, so a handler that wraps a database error is still understood."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen and len(seen) < 8:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
-def _transient_driver_error(error: BaseException) -> bool:
-    sqlstate = getattr(error, "sqlstate", None)
-    if sqlstate:
-        return sqlstate[:2] in _TRANSIENT_SQLSTATE_CLASSES or sqlstate in _TRANSIENT_SQLSTATES
-    if isinstance(error, psycopg.OperationalError):
-        return True  # no SQLSTATE: the client lost or never got a connection ("server closed the connection")
-    if isinstance(error, sqlite3.OperationalError):
-        return "locked" in str(error) or "busy" in str(error)
-    return False
-
-
-def is_transient(exc: BaseException) -> bool:
-    """True when ``exc`` says the database could not apply the event now, and the same event will apply later.
-
-    Such a failure is retried in place. A failure of the event itself (bad data, a broken constraint, a bug)
-    is not transient: retrying it in place would hold the queue for ever.
-    """
-    for error in _causes(exc):
-        if isinstance(error, sa_exc.DBAPIError):
-            if error.connection_invalidated or _transient_driver_error(error.orig):
-                return True
-        elif isinstance(error, (sa_exc.DisconnectionError, sa_exc.TimeoutError)):
-            return True  # a connection the pool found dead, or no connection free within the pool timeout
-        elif _transient_driver_error(error):
-            return True
-    return False
-
-
-def _to_event(envelope: dict[str, Any], data: dict[str, Any]) -> Event:
-    return Event(
-        id=envelope["id"],
-        type=envelope["type"],
-        source=envelope["source"],
-        time=envelope["time"],
-        data=data,
-        subject=envelope.get("subject"),
-        correlation_id=envelope.get("correlationid"),
-        causation_id=envelope.get("causationid"),
-        sequence=envelope.get("sequence"),
-    )
+    def take(self) -> list[Message]:
+        taken, self.messages = self.messages, []
+        return taken
 
 
 def _header(message: Message, name: str) -> Any:
@@ -219,8 +137,13 @@ class ConsumerRunner(ConsumerProducerMixin):
         self._memory = is_memory(settings.amqp_url)
         self._keepalive = BrokerKeepalive()
         self._amqp: Any = None  # the transport connection kombu consumes on, once connected
+        self._live: Connection | None = None  # the kombu connection of the current consume loop
+        self._buffers = {handler.name: _Buffer() for handler in self.handlers}
+        self._batch_size = max(1, settings.consumer_batch_size)
+        self._batch_wait = max(0.0, settings.consumer_batch_wait_ms / 1000)
+        self._queues = {handler.name: self.queue_for(handler) for handler in self.handlers}
 
-    # kombu polls should_stop between drain_events calls (at most every second).
+    # kombu polls should_stop between drain_events calls.
     @property
     def should_stop(self) -> bool:  # type: ignore[override]
         return self._stop.is_set()
@@ -237,16 +160,31 @@ class ConsumerRunner(ConsumerProducerMixin):
         return handler_queue(self.settings.amqp_url, self.settings.topology_prefix, self.settings.service_name,
                              handler.name, handler.event_types)
 
-    # -- topology -------------------------------------------------------------------------------------------------
+    # -- connection and topology ----------------------------------------------------------------------------------
+    @contextmanager
+    def establish_connection(self) -> Iterator[Connection]:
+        with super().establish_connection() as conn:
+            self._live = conn
+            try:
+                yield conn
+            finally:
+                self._live = None
+                for buffer in self._buffers.values():
+                    buffer.take()  # unacked: the broker hands them out again, in their place
+
     def get_consumers(self, consumer_cls: Any, channel: Any) -> list[Consumer]:
-        # Declared here, before kombu's consumers declare their queue again: a queue left with other arguments by
-        # an older version stops the process with TopologyMismatch instead of a restart loop.
+        # Declared first: a queue left with other arguments by an older version stops the process with
+        # TopologyMismatch instead of a restart loop.
         self.declare_topology(channel)
+        assert self._live is not None
+        # One channel per queue: a batch is acked with one `multiple` ack, which must not reach another queue's
+        # deliveries (delivery tags count per channel).
         return [
-            consumer_cls(
+            Consumer(
+                self._live.channel(),
                 queues=[self._handler_queue(handler)],
                 on_message=partial(self._on_message, handler),
-                prefetch_count=self.settings.consumer_prefetch,
+                prefetch_count=max(self.settings.consumer_prefetch, self._batch_size),
                 accept=["application/json"],
             )
             for handler in self.handlers
@@ -276,73 +214,176 @@ class ConsumerRunner(ConsumerProducerMixin):
         metrics.ERRORS.labels(self.settings.service_name, "consumer", type(exc).__name__).inc()
         _log.warning("broker connection error, retrying in %.1fs: %s", interval, exc)
 
-    # -- one delivery ----------------------------------------------------------------------------------------------
+    # -- the loop: collect, then apply a batch when it is full or has waited long enough -------------------------
+    def consume(self, limit: Any = None, timeout: Any = None, safety_interval: float = 1, **kwargs: Any) -> Any:
+        with self.consumer_context(**kwargs) as (conn, _channel, _consumers):
+            while not self.should_stop:
+                try:
+                    conn.drain_events(timeout=self._time_to_next_flush(safety_interval))
+                except TimeoutError:
+                    conn.heartbeat_check()
+                except OSError:
+                    if not self.should_stop:
+                        raise
+                self._flush_due()
+                yield
+
+    def _time_to_next_flush(self, idle: float) -> float:
+        waiting = [b.since for b in self._buffers.values() if b.messages]
+        if not waiting:
+            return idle
+        return max(0.0005, min(waiting) + self._batch_wait - time.monotonic())
+
+    def _on_message(self, handler: EventHandler, message: Message) -> None:
+        buffer = self._buffers[handler.name]
+        buffer.add(message)
+        if len(buffer.messages) >= self._batch_size:
+            self._flush(handler)
+
+    def _flush_due(self) -> None:
+        now = time.monotonic()
+        for handler in self.handlers:
+            buffer = self._buffers[handler.name]
+            if buffer.messages and now - buffer.since >= self._batch_wait:
+                self._flush(handler)
+
+    def _flush(self, handler: EventHandler) -> None:
+        messages = self._buffers[handler.name].take()
+        deliveries = [d for d in (self._admit(handler, m) for m in messages) if d is not None]
+        if deliveries:
+            self._apply_and_ack_batch(handler, deliveries)
+
+    # -- one delivery, before the database --------------------------------------------------------------------------
+    def _admit(self, handler: EventHandler, message: Message) -> _Delivery | None:
+        """The decoded delivery, or None when it was dead-lettered (redelivered too often, or undecodable)."""
+        queue = self._queues[handler.name]
+        event_type = str(message.properties.get("type") or _header(message, "type") or "unknown")
+        deliveries = int(_header(message, "x-delivery-count") or 0)
+        if deliveries >= self.settings.consumer_max_redeliveries:
+            # Checked before the body is read: a body the process dies on must not get another try.
+            self._dead_letter(message, queue, event_type, "redelivered", f"delivered {deliveries} times")
+            return None
+        try:
+            envelope, data = self._decode(message, handler)
+        except Rejected as rejected:
+            self._dead_letter(message, queue, event_type, rejected.reason, str(rejected))
+            return None
+        return _Delivery(message, envelope, data)
+
     def _decode(self, message: Message, handler: EventHandler) -> tuple[dict[str, Any], dict[str, Any]]:
         body = load_body(message.body)
         try:
             envelope = parse_envelope(body)
             data = decode_data(envelope["type"], envelope["data"])
         except Exception as exc:  # noqa: BLE001 - whatever validation raises, the message is invalid
-            raise _Rejected("invalid", f"envelope or data invalid: {type(exc).__name__}: {exc}") from exc
-        if envelope["type"] not in handler.event_types:
-            raise _Rejected("invalid", f"{envelope['type']} is not handled by {handler.name}")
+            raise Rejected("invalid", f"envelope or data invalid: {type(exc).__name__}: {exc}") from exc
+        if envelope["type"] not in handler.subscriptions:
+            raise Rejected("invalid", f"{envelope['type']} is not handled by {handler.name}")
         return envelope, data
 
-    def _on_message(self, handler: EventHandler, message: Message) -> None:
-        queue = self.queue_for(handler)
-        event_type = str(message.properties.get("type") or _header(message, "type") or "unknown")
-        deliveries = int(_header(message, "x-delivery-count") or 0)
-        if deliveries >= self.settings.consumer_max_redeliveries:
-            # Checked before the body is read: a body the process dies on must not get another try.
-            self._dead_letter(message, queue, event_type, "redelivered", f"delivered {deliveries} times")
-            return
+    # -- a batch ------------------------------------------------------------------------------------------------------
+    def _apply_and_ack_batch(self, handler: EventHandler, deliveries: list[_Delivery]) -> None:
+        queue = self._queues[handler.name]
+        started = time.perf_counter()
         try:
-            envelope, data = self._decode(message, handler)
-        except _Rejected as rejected:
-            self._dead_letter(message, queue, event_type, rejected.reason, str(rejected))
+            outcomes = self._in_place(queue, f"a batch of {len(deliveries)}",
+                                      partial(self.apply_batch, handler, queue, deliveries))
+        except Exception as exc:  # noqa: BLE001 - a batch that fails is applied again message by message
+            if self._stop.is_set() and is_transient(exc):
+                _log.warning("stopping before a batch of %d could be applied; it stays in %s", len(deliveries), queue)
+                return
+            if len(deliveries) == 1:
+                self._handle_failure(handler, queue, deliveries[0], exc)
+                return
+            _log.warning("a batch of %d on %s failed (%s: %s); applying it message by message", len(deliveries),
+                         queue, type(exc).__name__, str(exc).partition("\n")[0])
+            metrics.BATCHES_SPLIT.labels(self.settings.service_name, queue).inc()
+            for delivery in deliveries:
+                self._apply_and_ack_one(handler, queue, delivery)
             return
-        set_request_id(envelope.get("correlationid"))
-        set_causation_id(envelope["id"])
+        faults.crash_point(self.settings.fault, faults.AFTER_COMMIT_BEFORE_ACK)
+        self._ack(deliveries)
+        self._count(queue, deliveries, outcomes, time.perf_counter() - started)
+
+    def apply_batch(self, handler: EventHandler, queue: str, deliveries: Sequence[_Delivery]) -> list[str]:
+        """Apply decoded deliveries exactly once, in one transaction; "ack" or "duplicate" per delivery."""
+        with self.db.unit_of_work() as session:
+            claimed = claim_events(session, queue, [(d.envelope["id"], d.envelope["type"]) for d in deliveries])
+            outcomes: list[str] = []
+            fresh: list[Event] = []
+            for delivery in deliveries:
+                event_id = delivery.envelope["id"]
+                if event_id in claimed:
+                    claimed.discard(event_id)  # a second delivery of it in this batch is a duplicate
+                    fresh.append(delivery.event())
+                    outcomes.append("ack")
+                else:
+                    outcomes.append("duplicate")
+            if fresh:
+                handler.apply(session, fresh)
+            session.commit()
+        return outcomes
+
+    def apply(self, handler: EventHandler, queue: str, envelope: dict[str, Any], data: dict[str, Any]) -> str:
+        """Apply one decoded event exactly once (tests and tools): "ack" or "duplicate"."""
+        return self.apply_batch(handler, queue, [_Delivery(None, envelope, data)])[0]  # type: ignore[arg-type]
+
+    def _ack(self, deliveries: list[_Delivery]) -> None:
+        if self._memory:
+            for delivery in deliveries:  # the in-process bus ignores `multiple`
+                delivery.message.ack()
+        else:
+            deliveries[-1].message.ack(multiple=True)
+
+    def _count(self, queue: str, deliveries: list[_Delivery], outcomes: list[str], elapsed: float) -> None:
+        service = self.settings.service_name
+        metrics.BATCH_SIZE.labels(service, queue).observe(len(deliveries))
+        per_delivery = elapsed / len(deliveries)
+        now = utcnow()
+        for delivery, outcome in zip(deliveries, outcomes, strict=True):
+            event_type = delivery.envelope["type"]
+            metrics.MESSAGES_CONSUMED.labels(service, queue, event_type, outcome).inc()
+            metrics.HANDLER_DURATION.labels(service, queue, event_type).observe(per_delivery)
+            if outcome == "ack":
+                lag = (now - delivery.envelope["time"]).total_seconds()
+                metrics.MESSAGE_LAG.labels(service, event_type).observe(max(lag, 0.0))
+
+    # -- one message at a time: after a batch failed --------------------------------------------------------------
+    def _apply_and_ack_one(self, handler: EventHandler, queue: str, delivery: _Delivery) -> None:
+        started = time.perf_counter()
         try:
-            self._apply_and_ack(handler, queue, message, envelope, data)
+            outcomes = self._in_place(queue, f"event {delivery.envelope['id']}",
+                                      partial(self.apply_batch, handler, queue, [delivery]))
+        except Exception as exc:  # noqa: BLE001 - every failure is logged, counted and retried or dead-lettered
+            if self._stop.is_set() and is_transient(exc):
+                return  # not acked: the broker hands it out again, in its place
+            self._handle_failure(handler, queue, delivery, exc)
+            return
+        faults.crash_point(self.settings.fault, faults.AFTER_COMMIT_BEFORE_ACK)
+        delivery.message.ack()
+        self._count(queue, [delivery], outcomes, time.perf_counter() - started)
+
+    def _handle_failure(self, handler: EventHandler, queue: str, delivery: _Delivery, exc: Exception) -> None:
+        event_type, event_id = delivery.envelope["type"], delivery.envelope["id"]
+        if isinstance(exc, PoisonMessage):
+            _log.error("handler %s rejected event %s: %s", handler.name, event_id, exc)
+            self._dead_letter(delivery.message, queue, event_type, "poison", str(exc))
+            return
+        set_request_id(delivery.envelope.get("correlationid"))
+        set_causation_id(event_id)
+        try:
+            _log.error("handler %s failed on event %s", handler.name, event_id, exc_info=exc)
         finally:
             set_request_id(None)
             set_causation_id(None)
+        self._retry_or_dead_letter(delivery.message, queue, event_type, exc)
 
-    def _apply_and_ack(self, handler: EventHandler, queue: str, message: Message, envelope: dict[str, Any],
-                       data: dict[str, Any]) -> None:
-        started = time.perf_counter()
-        event_type = envelope["type"]
-        try:
-            outcome = self._apply_in_place(handler, queue, envelope, data)
-        except PoisonMessage as exc:
-            _log.error("handler %s rejected event %s: %s", handler.name, envelope["id"], exc)
-            self._dead_letter(message, queue, event_type, "poison", str(exc))
-            return
-        except Exception as exc:  # noqa: BLE001 - every failure is logged, counted and retried or dead-lettered
-            if self._stop.is_set() and is_transient(exc):
-                # Not acked: the broker hands it out again, in its place, to the next consumer.
-                _log.warning("stopping before event %s could be applied; it stays in %s", envelope["id"], queue)
-                return
-            _log.exception("handler %s failed on event %s", handler.name, envelope["id"])
-            self._retry_or_dead_letter(message, queue, event_type, exc)
-            return
-        faults.crash_point(self.settings.fault, faults.AFTER_COMMIT_BEFORE_ACK)
-        message.ack()
-        metrics.MESSAGES_CONSUMED.labels(self.settings.service_name, queue, event_type, outcome).inc()
-        metrics.HANDLER_DURATION.labels(self.settings.service_name, queue, event_type).observe(
-            time.perf_counter() - started
-        )
-        if outcome == "ack":
-            lag = (utcnow() - envelope["time"]).total_seconds()
-            metrics.MESSAGE_LAG.labels(self.settings.service_name, event_type).observe(max(lag, 0.0))
+    # -- transient database failures: again, in place --------------------------------------------------------------
+    def _in_place(self, queue: str, what: str, work: Callable[[], T]) -> T:
+        """``work``, again and again while the database fails transiently, until it succeeds or we stop.
 
-    def _apply_in_place(self, handler: EventHandler, queue: str, envelope: dict[str, Any],
-                        data: dict[str, Any]) -> str:
-        """``apply``, again and again while the database fails transiently, until it succeeds or we stop.
-
-        The delivery stays in hand (unacked, first in line) all the while, so nothing behind it overtakes it;
-        the broker connection is kept alive meanwhile. Any other failure is raised at once.
+        The deliveries stay in hand (unacked, first in line) all the while, so nothing behind them overtakes
+        them; the broker connection is kept alive meanwhile. Any other failure is raised at once.
         """
         retrying = Retrying(
             retry=retry_if_exception(is_transient),
@@ -350,40 +391,29 @@ class ConsumerRunner(ConsumerProducerMixin):
                                          jitter=0.1),
             stop=stop_when_event_set(self._stop),
             sleep=self._stop.wait,
-            before_sleep=partial(self._log_in_place_retry, queue, envelope),
+            before_sleep=partial(self._log_in_place_retry, queue, what),
             reraise=True,
         )
         stalled = metrics.CONSUMER_STALLED_SINCE.labels(self.settings.service_name, queue)
         try:
             with self._keepalive.busy(self._amqp):
-                outcome = retrying(self.apply, handler, queue, envelope, data)
+                result = retrying(work)
         finally:
             stalled.set(0)
         attempts = retrying.statistics.get("attempt_number", 1)
         if attempts > 1:
-            _log.info("event %s on %s applied on attempt %d, after the database came back (%s)",
-                      envelope["id"], queue, attempts, outcome)
-        return outcome
+            _log.info("%s on %s applied on attempt %d, after the database came back", what, queue, attempts)
+        return result
 
-    def _log_in_place_retry(self, queue: str, envelope: dict[str, Any], state: RetryCallState) -> None:
+    def _log_in_place_retry(self, queue: str, what: str, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
         kind = type(exc).__name__ if exc else "unknown"
         if state.attempt_number == 1:
             metrics.CONSUMER_STALLED_SINCE.labels(self.settings.service_name, queue).set(time.time())
         metrics.RETRIED_IN_PLACE.labels(self.settings.service_name, queue, kind).inc()
         wait = state.next_action.sleep if state.next_action else 0.0
-        _log.warning("database unavailable for event %s on %s (attempt %d, %s: %s); applying it again in %.1fs",
-                     envelope["id"], queue, state.attempt_number, kind, str(exc).partition("\n")[0], wait)
-
-    def apply(self, handler: EventHandler, queue: str, envelope: dict[str, Any], data: dict[str, Any]) -> str:
-        """Apply one decoded event exactly once: inbox claim and handler in one transaction; "ack" or "duplicate"."""
-        with self.db.unit_of_work() as session:
-            if not claim_event(session, queue, envelope["id"], envelope["type"]):
-                session.rollback()
-                return "duplicate"
-            handler.handle(session, _to_event(envelope, data))
-            session.commit()
-        return "ack"
+        _log.warning("database unavailable for %s on %s (attempt %d, %s: %s); applying it again in %.1fs",
+                     what, queue, state.attempt_number, kind, str(exc).partition("\n")[0], wait)
 
     # -- retry and dead letter -----------------------------------------------------------------------------------
     def _republish(self, message: Message, routing_key: str, headers: dict[str, Any], declare: list[Queue]) -> None:
@@ -454,3 +484,4 @@ class ConsumerRunner(ConsumerProducerMixin):
                     self._stop.wait(1.0)
         finally:
             self._keepalive.close()
+

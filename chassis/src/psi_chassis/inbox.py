@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -10,19 +12,30 @@ from psi_chassis.types import utcnow
 
 
 def claim_event(session: Session, consumer: str, event_id: str, event_type: str) -> bool:
-    """Insert ``(consumer, event_id)``; False when it was already there, i.e. the delivery is a duplicate.
+    """Insert ``(consumer, event_id)``; False when it was already there, i.e. the delivery is a duplicate."""
+    return event_id in claim_events(session, consumer, [(event_id, event_type)])
+
+
+def claim_events(session: Session, consumer: str, events: Sequence[tuple[str, str]]) -> set[str]:
+    """Claim a batch of ``(event id, event type)`` with one statement; returns the ids that were new.
 
     On PostgreSQL a concurrent claim of the same event waits on the unique key until the first transaction ends,
-    then sees the conflict: two deliveries of one event can never both apply.
+    then sees the conflict: two deliveries of one event can never both apply. An id twice in the batch is
+    claimed once (the caller treats its second delivery as a duplicate).
     """
-    dialect = session.get_bind().dialect.name
-    values = {"consumer": consumer, "event_id": event_id, "event_type": event_type, "received_at": utcnow()}
-    module = sqlite if dialect == "sqlite" else postgresql
+    unique: dict[str, str] = {}
+    for event_id, event_type in events:
+        unique.setdefault(event_id, event_type)
+    if not unique:
+        return set()
+    module = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
+    now = utcnow()
     stmt = (
         module.insert(INBOX)
-        .values(**values)
+        .values([{"consumer": consumer, "event_id": eid, "event_type": etype, "received_at": now}
+                 for eid, etype in unique.items()])
         .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
         .returning(INBOX.c.event_id)
     )
     # RETURNING, not rowcount: the driver's rowcount for ON CONFLICT DO NOTHING is not reliable across versions.
-    return session.execute(stmt).first() is not None
+    return set(session.execute(stmt).scalars())

@@ -46,8 +46,19 @@ MESSAGES_CONSUMED = Counter(
 )
 HANDLER_DURATION = Histogram(
     "psi_message_handler_duration_seconds",
-    "Time to apply one delivery (decode, inbox, handler, commit).",
+    "Time to apply one delivery (inbox, handler, commit): its batch's time divided by the batch's size.",
     ["service", "queue", "event_type"],
+)
+BATCH_SIZE = Histogram(
+    "psi_consumer_batch_size",
+    "Deliveries applied together in one transaction (after decoding; dead-lettered ones not counted).",
+    ["service", "queue"],
+    buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
+)
+BATCHES_SPLIT = Counter(
+    "psi_consumer_batches_split_total",
+    "Batches that failed (not on the database) and were applied again message by message to isolate the cause.",
+    ["service", "queue"],
 )
 MESSAGE_LAG = Histogram(
     "psi_message_lag_seconds",

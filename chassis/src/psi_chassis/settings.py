@@ -77,7 +77,10 @@ class ServiceSettings:
     jwt_issuer: str = "psi-gateway"
     jwt_audience: str = "psi"
     # Consumer
-    consumer_prefetch: int = 20
+    consumer_prefetch: int = 500
+    #: Deliveries of one queue applied in one transaction, and how long the first may wait for the others.
+    consumer_batch_size: int = 200
+    consumer_batch_wait_ms: int = 20
     consumer_max_attempts: int = 5
     consumer_retry_delays_ms: tuple[int, ...] = (1000, 5000, 30000)
     consumer_max_redeliveries: int = 10
@@ -112,7 +115,9 @@ class ServiceSettings:
             jwks_url=env_str(env, "PSI_JWKS_URL", "http://127.0.0.1:8000/api/v1/auth/jwks"),
             jwt_issuer=env_str(env, "PSI_JWT_ISSUER", "psi-gateway"),
             jwt_audience=env_str(env, "PSI_JWT_AUDIENCE", "psi"),
-            consumer_prefetch=env_int(env, "PSI_CONSUMER_PREFETCH", 20),
+            consumer_prefetch=env_int(env, "PSI_CONSUMER_PREFETCH", 500),
+            consumer_batch_size=env_int(env, "PSI_CONSUMER_BATCH_SIZE", 200),
+            consumer_batch_wait_ms=env_int(env, "PSI_CONSUMER_BATCH_WAIT_MS", 20),
             consumer_max_attempts=env_int(env, "PSI_CONSUMER_MAX_ATTEMPTS", 5),
             consumer_retry_delays_ms=env_int_list(env, "PSI_CONSUMER_RETRY_DELAYS_MS", (1000, 5000, 30000)),
             consumer_max_redeliveries=env_int(env, "PSI_CONSUMER_MAX_REDELIVERIES", 10),

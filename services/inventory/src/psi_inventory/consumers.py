@@ -8,15 +8,19 @@ in answer to purchasing.GoodsReturnRequested.v1.
 
 from psi_chassis.service import EventHandler
 from psi_inventory.domain import events
-from psi_inventory.service.orders import on_sales_order_event
-from psi_inventory.service.receipts import on_purchasing_event
+from psi_inventory.service.orders import on_order_cancelled, on_order_confirmed, on_order_shipped, on_return_received
+from psi_inventory.service.receipts import on_goods_received
+from psi_inventory.service.supplier_returns import on_goods_return_requested
 
 HANDLERS = (
-    EventHandler("on_purchasing_events", (events.GOODS_RECEIVED, events.GOODS_RETURN_REQUESTED),
-                 on_purchasing_event),
-    EventHandler(
-        "on_sales_events",
-        (events.ORDER_CONFIRMED, events.ORDER_CANCELLED, events.ORDER_SHIPPED, events.RETURN_RECEIVED),
-        on_sales_order_event,
-    ),
+    EventHandler("on_purchasing_events", {
+        events.GOODS_RECEIVED: on_goods_received,
+        events.GOODS_RETURN_REQUESTED: on_goods_return_requested,
+    }),
+    EventHandler("on_sales_events", {
+        events.ORDER_CONFIRMED: on_order_confirmed,
+        events.ORDER_CANCELLED: on_order_cancelled,
+        events.ORDER_SHIPPED: on_order_shipped,
+        events.RETURN_RECEIVED: on_return_received,
+    }),
 )

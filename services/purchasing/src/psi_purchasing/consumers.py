@@ -34,7 +34,7 @@ def _data(apply: Callable[[Session, Mapping[str, Any]], Any]) -> Callable[[Sessi
     return handle
 
 
-ON_INVENTORY_EVENT: dict[str, Callable[[Session, Event], Any]] = {
+ON_INVENTORY_EVENTS: dict[str, Callable[[Session, Event], Any]] = {
     ITEM_CREATED_V1: _data(apply_item_snapshot),
     ITEM_UPDATED_V1: _data(apply_item_snapshot),
     WAREHOUSE_CREATED_V1: _data(apply_warehouse_snapshot),
@@ -45,10 +45,4 @@ ON_INVENTORY_EVENT: dict[str, Callable[[Session, Event], Any]] = {
 }
 
 
-def on_inventory_event(session: Session, event: Event) -> None:
-    ON_INVENTORY_EVENT[event.type](session, event)
-
-
-HANDLERS: tuple[EventHandler, ...] = (
-    EventHandler("on_inventory_events", tuple(ON_INVENTORY_EVENT), on_inventory_event),
-)
+HANDLERS: tuple[EventHandler, ...] = (EventHandler("on_inventory_events", ON_INVENTORY_EVENTS),)

@@ -15,8 +15,9 @@ from prometheus_client import REGISTRY
 from sqlalchemy import insert, text
 
 from psi_chassis.app import create_service_app
-from psi_chassis.consumer import ConsumerRunner, PoisonMessage
+from psi_chassis.consumer import ConsumerRunner
 from psi_chassis.db import Database
+from psi_chassis.service import PoisonMessage
 from psi_chassis.testing.tokens import TestKeys
 from psi_chassis.types import utcnow
 from psi_contracts.envelope import make_envelope, parse_envelope

@@ -43,16 +43,6 @@ ISSUE = "issue"
 CUSTOMER_RETURN = "customer_return"
 
 
-def on_sales_order_event(session: Session, event: Event) -> None:
-    handler = {
-        events.ORDER_CONFIRMED: on_order_confirmed,
-        events.ORDER_CANCELLED: on_order_cancelled,
-        events.ORDER_SHIPPED: on_order_shipped,
-        events.RETURN_RECEIVED: on_return_received,
-    }[event.type]
-    handler(session, event)
-
-
 def on_order_confirmed(session: Session, event: Event) -> None:
     data = event.data
     lines = [reservations.ReservationLine(ln["line_no"], ln["sku"], ln["quantity"]) for ln in data["lines"]]

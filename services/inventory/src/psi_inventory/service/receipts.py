@@ -19,15 +19,6 @@ from psi_inventory.service.catalog import ensure_warehouse
 from psi_inventory.service.event_time import fact_time
 from psi_inventory.service.ledger import Ledger, Source
 from psi_inventory.service.source_documents import RECEIPT, SourceDocument, record_booked
-from psi_inventory.service.supplier_returns import on_goods_return_requested
-
-
-def on_purchasing_event(session: Session, event: Event) -> None:
-    """One queue for purchasing's events, so a return is never applied before the receipt it reverses."""
-    if event.type == events.GOODS_RECEIVED:
-        on_goods_received(session, event)
-    elif event.type == events.GOODS_RETURN_REQUESTED:
-        on_goods_return_requested(session, event)
 
 
 def on_goods_received(session: Session, event: Event) -> None:

@@ -19,9 +19,8 @@ from typing import Any
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
-from psi_chassis.consumer import PoisonMessage
 from psi_chassis.outbox import record_event
-from psi_chassis.service import Event
+from psi_chassis.service import Event, PoisonMessage
 from psi_chassis.types import utcnow
 from psi_purchasing import metrics
 from psi_purchasing.adapters import repository
