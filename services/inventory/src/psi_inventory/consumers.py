@@ -8,19 +8,26 @@ in answer to purchasing.GoodsReturnRequested.v1.
 
 from psi_chassis.service import EventHandler
 from psi_inventory.domain import events
-from psi_inventory.service.orders import on_order_cancelled, on_order_confirmed, on_order_shipped, on_return_received
-from psi_inventory.service.receipts import on_goods_received
-from psi_inventory.service.supplier_returns import on_goods_return_requested
+from psi_inventory.service.on_purchasing_events import on_goods_received, on_goods_return_requested
+from psi_inventory.service.on_sales_events import (
+    on_order_cancelled,
+    on_order_confirmed,
+    on_order_shipped,
+    on_return_received,
+)
+from psi_inventory.service.posting_batch import posting_batch
 
+#: Each queue's batch is posted through one stock book (``service/posting_batch.py``): one statement per kind of
+#: row loads it, one per kind writes it back, however many events the batch holds.
 HANDLERS = (
     EventHandler("on_purchasing_events", {
         events.GOODS_RECEIVED: on_goods_received,
         events.GOODS_RETURN_REQUESTED: on_goods_return_requested,
-    }),
+    }, context=posting_batch),
     EventHandler("on_sales_events", {
         events.ORDER_CONFIRMED: on_order_confirmed,
         events.ORDER_CANCELLED: on_order_cancelled,
         events.ORDER_SHIPPED: on_order_shipped,
         events.RETURN_RECEIVED: on_return_received,
-    }),
+    }, context=posting_batch),
 )

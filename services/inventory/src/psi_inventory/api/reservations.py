@@ -23,7 +23,6 @@ from psi_chassis.api_schemas import (
     page_schema,
 )
 from psi_chassis.app import current_db
-from psi_chassis.db import run_transaction
 from psi_chassis.errors import Conflict, NotFound
 from psi_inventory.api.adjustments import DateRangeArgs, range_of
 from psi_inventory.service import queries, reservations
@@ -108,17 +107,8 @@ class ReservationCollection(MethodView):
         """
         lines = [reservations.ReservationLine(ln.get("line_no", i), ln["sku"], ln["quantity"])
                  for i, ln in enumerate(body["lines"], start=1)]
-
-        def work() -> list[reservations.ShortLine]:
-            with current_db().unit_of_work() as session:
-                reservations.check_request(session, body["warehouse_code"], [ln.sku for ln in lines])
-                short = reservations.reserve(session, body["reference"], body["warehouse_code"], lines)
-                if not short:
-                    session.commit()
-                return short
-
         try:
-            short = run_transaction(work)
+            short, written = reservations.reserve_stock(current_db(), body["reference"], body["warehouse_code"], lines)
         except reservations.AlreadyReserved as exc:
             raise Conflict(f"reference {body['reference']} already holds a reservation",
                            code="RESERVATION_EXISTS") from exc
@@ -127,9 +117,8 @@ class ReservationCollection(MethodView):
                            errors={"short_lines": [
                                {"line_no": s.line_no, "sku": s.sku, "requested_quantity": f"{s.requested_quantity:.6f}",
                                 "available_quantity": f"{s.available_quantity:.6f}"} for s in short]})
-        with current_db().unit_of_work() as session:
-            out = {"reference": body["reference"], "lines": queries.reservation_lines(session, body["reference"])}
-        return out, {"Location": f"/api/v1/inventory/reservations/{body['reference']}"}
+        return {"reference": body["reference"], "lines": written}, {
+            "Location": f"/api/v1/inventory/reservations/{body['reference']}"}
 
 
 @blp.route("/<string:reference>")
@@ -148,14 +137,7 @@ class ReservationRelease(MethodView):
     @blp.response(200, ReservationOut)
     def post(self, reference: str) -> dict[str, Any]:
         """Give back whatever the reference still holds (releasing twice is harmless)."""
-        def work() -> list[dict[str, Any]]:
-            with current_db().unit_of_work() as session:
-                reservations.release(session, reference)
-                lines = queries.reservation_lines(session, reference)
-                session.commit()
-            return lines
-
-        lines = run_transaction(work)
+        lines = reservations.release_stock(current_db(), reference)
         if not lines:
             raise NotFound(f"no reservation {reference}", code="RESERVATION_NOT_FOUND")
         return {"reference": reference, "lines": lines}

@@ -170,15 +170,14 @@ def _barcode_taken(barcode: str, owner: str) -> BarcodeTaken:
 
 def _reevaluate_low_stock(session: Session, sku: str) -> None:
     """Apply the low-stock rule to every balance row of ``sku`` (in warehouse order, as the ledger locks)."""
-    rows = session.execute(
-        select(stock_balances.c.warehouse_code, stock_balances.c.on_hand, stock_balances.c.reserved)
-        .where(stock_balances.c.sku == sku)
+    codes = session.execute(
+        select(stock_balances.c.warehouse_code).where(stock_balances.c.sku == sku)
         .order_by(stock_balances.c.warehouse_code)
-        .with_for_update()
-    ).all()
+    ).scalars().all()
     ledger = Ledger(session)
-    for row in rows:
-        ledger.check_reorder_point(sku, row.warehouse_code, row.on_hand - row.reserved)
+    ledger.preload([(sku, code) for code in codes], layers=False)
+    for code in codes:
+        ledger.recheck_reorder_point(sku, code)
 
 
 def _publish(session: Session, event_type: str, item: Mapping[str, Any]) -> None:

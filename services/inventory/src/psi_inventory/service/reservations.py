@@ -1,48 +1,41 @@
-"""Reserving stock for orders: every line or none, one conditional UPDATE per line.
+"""Reserving stock through the API (a shop, a POS): every line or none, in one transaction.
 
-``UPDATE stock_balances SET reserved = reserved + :q WHERE ... AND on_hand - reserved >= :q`` cannot oversell:
-the check and the change are one statement on one locked row, so two orders racing for the last unit are
-serialised by the row lock and the second finds nothing left. Lines are reserved in (sku) order so two
-multi-line orders touching the same SKUs in opposite order wait for each other rather than deadlock. A short
-line rolls the savepoint back (and with it the row locks), so a rejected order holds nothing.
+The rules are the reservation book's (``domain/reservation_book.py``); this module is the command around it:
+one transaction locks the reference's rows and the balance rows (in sku order, as every path does, so two
+orders racing for the last unit wait for each other and the second finds nothing left; two multi-line orders
+touching the same SKUs in opposite order never deadlock), reserves in memory, and writes the reservation rows
+and the balances back with one statement each. The lines it answers with are the ones it wrote: no second read.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from psi_chassis.db import Database, run_transaction
+from psi_chassis.outbox import Outgoing, record_events
 from psi_chassis.types import utcnow
-from psi_inventory.adapters.tables import reservations, stock_balances
+from psi_inventory.adapters.reservation_store import load_reservations, save_reservations
+from psi_inventory.adapters.stock_store import load_book, save_book
+from psi_inventory.config import SERVICE_NAME
+from psi_inventory.domain import events
 from psi_inventory.domain.documents import RuleViolation
-from psi_inventory.domain.model import ZERO
+from psi_inventory.domain.reservation_book import (
+    ACTIVE,
+    CONSUMED,
+    RELEASED,
+    AlreadyReserved,
+    ReservationBook,
+    ReservationLine,
+    ReservationRow,
+    ShortLine,
+)
 from psi_inventory.service.documents import check_skus, check_warehouse
-from psi_inventory.service.ledger import Ledger
 
-ACTIVE, RELEASED, CONSUMED = "active", "released", "consumed"
-
-
-@dataclass(frozen=True)
-class ReservationLine:
-    line_no: int
-    sku: str
-    quantity: Decimal
-
-
-@dataclass(frozen=True)
-class ShortLine:
-    line_no: int
-    sku: str
-    requested_quantity: Decimal
-    available_quantity: Decimal
-
-
-class AlreadyReserved(Exception):
-    """The reference already holds reservations (a retried request, not a new order)."""
+__all__ = ["ACTIVE", "CONSUMED", "RELEASED", "AlreadyReserved", "ReservationLine", "ShortLine", "UnknownTarget",
+           "check_request", "reserve", "release", "reserve_stock", "release_stock"]
 
 
 class UnknownTarget(RuleViolation):
@@ -67,81 +60,81 @@ def check_request(session: Session, warehouse: str, skus: list[str]) -> None:
                             code=code or "UNKNOWN_SKU", errors=errors)
 
 
-def reserve(session: Session, reference: str, warehouse: str, lines: list[ReservationLine]) -> list[ShortLine]:
-    """Reserve every line or none; returns the short lines (empty when all were reserved).
-
-    Must run inside the caller's transaction; on success the reservation rows are added too.
-    """
-    if session.execute(select(reservations.c.id).where(reservations.c.reference == reference).limit(1)).first():
-        raise AlreadyReserved(reference)
-    ledger = Ledger(session)
-    short: list[ShortLine] = []
-    savepoint = session.begin_nested()
-    for line in sorted(lines, key=lambda ln: (ln.sku, ln.line_no)):
-        reserved = session.execute(
-            update(stock_balances)
-            .where(stock_balances.c.sku == line.sku, stock_balances.c.warehouse_code == warehouse,
-                   stock_balances.c.on_hand - stock_balances.c.reserved >= line.quantity)
-            .values(reserved=stock_balances.c.reserved + line.quantity, updated_at=ledger.recorded_at)
-            .returning(stock_balances.c.on_hand - stock_balances.c.reserved)
-        ).first()
-        if reserved is None:
-            available = session.execute(
-                select(stock_balances.c.on_hand - stock_balances.c.reserved)
-                .where(stock_balances.c.sku == line.sku, stock_balances.c.warehouse_code == warehouse)
-            ).scalar()
-            short.append(ShortLine(line.line_no, line.sku, line.quantity, available if available is not None else ZERO))
-        elif not short:
-            ledger.check_reorder_point(line.sku, warehouse, reserved[0])
-    if short:
-        savepoint.rollback()
-        return short
-    savepoint.commit()
+def _books(session: Session, references: Sequence[str], keys: Sequence[tuple[str, str]]) -> ReservationBook:
     now = utcnow()
-    session.execute(insert(reservations), [
-        {"reference": reference, "line_no": ln.line_no, "sku": ln.sku, "warehouse_code": warehouse,
-         "quantity": ln.quantity, "consumed": ZERO, "status": ACTIVE, "created_at": now, "updated_at": now}
-        for ln in lines
-    ])
+    rows = load_reservations(session, references)  # the reference's rows first, then the balance rows
+    stock = load_book(session, [*keys, *((r.sku, r.warehouse) for r in rows)], now, methods=False)
+    return ReservationBook.of(stock, rows, now)
+
+
+def reserve(session: Session, reference: str, warehouse: str, lines: list[ReservationLine]) -> list[ShortLine]:
+    """Reserve every line or none inside the caller's transaction; the short lines (empty when all reserved)."""
+    book = _books(session, [reference], [(ln.sku, warehouse) for ln in lines])
+    return _reserve_in(session, book, reference, warehouse, lines)
+
+
+def _collect_low_stock(book: ReservationBook) -> list[Outgoing]:
+    """The StockBelowReorderPoint events the book's changes announce, to record with them."""
+    alerts: list[Outgoing] = []
+    book.stock.on_low_stock = lambda alert: alerts.append(
+        Outgoing(events.STOCK_BELOW_REORDER_POINT, alert, alert["sku"]))
+    return alerts
+
+
+def _reserve_in(session: Session, book: ReservationBook, reference: str, warehouse: str,
+                lines: list[ReservationLine]) -> list[ShortLine]:
+    alerts = _collect_low_stock(book)
+    short = book.reserve(reference, warehouse, lines)
+    if short:
+        return short
+    save_reservations(session, book, book.now or utcnow())
+    save_book(session, book.stock)
+    record_events(session, alerts, source=SERVICE_NAME)
     return []
 
 
-def release(session: Session, reference: str) -> int:
-    """Give back what ``reference`` still holds; returns how many lines were released."""
-    rows = session.execute(
-        select(reservations).where(reservations.c.reference == reference, reservations.c.status == ACTIVE)
-        .order_by(reservations.c.sku, reservations.c.line_no).with_for_update()
-    ).all()
-    ledger = Ledger(session)
-    for row in rows:
-        left = row.quantity - row.consumed
-        if left > ZERO:
-            available = session.execute(
-                update(stock_balances)
-                .where(stock_balances.c.sku == row.sku, stock_balances.c.warehouse_code == row.warehouse_code)
-                .values(reserved=stock_balances.c.reserved - left, updated_at=ledger.recorded_at)
-                .returning(stock_balances.c.on_hand - stock_balances.c.reserved)
-            ).scalar_one()
-            ledger.check_reorder_point(row.sku, row.warehouse_code, available)
-        session.execute(update(reservations).where(reservations.c.id == row.id)
-                        .values(status=RELEASED, updated_at=ledger.recorded_at))
-    return len(rows)
+def reserve_stock(db: Database, reference: str, warehouse: str,
+                  lines: list[ReservationLine]) -> tuple[list[ShortLine], list[dict[str, Any]]]:
+    """The API's reservation: (short lines, []) when refused, ([], the lines written) when reserved."""
+
+    def attempt() -> tuple[list[ShortLine], list[dict[str, Any]]]:
+        with db.unit_of_work() as session:
+            check_request(session, warehouse, [ln.sku for ln in lines])
+            book = _books(session, [reference], [(ln.sku, warehouse) for ln in lines])
+            short = _reserve_in(session, book, reference, warehouse, lines)
+            if short:
+                return short, []
+            written = _lines(book.rows[reference])
+            session.commit()
+        return [], written
+
+    return run_transaction(attempt)
 
 
-def take_for_shipment(session: Session, reference: str, sku: str, warehouse: str, quantity: Decimal) -> Decimal:
-    """Mark up to ``quantity`` of the order's reservation of ``sku`` as consumed; returns how much it covered."""
-    rows = session.execute(
-        select(reservations).where(reservations.c.reference == reference, reservations.c.sku == sku,
-                                   reservations.c.warehouse_code == warehouse, reservations.c.status == ACTIVE)
-        .order_by(reservations.c.line_no).with_for_update()
-    ).all()
-    covered = ZERO
-    for row in rows:
-        if covered >= quantity:
-            break
-        take = min(row.quantity - row.consumed, quantity - covered)
-        consumed = row.consumed + take
-        session.execute(update(reservations).where(reservations.c.id == row.id).values(
-            consumed=consumed, status=CONSUMED if consumed == row.quantity else ACTIVE, updated_at=utcnow()))
-        covered += take
-    return covered
+def release(session: Session, reference: str) -> ReservationBook:
+    """Give back what ``reference`` still holds, inside the caller's transaction."""
+    book = _books(session, [reference], [])
+    alerts = _collect_low_stock(book)
+    book.release(reference)
+    save_reservations(session, book, book.now or utcnow())
+    save_book(session, book.stock)
+    record_events(session, alerts, source=SERVICE_NAME)
+    return book
+
+
+def release_stock(db: Database, reference: str) -> list[dict[str, Any]]:
+    """The API's release (releasing twice is harmless); the reference's lines as they are now."""
+
+    def attempt() -> list[dict[str, Any]]:
+        with db.unit_of_work() as session:
+            book = release(session, reference)
+            lines = _lines(book.rows.get(reference, []))
+            session.commit()
+        return lines
+
+    return run_transaction(attempt)
+
+
+def _lines(rows: Sequence[ReservationRow]) -> list[dict[str, Any]]:
+    return [{"line_no": r.line_no, "sku": r.sku, "warehouse_code": r.warehouse, "quantity": r.quantity,
+             "consumed": r.consumed, "status": r.status} for r in sorted(rows, key=lambda r: r.line_no)]

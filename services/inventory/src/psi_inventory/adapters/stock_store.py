@@ -1,0 +1,170 @@
+"""Loading a stock book and writing it back: a constant number of statements, whatever the batch size.
+
+Every statement is built once, at import, with bound parameters (lists through "expanding" parameters), so the
+hot path builds no SQL. Writes of many rows are one ``executemany`` each (psycopg pipelines them; on SQLite they
+run in-process).
+
+Locking: the balance rows of a book are locked with one ``SELECT ... FOR UPDATE`` in (sku, warehouse) order, the
+order every posting path locks them in, so concurrent postings wait for each other instead of deadlocking. FIFO
+layers are not locked themselves: a layer only ever changes under its balance row's lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, bindparam, func, insert, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from psi_inventory.adapters.tables import cost_layers, items, stock_balances, stock_moves, warehouses
+from psi_inventory.domain.model import ZERO
+from psi_inventory.domain.stock_book import Key, OpenLayer, Position, ReorderRule, StockBook
+
+_KEYS = bindparam("keys", expanding=True)
+_CODES = bindparam("codes", expanding=True)
+_BALANCE_KEY = tuple_(stock_balances.c.sku, stock_balances.c.warehouse_code)
+
+
+def _balance_upsert(module: Any) -> Any:
+    return (module.insert(stock_balances)
+            .values(sku=bindparam("sku"), warehouse_code=bindparam("warehouse_code"), on_hand=ZERO, reserved=ZERO,
+                    value=ZERO, value_fifo=ZERO, below_reorder=False, updated_at=bindparam("updated_at"))
+            .on_conflict_do_nothing(index_elements=["sku", "warehouse_code"])
+            .returning(stock_balances.c.sku, stock_balances.c.warehouse_code))
+
+
+_UPSERT_BALANCES = {"postgresql": _balance_upsert(postgresql), "sqlite": _balance_upsert(sqlite)}
+
+_LOCK_BALANCES: Select[Any] = (
+    select(stock_balances.c.sku, stock_balances.c.warehouse_code, stock_balances.c.on_hand,
+           stock_balances.c.reserved, stock_balances.c.value, stock_balances.c.value_fifo,
+           stock_balances.c.below_reorder, items.c.sku.label("item_sku"), items.c.reorder_point,
+           items.c.reorder_quantity, items.c.safety_stock)
+    .select_from(stock_balances.outerjoin(items, (items.c.sku == stock_balances.c.sku) & items.c.active.is_(True)))
+    .where(_BALANCE_KEY.in_(_KEYS))
+    .order_by(stock_balances.c.sku, stock_balances.c.warehouse_code)
+    .with_for_update(of=stock_balances)
+)
+
+_METHODS = select(warehouses.c.code, warehouses.c.valuation_method).where(warehouses.c.code.in_(_CODES))
+
+_OPEN_LAYERS = (
+    select(cost_layers.c.id, cost_layers.c.sku, cost_layers.c.warehouse_code, cost_layers.c.remaining,
+           cost_layers.c.unit_cost, cost_layers.c.original_quantity, cost_layers.c.po_number, cost_layers.c.po_line)
+    .where(tuple_(cost_layers.c.sku, cost_layers.c.warehouse_code).in_(_KEYS), cost_layers.c.remaining > ZERO)
+    .order_by(cost_layers.c.id)
+)
+
+_LAST_MOVES = select(func.max(stock_moves.c.id)).where(
+    tuple_(stock_moves.c.sku, stock_moves.c.warehouse_code).in_(_KEYS)
+).group_by(stock_moves.c.sku, stock_moves.c.warehouse_code)
+_LAST_COSTS = select(stock_moves.c.sku, stock_moves.c.warehouse_code, stock_moves.c.unit_cost).where(
+    stock_moves.c.id.in_(_LAST_MOVES.scalar_subquery())
+)
+
+_INSERT_MOVES = insert(stock_moves).returning(stock_moves.c.id, sort_by_parameter_order=True)
+_INSERT_LAYERS = insert(cost_layers)
+_UPDATE_LAYERS = (update(cost_layers).where(cost_layers.c.id == bindparam("layer_id"))
+                  .values(remaining=bindparam("remaining")))
+_UPDATE_BALANCES = (
+    update(stock_balances)
+    .where(stock_balances.c.sku == bindparam("b_sku"), stock_balances.c.warehouse_code == bindparam("b_warehouse"))
+    .values(on_hand=bindparam("on_hand"), reserved=bindparam("reserved"), value=bindparam("value"),
+            value_fifo=bindparam("value_fifo"), below_reorder=bindparam("below_reorder"),
+            updated_at=bindparam("updated_at"))
+)
+
+
+def load_book(session: Session, keys: Iterable[Key], recorded_at: datetime, *, layers: bool = False,
+              last_costs: Iterable[Key] = (), existing: Iterable[Key] = (), methods: bool = True) -> StockBook:
+    """Create the balance rows of ``keys`` that do not exist yet, lock and load them and the rows of ``existing``
+    that exist (a posting that only takes stock out creates no row), their warehouses' methods, and (``layers``)
+    their open FIFO layers, (``last_costs``) the last move's unit cost of the keys named. ``methods=False`` skips
+    the warehouses' valuation methods (a book that only reserves values nothing)."""
+    created_keys = sorted(set(keys))
+    wanted = sorted(set(created_keys) | set(existing))
+    if not wanted:
+        return StockBook(positions={}, methods={}, recorded_at=recorded_at)
+    created: set[Key] = set()
+    if created_keys:
+        dialect = "sqlite" if session.get_bind().dialect.name == "sqlite" else "postgresql"
+        created = {(r.sku, r.warehouse_code) for r in session.execute(
+            _UPSERT_BALANCES[dialect],
+            [{"sku": sku, "warehouse_code": wh, "updated_at": recorded_at} for sku, wh in created_keys])}
+    positions = {(r.sku, r.warehouse_code): _position(r, (r.sku, r.warehouse_code) not in created)
+                 for r in session.execute(_LOCK_BALANCES, {"keys": wanted})}
+    valuation: dict[str, str] = {}
+    if methods:
+        codes = sorted({wh for _, wh in wanted})
+        valuation = {r.code: r.valuation_method for r in session.execute(_METHODS, {"codes": codes})}
+    if layers:
+        for pos in positions.values():
+            pos.layers = []
+        for r in session.execute(_OPEN_LAYERS, {"keys": wanted}):
+            positions[(r.sku, r.warehouse_code)].layers.append(  # type: ignore[union-attr]
+                OpenLayer(r.id, r.remaining, r.unit_cost, r.original_quantity, po_number=r.po_number,
+                          po_line=r.po_line))
+    costs_for = sorted(set(last_costs))
+    if costs_for:
+        for r in session.execute(_LAST_COSTS, {"keys": costs_for}):
+            positions[(r.sku, r.warehouse_code)].last_unit_cost = r.unit_cost
+    return StockBook(positions=positions, methods=valuation, recorded_at=recorded_at)
+
+
+def _position(row: Any, existed: bool) -> Position:
+    rule = None
+    if row.item_sku is not None:
+        rule = ReorderRule(row.reorder_point, row.reorder_quantity, row.safety_stock)
+    return Position(row.sku, row.warehouse_code, row.on_hand, row.reserved, row.value, row.value_fifo,
+                    bool(row.below_reorder), rule, existed=existed)
+
+
+def save_book(session: Session, book: StockBook) -> list[int]:
+    """Write what the book changed: moves (their ids returned in order), new and consumed layers, balances."""
+    move_ids = _insert_moves(session, book)
+    if book.new_layers:
+        session.execute(_INSERT_LAYERS, [_layer_row(layer, book, move_ids) for layer in book.new_layers])
+    consumed = [{"layer_id": ly.id, "remaining": ly.remaining}
+                for pos in book.positions.values() for ly in (pos.layers or ()) if ly.changed and ly.id is not None]
+    if consumed:
+        session.execute(_UPDATE_LAYERS, consumed)
+    changed = [pos for pos in book.positions.values() if pos.changed]
+    if changed:
+        session.execute(_UPDATE_BALANCES, [_balance_row(pos, book.recorded_at) for pos in changed])
+    for pos in changed:
+        pos.changed = False
+    book.moves.clear()
+    book.new_layers.clear()
+    return move_ids
+
+
+def _insert_moves(session: Session, book: StockBook) -> list[int]:
+    if not book.moves:
+        return []
+    rows = [{"sku": m.sku, "warehouse_code": m.warehouse, "kind": m.kind, "quantity": m.quantity,
+             "unit_cost": m.unit_cost, "value": m.value, "value_fifo": m.value_fifo,
+             "source_event_id": m.source.event_id, "source_line": m.source.line,
+             "document_ref": m.source.document_ref, "reason_code": m.source.reason_code,
+             "occurred_at": m.source.occurred_at, "recorded_at": book.recorded_at} for m in book.moves]
+    return list(session.execute(_INSERT_MOVES, rows).scalars())
+
+
+def _layer_row(layer: OpenLayer, book: StockBook, move_ids: Sequence[int]) -> dict[str, Any]:
+    assert layer.move_index is not None
+    move = book.moves[layer.move_index]
+    return {"sku": move.sku, "warehouse_code": move.warehouse, "move_id": move_ids[layer.move_index],
+            "original_quantity": layer.original_quantity, "remaining": layer.remaining,
+            "unit_cost": layer.unit_cost, "occurred_at": layer.occurred_at, "po_number": layer.po_number,
+            "po_line": layer.po_line}
+
+
+def _balance_row(pos: Position, recorded_at: datetime) -> dict[str, Any]:
+    return {"b_sku": pos.sku, "b_warehouse": pos.warehouse, "on_hand": pos.on_hand, "reserved": pos.reserved,
+            "value": pos.value, "value_fifo": pos.value_fifo, "below_reorder": pos.below_reorder,
+            "updated_at": recorded_at}
+
+
+__all__ = ["load_book", "save_book"]

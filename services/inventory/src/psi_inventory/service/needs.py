@@ -1,0 +1,57 @@
+"""What each consumed event type needs loaded into a posting batch, read from its data before anything is locked.
+
+Gathered for a whole batch first (``posting_batch.needs_of``), so one statement per kind of row loads it all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from psi_inventory.domain import events
+from psi_inventory.service.posting_batch import Needs
+
+Data = Mapping[str, Any]
+
+
+def _keys(data: Data, quantity: str = "quantity") -> frozenset[tuple[str, str]]:
+    return frozenset((ln["sku"], data["warehouse_code"]) for ln in data["lines"] if ln[quantity] > 0)
+
+
+def goods_received(data: Data) -> Needs:
+    return Needs(keys=_keys(data, "accepted_quantity"), warehouses=frozenset({data["warehouse_code"]}))
+
+
+def goods_return_requested(data: Data) -> Needs:
+    return Needs(existing=_keys(data), warehouses=frozenset({data["warehouse_code"]}), layers=True,
+                 skus_to_know=frozenset(ln["sku"] for ln in data["lines"]))
+
+
+def order_confirmed(data: Data) -> Needs:
+    return Needs(keys=_keys(data), references=frozenset({data["order_id"]}),
+                 warehouses=frozenset({data["warehouse_code"]}))
+
+
+def order_cancelled(data: Data) -> Needs:
+    return Needs(references=frozenset({data["order_id"]}))
+
+
+def order_shipped(data: Data) -> Needs:
+    return Needs(existing=_keys(data), references=frozenset({data["order_id"]}),
+                 warehouses=frozenset({data["warehouse_code"]}), layers=True)
+
+
+def return_received(data: Data) -> Needs:
+    keys = _keys(data)
+    return Needs(keys=keys, warehouses=frozenset({data["warehouse_code"]}), last_costs=keys,
+                 shipped=frozenset((data["order_number"], ln["sku"]) for ln in data["lines"]))
+
+
+NEEDS_BY_TYPE: dict[str, Callable[[Data], Needs]] = {
+    events.GOODS_RECEIVED: goods_received,
+    events.GOODS_RETURN_REQUESTED: goods_return_requested,
+    events.ORDER_CONFIRMED: order_confirmed,
+    events.ORDER_CANCELLED: order_cancelled,
+    events.ORDER_SHIPPED: order_shipped,
+    events.RETURN_RECEIVED: return_received,
+}

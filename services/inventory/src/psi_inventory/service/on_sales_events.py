@@ -1,0 +1,169 @@
+"""Sales' events: reserve on confirmation, release on cancellation, issue on shipment, restock on return.
+
+They arrive on one queue, in the order sales published them, so a cancellation never overtakes the confirmation
+it cancels. Each handler takes every consecutive event of its type in a batch and posts them in order through
+the batch's stock and reservation books (``posting_batch.py``). A shipment inventory cannot issue is answered
+(ShipmentRejected), never dead-lettered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from psi_chassis.service import Event, batched
+from psi_chassis.types import utcnow
+from psi_inventory.config import base_currency
+from psi_inventory.domain import events
+from psi_inventory.domain.model import ZERO, q6
+from psi_inventory.domain.reservation_book import AlreadyReserved, ReservationLine
+from psi_inventory.domain.shipments import (
+    ShipmentLine,
+    ShipmentRefusal,
+    SkuStock,
+    refuse_shipment,
+    unknown_warehouse,
+)
+from psi_inventory.domain.stock_book import Source
+from psi_inventory.domain.valuation import ReturnedCost, cost_that_left
+from psi_inventory.service.event_time import fact_time
+from psi_inventory.service.posting_batch import ISSUE, PostingBatch
+from psi_inventory.service.source_documents import CUSTOMER_RETURN as CUSTOMER_RETURN_DOC
+from psi_inventory.service.source_documents import SHIPMENT, SourceDocument
+
+CUSTOMER_RETURN = "customer_return"
+
+
+@batched
+def on_order_confirmed(batch: PostingBatch, confirmed: Sequence[Event]) -> None:
+    """Reserve every line or none; answer StockReserved or ReservationRejected (the reservation saga)."""
+    for event in batch.each(confirmed):
+        data = event.data
+        lines = [ReservationLine(ln["line_no"], ln["sku"], ln["quantity"]) for ln in data["lines"]]
+        try:
+            short = batch.reservations.reserve(data["order_id"], data["warehouse_code"], lines)
+        except AlreadyReserved:
+            continue  # the same order confirmed again: its reservation stands
+        common = {"order_id": data["order_id"], "order_number": data["order_number"],
+                  "warehouse_code": data["warehouse_code"]}
+        if short:
+            batch.record(events.RESERVATION_REJECTED, {**common, "short_lines": [
+                {"line_no": s.line_no, "sku": s.sku, "requested_quantity": s.requested_quantity,
+                 "available_quantity": s.available_quantity} for s in short]}, data["order_number"])
+        else:
+            batch.record(events.STOCK_RESERVED, {**common, "lines": [
+                {"line_no": ln.line_no, "sku": ln.sku, "quantity": ln.quantity} for ln in lines]},
+                data["order_number"])
+
+
+@batched
+def on_order_cancelled(batch: PostingBatch, cancelled: Sequence[Event]) -> None:
+    for event in batch.each(cancelled):
+        batch.reservations.release(event.data["order_id"])
+
+
+@batched
+def on_order_shipped(batch: PostingBatch, shipped: Sequence[Event]) -> None:
+    """Issue a shipment whole from the order's reservation and publish its cost both ways; or refuse it whole.
+
+    Every line must be covered by the order's reservation of its SKU in that warehouse and be on the shelf
+    (``domain/shipments.py``); otherwise nothing moves and ShipmentRejected tells sales why.
+    """
+    for event in batch.each(shipped):
+        _ship(batch, event)
+
+
+def _ship(batch: PostingBatch, event: Event) -> None:
+    data = event.data
+    warehouse = data["warehouse_code"]
+    occurred_at = fact_time(event, data["shipped_at"], batch.stock.recorded_at)
+    document = SourceDocument(SHIPMENT, data["shipment_number"], data["order_number"], warehouse, occurred_at,
+                              event.id)
+    lines = [ShipmentLine(ln["line_no"], ln["sku"], ln["quantity"]) for ln in data["lines"]]
+    refusal = _shipment_refusal(batch, data["order_id"], warehouse, lines)
+    if refusal is not None:
+        _reject_shipment(batch, event, document, refusal)
+        return
+    issued = []
+    total_cost = Decimal(0)  # what the books removed, exactly (not unit cost × quantity, which rounds)
+    for line in sorted(lines, key=lambda ln: (ln.sku, ln.line_no)):
+        covered = batch.reservations.take_for_shipment(data["order_id"], line.sku, warehouse, line.quantity)
+        posted = batch.stock.issue(line.sku, warehouse, ISSUE, line.quantity,
+                                   Source(occurred_at, data["order_number"], event.id, line.line_no),
+                                   from_reserved=covered)
+        issued.append({"line_no": line.line_no, "sku": line.sku, "quantity": line.quantity,
+                       "cost_moving_average": -posted.value, "cost_fifo": -posted.value_fifo,
+                       "unit_cost": posted.unit_cost})
+        total_cost -= batch.stock.books_value(warehouse, posted)
+    batch.booked(document)
+    batch.record(events.STOCK_ISSUED, {
+        "shipment_id": data["shipment_id"], "order_id": data["order_id"], "order_number": data["order_number"],
+        "warehouse_code": warehouse, "occurred_at": occurred_at, "currency": base_currency(),
+        "lines": sorted(issued, key=lambda ln: ln["line_no"]), "total_cost": total_cost,
+    }, data["order_number"])
+
+
+def _shipment_refusal(batch: PostingBatch, order_id: str, warehouse: str,
+                      lines: list[ShipmentLine]) -> ShipmentRefusal | None:
+    """Why the shipment cannot be issued, or None."""
+    if warehouse not in batch.listed:
+        return unknown_warehouse(warehouse)
+    held = batch.reservations.held_for(order_id, warehouse)
+    stock = {}
+    for sku in {ln.sku for ln in lines}:
+        pos = batch.stock.positions.get((sku, warehouse))
+        stock[sku] = SkuStock(held.get(sku, ZERO), pos.on_hand if pos else ZERO, pos.reserved if pos else ZERO)
+    return refuse_shipment(lines, stock)
+
+
+def _reject_shipment(batch: PostingBatch, event: Event, document: SourceDocument, refusal: ShipmentRefusal) -> None:
+    refused = [{"line_no": ln.line_no, "sku": ln.sku, "requested_quantity": ln.requested_quantity,
+                "reserved_quantity": ln.reserved_quantity, "available_quantity": ln.available_quantity}
+               for ln in refusal.lines]
+    batch.rejected(document, refusal.reason_code, refusal.reason, refused)
+    data = event.data
+    batch.record(events.SHIPMENT_REJECTED, {
+        "source_event_id": event.id, "shipment_id": data["shipment_id"], "shipment_number": data["shipment_number"],
+        "order_id": data["order_id"], "order_number": data["order_number"], "warehouse_code": document.warehouse_code,
+        "occurred_at": utcnow(), "reason_code": refusal.reason_code, "reason": refusal.reason, "lines": refused,
+    }, data["order_number"])
+
+
+@batched
+def on_return_received(batch: PostingBatch, returned: Sequence[Event]) -> None:
+    """Restock returned goods at what they cost when they left, per method (the current cost if unknown).
+
+    Moving average gets back ``quantity × the moving-average cost that left``, FIFO a new layer at the FIFO
+    cost that left: a FIFO warehouse books back the FIFO cost, not the moving average of the shipment.
+    """
+    for event in batch.each(returned):
+        _restock(batch, event)
+
+
+def _restock(batch: PostingBatch, event: Event) -> None:
+    data = event.data
+    warehouse = data["warehouse_code"]
+    occurred_at = fact_time(event, data["received_at"], batch.stock.recorded_at)
+    batch.ensure_listed(warehouse, data["return_number"])
+    method = batch.stock.method_of(warehouse)
+    for line in sorted(data["lines"], key=lambda ln: (ln["sku"], ln["line_no"])):
+        quantity: Decimal = line["quantity"]
+        cost = _cost_that_left(batch, data["order_number"], line["sku"])
+        if cost is None:
+            current = batch.stock.current_unit_cost(line["sku"], warehouse)
+            cost = ReturnedCost(current, current)
+        batch.stock.receive(line["sku"], warehouse, CUSTOMER_RETURN, quantity, cost.for_method(method),
+                            Source(occurred_at, data["return_number"], event.id, line["line_no"],
+                                   reason_code="customer_return"),
+                            fifo_layers=[(quantity, cost.fifo)], value=q6(quantity * cost.moving_average))
+    batch.booked(SourceDocument(CUSTOMER_RETURN_DOC, data["return_number"], data["order_number"], warehouse,
+                                occurred_at, event.id))
+
+
+def _cost_that_left(batch: PostingBatch, order_number: str, sku: str) -> ReturnedCost | None:
+    """What the order's shipments of ``sku`` cost per unit under each method, wherever they left from."""
+    shipped = batch.shipped_cost(order_number, sku)
+    if shipped is None:
+        return None
+    quantity, value, value_fifo = shipped
+    return cost_that_left(-quantity, -value, -value_fifo)
