@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from psi_chassis.bulk import insert_rows
 from psi_chassis.messaging_tables import INBOX
 from psi_chassis.types import utcnow
 
@@ -28,14 +28,8 @@ def claim_events(session: Session, consumer: str, events: Sequence[tuple[str, st
         unique.setdefault(event_id, event_type)
     if not unique:
         return set()
-    module = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
     now = utcnow()
-    stmt = (
-        module.insert(INBOX)
-        .values([{"consumer": consumer, "event_id": eid, "event_type": etype, "received_at": now}
-                 for eid, etype in unique.items()])
-        .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
-        .returning(INBOX.c.event_id)
-    )
+    rows = [{"consumer": consumer, "event_id": eid, "event_type": etype, "received_at": now}
+            for eid, etype in unique.items()]
     # RETURNING, not rowcount: the driver's rowcount for ON CONFLICT DO NOTHING is not reliable across versions.
-    return set(session.execute(stmt).scalars())
+    return set(insert_rows(session, INBOX, rows, returning="event_id", skip_conflicts_on=("consumer", "event_id")))

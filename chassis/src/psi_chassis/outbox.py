@@ -11,9 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from psi_chassis.bulk import insert_rows
 from psi_chassis.context import get_causation_id, get_request_id
 from psi_chassis.messaging_tables import OUTBOX
 from psi_chassis.service import Event
@@ -75,5 +75,5 @@ def record_events(session: Session, outgoing: Sequence[Outgoing], *, source: str
             "correlation_id": envelope.get("correlationid"),
             "created_at": now,
         })
-    session.execute(insert(OUTBOX), rows)
+    insert_rows(session, OUTBOX, rows)
     return [row["event_id"] for row in rows]

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from psi_chassis.bulk import insert_rows, update_rows
 from psi_inventory.adapters.tables import reservations
 from psi_inventory.domain.reservation_book import ReservationBook, ReservationRow
 
@@ -22,9 +23,6 @@ _LOAD = (
     .order_by(reservations.c.reference, reservations.c.sku, reservations.c.line_no)
     .with_for_update()
 )
-_INSERT = insert(reservations).returning(reservations.c.id, sort_by_parameter_order=True)
-_UPDATE = (update(reservations).where(reservations.c.id == bindparam("row_id"))
-           .values(consumed=bindparam("consumed"), status=bindparam("status"), updated_at=bindparam("at")))
 
 
 def load_reservations(session: Session, references: Iterable[str]) -> list[ReservationRow]:
@@ -37,17 +35,16 @@ def load_reservations(session: Session, references: Iterable[str]) -> list[Reser
 
 def save_reservations(session: Session, book: ReservationBook, now: datetime) -> None:
     if book.new_rows:
-        ids = session.execute(_INSERT, [
+        ids = insert_rows(session, reservations, [
             {"reference": r.reference, "line_no": r.line_no, "sku": r.sku, "warehouse_code": r.warehouse,
              "quantity": r.quantity, "consumed": r.consumed, "status": r.status, "created_at": now, "updated_at": now}
-            for r in book.new_rows]).scalars().all()
+            for r in book.new_rows], returning="id")
         for row, row_id in zip(book.new_rows, ids, strict=True):
             row.id = row_id
     inserted = {id(r) for r in book.new_rows}
     changed = [r for rows in book.rows.values() for r in rows if r.changed and id(r) not in inserted]
-    if changed:
-        session.execute(_UPDATE, [{"row_id": r.id, "consumed": r.consumed, "status": r.status, "at": now}
-                                  for r in changed])
+    update_rows(session, reservations, [{"id": r.id, "consumed": r.consumed, "status": r.status, "updated_at": now}
+                                        for r in changed], key=("id",))
     # New rows changed again in this book (a confirmation then a cancellation) were inserted as they ended up.
     book.new_rows.clear()
     for rows in book.rows.values():

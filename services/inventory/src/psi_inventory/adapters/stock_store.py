@@ -1,8 +1,8 @@
 """Loading a stock book and writing it back: a constant number of statements, whatever the batch size.
 
-Every statement is built once, at import, with bound parameters (lists through "expanding" parameters), so the
-hot path builds no SQL. Writes of many rows are one ``executemany`` each (psycopg pipelines them; on SQLite they
-run in-process).
+Every statement is built once, with bound parameters (lists through "expanding" parameters), so the hot path
+builds no SQL. Writes of many rows are one statement each with one array per column (``psi_chassis.bulk``), so
+their text, and the driver's parse of it, is the same whatever the row count.
 
 Locking: the balance rows of a book are locked with one ``SELECT ... FOR UPDATE`` in (sku, warehouse) order, the
 order every posting path locks them in, so concurrent postings wait for each other instead of deadlocking. FIFO
@@ -15,10 +15,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, insert, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Select, bindparam, func, select, tuple_
 from sqlalchemy.orm import Session
 
+from psi_chassis.bulk import insert_rows, update_rows
 from psi_inventory.adapters.tables import cost_layers, items, stock_balances, stock_moves, warehouses
 from psi_inventory.domain.model import ZERO
 from psi_inventory.domain.stock_book import Key, OpenLayer, Position, ReorderRule, StockBook
@@ -27,16 +27,6 @@ _KEYS = bindparam("keys", expanding=True)
 _CODES = bindparam("codes", expanding=True)
 _BALANCE_KEY = tuple_(stock_balances.c.sku, stock_balances.c.warehouse_code)
 
-
-def _balance_upsert(module: Any) -> Any:
-    return (module.insert(stock_balances)
-            .values(sku=bindparam("sku"), warehouse_code=bindparam("warehouse_code"), on_hand=ZERO, reserved=ZERO,
-                    value=ZERO, value_fifo=ZERO, below_reorder=False, updated_at=bindparam("updated_at"))
-            .on_conflict_do_nothing(index_elements=["sku", "warehouse_code"])
-            .returning(stock_balances.c.sku, stock_balances.c.warehouse_code))
-
-
-_UPSERT_BALANCES = {"postgresql": _balance_upsert(postgresql), "sqlite": _balance_upsert(sqlite)}
 
 _LOCK_BALANCES: Select[Any] = (
     select(stock_balances.c.sku, stock_balances.c.warehouse_code, stock_balances.c.on_hand,
@@ -65,17 +55,6 @@ _LAST_COSTS = select(stock_moves.c.sku, stock_moves.c.warehouse_code, stock_move
     stock_moves.c.id.in_(_LAST_MOVES.scalar_subquery())
 )
 
-_INSERT_MOVES = insert(stock_moves).returning(stock_moves.c.id, sort_by_parameter_order=True)
-_INSERT_LAYERS = insert(cost_layers)
-_UPDATE_LAYERS = (update(cost_layers).where(cost_layers.c.id == bindparam("layer_id"))
-                  .values(remaining=bindparam("remaining")))
-_UPDATE_BALANCES = (
-    update(stock_balances)
-    .where(stock_balances.c.sku == bindparam("b_sku"), stock_balances.c.warehouse_code == bindparam("b_warehouse"))
-    .values(on_hand=bindparam("on_hand"), reserved=bindparam("reserved"), value=bindparam("value"),
-            value_fifo=bindparam("value_fifo"), below_reorder=bindparam("below_reorder"),
-            updated_at=bindparam("updated_at"))
-)
 
 
 def load_book(session: Session, keys: Iterable[Key], recorded_at: datetime, *, layers: bool = False,
@@ -90,10 +69,11 @@ def load_book(session: Session, keys: Iterable[Key], recorded_at: datetime, *, l
         return StockBook(positions={}, methods={}, recorded_at=recorded_at)
     created: set[Key] = set()
     if created_keys:
-        dialect = "sqlite" if session.get_bind().dialect.name == "sqlite" else "postgresql"
-        created = {(r.sku, r.warehouse_code) for r in session.execute(
-            _UPSERT_BALANCES[dialect],
-            [{"sku": sku, "warehouse_code": wh, "updated_at": recorded_at} for sku, wh in created_keys])}
+        created = set(insert_rows(
+            session, stock_balances,
+            [{"sku": sku, "warehouse_code": wh, "on_hand": ZERO, "reserved": ZERO, "value": ZERO, "value_fifo": ZERO,
+              "below_reorder": False, "updated_at": recorded_at} for sku, wh in created_keys],
+            returning=("sku", "warehouse_code"), skip_conflicts_on=("sku", "warehouse_code")))
     positions = {(r.sku, r.warehouse_code): _position(r, (r.sku, r.warehouse_code) not in created)
                  for r in session.execute(_LOCK_BALANCES, {"keys": wanted})}
     valuation: dict[str, str] = {}
@@ -125,15 +105,12 @@ def _position(row: Any, existed: bool) -> Position:
 def save_book(session: Session, book: StockBook) -> list[int]:
     """Write what the book changed: moves (their ids returned in order), new and consumed layers, balances."""
     move_ids = _insert_moves(session, book)
-    if book.new_layers:
-        session.execute(_INSERT_LAYERS, [_layer_row(layer, book, move_ids) for layer in book.new_layers])
-    consumed = [{"layer_id": ly.id, "remaining": ly.remaining}
-                for pos in book.positions.values() for ly in (pos.layers or ()) if ly.changed and ly.id is not None]
-    if consumed:
-        session.execute(_UPDATE_LAYERS, consumed)
+    insert_rows(session, cost_layers, [_layer_row(layer, book, move_ids) for layer in book.new_layers])
+    update_rows(session, cost_layers, [{"id": ly.id, "remaining": ly.remaining} for pos in book.positions.values()
+                                       for ly in (pos.layers or ()) if ly.changed and ly.id is not None], key=("id",))
     changed = [pos for pos in book.positions.values() if pos.changed]
-    if changed:
-        session.execute(_UPDATE_BALANCES, [_balance_row(pos, book.recorded_at) for pos in changed])
+    update_rows(session, stock_balances, [_balance_row(pos, book.recorded_at) for pos in changed],
+                key=("sku", "warehouse_code"))
     for pos in changed:
         pos.changed = False
     book.moves.clear()
@@ -149,7 +126,7 @@ def _insert_moves(session: Session, book: StockBook) -> list[int]:
              "source_event_id": m.source.event_id, "source_line": m.source.line,
              "document_ref": m.source.document_ref, "reason_code": m.source.reason_code,
              "occurred_at": m.source.occurred_at, "recorded_at": book.recorded_at} for m in book.moves]
-    return list(session.execute(_INSERT_MOVES, rows).scalars())
+    return insert_rows(session, stock_moves, rows, returning="id")
 
 
 def _layer_row(layer: OpenLayer, book: StockBook, move_ids: Sequence[int]) -> dict[str, Any]:
@@ -162,7 +139,7 @@ def _layer_row(layer: OpenLayer, book: StockBook, move_ids: Sequence[int]) -> di
 
 
 def _balance_row(pos: Position, recorded_at: datetime) -> dict[str, Any]:
-    return {"b_sku": pos.sku, "b_warehouse": pos.warehouse, "on_hand": pos.on_hand, "reserved": pos.reserved,
+    return {"sku": pos.sku, "warehouse_code": pos.warehouse, "on_hand": pos.on_hand, "reserved": pos.reserved,
             "value": pos.value, "value_fifo": pos.value_fifo, "below_reorder": pos.below_reorder,
             "updated_at": recorded_at}
 

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, tuple_
+from sqlalchemy import bindparam, func, select, tuple_
 from sqlalchemy.orm import Session
 
+from psi_chassis.bulk import insert_rows
 from psi_chassis.outbox import Outgoing, record_events
 from psi_chassis.service import Event, caused_by
 from psi_chassis.types import utcnow
@@ -46,7 +47,6 @@ _SHIPPED_COSTS = (
            stock_moves.c.kind == ISSUE)
     .group_by(stock_moves.c.document_ref, stock_moves.c.sku)
 )
-_INSERT_DOCUMENTS = insert(source_documents)
 
 
 @dataclass(frozen=True)
@@ -123,8 +123,7 @@ class PostingBatch:
         now = utcnow()
         save_reservations(self.session, self.reservations, now)
         save_book(self.session, self.stock)
-        if self.documents:
-            self.session.execute(_INSERT_DOCUMENTS, [{**doc, "recorded_at": now} for doc in self.documents])
+        insert_rows(self.session, source_documents, [{**doc, "recorded_at": now} for doc in self.documents])
         record_events(self.session, self.outgoing, source=SERVICE_NAME)
         self.documents.clear()
         self.outgoing.clear()
