@@ -14,6 +14,7 @@ import requests
 
 from psi_chassis.registry import service
 from psi_chassis.testing import ServiceProcess, free_port, http_json, wait_for
+from psi_chassis.testing import helpers as testing_helpers
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_PASSWORD = "psi-test-admin-password"
@@ -207,42 +208,9 @@ def _insert_known_warehouses(stack: Stack, *codes: str) -> None:
 
 def goods_received(sku: str, accepted: str, unit_cost: str, *, warehouse: str = "WH1", rejected: str = "0",
                    number: str = "GRN-T") -> dict[str, Any]:
-    """A valid purchasing.GoodsReceived.v1 envelope, built through the producer schema."""
-    import uuid
-    from datetime import UTC, datetime
-    from decimal import Decimal
-
-    from psi_contracts.envelope import make_envelope
-
-    received = Decimal(accepted) + Decimal(rejected)
-    return make_envelope(
-        "purchasing.GoodsReceived.v1",
-        {
-            "receipt_id": str(uuid.uuid4()),
-            "receipt_number": number,
-            "po_id": "1",
-            "po_number": "PO-T",
-            "supplier_id": "1",
-            "supplier_code": "SUP",
-            "warehouse_code": warehouse,
-            "received_at": datetime.now(UTC),
-            "currency": "CNY",
-            "exchange_rate": Decimal(1),
-            "lines": [
-                {
-                    "line_no": 1,
-                    "sku": sku,
-                    "received_quantity": received,
-                    "accepted_quantity": Decimal(accepted),
-                    "rejected_quantity": Decimal(rejected),
-                    "unit_cost": Decimal(unit_cost),
-                    "unit_cost_base": Decimal(unit_cost),
-                }
-            ],
-        },
-        source="purchasing",
-        subject="PO-T",
-    )
+    """A valid purchasing.GoodsReceived.v1 envelope (``psi_chassis.testing.helpers.goods_received``)."""
+    return testing_helpers.goods_received(sku, accepted, unit_cost, warehouse=warehouse, rejected=rejected,
+                                          number=number)
 
 
 @pytest.fixture

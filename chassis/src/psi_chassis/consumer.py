@@ -324,6 +324,14 @@ class ConsumerRunner(ConsumerProducerMixin):
             session.commit()
         return outcomes
 
+    def apply_envelopes(self, handler: EventHandler, envelopes: Sequence[dict[str, Any]]) -> list[str]:
+        """Decode ``envelopes`` as deliveries would be and apply them as one batch (tests and tools)."""
+        deliveries = []
+        for body in envelopes:
+            envelope = parse_envelope(body)
+            deliveries.append(_Delivery(None, envelope, decode_data(envelope["type"], envelope["data"])))  # type: ignore[arg-type]
+        return self.apply_batch(handler, self.queue_for(handler), deliveries)
+
     def apply(self, handler: EventHandler, queue: str, envelope: dict[str, Any], data: dict[str, Any]) -> str:
         """Apply one decoded event exactly once (tests and tools): "ack" or "duplicate"."""
         return self.apply_batch(handler, queue, [_Delivery(None, envelope, data)])[0]  # type: ignore[arg-type]

@@ -183,17 +183,21 @@ def publish_raw(amqp_url: str, exchange: str, routing_key: str, bodies: list[byt
 
 
 def publish_envelopes(amqp_url: str, prefix: str, envelopes: list[dict[str, Any]]) -> None:
-    """Publish envelopes to their producer's exchange exactly as a relay would."""
+    """Publish envelopes to their producer's exchange exactly as a relay would: in order, on one channel, with
+    publisher confirms."""
+    from kombu import Connection, Exchange, Producer
+
     from psi_contracts.topology import exchange_name, producer_of
 
-    for envelope in envelopes:
-        publish_raw(
-            amqp_url,
-            exchange_name(producer_of(envelope["type"]), prefix=prefix),
-            envelope["type"],
-            [json.dumps(envelope)],
-            [envelope["id"]],
-        )
+    with Connection(amqp_url, transport_options={"confirm_publish": True}) as conn:
+        producer = Producer(conn.channel())
+        for envelope in envelopes:
+            exchange = Exchange(exchange_name(producer_of(envelope["type"]), prefix=prefix), type="topic",
+                                durable=True)
+            producer.publish(json.dumps(envelope), exchange=exchange, routing_key=envelope["type"],
+                             content_type="application/json", content_encoding="utf-8",
+                             message_id=envelope["id"], type=envelope["type"], delivery_mode=2,
+                             declare=[exchange], retry=True)
 
 
 def queue_depth(amqp_url: str, queue: str) -> int:
@@ -272,3 +276,28 @@ def free_port_block(count: int, attempts: int = 50) -> int:
             for sock in sockets:
                 sock.close()
     raise RuntimeError(f"no block of {count} free ports found")
+
+
+def goods_received(sku: str, accepted: str, unit_cost: str, *, warehouse: str = "WH1", rejected: str = "0",
+                   number: str = "GRN-T", po_number: str = "PO-T", line_no: int = 1) -> dict[str, Any]:
+    """A valid purchasing.GoodsReceived.v1 envelope with one line, built through the producer schema."""
+    import uuid
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from psi_contracts.envelope import make_envelope
+
+    received = Decimal(accepted) + Decimal(rejected)
+    return make_envelope(
+        "purchasing.GoodsReceived.v1",
+        {
+            "receipt_id": str(uuid.uuid4()), "receipt_number": number, "po_id": "1", "po_number": po_number,
+            "supplier_id": "1", "supplier_code": "SUP", "warehouse_code": warehouse,
+            "received_at": datetime.now(UTC), "currency": "CNY", "exchange_rate": Decimal(1),
+            "lines": [{"line_no": line_no, "sku": sku, "received_quantity": received,
+                       "accepted_quantity": Decimal(accepted), "rejected_quantity": Decimal(rejected),
+                       "unit_cost": Decimal(unit_cost), "unit_cost_base": Decimal(unit_cost)}],
+        },
+        source="purchasing",
+        subject=po_number,
+    )
