@@ -8,7 +8,11 @@
 2. raw kombu: --events small persistent messages published to a temporary durable queue (quorum, like PSI's
    handler queues, and classic), then consumed with manual ack, prefetch 100, timed.
 3. raw PostgreSQL: --events single-row INSERT + COMMIT on one psycopg connection (bigserial key + default time).
-4. the peer (bench/peer.py): a hand-written nameko 2.14 service (eventlet, green psycopg2 pool) doing the same
+4. mixed (--mixed-events, default 5,000): receipts on the purchasing queue and, on the sales queue, order stories
+   (confirm 2, ship 1, return 1, cancel) interleaved on the same few SKUs, applied by one consumer on its own
+   database and topology; events/s over both queues, and the books checked (nothing left reserved, on hand =
+   received - shipped + returned).
+5. the peer (bench/peer.py): a hand-written nameko 2.14 service (eventlet, green psycopg2 pool) doing the same
    statements for the same events into a fresh inventory database, with --peer-workers workers (default 10;
    "10,1" runs both); skipped with --peer-workers "".
 
@@ -39,7 +43,7 @@ from kombu import Connection, Consumer, Exchange, Producer, Queue
 from peer import peer_rate
 
 from psi_chassis.testing import wait_for
-from psi_chassis.testing.helpers import publish_raw, queue_depth
+from psi_chassis.testing.helpers import publish_envelopes, publish_raw, queue_depth
 from psi_contracts.topology import dlq_name, exchange_name, producer_of
 
 
@@ -115,6 +119,80 @@ def consumer_rate(stack: BenchStack, events: int, skus: int, prefetch: int, dead
     }
 
 
+# -- mixed batches ---------------------------------------------------------------------------------------------
+def _mixed_stream(events: int, skus: int) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Receipts and order stories interleaved: every 5th event a receipt of 10, the rest 4-event orders of 2."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from psi_contracts.envelope import make_envelope
+
+    stream: list[dict[str, Any]] = []
+    totals = {"received": 0, "shipped": 0, "returned": 0}
+    order = 0
+    while len(stream) < events:
+        sku = f"SKU-{order % skus:03d}"
+        stream.append(goods_received(sku, "10", "1.25", number=f"GRN-{order}"))
+        totals["received"] += 10
+        ref, now = f"SO-{order}", datetime.now(UTC)
+        base = {"order_id": ref, "order_number": ref, "warehouse_code": "WH1"}
+        line = {"line_no": 1, "sku": sku, "quantity": Decimal(1)}
+        stream += [
+            make_envelope("sales.OrderConfirmed.v1", {**base, "customer_id": "C", "confirmed_at": now,
+                                                      "currency": "CNY", "lines": [{**line, "quantity": Decimal(2),
+                                                                                    "unit_price": Decimal(3)}]},
+                          source="sales"),
+            make_envelope("sales.OrderShipped.v1", {**base, "shipment_id": ref, "shipment_number": f"SHP-{order}",
+                                                    "shipped_at": now, "lines": [line]}, source="sales"),
+            make_envelope("sales.ReturnReceived.v1", {"return_id": ref, "return_number": f"RMA-{order}",
+                                                      "order_id": ref, "order_number": ref, "warehouse_code": "WH1",
+                                                      "received_at": now, "lines": [line]}, source="sales"),
+            make_envelope("sales.OrderCancelled.v1", {**base, "cancelled_at": now}, source="sales"),
+        ]
+        totals["shipped"] += 1
+        totals["returned"] += 1
+        order += 1
+    return stream, totals
+
+
+def mixed_rate(stack: BenchStack, events: int, skus: int, deadline_s: float) -> dict[str, Any]:
+    prefix = f"{stack.prefix}mix"
+    stream, totals = _mixed_stream(events, skus)
+    url = stack.databases.create("inventory", "psi_inventory:migrations")
+    from psi_contracts.topology import dlq_name, queue_name
+
+    queues = [queue_name("inventory", h, prefix=prefix) for h in ("on_purchasing_events", "on_sales_events")]
+    stack.queues.update(q for queue in queues for q in (queue, dlq_name(queue)))
+    stack.exchanges.update({f"{prefix}.purchasing.events", f"{prefix}.sales.events"})
+    env = {"PSI_TOPOLOGY_PREFIX": prefix, "INVENTORY_DATABASE_URL": url}
+    process, _metrics = stack.consumer("inventory", **env)
+    process.stop()  # its queues are declared; the events wait in them
+    publish_envelopes(stack.amqp_url, prefix, stream)
+    process, _metrics = stack.consumer("inventory", **env)
+    meter = CpuMeter({"consumer": process.pid}).start()
+    with psycopg.connect(psycopg_dsn(url), autocommit=True) as conn:
+        deadline = time.monotonic() + deadline_s
+        while int(conn.execute("SELECT count(*) FROM inbox").fetchone()[0]) < len(stream):
+            if time.monotonic() > deadline or not process.running():
+                raise RuntimeError(f"mixed drain incomplete:\n{process.logs()[-4000:]}")
+            time.sleep(0.05)
+        cpu = meter.stop()
+        span = float(conn.execute(
+            "SELECT extract(epoch FROM max(received_at) - min(received_at)) FROM inbox").fetchone()[0])
+        on_hand, reserved = conn.execute("SELECT sum(on_hand), sum(reserved) FROM stock_balances").fetchone()
+    process.stop()
+    expected = totals["received"] - totals["shipped"] + totals["returned"]
+    return {
+        "events": len(stream),
+        "events_per_s": round((len(stream) - 1) / span, 1) if span > 0 else None,
+        "drain_s": round(span, 3),
+        "consistent": int(on_hand) == expected and int(reserved) == 0,
+        "checks": {"on_hand": str(on_hand), "expected_on_hand": expected, "reserved": str(reserved)},
+        "cpu": cpu,
+        "cpu_ms_per_event": {k: round(1000 * v / len(stream), 3) for k, v in cpu["cpu_s"].items()},
+    }
+
+
 # -- 2. raw kombu consume + ack ---------------------------------------------------------------------------------------
 def kombu_rate(stack: BenchStack, messages: int, queue_type: str) -> dict[str, Any]:
     name = f"{stack.prefix}.bench.raw-{queue_type}"
@@ -184,6 +262,7 @@ def run(args: argparse.Namespace) -> int:
         if not stack.amqp_url:
             raise SystemExit("TEST_AMQP_URL is not set (e.g. amqp://guest:guest@127.0.0.1:5672/psi_test)")
         consumer = consumer_rate(stack, args.events, args.skus, args.prefetch, args.deadline)
+        mixed = mixed_rate(stack, args.mixed_events, args.skus, args.deadline) if args.mixed_events else None
         raw_kombu = [kombu_rate(stack, args.events, qt) for qt in ("quorum", "classic")]
         pg = pg_commit_rate(stack.database_urls["inventory"], args.events)
         workers = [int(w) for w in args.peer_workers.split(",") if w.strip()]
@@ -207,6 +286,7 @@ def run(args: argparse.Namespace) -> int:
             "consumer": consumer,
             "raw_kombu": raw_kombu,
             "raw_pg": pg,
+            "mixed": mixed,
             "peers": peers,
             "ratios": ratios,
         }
@@ -216,6 +296,8 @@ def run(args: argparse.Namespace) -> int:
             f"prefetch {args.prefetch}"
             + (f"   [machine {background}% busy before the run]" if background >= args.quiet_below else ""),
             f"  {'PSI consumer (events applied/s)':44} {rate:>10}",
+            *([f"  {'PSI consumer, mixed batches (events/s)':44} {mixed['events_per_s']:>10}"
+               f"   CPU ms/event {mixed['cpu_ms_per_event'].get('consumer')}"] if mixed else []),
             f"  {'raw kombu consume+ack/s, quorum queue':44} {quorum['consume_ack_per_s']:>10}",
             f"  {'raw kombu consume+ack/s, classic queue':44} {raw_kombu[1]['consume_ack_per_s']:>10}",
             f"  {'raw PostgreSQL INSERT+COMMIT/s (1 conn)':44} {pg['commits_per_s']:>10}",
@@ -230,7 +312,7 @@ def run(args: argparse.Namespace) -> int:
         ]
         report(result, summary, args.json_out)
         ok = (consumer["consistent"] and all(r["received"] == args.events for r in raw_kombu)
-              and all(p["consistent"] for p in peers))
+              and all(p["consistent"] for p in peers) and (mixed is None or mixed["consistent"]))
         stack.failed = not ok
         return 0 if ok else 1
 
@@ -239,7 +321,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=5000, help="events (and raw messages, raw commits); 5000")
     parser.add_argument("--skus", type=int, default=5, help="distinct SKUs the events spread over (default 5)")
-    parser.add_argument("--prefetch", type=int, default=20, help="PSI_CONSUMER_PREFETCH (default 20, as deployed)")
+    parser.add_argument("--prefetch", type=int, default=500, help="PSI_CONSUMER_PREFETCH (default 500, as deployed)")
+    parser.add_argument("--mixed-events", type=int, default=5000,
+                        help="events of the mixed scenario (default 5000; 0 skips it)")
     parser.add_argument("--peer-workers", default="10",
                         help='nameko peer worker counts, comma-separated (default "10"; "" skips the peer)')
     parser.add_argument("--deadline", type=float, default=300, help="seconds allowed for the drain (default 300)")
