@@ -21,6 +21,7 @@ TTL dead-letters the message back to its handler queue through the default excha
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Iterable, Iterator
@@ -70,10 +71,13 @@ def check_broker(url: str) -> None:
         conn.ensure_connection(max_retries=1, timeout=CONNECT_TIMEOUT_SECONDS)
 
 
+@functools.cache
 def event_exchange(producer: str, prefix: str) -> Exchange:
+    """The producer's topic exchange (one object per name: the relay publishes to it for every event)."""
     return Exchange(exchange_name(producer, prefix=prefix), type="topic", durable=True)
 
 
+@functools.cache
 def exchange_for_event(event_type: str, prefix: str) -> Exchange:
     return event_exchange(producer_of(event_type), prefix)
 
