@@ -45,6 +45,7 @@ from psi_chassis.broker import (
     declare_queue,
     handler_queue,
     is_memory,
+    read_in_chunks,
     retry_queue,
 )
 from psi_chassis.context import set_causation_id, set_request_id
@@ -208,6 +209,8 @@ class ConsumerRunner(ConsumerProducerMixin):
 
     def on_consume_ready(self, connection: Any, channel: Any, consumers: Any, **kwargs: Any) -> None:
         self._amqp = None if self._memory else connection.connection
+        if self._amqp is not None:
+            read_in_chunks(self._amqp)
         _log.info("consuming %s", ", ".join(self.queue_for(h) for h in self.handlers))
 
     def on_connection_error(self, exc: Exception, interval: float) -> None:

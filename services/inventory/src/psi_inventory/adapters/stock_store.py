@@ -11,11 +11,12 @@ layers are not locked themselves: a layer only ever changes under its balance ro
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select, tuple_
+from sqlalchemy import Select, bindparam, func, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from psi_chassis.bulk import insert_rows, update_rows
@@ -39,6 +40,20 @@ _LOCK_BALANCES: Select[Any] = (
     .with_for_update(of=stock_balances)
 )
 
+# The oldest open layers of each key until they hold what the batch may take out of it ("needed"): an issue
+# takes the oldest first, so no later layer can be needed. Bounded by the batch, not by the layers a SKU has.
+_OLDEST_LAYERS_PG = text("""
+SELECT id, sku, warehouse_code, remaining, unit_cost, original_quantity, po_number, po_line FROM (
+  SELECT c.id, c.sku, c.warehouse_code, c.remaining, c.unit_cost, c.original_quantity, c.po_number, c.po_line,
+         n.needed, sum(c.remaining) OVER (PARTITION BY c.sku, c.warehouse_code ORDER BY c.id) - c.remaining AS before
+  FROM cost_layers c
+  JOIN unnest(CAST(:skus AS VARCHAR(64)[]), CAST(:warehouses AS VARCHAR(32)[]), CAST(:needed AS NUMERIC(24, 6)[]))
+       AS n(sku, warehouse_code, needed) ON c.sku = n.sku AND c.warehouse_code = n.warehouse_code
+  WHERE c.remaining > 0
+) t WHERE t.before < t.needed ORDER BY id
+""").columns(cost_layers.c.id, cost_layers.c.sku, cost_layers.c.warehouse_code, cost_layers.c.remaining,
+             cost_layers.c.unit_cost, cost_layers.c.original_quantity, cost_layers.c.po_number, cost_layers.c.po_line)
+
 _METHODS = select(warehouses.c.code, warehouses.c.valuation_method).where(warehouses.c.code.in_(_CODES))
 
 _OPEN_LAYERS = (
@@ -58,11 +73,16 @@ _LAST_COSTS = select(stock_moves.c.sku, stock_moves.c.warehouse_code, stock_move
 
 
 def load_book(session: Session, keys: Iterable[Key], recorded_at: datetime, *, layers: bool = False,
-              last_costs: Iterable[Key] = (), existing: Iterable[Key] = (), methods: bool = True) -> StockBook:
+              last_costs: Iterable[Key] = (), existing: Iterable[Key] = (), methods: bool = True,
+              layers_for: Mapping[Key, Decimal] | None = None) -> StockBook:
     """Create the balance rows of ``keys`` that do not exist yet, lock and load them and the rows of ``existing``
     that exist (a posting that only takes stock out creates no row), their warehouses' methods, and (``layers``)
     their open FIFO layers, (``last_costs``) the last move's unit cost of the keys named. ``methods=False`` skips
-    the warehouses' valuation methods (a book that only reserves values nothing)."""
+    the warehouses' valuation methods (a book that only reserves values nothing).
+
+    ``layers_for`` bounds the layers loaded: for a key it names, only the oldest layers that together hold the
+    quantity given (an issue takes the oldest first, so that is all a batch taking at most that much can touch);
+    a key it does not name gets all its open layers."""
     created_keys = sorted(set(keys))
     wanted = sorted(set(created_keys) | set(existing))
     if not wanted:
@@ -83,7 +103,7 @@ def load_book(session: Session, keys: Iterable[Key], recorded_at: datetime, *, l
     if layers:
         for pos in positions.values():
             pos.layers = []
-        for r in session.execute(_OPEN_LAYERS, {"keys": wanted}):
+        for r in _layer_rows(session, wanted, layers_for or {}):
             positions[(r.sku, r.warehouse_code)].layers.append(  # type: ignore[union-attr]
                 OpenLayer(r.id, r.remaining, r.unit_cost, r.original_quantity, po_number=r.po_number,
                           po_line=r.po_line))
@@ -92,6 +112,21 @@ def load_book(session: Session, keys: Iterable[Key], recorded_at: datetime, *, l
         for r in session.execute(_LAST_COSTS, {"keys": costs_for}):
             positions[(r.sku, r.warehouse_code)].last_unit_cost = r.unit_cost
     return StockBook(positions=positions, methods=valuation, recorded_at=recorded_at)
+
+
+def _layer_rows(session: Session, keys: list[Key], bounded: Mapping[Key, Decimal]) -> Iterable[Any]:
+    """Open layers oldest first: all of them for the keys ``bounded`` does not name, the oldest that cover the
+    quantity for those it does (on PostgreSQL; SQLite, the embedded default, loads them all)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return session.execute(_OPEN_LAYERS, {"keys": keys}).all()
+    limited = sorted(key for key in keys if key in bounded)
+    unlimited = [key for key in keys if key not in bounded]
+    rows = list(session.execute(_OPEN_LAYERS, {"keys": unlimited})) if unlimited else []
+    if limited:
+        rows += session.execute(_OLDEST_LAYERS_PG, {"skus": [k[0] for k in limited],
+                                                    "warehouses": [k[1] for k in limited],
+                                                    "needed": [bounded[k] for k in limited]}).all()
+    return sorted(rows, key=lambda r: r.id)
 
 
 def _position(row: Any, existed: bool) -> Position:
@@ -105,9 +140,12 @@ def _position(row: Any, existed: bool) -> Position:
 def save_book(session: Session, book: StockBook) -> list[int]:
     """Write what the book changed: moves (their ids returned in order), new and consumed layers, balances."""
     move_ids = _insert_moves(session, book)
-    insert_rows(session, cost_layers, [_layer_row(layer, book, move_ids) for layer in book.new_layers])
+    layer_ids = insert_rows(session, cost_layers, [_layer_row(layer, book, move_ids) for layer in book.new_layers],
+                            returning="id")
+    for layer, layer_id in zip(book.new_layers, layer_ids, strict=True):
+        layer.id, layer.move_index, layer.changed = layer_id, None, False  # stored: later changes are updates
     update_rows(session, cost_layers, [{"id": ly.id, "remaining": ly.remaining} for pos in book.positions.values()
-                                       for ly in (pos.layers or ()) if ly.changed and ly.id is not None], key=("id",))
+                                       for ly in (pos.layers or ()) if ly.changed and not ly.is_new], key=("id",))
     changed = [pos for pos in book.positions.values() if pos.changed]
     update_rows(session, stock_balances, [_balance_row(pos, book.recorded_at) for pos in changed],
                 key=("sku", "warehouse_code"))

@@ -13,10 +13,11 @@ per crossing. Two postings of one SKU in one batch see each other's effect, beca
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from itertools import islice
 from typing import Any
 
 from psi_inventory.domain.model import ZERO, Balance, StockRuleViolation, crossed_below, q6, takeable
@@ -24,7 +25,6 @@ from psi_inventory.domain.supplier_returns import supplier_return_cost
 from psi_inventory.domain.valuation import (
     MOVING_AVERAGE,
     IssueCost,
-    Layer,
     books_value,
     fifo_issue,
     moving_average_issue,
@@ -45,9 +45,10 @@ class ReorderRule:
 
 @dataclass
 class OpenLayer:
-    """A FIFO layer with stock left: loaded (``id`` set) or created in this book (``move_index`` set)."""
+    """A FIFO layer with stock left: loaded (its database ``id``) or created in this book (a negative ``id`` of
+    the book's own, and ``move_index`` set)."""
 
-    id: int | None
+    id: int
     remaining: Decimal
     unit_cost: Decimal
     original_quantity: Decimal
@@ -57,9 +58,10 @@ class OpenLayer:
     move_index: int | None = None
     changed: bool = False
 
-    def as_layer(self) -> Layer:
-        return Layer(self.id if self.id is not None else -1 - id(self), self.remaining, self.unit_cost,
-                     self.po_number, self.po_line)
+    @property
+    def is_new(self) -> bool:
+        return self.move_index is not None
+
 
 
 @dataclass
@@ -76,6 +78,8 @@ class Position:
     reorder: ReorderRule | None
     layers: list[OpenLayer] | None = None
     """Open layers oldest first; None when they were not loaded (a book that only reserves)."""
+    emptied: int = 0
+    """How many layers at the front of ``layers`` are used up (an issue starts after them)."""
     last_unit_cost: Decimal | None = None
     changed: bool = False
     existed: bool = True
@@ -188,8 +192,8 @@ class StockBook:
         index = self._append(sku, warehouse, kind, quantity, unit_cost, ma_value, fifo_value, source)
         po_number, po_line = origin if origin is not None else (None, None)
         for layer_quantity, layer_cost in layers:
-            layer = OpenLayer(None, layer_quantity, layer_cost, layer_quantity, source.occurred_at, po_number,
-                              po_line, move_index=index)
+            layer = OpenLayer(-1 - len(self.new_layers), layer_quantity, layer_cost, layer_quantity,
+                              source.occurred_at, po_number, po_line, move_index=index)
             self.new_layers.append(layer)
             if pos.layers is not None:
                 pos.layers.append(layer)
@@ -205,10 +209,9 @@ class StockBook:
         the goods are gone, reserved or not (see :func:`psi_inventory.domain.model.takeable`).
         """
         pos = self._checked_for_issue(sku, warehouse, quantity, from_reserved, may_take_reserved)
-        layers = self._open_layers(pos)
         ma = moving_average_issue(pos.on_hand, pos.value, quantity)
-        fifo, consumed = fifo_issue([ly.as_layer() for ly in layers], quantity)
-        return self._book_issue(pos, kind, quantity, IssueCost(ma, fifo, consumed), source, from_reserved, layers)
+        fifo, consumed = fifo_issue(self._oldest_first(pos), quantity)
+        return self._book_issue(pos, kind, quantity, IssueCost(ma, fifo, consumed), source, from_reserved)
 
     def issue_supplier_return(self, sku: str, warehouse: str, kind: str, quantity: Decimal, source: Source,
                               receipt_cost: Decimal, po_number: str, po_line: int) -> tuple[Posted, Decimal]:
@@ -216,12 +219,11 @@ class StockBook:
         stock only. Also returns how much of the quantity the PO line's own layers held (the rest is the
         shortfall, taken from older layers at their own cost)."""
         pos = self._checked_for_issue(sku, warehouse, quantity, ZERO, False)
-        open_layers = self._open_layers(pos)
-        as_layers = [ly.as_layer() for ly in open_layers]
-        cost = supplier_return_cost(pos.on_hand, pos.value, as_layers, quantity, receipt_cost, po_number, po_line)
+        open_layers = [ly for ly in self._oldest_first(pos) if ly.remaining > ZERO]
+        cost = supplier_return_cost(pos.on_hand, pos.value, open_layers, quantity, receipt_cost, po_number, po_line)
         own = min(sum((ly.remaining for ly in open_layers if (ly.po_number, ly.po_line) == (po_number, po_line)),
                       ZERO), quantity)
-        return self._book_issue(pos, kind, quantity, cost, source, ZERO, open_layers), own
+        return self._book_issue(pos, kind, quantity, cost, source, ZERO), own
 
     def change_reserved(self, sku: str, warehouse: str, delta: Decimal) -> Decimal:
         """Reserve (``delta`` > 0) or give back (< 0); returns the available stock after it."""
@@ -249,21 +251,23 @@ class StockBook:
         return pos
 
     @staticmethod
-    def _open_layers(pos: Position) -> list[OpenLayer]:
+    def _oldest_first(pos: Position) -> Iterator[OpenLayer]:
+        """The position's layers from the first one not used up, oldest first."""
         if pos.layers is None:
             raise KeyError(f"the FIFO layers of {pos.sku} in {pos.warehouse} were not loaded into this stock book")
-        return [ly for ly in pos.layers if ly.remaining > ZERO]
+        while pos.emptied < len(pos.layers) and pos.layers[pos.emptied].remaining <= ZERO:
+            pos.emptied += 1
+        return islice(pos.layers, pos.emptied, None)
 
     def _book_issue(self, pos: Position, kind: str, quantity: Decimal, cost: IssueCost, source: Source,
-                    from_reserved: Decimal, layers: list[OpenLayer]) -> Posted:
+                    from_reserved: Decimal) -> Posted:
         """Append an outgoing move valued ``cost``, lower the layers it consumed, change the position."""
         books = cost.for_method(self.method_of(pos.warehouse))
         unit_cost = q6(books / quantity)
         index = self._append(pos.sku, pos.warehouse, kind, -quantity, unit_cost, -cost.moving_average, -cost.fifo,
                              source)
-        by_key = {ly.as_layer().id: ly for ly in layers}
         for taken in cost.consumed:
-            layer = by_key[taken.layer_id]
+            layer: OpenLayer = taken.layer
             layer.remaining -= taken.quantity
             layer.changed = True
         self._change(pos, -quantity, -from_reserved, -cost.moving_average, -cost.fifo)

@@ -9,9 +9,10 @@ warehouse's method, or comparing them, needs no recomputation.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from psi_inventory.domain.model import ZERO, StockRuleViolation, q6
 
@@ -37,11 +38,12 @@ class Layer:
 
 @dataclass(frozen=True)
 class Consumption:
-    """How much of which layer an issue took."""
+    """How much of which layer an issue took (``layer``: the layer object itself, for a caller that changes it)."""
 
     layer_id: int | None
     quantity: Decimal
     unit_cost: Decimal
+    layer: Any = field(default=None, compare=False, repr=False)
 
     @property
     def value(self) -> Decimal:
@@ -71,8 +73,11 @@ def moving_average_issue(on_hand: Decimal, value: Decimal, quantity: Decimal) ->
     return q6(value * quantity / on_hand)
 
 
-def fifo_issue(layers: Sequence[Layer], quantity: Decimal) -> tuple[Decimal, tuple[Consumption, ...]]:
-    """Consume ``quantity`` from ``layers`` (oldest first); returns the cost and what each layer gave."""
+def fifo_issue(layers: Iterable[Layer], quantity: Decimal) -> tuple[Decimal, tuple[Consumption, ...]]:
+    """Consume ``quantity`` from ``layers`` (oldest first); returns the cost and what each layer gave.
+
+    Reads the layers only as far as it needs them, so an issue from a long list of layers costs what it takes.
+    Any object with ``id``, ``remaining`` and ``unit_cost`` will do as a layer."""
     if quantity <= ZERO:
         raise StockRuleViolation(f"issue quantity must be positive, got {quantity}")
     left = quantity
@@ -83,7 +88,7 @@ def fifo_issue(layers: Sequence[Layer], quantity: Decimal) -> tuple[Decimal, tup
         if layer.remaining <= ZERO:
             continue
         take = min(layer.remaining, left)
-        taken.append(Consumption(layer.id, take, layer.unit_cost))
+        taken.append(Consumption(layer.id, take, layer.unit_cost, layer))
         left -= take
     if left > ZERO:
         raise StockRuleViolation(f"cannot issue {quantity}: FIFO layers hold only {quantity - left}")

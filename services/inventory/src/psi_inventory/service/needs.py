@@ -23,7 +23,8 @@ def goods_received(data: Data) -> Needs:
 
 
 def goods_return_requested(data: Data) -> Needs:
-    return Needs(existing=_keys(data), warehouses=frozenset({data["warehouse_code"]}), layers=True,
+    keys = _keys(data)
+    return Needs(existing=keys, warehouses=frozenset({data["warehouse_code"]}), layers=True, all_layers=keys,
                  skus_to_know=frozenset(ln["sku"] for ln in data["lines"]))
 
 
@@ -37,8 +38,9 @@ def order_cancelled(data: Data) -> Needs:
 
 
 def order_shipped(data: Data) -> Needs:
+    taken = tuple(((ln["sku"], data["warehouse_code"]), ln["quantity"]) for ln in data["lines"])
     return Needs(existing=_keys(data), references=frozenset({data["order_id"]}),
-                 warehouses=frozenset({data["warehouse_code"]}), layers=True)
+                 warehouses=frozenset({data["warehouse_code"]}), layers=True, taken=taken)
 
 
 def return_received(data: Data) -> Needs:

@@ -60,6 +60,10 @@ class Needs:
     references: frozenset[str] = frozenset()
     warehouses: frozenset[str] = frozenset()
     layers: bool = False
+    taken: tuple[tuple[Key, Decimal], ...] = ()
+    """What the events may take out of each key (a shipment's quantities): only the oldest layers covering it load.
+    A key that needs every open layer (a supplier return looks for its own PO line's) is in ``all_layers``."""
+    all_layers: frozenset[Key] = frozenset()
     last_costs: frozenset[Key] = frozenset()
     shipped: frozenset[tuple[str, str]] = frozenset()
     skus_to_know: frozenset[str] = frozenset()
@@ -146,8 +150,12 @@ def open_batch(session: Session, needs: Needs) -> PostingBatch:
     now = utcnow()
     rows = load_reservations(session, needs.references)
     keys = set(needs.keys) | {(r.sku, r.warehouse) for r in rows}
+    taken: dict[Key, Decimal] = {}
+    for key, quantity in needs.taken:
+        taken[key] = taken.get(key, Decimal(0)) + quantity
+    bounded = {key: quantity for key, quantity in taken.items() if key not in needs.all_layers}
     stock = load_book(session, keys, now, layers=needs.layers, last_costs=needs.last_costs,
-                      existing=needs.existing)
+                      existing=needs.existing, layers_for=bounded)
     codes = sorted(needs.warehouses | {wh for _, wh in keys | needs.existing})
     listed = {r.code: bool(r.active) for r in session.execute(_WAREHOUSES, {"codes": codes})} if codes else {}
     known: set[str] = set()
@@ -173,6 +181,8 @@ def needs_of(batch_events: Sequence[Event]) -> Needs:
         references=frozenset().union(*(p.references for p in parts)),
         warehouses=frozenset().union(*(p.warehouses for p in parts)),
         layers=any(p.layers for p in parts),
+        taken=tuple(item for p in parts for item in p.taken),
+        all_layers=frozenset().union(*(p.all_layers for p in parts)),
         last_costs=frozenset().union(*(p.last_costs for p in parts)),
         shipped=frozenset().union(*(p.shipped for p in parts)),
         skus_to_know=frozenset().union(*(p.skus_to_know for p in parts)),
