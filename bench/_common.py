@@ -313,15 +313,16 @@ class BenchStack:
         wait_for(probe, timeout=90, message=f"{process.name} ready")
         return process
 
-    def api(self, name: str, workers: int) -> str:
-        """A gunicorn server as deployed (deploy/Procfile): its own emptied PROMETHEUS_MULTIPROC_DIR."""
+    def api(self, name: str, workers: int, *, options: Sequence[str] = (), **env: str) -> str:
+        """A gunicorn server as deployed (deploy/Procfile): its own emptied PROMETHEUS_MULTIPROC_DIR; ``env`` adds
+        or replaces settings, ``options`` are added to gunicorn's command line (they override its conf file)."""
         app, conf = APP_MODULES[name]
         port = self.gateway_port if name == "gateway" else free_port()
         url = f"http://127.0.0.1:{port}"
         multiproc = self.log_dir / f"prometheus-{name}"
         multiproc.mkdir()
-        argv = [GUNICORN, "-c", str(conf), "--bind", f"127.0.0.1:{port}", "--workers", str(workers), app]
-        process = ServiceProcess(f"{name}-api", argv, self.env(PROMETHEUS_MULTIPROC_DIR=str(multiproc)),
+        argv = [GUNICORN, "-c", str(conf), "--bind", f"127.0.0.1:{port}", "--workers", str(workers), *options, app]
+        process = ServiceProcess(f"{name}-api", argv, self.env(PROMETHEUS_MULTIPROC_DIR=str(multiproc), **env),
                                  self.log_dir, cwd=ROOT)
         self.api_urls[name] = url
         self._start(process, lambda: requests.get(f"{url}/alive", timeout=1).ok)

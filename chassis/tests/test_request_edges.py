@@ -391,3 +391,61 @@ def test_a_5xx_says_nothing_was_written_only_when_no_commit_was_attempted(pg_cli
     assert after.status_code == 500 and OUTCOME_HEADER not in after.headers
     ok = pg_client.post("/api/v1/things", json={"name": "x", "quantity": "1"}, headers=_auth())
     assert ok.status_code == 201 and OUTCOME_HEADER not in ok.headers
+
+
+# --- verified tokens are remembered -----------------------------------------------------------------------------
+
+
+def test_a_remembered_token_is_not_verified_again_but_its_key_still_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    import psi_chassis.auth as auth
+
+    gateway = _Gateway(KEYS)
+    verifier = gateway.verifier()
+    token = KEYS.token("sales")
+    assert verifier.verify(token).roles == {"sales"}
+    decoded: list[str] = []
+    real_decode = auth.jwt.decode
+    monkeypatch.setattr(auth.jwt, "decode", lambda *a, **k: decoded.append("x") or real_decode(*a, **k))
+    for _ in range(5):
+        assert verifier.verify(token).user_id == "1"
+    assert decoded == [], "the same token five more times: its signature was checked once"
+    other = KEYS.token("admin", sub="2")
+    assert verifier.verify(other).roles == {"admin"} and decoded == ["x"], "another token is verified in full"
+    # The gateway withdraws the key: once the key set is refreshed, the remembered token is refused too.
+    gateway.keys = TestKeys(kid="new-key")
+    gateway.now += 301
+    verifier.verify(token)  # stale set: the refresh starts in the background, the old key is used meanwhile
+    wait_for(lambda: gateway.fetches == 2 and not verifier.key_set._refreshing, timeout=5,
+             message="the key set was refreshed")
+    with pytest.raises(Exception, match="kid"):
+        verifier.verify(token)
+
+
+def test_a_remembered_token_expires_when_its_exp_says() -> None:
+    from psi_chassis.auth import Principal, VerifiedTokens
+
+    now = [1000.0]
+    remembered = VerifiedTokens(clock=lambda: now[0])
+    who = Principal("1", "user1", frozenset({"sales"}))
+    remembered.remember("t", who, "k1", expires_at=1010.0)
+    assert remembered.get("t") == (who, "k1")
+    now[0] = 1009.9
+    assert remembered.get("t") == (who, "k1")
+    now[0] = 1010.0
+    assert remembered.get("t") is None, "at exp + leeway the token must be verified again (and refused)"
+    assert remembered.get("t") is None
+
+
+def test_an_expired_remembered_token_is_refused_as_expired() -> None:
+    verifier = TokenVerifier(issuer="psi-gateway", audience="psi", jwks=KEYS.jwks, leeway_seconds=0)
+    token = KEYS.token("sales", ttl=1)
+    assert verifier.verify(token).roles == {"sales"}
+    wait_for(lambda: time.time() > _exp(token), timeout=5, message="the token's exp passed")
+    with pytest.raises(Exception, match="expired"):
+        verifier.verify(token)
+
+
+def _exp(token: str) -> float:
+    import jwt
+
+    return float(jwt.decode(token, options={"verify_signature": False})["exp"])

@@ -7,6 +7,9 @@ commit rolls back. Engines are created lazily per process, and gunicorn's post_f
 
 from __future__ import annotations
 
+import random
+import select
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -82,11 +85,38 @@ def _make_engine(url: str, **kwargs: Any) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 5)
         kwargs.setdefault("max_overflow", 10)
-    return create_engine(url, **kwargs)
+    kwargs.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        event.listen(engine, "checkout", _refuse_dead_connection)
+    return engine
+
+
+#: A pooled connection older than this is replaced at its next checkout (firewalls and proxies drop idle ones).
+POOL_RECYCLE_SECONDS = 1800
+
+
+def _refuse_dead_connection(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+    """Hand out no connection the server has already closed, without a round trip.
+
+    ``pool_pre_ping`` sends a ``SELECT 1`` at every checkout: a round trip per request or batch. An idle
+    connection has nothing to read unless the server ended it (a restart, ``pg_terminate_backend``, an idle
+    timeout: PostgreSQL sends its FATAL message, then closes), so a socket that is readable, or a connection
+    psycopg already knows is broken, is refused here; SQLAlchemy's pool then discards it and checks out another
+    (``DisconnectionError``). A connection that dies while in use fails that transaction: the API answers 503
+    and the pool is invalidated, the consumer retries the batch.
+    """
+    if dbapi_conn.closed or getattr(dbapi_conn, "broken", False):
+        raise sa_exc.DisconnectionError("the connection was closed")
+    try:
+        readable, _, _ = select.select([dbapi_conn.fileno()], [], [], 0)
+    except (OSError, ValueError) as exc:
+        raise sa_exc.DisconnectionError("the connection's socket is unusable") from exc
+    if readable:
+        raise sa_exc.DisconnectionError("the server closed the idle connection")
 
 
 class Database:
@@ -144,8 +174,14 @@ def _is_transient(exc: BaseException) -> bool:
 def run_transaction(work: Callable[[], T], attempts: int = 3) -> T:
     """Run ``work`` (which opens and commits its own unit of work), again if the database picked it as a
     deadlock victim or failed it for serialization: such an error never reaches a client unless it repeats."""
+    try:
+        return work()  # the usual case: no retry machinery built at all
+    except Exception as exc:
+        if attempts <= 1 or not _is_transient(exc):
+            raise
     from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random
 
-    retrying = Retrying(stop=stop_after_attempt(attempts), wait=wait_random(0.005, 0.05),
+    time.sleep(random.uniform(0.005, 0.05))  # the collision that failed the first attempt may still be on
+    retrying = Retrying(stop=stop_after_attempt(attempts - 1), wait=wait_random(0.005, 0.05),
                         retry=retry_if_exception(_is_transient), reraise=True)
     return retrying(work)

@@ -168,6 +168,8 @@ class StrictFlaskParser(FlaskParser):
         data = req.get_data(cache=True)
         if not data:
             return core.missing
+        if "json_body" in flask.g:  # parsed already by the request hooks (psi_chassis.web)
+            return flask.g.json_body
         return loads_strict(data)
 
 

@@ -81,7 +81,9 @@ def _check_body() -> Response | None:
             f"The body must be JSON sent with the header Content-Type: application/json ({got}).",
             code="UNSUPPORTED_MEDIA_TYPE",
         )
-    loads_strict(body)  # raises a ProblemError (400, or 422 INVALID_CHARACTER), rendered by the app's handler
+    # Raises a ProblemError (400, or 422 INVALID_CHARACTER), rendered by the app's handler. The parsed body is
+    # kept for the view's schema (psi_chassis.jsonbody.StrictFlaskParser): a body is parsed once per request.
+    g.json_body = loads_strict(body)
     return None
 
 
@@ -146,10 +148,12 @@ def install_request_hooks(app: Flask, service: str, route_label: Callable[[], st
             elapsed = time.perf_counter() - started if started is not None else 0.0
             metrics.HTTP_DURATION.labels(service, request.method, route).observe(elapsed)
             # The access log: one JSON line per request, carrying the request id (see psi_chassis.logs).
-            _access_log.info(
-                "%s %s %s", request.method, request.path, response.status_code,
-                extra={"route": route, "status": response.status_code, "duration_ms": round(elapsed * 1000, 1)},
-            )
+            # A view may add fields to it (``g.access_log_extra``): the gateway names the service and its answer.
+            extra = {"route": route, "status": response.status_code, "duration_ms": round(elapsed * 1000, 1)}
+            added = g.get("access_log_extra")
+            if added:
+                extra.update(added)
+            _access_log.info("%s %s %s", request.method, request.path, response.status_code, extra=extra)
         return response
 
     @app.teardown_request
