@@ -87,7 +87,7 @@ class ReservationBook:
         taken: dict[str, Decimal] = {}
         short: list[ShortLine] = []
         for line in ordered:
-            available = self.stock.position(line.sku, warehouse).available - taken.get(line.sku, ZERO)
+            available = self._available(line.sku, warehouse) - taken.get(line.sku, ZERO)
             if line.quantity > available:
                 short.append(ShortLine(line.line_no, line.sku, line.quantity, available))
             else:
@@ -101,6 +101,12 @@ class ReservationBook:
         self.rows[reference] = created
         self.new_rows.extend(created)
         return []
+
+    def _available(self, sku: str, warehouse: str) -> Decimal:
+        """What the SKU has free in the warehouse; one that has no balance row (never received) has nothing, so
+        a caller that only reserves need not create balance rows to be refused."""
+        position = self.stock.positions.get((sku, warehouse))
+        return position.available if position is not None else ZERO
 
     def release(self, reference: str) -> int:
         """Give back what ``reference`` still holds; returns how many lines were released."""

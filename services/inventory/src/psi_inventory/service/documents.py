@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Boolean, cast, func, insert, literal_column, null, select, union_all, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
@@ -94,6 +94,27 @@ def check_skus(session: Session, skus: list[str], field: str, errors: dict[str, 
     for i, sku in enumerate(skus):
         if sku not in known:
             add_error(errors, field, f"SKU {sku} is not in the item master", i, name)
+
+
+def check_master_data(session: Session, warehouse: str, warehouse_field: str, skus: list[str], skus_field: str,
+                      errors: dict[str, Any], name: str | None = "sku") -> None:
+    """:func:`check_warehouse` and :func:`check_skus` in one round trip (the reservation request's path)."""
+    warehouse_rows = select(literal_column("'w'").label("kind"), warehouses.c.code.label("key"),
+                            warehouses.c.active.label("active")).where(warehouses.c.code == warehouse)
+    query: Any = warehouse_rows
+    if skus:
+        query = union_all(warehouse_rows, select(literal_column("'s'"), items.c.sku, cast(null(), Boolean))
+                          .where(items.c.sku.in_(sorted(set(skus)))))
+    rows = session.execute(query).all()
+    active = next((r.active for r in rows if r.kind == "w"), None)
+    if active is None:
+        add_error(errors, warehouse_field, f"warehouse {warehouse} does not exist")
+    elif not active:
+        add_error(errors, warehouse_field, f"warehouse {warehouse} is inactive")
+    known = {r.key for r in rows if r.kind == "s"}
+    for i, sku in enumerate(skus):
+        if sku not in known:
+            add_error(errors, skus_field, f"SKU {sku} is not in the item master", i, name)
 
 
 def insufficient(exc: StockRuleViolation, field: str, index: int, name: str) -> InsufficientStock:

@@ -32,7 +32,7 @@ from psi_inventory.domain.reservation_book import (
     ReservationRow,
     ShortLine,
 )
-from psi_inventory.service.documents import check_skus, check_warehouse
+from psi_inventory.service.documents import check_master_data
 
 __all__ = ["ACTIVE", "CONSUMED", "RELEASED", "AlreadyReserved", "ReservationLine", "ShortLine", "UnknownTarget",
            "check_request", "reserve", "release", "reserve_stock", "release_stock"]
@@ -50,20 +50,24 @@ def check_request(session: Session, warehouse: str, skus: list[str]) -> None:
     naming them is a fact and is answered with ReservationRejected, available 0.)
     """
     errors: dict[str, Any] = {}
-    check_warehouse(session, warehouse, "warehouse_code", errors)
+    check_master_data(session, warehouse, "warehouse_code", skus, "lines", errors)  # one statement for both
     code = None
-    if errors:
+    if "warehouse_code" in errors:
         code = "INACTIVE_WAREHOUSE" if "inactive" in str(errors["warehouse_code"]) else "UNKNOWN_WAREHOUSE"
-    check_skus(session, skus, "lines", errors)
     if errors:
         raise UnknownTarget("the reservation names what inventory does not know; see errors",
                             code=code or "UNKNOWN_SKU", errors=errors)
 
 
 def _books(session: Session, references: Sequence[str], keys: Sequence[tuple[str, str]]) -> ReservationBook:
+    """The reference's rows (locked first), then the balance rows they and ``keys`` touch, locked in key order.
+
+    Only balance rows that exist are loaded: reserving never creates one (a SKU never received has nothing
+    available, and is refused), and releasing touches rows that a reservation made sure exist.
+    """
     now = utcnow()
-    rows = load_reservations(session, references)  # the reference's rows first, then the balance rows
-    stock = load_book(session, [*keys, *((r.sku, r.warehouse) for r in rows)], now, methods=False)
+    rows = load_reservations(session, references)
+    stock = load_book(session, [], now, existing=[*keys, *((r.sku, r.warehouse) for r in rows)], methods=False)
     return ReservationBook.of(stock, rows, now)
 
 
