@@ -3,7 +3,8 @@
 One inventory API and the gateway, both under gunicorn as deployed, on fresh databases; one SKU with stock. Then
 --requests calls of ``GET /api/v1/inventory/stock/<sku>`` from --clients threads (each with its own keep-alive
 urllib3 connection pool and the admin's token), first straight to the inventory API, then through the gateway,
-then straight again (so a drift of the machine shows). Reports the rate of each phase, the ratio through / direct
+then through ``bench/bare_proxy.py`` (a WSGI app that only forwards, under the gateway's gunicorn worker: the floor
+of any Python forwarder on this machine), then straight again (so a drift of the machine shows). Reports the rate of each phase, the ratio through / direct
 (the direct rate is the mean of the two direct phases), latency, and the CPU each party used per request: the
 gateway's is the figure the gateway is judged by. Every answer must be a 200 whose body names the SKU.
 
@@ -30,6 +31,8 @@ from typing import Any
 
 import urllib3
 from _common import (
+    GUNICORN,
+    ROOT,
     BenchStack,
     CpuMeter,
     add_common_arguments,
@@ -41,6 +44,8 @@ from _common import (
     wait_until_quiet,
 )
 from reservations import HOT, seed
+
+from psi_chassis.testing import ServiceProcess, free_port, wait_for
 
 PATH = f"/api/v1/inventory/stock/{HOT}"
 
@@ -126,6 +131,21 @@ def top_functions(speedscope: Path, count: int) -> list[str]:
     return lines
 
 
+def bare_proxy(stack: BenchStack, upstream: str, args: argparse.Namespace) -> str:
+    """bench/bare_proxy.py under the gateway's gunicorn worker class and threads, forwarding to ``upstream``."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    threads = str(args.gateway_threads or 16)
+    argv = [GUNICORN, "--chdir", str(ROOT / "bench"), "--bind", f"127.0.0.1:{port}", "--workers",
+            str(args.gateway_workers), "--worker-class", "psi_chassis.gunicorn_workers.ThreadWorker", "--threads",
+            threads, "bare_proxy:app"]
+    process = ServiceProcess("bare-proxy", argv, {"BARE_PROXY_UPSTREAM": upstream}, stack.log_dir, cwd=ROOT)
+    stack.processes.append(process.start())
+    wait_for(lambda: urllib3.request("GET", f"{url}/alive", retries=False, timeout=1).status == 200, timeout=60,
+             message="the bare proxy answers")
+    return url
+
+
 def pid_of(stack: BenchStack, name: str) -> int:
     return next(p.pid for p in stack.processes if p.name == name)
 
@@ -146,16 +166,21 @@ def run(args: argparse.Namespace) -> int:
         gateway = stack.api("gateway", workers=args.gateway_workers, **limits,
                             options=["--threads", str(args.gateway_threads)] if args.gateway_threads else [])
         token = stack.login()
-        groups = {"inventory_api": pid_of(stack, "inventory-api"), "gateway_api": pid_of(stack, "gateway-api")}
+        bare = bare_proxy(stack, inventory, args)
+        groups = {"inventory_api": pid_of(stack, "inventory-api"), "gateway_api": pid_of(stack, "gateway-api"),
+                  "bare_proxy": pid_of(stack, "bare-proxy")}
         direct = phase(inventory, token, args.requests, args.clients, groups)
         through = phase(gateway, token, args.requests, args.clients, groups)
+        floor = phase(bare, token, args.requests, args.clients, groups)
         direct_again = phase(inventory, token, args.requests, args.clients, groups)
         profile = profile_gateway(stack, gateway, token, args) if args.profile else []
 
         direct_rate = (direct["requests_per_s"] + direct_again["requests_per_s"]) / 2
         ratio = round(through["requests_per_s"] / direct_rate, 3) if direct_rate else None
         gateway_cpu = through["cpu_ms_per_request"]["gateway_api"]
-        ok = all(p["statuses"] == {"200": args.requests} for p in (direct, through, direct_again))
+        ok = all(p["statuses"] == {"200": args.requests} for p in (direct, through, floor, direct_again))
+        floor_cpu = floor["cpu_ms_per_request"]["bare_proxy"]
+        floor_ratio = round(floor["requests_per_s"] / direct_rate, 3) if direct_rate else None
         result: dict[str, Any] = {
             "bench": "gateway",
             "date": now_iso(),
@@ -168,9 +193,12 @@ def run(args: argparse.Namespace) -> int:
             "background_busy_pct": background,
             "direct": direct,
             "through_gateway": through,
+            "bare_proxy": floor,
             "direct_again": direct_again,
             "ratio_through_to_direct": ratio,
+            "ratio_bare_proxy_to_direct": floor_ratio,
             "gateway_cpu_ms_per_request": gateway_cpu,
+            "bare_proxy_cpu_ms_per_request": floor_cpu,
             "all_ok": ok,
             "profile": profile,
         }
@@ -179,12 +207,14 @@ def run(args: argparse.Namespace) -> int:
             f"workers, gateway {args.gateway_workers} workers"
             + (f"   [machine {background}% busy before the run]" if background >= args.quiet_below else ""),
         ]
-        for name, p in (("direct", direct), ("through gateway", through), ("direct again", direct_again)):
+        for name, p in (("direct", direct), ("through gateway", through), ("bare proxy", floor),
+                        ("direct again", direct_again)):
             summary.append(
                 f"  {name:16} {p['requests_per_s']:8.1f}/s  p50 {p['latency'].get('p50_ms')} ms  "
                 f"p99 {p['latency'].get('p99_ms')} ms  statuses {p['statuses']}  CPU ms/request "
                 f"{p['cpu_ms_per_request']}")
         summary.append(f"  through / direct = {ratio}; gateway CPU {gateway_cpu} ms per forwarded request")
+        summary.append(f"  floor: bare proxy / direct = {floor_ratio}; bare proxy CPU {floor_cpu} ms per request")
         summary.extend(f"  {line}" for line in profile)
         report(result, summary, args.json_out)
         stack.failed = not ok

@@ -6,7 +6,7 @@
 2. raw kombu, the same bodies: one confirm per message (synchronous, confirm_publish) and confirms collected per
    batch of --batch (asynchronous, what the relay does), to a temporary durable queue.
 
-    python bench/relay.py [--events 10000] [--batch 100]
+    python bench/relay.py [--events 10000] [--batch 500]
 """
 
 from __future__ import annotations
@@ -148,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=10000, help="outbox rows to publish (default 10000)")
-    parser.add_argument("--batch", type=int, default=100, help="PSI_RELAY_BATCH_SIZE (default 100)")
+    parser.add_argument("--batch", type=int, default=500, help="PSI_RELAY_BATCH_SIZE (default 500, as deployed)")
     parser.add_argument("--deadline", type=float, default=300, help="seconds allowed for the drain")
     add_common_arguments(parser)
     return run(parser.parse_args())

@@ -79,7 +79,7 @@ class ServiceSettings:
     # Consumer
     consumer_prefetch: int = 500
     #: Deliveries of one queue applied in one transaction, and how long the first may wait for the others.
-    consumer_batch_size: int = 200
+    consumer_batch_size: int = 500
     consumer_batch_wait_ms: int = 20
     consumer_max_attempts: int = 5
     consumer_retry_delays_ms: tuple[int, ...] = (1000, 5000, 30000)
@@ -90,7 +90,7 @@ class ServiceSettings:
     consumer_metrics_port: int = 0
     metrics_bind: str = "127.0.0.1"
     # Outbox relay
-    relay_batch_size: int = 100
+    relay_batch_size: int = 500
     relay_poll_interval: float = 0.2
     relay_metrics_port: int = 0
     relay_confirm_timeout: float = 10.0
@@ -116,7 +116,7 @@ class ServiceSettings:
             jwt_issuer=env_str(env, "PSI_JWT_ISSUER", "psi-gateway"),
             jwt_audience=env_str(env, "PSI_JWT_AUDIENCE", "psi"),
             consumer_prefetch=env_int(env, "PSI_CONSUMER_PREFETCH", 500),
-            consumer_batch_size=env_int(env, "PSI_CONSUMER_BATCH_SIZE", 200),
+            consumer_batch_size=env_int(env, "PSI_CONSUMER_BATCH_SIZE", 500),
             consumer_batch_wait_ms=env_int(env, "PSI_CONSUMER_BATCH_WAIT_MS", 20),
             consumer_max_attempts=env_int(env, "PSI_CONSUMER_MAX_ATTEMPTS", 5),
             consumer_retry_delays_ms=env_int_list(env, "PSI_CONSUMER_RETRY_DELAYS_MS", (1000, 5000, 30000)),
@@ -125,7 +125,7 @@ class ServiceSettings:
             consumer_heartbeat_seconds=env_int(env, "PSI_CONSUMER_HEARTBEAT_SECONDS", 30),
             consumer_metrics_port=env_int(env, f"{upper}_CONSUMER_METRICS_PORT", 0),
             metrics_bind=env_str(env, "PSI_METRICS_BIND", "127.0.0.1"),
-            relay_batch_size=env_int(env, "PSI_RELAY_BATCH_SIZE", 100),
+            relay_batch_size=env_int(env, "PSI_RELAY_BATCH_SIZE", 500),
             relay_poll_interval=env_float(env, "PSI_RELAY_POLL_INTERVAL", 0.2),
             relay_metrics_port=env_int(env, f"{upper}_RELAY_METRICS_PORT", 0),
             relay_confirm_timeout=env_float(env, "PSI_RELAY_CONFIRM_TIMEOUT", 10.0),
