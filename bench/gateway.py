@@ -4,9 +4,10 @@ One inventory API and the gateway, both under gunicorn as deployed, on fresh dat
 --requests calls of ``GET /api/v1/inventory/stock/<sku>`` from --clients threads (each with its own keep-alive
 urllib3 connection pool and the admin's token), first straight to the inventory API, then through the gateway,
 then through ``bench/bare_proxy.py`` (a WSGI app that only forwards, under the gateway's gunicorn worker: the floor
-of any Python forwarder on this machine), then straight again (so a drift of the machine shows). Reports the rate of each phase, the ratio through / direct
-(the direct rate is the mean of the two direct phases), latency, and the CPU each party used per request: the
-gateway's is the figure the gateway is judged by. Every answer must be a 200 whose body names the SKU.
+of any Python forwarder on this machine), then straight again (so a drift of the machine shows). Reports the rate
+of each phase, the ratio through / direct (the direct rate is the mean of the two direct phases), latency, and the
+CPU each party used per request: the gateway's is the figure the gateway is judged by. Every answer must be a 200
+whose body names the SKU.
 
 With ``--profile`` the through-gateway phase runs a second time with py-spy attached to one gateway worker and the
 top functions are printed (py-spy must be installed: ``.venv/bin/pip install py-spy``).

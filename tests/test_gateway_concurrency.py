@@ -160,7 +160,12 @@ def test_a_burst_right_after_a_service_restart_leaves_the_gateway_answering(inve
     status, elapsed = _timed_get(f"{gateway}/api/v1/inventory/stock", headers=headers)
     assert status == 200 and elapsed < 1.0
     # Every restarted worker fetched the key set at its start and never failed to since.
-    since_restart = inventory.log_records()[logged_before:]
-    fetched = [r for r in since_restart if r.get("message", "").startswith("fetched the token key set")]
-    failed = [r for r in since_restart if "cannot fetch the token key set" in r.get("message", "")]
+    # (A worker still booting when the burst ended fetches a moment later: poll for it with a deadline.)
+    def key_set_fetches() -> tuple[list[Any], list[Any]]:
+        since_restart = inventory.log_records()[logged_before:]
+        return ([r for r in since_restart if r.get("message", "").startswith("fetched the token key set")],
+                [r for r in since_restart if "cannot fetch the token key set" in r.get("message", "")])
+
+    wait_for(lambda: len(key_set_fetches()[0]) >= 6, timeout=30, message="each of the 6 workers fetched the key set")
+    fetched, failed = key_set_fetches()
     assert len(fetched) >= 6 and not failed, (len(fetched), failed[:3])  # 6 workers, one fetch each at start
