@@ -50,6 +50,9 @@ class ReservationIn(StrictSchema):
             raise ValidationError("line numbers must be distinct", field_name="lines")
 
 
+RESERVATION_IN = ReservationIn()
+
+
 class ReservationLineOut(Schema):
     line_no = fields.Integer(required=True)
     sku = fields.String(required=True)
@@ -96,7 +99,7 @@ class ReservationCollection(MethodView):
                 page=args["page"], page_size=args["page_size"])
         return page_of(found, args, total)
 
-    @blp.arguments(ReservationIn)
+    @blp.arguments(RESERVATION_IN)  # one instance: webargs builds a new one per request from a class
     @blp.response(201, ReservationOut)
     @blp.alt_response(409, description="INSUFFICIENT_STOCK (errors.short_lines) or RESERVATION_EXISTS")
     @blp.alt_response(422, description="UNKNOWN_WAREHOUSE, INACTIVE_WAREHOUSE or UNKNOWN_SKU, naming it in errors")

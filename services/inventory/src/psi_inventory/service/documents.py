@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, cast, func, insert, literal_column, null, select, union_all, update
+from sqlalchemy import Boolean, bindparam, cast, func, insert, literal_column, null, select, union_all, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
@@ -96,16 +96,19 @@ def check_skus(session: Session, skus: list[str], field: str, errors: dict[str, 
             add_error(errors, field, f"SKU {sku} is not in the item master", i, name)
 
 
+# Built once: the warehouse's row, and one row per named SKU the item master knows.
+_WAREHOUSE_ONLY = select(literal_column("'w'").label("kind"), warehouses.c.code.label("key"),
+                         warehouses.c.active.label("active")).where(warehouses.c.code == bindparam("warehouse"))
+_MASTER_DATA = union_all(_WAREHOUSE_ONLY, select(literal_column("'s'"), items.c.sku, cast(null(), Boolean))
+                         .where(items.c.sku.in_(bindparam("skus", expanding=True))))
+
+
 def check_master_data(session: Session, warehouse: str, warehouse_field: str, skus: list[str], skus_field: str,
                       errors: dict[str, Any], name: str | None = "sku") -> None:
     """:func:`check_warehouse` and :func:`check_skus` in one round trip (the reservation request's path)."""
-    warehouse_rows = select(literal_column("'w'").label("kind"), warehouses.c.code.label("key"),
-                            warehouses.c.active.label("active")).where(warehouses.c.code == warehouse)
-    query: Any = warehouse_rows
-    if skus:
-        query = union_all(warehouse_rows, select(literal_column("'s'"), items.c.sku, cast(null(), Boolean))
-                          .where(items.c.sku.in_(sorted(set(skus)))))
-    rows = session.execute(query).all()
+    query = _MASTER_DATA if skus else _WAREHOUSE_ONLY
+    params = {"warehouse": warehouse, "skus": sorted(set(skus))} if skus else {"warehouse": warehouse}
+    rows = session.execute(query, params).all()
     active = next((r.active for r in rows if r.kind == "w"), None)
     if active is None:
         add_error(errors, warehouse_field, f"warehouse {warehouse} does not exist")
