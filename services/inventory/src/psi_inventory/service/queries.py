@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, select, union_all
+from sqlalchemy import and_, bindparam, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -47,11 +47,13 @@ def list_balances(
     ).all()
     return [_row(r) for r in rows], int(total)
 
+# GET /stock/<sku> is the hottest read: its statement is built once, not per call.
+_BALANCES_OF_SKU = (select(stock_balances).where(stock_balances.c.sku == bindparam("sku"))
+                    .order_by(stock_balances.c.warehouse_code))
+
+
 def balances_of_sku(session: Session, sku: str) -> list[dict[str, Any]]:
-    rows = session.execute(
-        select(stock_balances).where(stock_balances.c.sku == sku).order_by(stock_balances.c.warehouse_code)
-    ).all()
-    return [_row(r) for r in rows]
+    return [_row(r) for r in session.execute(_BALANCES_OF_SKU, {"sku": sku}).all()]
 
 
 def _as_of_rows(at: datetime, sku: str | None, warehouse_code: str | None) -> Select[Any]:
