@@ -653,3 +653,38 @@ def test_the_maker_of_an_order_never_approves_it(api: Api, monkeypatch: pytest.M
     finally:
         monkeypatch.delenv("PURCHASING_FOUR_EYES")
         config.rules.cache_clear()
+
+
+def test_a_receipt_costs_the_same_statements_for_one_line_or_three(api: Api) -> None:
+    """Issue 9, the receipt route: the order's lines get their quantities in one statement, whatever their count."""
+    from sqlalchemy import event
+
+    supplier = _supplier(api)
+    lines = [{"sku": sku, "quantity": "10", "unit_price": "10"} for sku in ("S1", "S2", "S1")]
+    order = api.ok("POST", "/purchase-orders", {"supplier_id": supplier["id"], "warehouse_code": "WH1",
+                                               "lines": lines}, role="purchaser")
+    api.ok("POST", f"/purchase-orders/{order['id']}/submit")
+    count = [0]
+
+    def counted(*_: Any) -> None:
+        count[0] += 1
+
+    def receive(numbers: list[int]) -> tuple[int, dict[str, Any]]:
+        event.listen(api.db.engine, "before_cursor_execute", counted)
+        count[0] = 0
+        try:
+            receipt = api.ok("POST", f"/purchase-orders/{order['id']}/receipts", {"lines": [
+                {"line_no": n, "received_quantity": "2", "accepted_quantity": "2"} for n in numbers]},
+                role="warehouse")
+        finally:
+            event.remove(api.db.engine, "before_cursor_execute", counted)
+        return count[0], receipt
+
+    one, first = receive([1])
+    three, second = receive([1, 2, 3])
+    assert one == three, f"a receipt of one line ran {one} statements, of three lines {three}"
+    assert one <= 10, f"{one} statements for a receipt (the order locked with its supplier, lines read, updated)"
+    assert [ln["line_no"] for ln in second["lines"]] == [1, 2, 3]
+    after = api.ok("GET", f"/purchase-orders/{order['id']}")
+    assert [(ln["line_no"], ln["received_quantity"]) for ln in after["lines"]] == [
+        (1, "4.000000"), (2, "2.000000"), (3, "2.000000")], "line 1 received twice, lines 2 and 3 once"

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from psi_purchasing.adapters.tables import (
@@ -160,25 +160,35 @@ def save_order(session: Session, po_id: int, po: PurchaseOrder, now: datetime, *
         )
 
 
+# Every writer of an order runs these: built once. The order row is locked (not the supplier's: FOR UPDATE OF).
+_LOCK_ORDER = (select(purchase_orders, suppliers.c.code.label("supplier_code"))
+               .join(suppliers, suppliers.c.id == purchase_orders.c.supplier_id)
+               .where(purchase_orders.c.id == bindparam("po_id"))
+               .with_for_update(of=purchase_orders))
+_ORDER_LINES = (select(purchase_order_lines).where(purchase_order_lines.c.po_id == bindparam("po_id"))
+                .order_by(purchase_order_lines.c.line_no))
+_LINE = (purchase_order_lines.c.po_id == bindparam("b_po_id")) & (
+    purchase_order_lines.c.line_no == bindparam("b_line_no"))
+_ADD_RECEIVED = update(purchase_order_lines).where(_LINE).values(
+    received_quantity=purchase_order_lines.c.received_quantity + bindparam("b_received"),
+    accepted_quantity=purchase_order_lines.c.accepted_quantity + bindparam("b_accepted"),
+    rejected_quantity=purchase_order_lines.c.rejected_quantity + bindparam("b_rejected"),
+)
+_ADD_RETURNED = update(purchase_order_lines).where(_LINE).values(
+    returned_quantity=purchase_order_lines.c.returned_quantity + bindparam("b_returned"))
+
+
 def lock_purchase_order(session: Session, po_id: int) -> tuple[OrderHeader, PurchaseOrder] | None:
     """Load a purchase order for change, holding its row lock (FOR UPDATE) until the transaction ends.
 
     Every writer of an order and its lines locks the order row first, so two concurrent receipts for one order
     run one after the other and the second sees what the first received.
     """
-    row = session.execute(
-        select(purchase_orders).where(purchase_orders.c.id == po_id).with_for_update()
-    ).first()
+    row = session.execute(_LOCK_ORDER, {"po_id": po_id}).first()
     if row is None:
         return None
-    supplier_code = session.execute(
-        select(suppliers.c.code).where(suppliers.c.id == row.supplier_id)
-    ).scalar_one()
-    lines = session.execute(
-        select(purchase_order_lines)
-        .where(purchase_order_lines.c.po_id == po_id)
-        .order_by(purchase_order_lines.c.line_no)
-    ).all()
+    supplier_code = row.supplier_code
+    lines = session.execute(_ORDER_LINES, {"po_id": po_id}).all()
     header = OrderHeader(
         id=row.id,
         number=row.number,
@@ -232,17 +242,10 @@ def add_received_quantities(session: Session, po_id: int, received: Sequence[Rec
     forgot the lock, the CHECK on ``received_quantity <= quantity`` would still refuse an over-receipt instead
     of a lost update hiding it.
     """
-    lines = purchase_order_lines.c
-    for line in received:
-        session.execute(
-            update(purchase_order_lines)
-            .where(lines.po_id == po_id, lines.line_no == line.line_no)
-            .values(
-                received_quantity=lines.received_quantity + line.received_quantity,
-                accepted_quantity=lines.accepted_quantity + line.accepted_quantity,
-                rejected_quantity=lines.rejected_quantity + line.rejected_quantity,
-            )
-        )
+    if received:  # one statement for every line (an executemany the driver pipelines)
+        session.execute(_ADD_RECEIVED, [
+            {"b_po_id": po_id, "b_line_no": line.line_no, "b_received": line.received_quantity,
+             "b_accepted": line.accepted_quantity, "b_rejected": line.rejected_quantity} for line in received])
 
 
 def add_receipt(
@@ -284,13 +287,9 @@ def complete_receipt(session: Session, receipt_id: int, number: str, event_id: s
 
 def add_returned_quantities(session: Session, po_id: int, returned: Sequence[ReturnedLine]) -> None:
     """Add a return's quantities to its order lines as increments (the CHECK keeps returned <= accepted)."""
-    lines = purchase_order_lines.c
-    for line in returned:
-        session.execute(
-            update(purchase_order_lines)
-            .where(lines.po_id == po_id, lines.line_no == line.line_no)
-            .values(returned_quantity=lines.returned_quantity + line.quantity)
-        )
+    if returned:
+        session.execute(_ADD_RETURNED, [{"b_po_id": po_id, "b_line_no": line.line_no, "b_returned": line.quantity}
+                                        for line in returned])
 
 
 def add_return(
