@@ -159,12 +159,15 @@ def mixed_rate(stack: BenchStack, events: int, skus: int, deadline_s: float) -> 
     prefix = f"{stack.prefix}mix"
     stream, totals = _mixed_stream(events, skus)
     url = stack.databases.create("inventory", "psi_inventory:migrations")
-    from psi_contracts.topology import dlq_name, queue_name
+    from psi_chassis.registry import service
+    from psi_contracts.topology import dlq_name, queue_name, retry_queue_name
 
+    env = {"PSI_TOPOLOGY_PREFIX": prefix, "INVENTORY_DATABASE_URL": url}
+    delays = service("inventory").load_settings(stack.env(**env)).consumer_retry_delays_ms
     queues = [queue_name("inventory", h, prefix=prefix) for h in ("on_purchasing_events", "on_sales_events")]
     stack.queues.update(q for queue in queues for q in (queue, dlq_name(queue)))
+    stack.queues.update(retry_queue_name(queue, delay) for queue in queues for delay in delays)  # deleted at the end
     stack.exchanges.update({f"{prefix}.purchasing.events", f"{prefix}.sales.events"})
-    env = {"PSI_TOPOLOGY_PREFIX": prefix, "INVENTORY_DATABASE_URL": url}
     process, _metrics = stack.consumer("inventory", **env)
     process.stop()  # its queues are declared; the events wait in them
     publish_envelopes(stack.amqp_url, prefix, stream)
