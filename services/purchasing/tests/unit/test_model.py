@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from psi_chassis.decimals import has_at_most_6_places
 from psi_purchasing.domain.commands import OrderLine, ReceiptLine
 from psi_purchasing.domain.errors import InvalidStatus, OverReceipt, RuleViolation, SupplierBlocked
 from psi_purchasing.domain.model import (
@@ -15,7 +16,6 @@ from psi_purchasing.domain.model import (
     Supplier,
     SupplierStatus,
     base_cost,
-    has_at_most_6_places,
     po_number,
     receipt_number,
 )

@@ -20,8 +20,8 @@ from sqlalchemy import Select, bindparam, func, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from psi_chassis.bulk import insert_rows, update_rows
+from psi_chassis.decimals import ZERO
 from psi_inventory.adapters.tables import cost_layers, items, stock_balances, stock_moves, warehouses
-from psi_inventory.domain.model import ZERO
 from psi_inventory.domain.stock_book import Key, OpenLayer, Position, ReorderRule, StockBook
 
 _KEYS = bindparam("keys", expanding=True)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from psi_chassis.decimals import ZERO
 from psi_chassis.errors import Conflict, InvalidRequest, NotFound
-from psi_inventory.domain.model import ZERO
 from psi_inventory.domain.valuation import METHODS, MOVING_AVERAGE
 
 #: How a warehouse's books value its stock; both values are always kept (see ``domain/valuation.py``).

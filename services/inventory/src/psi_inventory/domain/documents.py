@@ -16,8 +16,8 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from psi_chassis.decimals import ZERO, q6
 from psi_chassis.errors import Conflict, InvalidRequest, NotFound
-from psi_inventory.domain.model import ZERO, q6
 
 # --- kinds, statuses, reasons -------------------------------------------------------------------------------
 

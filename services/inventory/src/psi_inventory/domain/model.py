@@ -3,15 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 
-QUANTUM = Decimal("0.000001")
-ZERO = Decimal(0)
-
-
-def q6(value: Decimal) -> Decimal:
-    """Round to the ledger's six decimals (banker's rounding, so errors do not drift one way)."""
-    return value.quantize(QUANTUM, rounding=ROUND_HALF_EVEN)
+from psi_chassis.decimals import ZERO, q6
 
 
 class StockRuleViolation(ValueError):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from psi_inventory.domain.model import ZERO
+from psi_chassis.decimals import ZERO
 from psi_inventory.domain.stock_book import StockBook
 
 ACTIVE, RELEASED, CONSUMED = "active", "released", "consumed"

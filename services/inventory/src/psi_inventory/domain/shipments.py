@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from psi_inventory.domain.model import ZERO
+from psi_chassis.decimals import ZERO
 
 NOT_RESERVED = "NOT_RESERVED"
 INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK"

@@ -20,7 +20,8 @@ from decimal import Decimal
 from itertools import islice
 from typing import Any
 
-from psi_inventory.domain.model import ZERO, Balance, StockRuleViolation, crossed_below, q6, takeable
+from psi_chassis.decimals import ZERO, q6
+from psi_inventory.domain.model import Balance, StockRuleViolation, crossed_below, takeable
 from psi_inventory.domain.supplier_returns import supplier_return_cost
 from psi_inventory.domain.valuation import (
     MOVING_AVERAGE,

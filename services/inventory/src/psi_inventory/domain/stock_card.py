@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from psi_inventory.domain.model import ZERO
+from psi_chassis.decimals import ZERO
 
 
 @dataclass(frozen=True)

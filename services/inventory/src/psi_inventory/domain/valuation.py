@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from psi_inventory.domain.model import ZERO, StockRuleViolation, q6
+from psi_chassis.decimals import ZERO, q6
+from psi_inventory.domain.model import StockRuleViolation
 
 MOVING_AVERAGE = "moving_average"
 FIFO = "fifo"

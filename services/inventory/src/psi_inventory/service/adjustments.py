@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from psi_chassis.db import Database
+from psi_chassis.decimals import ZERO, q6
 from psi_chassis.outbox import record_event
 from psi_chassis.types import utcnow
 from psi_inventory.adapters.tables import documents
@@ -31,7 +32,7 @@ from psi_inventory.domain.documents import (
     add_error,
     adjustment_line_errors,
 )
-from psi_inventory.domain.model import ZERO, StockRuleViolation, q6
+from psi_inventory.domain.model import StockRuleViolation
 from psi_inventory.service.documents import (
     add_lines,
     check_skus,

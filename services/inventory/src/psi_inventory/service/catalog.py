@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from psi_chassis.db import Database, is_sqlite
+from psi_chassis.decimals import ZERO
 from psi_chassis.outbox import record_event
 from psi_chassis.types import ExactDecimal, UTCDateTime, utcnow
 from psi_inventory.adapters.tables import items, stock_balances, warehouses
@@ -52,7 +53,6 @@ from psi_inventory.domain.catalog import (
     unlisted_warehouse_name,
     warehouse_version_after,
 )
-from psi_inventory.domain.model import ZERO
 from psi_inventory.service.ledger import Ledger
 
 _log = logging.getLogger(__name__)

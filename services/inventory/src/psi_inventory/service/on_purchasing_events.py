@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from psi_chassis.decimals import ZERO
 from psi_chassis.service import Event, batched
 from psi_chassis.types import utcnow
 from psi_inventory.config import base_currency
 from psi_inventory.domain import events
-from psi_inventory.domain.model import ZERO
 from psi_inventory.domain.stock_book import Position, Source
 from psi_inventory.domain.supplier_returns import (
     INSUFFICIENT_STOCK,

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
+from psi_chassis.decimals import ZERO, q6
 from psi_chassis.service import Event, batched
 from psi_chassis.types import utcnow
 from psi_inventory.config import base_currency
 from psi_inventory.domain import events
-from psi_inventory.domain.model import ZERO, q6
 from psi_inventory.domain.reservation_book import AlreadyReserved, ReservationLine
 from psi_inventory.domain.shipments import (
     ShipmentLine,

@@ -10,9 +10,9 @@ from sqlalchemy import and_, bindparam, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
+from psi_chassis.decimals import ZERO
 from psi_chassis.types import ExactDecimal
 from psi_inventory.adapters.tables import items, reservations, stock_balances, stock_moves, warehouses
-from psi_inventory.domain.model import ZERO
 from psi_inventory.domain.stock_card import CardBalance, running_balances
 from psi_inventory.domain.valuation import MOVING_AVERAGE, books_value
 from psi_inventory.service.transfers import in_transit_lines_at

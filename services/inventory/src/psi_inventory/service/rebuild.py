@@ -14,9 +14,9 @@ from decimal import Decimal
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
+from psi_chassis.decimals import ZERO
 from psi_chassis.types import utcnow
 from psi_inventory.adapters.tables import cost_layers, reservations, stock_balances, stock_moves
-from psi_inventory.domain.model import ZERO
 
 
 @dataclass(frozen=True)

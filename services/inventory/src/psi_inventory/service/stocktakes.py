@@ -23,6 +23,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from psi_chassis.db import Database
+from psi_chassis.decimals import ZERO
 from psi_chassis.outbox import record_event
 from psi_chassis.types import utcnow
 from psi_inventory.adapters.tables import (
@@ -53,7 +54,7 @@ from psi_inventory.domain.documents import (
     require_status,
     stocktake_adjustments,
 )
-from psi_inventory.domain.model import ZERO, reservation_shortfall
+from psi_inventory.domain.model import reservation_shortfall
 from psi_inventory.service.adjustments import Correction, apply_differences, record_adjusted
 from psi_inventory.service.documents import (
     add_lines,

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from psi_chassis.db import Database
+from psi_chassis.decimals import ZERO, q6
 from psi_chassis.outbox import record_event
 from psi_chassis.types import utcnow
 from psi_inventory.adapters.tables import document_lines, documents, stock_moves
@@ -44,7 +45,7 @@ from psi_inventory.domain.documents import (
     same_warehouse,
     transfer_line_errors,
 )
-from psi_inventory.domain.model import ZERO, StockRuleViolation, q6
+from psi_inventory.domain.model import StockRuleViolation
 from psi_inventory.service.documents import (
     add_lines,
     check_skus,

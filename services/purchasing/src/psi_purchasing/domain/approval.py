@@ -13,8 +13,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from psi_chassis.decimals import ZERO, has_at_most_6_places, plain, q6
 from psi_purchasing.domain.errors import ApproverRoleRequired, BudgetExceeded, RuleViolation
-from psi_purchasing.domain.model import ZERO, has_at_most_6_places, plain, q6
 
 ADMIN = "admin"
 

@@ -16,9 +16,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from psi_chassis.decimals import ZERO, plain, q6
 from psi_purchasing.domain.approval import DEFAULT_TIERS, Tier, tier_for
 from psi_purchasing.domain.fx import RateBand, conservative_rate
-from psi_purchasing.domain.model import ZERO, plain, q6
 
 #: Who approves a requisition whose estimate is incomplete, when its amount alone would be automatic.
 INCOMPLETE_ESTIMATE_ROLE = "purchasing_manager"

@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from psi_chassis.decimals import has_at_most_6_places, plain
 from psi_purchasing.domain.errors import RuleViolation
-from psi_purchasing.domain.model import has_at_most_6_places, plain
 
 ONE = Decimal(1)
 RATE_BANDS_SETTING = "PSI_FX_RATE_BANDS"

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from psi_chassis.decimals import ZERO, has_at_most_6_places, plain, q6
 from psi_purchasing.domain.commands import OrderLine, ReceiptLine, ReturnLine
 from psi_purchasing.domain.errors import (
     AlreadyReceived,
@@ -27,31 +28,9 @@ from psi_purchasing.domain.errors import (
     SupplierBlocked,
 )
 
-QUANTUM = Decimal("0.000001")
-ZERO = Decimal(0)
 #: Every quantity, price and amount stays below this, so it fits the six-decimal columns on both backends
 #: (SQLite keeps micro-units in a signed 64-bit integer, about 9.2e12 units).
 MAX_AMOUNT = Decimal(10) ** 12
-
-
-def q6(value: Decimal) -> Decimal:
-    """Round to six decimals (banker's rounding, the same as the inventory ledger)."""
-    return value.quantize(QUANTUM, rounding=ROUND_HALF_EVEN)
-
-
-def has_at_most_6_places(value: Decimal) -> bool:
-    """True for a finite decimal that six decimals hold exactly (``1.5000000`` is fine, ``1.0000001`` is not).
-
-    Reads the digits instead of quantizing, so a huge value cannot trip the decimal context's precision.
-    """
-    if not value.is_finite():
-        return False
-    _sign, digits, exponent = value.as_tuple()
-    assert isinstance(exponent, int)
-    significant = "".join(map(str, digits)).rstrip("0")
-    if not significant:
-        return True
-    return exponent + (len(digits) - len(significant)) >= -6
 
 
 def _valid(value: Decimal, *, positive: bool) -> bool:
@@ -59,11 +38,6 @@ def _valid(value: Decimal, *, positive: bool) -> bool:
     if not has_at_most_6_places(value):
         return False
     return value > ZERO if positive else value >= ZERO
-
-
-def plain(value: Decimal) -> str:
-    """A decimal for people to read in a message: ``10`` rather than ``10.000000`` or ``1E+1``."""
-    return format(value.normalize(), "f")
 
 
 def base_cost(unit_price: Decimal, exchange_rate: Decimal) -> Decimal:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from psi_purchasing.domain.model import plain
+from psi_chassis.decimals import plain
 
 
 class ReturnStatus(StrEnum):

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from psi_purchasing.domain.model import ZERO, PurchaseOrder, q6
+from psi_chassis.decimals import ZERO, q6
+from psi_purchasing.domain.model import PurchaseOrder
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from psi_chassis.db import Database
+from psi_chassis.decimals import plain, q6
 from psi_contracts.permissions import ROLES
 from psi_purchasing.adapters.tables import approval_tiers, approvals, department_budgets
 from psi_purchasing.domain.approval import DEFAULT_TIERS, DocumentType, Tier, ensure_fits, validate_tiers
 from psi_purchasing.domain.commands import Actor
 from psi_purchasing.domain.errors import BudgetBelowCommitted, BudgetMismatch, NoBudget
 from psi_purchasing.domain.four_eyes import MAKING_DECISIONS
-from psi_purchasing.domain.model import plain, q6
 
 # --- tiers --------------------------------------------------------------------------------------------------
 

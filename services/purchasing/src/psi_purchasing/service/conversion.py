@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from psi_chassis.db import Database, run_transaction
+from psi_chassis.decimals import ZERO, plain, q6
 from psi_chassis.types import utcnow
 from psi_purchasing import config, metrics
 from psi_purchasing.adapters import repository
@@ -24,7 +25,6 @@ from psi_purchasing.adapters.tables import requisition_lines, requisitions
 from psi_purchasing.domain.commands import Actor, CreatePurchaseOrder, OrderLine
 from psi_purchasing.domain.errors import OverOrdered, RequisitionNotApproved, RuleViolation
 from psi_purchasing.domain.fx import check_exchange_rate
-from psi_purchasing.domain.model import ZERO, plain, q6
 from psi_purchasing.service import queries
 from psi_purchasing.service.purchase_orders import insert_order, resolve_lines
 from psi_purchasing.service.replica import warehouse_problem, warehouse_status

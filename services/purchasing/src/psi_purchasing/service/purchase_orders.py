@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from psi_chassis.db import Database, run_transaction
+from psi_chassis.decimals import plain
 from psi_chassis.outbox import record_event
 from psi_chassis.types import utcnow
 from psi_purchasing import config, metrics
@@ -35,7 +36,7 @@ from psi_purchasing.domain.commands import UNSET, Actor, CreatePurchaseOrder, Or
 from psi_purchasing.domain.errors import PurchaseOrderNotFound, RuleViolation
 from psi_purchasing.domain.four_eyes import ensure_not_maker
 from psi_purchasing.domain.fx import check_exchange_rate
-from psi_purchasing.domain.model import POStatus, PurchaseOrder, plain
+from psi_purchasing.domain.model import POStatus, PurchaseOrder
 from psi_purchasing.domain.short_close import release_of
 from psi_purchasing.service import approvals, queries
 from psi_purchasing.service.replica import ensure_active_warehouse

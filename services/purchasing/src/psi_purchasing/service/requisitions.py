@@ -27,6 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from psi_chassis.db import Database, is_sqlite
+from psi_chassis.decimals import ZERO
 from psi_chassis.errors import NotFound
 from psi_chassis.types import utcnow
 from psi_purchasing import config
@@ -43,7 +44,6 @@ from psi_purchasing.domain.commands import Actor
 from psi_purchasing.domain.errors import InvalidStatus, RuleViolation
 from psi_purchasing.domain.estimate import Estimate, EstimateLine, PlanningPrice, approver_role, estimate
 from psi_purchasing.domain.four_eyes import MAKING_DECISIONS, ensure_not_maker
-from psi_purchasing.domain.model import ZERO
 from psi_purchasing.domain.ownership import Owner, ensure_may_change
 from psi_purchasing.service import approvals as approvals_log
 from psi_purchasing.service.replica import item_status, warehouse_problem, warehouse_status

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from psi_chassis.decimals import ZERO, q6
 from psi_purchasing.adapters.tables import (
     goods_receipt_lines,
     goods_receipts,
@@ -33,7 +34,6 @@ from psi_purchasing.adapters.tables import (
     supplier_prices,
     suppliers,
 )
-from psi_purchasing.domain.model import ZERO, q6
 
 
 @dataclass(frozen=True)
