@@ -80,7 +80,11 @@ def moves_of(session: Session, number: str) -> dict[tuple[str, int], Row[Any]]:
 
 def check_warehouse(session: Session, code: str, field: str, errors: dict[str, Any]) -> None:
     """A document names an existing, active warehouse."""
-    active = session.execute(select(warehouses.c.active).where(warehouses.c.code == code)).scalar()
+    _warehouse_errors(session.execute(select(warehouses.c.active).where(warehouses.c.code == code)).scalar(),
+                      code, field, errors)
+
+
+def _warehouse_errors(active: bool | None, code: str, field: str, errors: dict[str, Any]) -> None:
     if active is None:
         add_error(errors, field, f"warehouse {code} does not exist")
     elif not active:
@@ -91,6 +95,10 @@ def check_skus(session: Session, skus: list[str], field: str, errors: dict[str, 
                name: str | None = "sku") -> None:
     """Every SKU is in the item master; an unknown one is a field error at its index."""
     known = set(session.execute(select(items.c.sku).where(items.c.sku.in_(set(skus)))).scalars()) if skus else set()
+    _sku_errors(skus, known, field, errors, name)
+
+
+def _sku_errors(skus: list[str], known: set[str], field: str, errors: dict[str, Any], name: str | None) -> None:
     for i, sku in enumerate(skus):
         if sku not in known:
             add_error(errors, field, f"SKU {sku} is not in the item master", i, name)
@@ -109,15 +117,8 @@ def check_master_data(session: Session, warehouse: str, warehouse_field: str, sk
     query = _MASTER_DATA if skus else _WAREHOUSE_ONLY
     params = {"warehouse": warehouse, "skus": sorted(set(skus))} if skus else {"warehouse": warehouse}
     rows = session.execute(query, params).all()
-    active = next((r.active for r in rows if r.kind == "w"), None)
-    if active is None:
-        add_error(errors, warehouse_field, f"warehouse {warehouse} does not exist")
-    elif not active:
-        add_error(errors, warehouse_field, f"warehouse {warehouse} is inactive")
-    known = {r.key for r in rows if r.kind == "s"}
-    for i, sku in enumerate(skus):
-        if sku not in known:
-            add_error(errors, skus_field, f"SKU {sku} is not in the item master", i, name)
+    _warehouse_errors(next((r.active for r in rows if r.kind == "w"), None), warehouse, warehouse_field, errors)
+    _sku_errors(skus, {r.key for r in rows if r.kind == "s"}, skus_field, errors, name)
 
 
 def insufficient(exc: StockRuleViolation, field: str, index: int, name: str) -> InsufficientStock:

@@ -18,10 +18,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from psi_chassis.decimals import has_at_most_6_places, plain
+from psi_chassis.decimals import ONE, has_at_most_6_places, plain
 from psi_purchasing.domain.errors import RuleViolation
 
-ONE = Decimal(1)
 RATE_BANDS_SETTING = "PSI_FX_RATE_BANDS"
 
 #: Bands for a CNY base (base-currency units per unit), wide enough for a year's swings of the usual

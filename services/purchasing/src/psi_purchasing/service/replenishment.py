@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from psi_chassis.decimals import ZERO, plain, q6
+from psi_chassis.decimals import ONE, ZERO, plain, q6
 from psi_chassis.service import Event, PoisonMessage
 from psi_chassis.types import utcnow
 from psi_purchasing.domain.model import MAX_AMOUNT
@@ -27,7 +27,6 @@ from psi_purchasing.service.requisitions import (
 
 #: Department of the drafts replenishment raises (a later setting may name another one).
 REPLENISHMENT_DEPARTMENT = "replenishment"
-ONE = Decimal(1)
 
 
 def replenish_quantity(
