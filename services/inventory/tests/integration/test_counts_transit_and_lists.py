@@ -7,66 +7,28 @@ Every figure is worked out in a comment beside it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote
 
 import pytest
-from flask.testing import FlaskClient
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 
 from psi_chassis.app import create_service_app
 from psi_chassis.db import Database
 from psi_chassis.testing.tokens import TestKeys
 from psi_chassis.types import utcnow
-from psi_inventory.adapters.tables import items, stock_balances, stock_moves, warehouses
+from psi_inventory.adapters.tables import stock_moves
 from psi_inventory.app import SERVICE
-from psi_inventory.service.ledger import Ledger, Source
+from psi_inventory.testing import T0, InventoryApi, inventory_api
 
 pytestmark = pytest.mark.integration
 
 D = Decimal
-API = "/api/v1/inventory"
-T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
 
-@dataclass
-class Env:
-    client: FlaskClient
-    db: Database
-
-    def post(self, path: str, body: Any = None) -> tuple[int, Any]:
-        response = self.client.post(API + path, json=body if body is not None else {})
-        return response.status_code, response.get_json()
-
-    def get(self, path: str, **query: Any) -> tuple[int, Any]:
-        qs = "&".join(f"{k}={quote(v.isoformat() if isinstance(v, datetime) else str(v))}" for k, v in query.items())
-        response = self.client.get(API + path + (f"?{qs}" if qs else ""))
-        return response.status_code, response.get_json()
-
-    def receive(self, sku: str, warehouse: str, quantity: str, unit_cost: str, at: datetime = T0) -> None:
-        with self.db.unit_of_work() as session:
-            Ledger(session).receive(sku, warehouse, "receipt", D(quantity), D(unit_cost), Source(at, "GRN-SEED"))
-            session.commit()
-
-    def balance(self, sku: str, warehouse: str) -> tuple[Decimal, ...]:
-        """(on hand, reserved, value, value_fifo)."""
-        with self.db.unit_of_work() as session:
-            return tuple(session.execute(
-                select(stock_balances.c.on_hand, stock_balances.c.reserved, stock_balances.c.value,
-                       stock_balances.c.value_fifo)
-                .where(stock_balances.c.sku == sku, stock_balances.c.warehouse_code == warehouse)).one())
-
-    def events(self, event_type: str) -> list[dict[str, Any]]:
-        with self.db.engine.connect() as conn:
-            bodies = conn.execute(text("SELECT body FROM outbox WHERE event_type = :t ORDER BY id"),
-                                  {"t": event_type}).scalars().all()
-        return [json.loads(b) for b in bodies]
-
+class Env(InventoryApi):
     def counts(self) -> dict[str, Any]:
         with self.db.engine.connect() as conn:
             return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
@@ -78,26 +40,11 @@ class Env:
 
 @pytest.fixture
 def env(psi_databases: Any) -> Iterator[Env]:
-    url = psi_databases.create("inventory", SERVICE.migrations)
-    settings = SERVICE.load_settings({"INVENTORY_DATABASE_URL": url, "AMQP_URL": "memory://"})
-    keys = TestKeys()
-    db = Database(url)
-    app = create_service_app(SERVICE, settings, db, configure_logs=False, verifier=keys.verifier())
-    with db.unit_of_work() as session:
-        session.execute(insert(warehouses), [
-            {"code": code, "name": code, "active": active, "valuation_method": method, "created_at": T0,
-             "updated_at": T0}
-            for code, active, method in (("WH-A", True, "moving_average"), ("WH-B", True, "fifo"),
-                                         ("WH-OFF", False, "moving_average"))])
-        session.execute(insert(items), [
-            {"sku": sku, "name": sku, "unit_of_measure": "pcs", "active": True, "version": 1, "created_at": T0,
-             "updated_at": T0} for sku in ("SKU-1", "SKU-2")])
-        session.commit()
-    client = app.test_client()
-    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {keys.token('admin')}"
-    yield Env(client, db)
-    db.dispose()
-
+    with inventory_api(psi_databases, kind=Env,
+                       warehouses=[("WH-A", True, "moving_average"), ("WH-B", True, "fifo"),
+                                   ("WH-OFF", False, "moving_average")],
+                       items=[("SKU-1", True), ("SKU-2", True)]) as api:
+        yield api
 
 # --- point 10: a stocktake compares the count with the book at the time of counting ---------------------------
 

@@ -5,79 +5,26 @@ Stock is seeded through the ledger; every number asserted is worked out in a com
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from flask.testing import FlaskClient
-from sqlalchemy import insert, select, text
+from sqlalchemy import text
 
-from psi_chassis.app import create_service_app
-from psi_chassis.db import Database
-from psi_chassis.testing.tokens import TestKeys
 from psi_chassis.types import utcnow
-from psi_inventory.adapters.tables import cost_layers, items, stock_balances, warehouses
-from psi_inventory.app import SERVICE
 from psi_inventory.service import reservations
 from psi_inventory.service.ledger import Ledger, Source
 from psi_inventory.service.transfers import stock_in_transit
+from psi_inventory.testing import API, T0, InventoryApi, inventory_api
 
 pytestmark = pytest.mark.integration
 
 D = Decimal
-API = "/api/v1/inventory"
-T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
 
-@dataclass
-class Env:
-    client: FlaskClient
-    db: Database
-    headers: dict[str, str]
-
-    def post(self, path: str, body: Any = None) -> tuple[int, Any]:
-        response = self.client.post(API + path, json=body if body is not None else {}, headers=self.headers)
-        return response.status_code, response.get_json()
-
-    def get(self, path: str) -> tuple[int, Any]:
-        response = self.client.get(API + path, headers=self.headers)
-        return response.status_code, response.get_json()
-
-    def receive(self, sku: str, warehouse: str, quantity: str, unit_cost: str, at: datetime = T0) -> None:
-        with self.db.unit_of_work() as session:
-            Ledger(session).receive(sku, warehouse, "receipt", D(quantity), D(unit_cost), Source(at, "GRN-SEED"))
-            session.commit()
-
-    def balance(self, sku: str, warehouse: str) -> tuple[Decimal, Decimal, Decimal, Decimal]:
-        """(on hand, reserved, value, value_fifo); zeros when the row does not exist."""
-        with self.db.unit_of_work() as session:
-            row = session.execute(
-                select(stock_balances.c.on_hand, stock_balances.c.reserved, stock_balances.c.value,
-                       stock_balances.c.value_fifo)
-                .where(stock_balances.c.sku == sku, stock_balances.c.warehouse_code == warehouse)
-            ).first()
-        return tuple(row) if row else (D(0), D(0), D(0), D(0))  # type: ignore[return-value]
-
-    def layers(self, sku: str, warehouse: str) -> list[tuple[Decimal, Decimal]]:
-        with self.db.unit_of_work() as session:
-            return [tuple(r) for r in session.execute(  # type: ignore[misc]
-                select(cost_layers.c.remaining, cost_layers.c.unit_cost)
-                .where(cost_layers.c.sku == sku, cost_layers.c.warehouse_code == warehouse,
-                       cost_layers.c.remaining > 0)
-                .order_by(cost_layers.c.id)
-            ).all()]
-
-    def events(self, event_type: str) -> list[dict[str, Any]]:
-        with self.db.engine.connect() as conn:
-            bodies = conn.execute(text("SELECT body FROM outbox WHERE event_type = :t ORDER BY id"),
-                                  {"t": event_type}).scalars().all()
-        return [json.loads(body) for body in bodies]
-
+class Env(InventoryApi):
     def snapshot(self) -> dict[str, Any]:
         """Everything a refused request must leave alone: row counts, balances and layers as they are."""
         with self.db.engine.connect() as conn:
@@ -96,26 +43,11 @@ class Env:
 
 @pytest.fixture
 def env(psi_databases: Any) -> Iterator[Env]:
-    url = psi_databases.create("inventory", "psi_inventory:migrations")
-    settings = SERVICE.load_settings({"INVENTORY_DATABASE_URL": url, "AMQP_URL": "memory://"})
-    keys = TestKeys()
-    db = Database(url)
-    app = create_service_app(SERVICE, settings, db, configure_logs=False, verifier=keys.verifier())
-    with db.unit_of_work() as session:
-        session.execute(insert(warehouses), [
-            {"code": code, "name": code, "active": active, "valuation_method": method, "created_at": T0,
-             "updated_at": T0}
-            for code, active, method in (("WH-A", True, "moving_average"), ("WH-B", True, "fifo"),
-                                         ("WH-OFF", False, "moving_average"))
-        ])
-        session.execute(insert(items), [
-            {"sku": sku, "name": sku, "unit_of_measure": "pcs", "active": active, "version": 1, "created_at": T0,
-             "updated_at": T0}
-            for sku, active in (("SKU-1", True), ("SKU-2", True), ("OLD", False), ("OLD2", False))
-        ])
-        session.commit()
-    yield Env(app.test_client(), db, {"Authorization": f"Bearer {keys.token('admin')}"})
-    db.dispose()
+    with inventory_api(psi_databases, kind=Env,
+                       warehouses=[("WH-A", True, "moving_average"), ("WH-B", True, "fifo"),
+                                   ("WH-OFF", False, "moving_average")],
+                       items=[("SKU-1", True), ("SKU-2", True), ("OLD", False), ("OLD2", False)]) as api:
+        yield api
 
 
 @pytest.fixture

@@ -7,36 +7,30 @@ counted, for a reservation of one line and one of three lines.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import event, insert
+from sqlalchemy import event
 
 from psi_chassis.db import Database
-from psi_chassis.types import utcnow
-from psi_inventory.adapters.tables import items, warehouses
-from psi_inventory.app import SERVICE
-from psi_inventory.service.ledger import Ledger, Source
 from psi_inventory.service.reservations import ReservationLine, reserve_stock
+from psi_inventory.testing import inventory_api
 
 pytestmark = pytest.mark.integration
 SKUS = ("SKU-A", "SKU-B", "SKU-C")
 
 
-def _seeded(psi_databases: Any) -> Database:
-    db = Database(psi_databases.create("inventory", SERVICE.migrations))
-    now = utcnow()
-    with db.unit_of_work() as session:
-        session.execute(insert(warehouses).values(code="WH1", name="Main", active=True,
-                                                  valuation_method="moving_average", created_at=now, updated_at=now))
-        session.execute(insert(items), [{"sku": s, "name": s, "unit_of_measure": "pcs", "active": True, "version": 1,
-                                         "created_at": now, "updated_at": now} for s in SKUS])
-        ledger = Ledger(session)
+@contextmanager
+def _seeded(psi_databases: Any) -> Iterator[Database]:
+    """WH1 with 100 of each SKU."""
+    with inventory_api(psi_databases, warehouses=[("WH1", True, "moving_average")],
+                       items=[(sku, True) for sku in SKUS]) as api:
         for sku in SKUS:
-            ledger.receive(sku, "WH1", "receipt", Decimal(100), Decimal("2.5"), Source(now, f"GRN-{sku}"))
-        session.commit()
-    return db
+            api.receive(sku, "WH1", "100", "2.5")
+        yield api.db
 
 
 def _counted(db: Database, work: Any) -> dict[str, int]:
@@ -64,16 +58,13 @@ def _counted(db: Database, work: Any) -> dict[str, int]:
 
 
 def test_a_reservation_is_five_statements_in_one_transaction_whatever_its_lines(psi_databases: Any) -> None:
-    db = _seeded(psi_databases)
-    try:
+    with _seeded(psi_databases) as db:
         one: list[Any] = []
         three: list[Any] = []
         small = _counted(db, lambda: one.append(reserve_stock(
             db, "R-1", "WH1", [ReservationLine(1, "SKU-A", Decimal(2))])))
         large = _counted(db, lambda: three.append(reserve_stock(
             db, "R-3", "WH1", [ReservationLine(i, sku, Decimal(i)) for i, sku in enumerate(SKUS, start=1)])))
-    finally:
-        db.dispose()
     # master data checked, the reference's rows locked, the balance rows locked with their reorder rules,
     # the reservation rows inserted (returning their ids), the balances updated; one COMMIT, one connection
     assert small == {"statements": 5, "checkouts": 1, "commits": 1}, small
@@ -87,13 +78,10 @@ def test_a_reservation_is_five_statements_in_one_transaction_whatever_its_lines(
 
 
 def test_a_refused_reservation_writes_nothing_and_stops_after_the_locks(psi_databases: Any) -> None:
-    db = _seeded(psi_databases)
-    try:
+    with _seeded(psi_databases) as db:
         answers: list[Any] = []
         counts = _counted(db, lambda: answers.append(reserve_stock(
             db, "R-BIG", "WH1", [ReservationLine(1, "SKU-A", Decimal(101))])))
-    finally:
-        db.dispose()
     short, written = answers[0]
     assert written == [] and [(s.sku, s.requested_quantity, s.available_quantity) for s in short] == [
         ("SKU-A", Decimal(101), Decimal(100))]
