@@ -17,10 +17,8 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -411,40 +409,6 @@ def delete_broker_entities(amqp_url: str, queues: Iterable[str], exchanges: Iter
                 conn.connect()
         for name in sorted(exchanges):
             conn.default_channel.exchange_delete(name)
-
-
-# -- events ---------------------------------------------------------------------------------------------------------
-def goods_received(sku: str, accepted: str, unit_cost: str, *, warehouse: str = "WH1",
-                   number: str = "GRN-B") -> dict[str, Any]:
-    """A valid purchasing.GoodsReceived.v1 envelope with one line, built like tests/conftest.py goods_received()."""
-    from psi_contracts.envelope import make_envelope
-
-    return make_envelope(
-        "purchasing.GoodsReceived.v1",
-        {
-            "receipt_id": str(uuid.uuid4()),
-            "receipt_number": number,
-            "po_id": "1",
-            "po_number": "PO-B",
-            "supplier_id": "1",
-            "supplier_code": "SUP",
-            "warehouse_code": warehouse,
-            "received_at": datetime.now(UTC),
-            "currency": "CNY",
-            "exchange_rate": Decimal(1),
-            "lines": [{
-                "line_no": 1,
-                "sku": sku,
-                "received_quantity": Decimal(accepted),
-                "accepted_quantity": Decimal(accepted),
-                "rejected_quantity": Decimal(0),
-                "unit_cost": Decimal(unit_cost),
-                "unit_cost_base": Decimal(unit_cost),
-            }],
-        },
-        source="purchasing",
-        subject="PO-B",
-    )
 
 
 # -- output ---------------------------------------------------------------------------------------------------------

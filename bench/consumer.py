@@ -31,7 +31,6 @@ from _common import (
     BenchStack,
     CpuMeter,
     add_common_arguments,
-    goods_received,
     machine,
     now_iso,
     psycopg_dsn,
@@ -43,7 +42,7 @@ from kombu import Connection, Consumer, Exchange, Producer, Queue
 from peer import peer_rate
 
 from psi_chassis.testing import wait_for
-from psi_chassis.testing.helpers import publish_envelopes, publish_raw, queue_depth
+from psi_chassis.testing.helpers import goods_received, publish_envelopes, publish_raw, queue_depth
 from psi_contracts.topology import dlq_name, exchange_name, producer_of
 
 

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from _common import ROOT, BenchStack, CpuMeter, goods_received, psycopg_dsn
+from _common import ROOT, BenchStack, CpuMeter, psycopg_dsn
 
 from psi_chassis.testing import ServiceProcess, wait_for
-from psi_chassis.testing.helpers import publish_raw, queue_depth
+from psi_chassis.testing.helpers import goods_received, publish_raw, queue_depth
 from psi_contracts.topology import exchange_name
 
 PEER_DIR = ROOT / "bench" / "peer_nameko"

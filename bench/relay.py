@@ -21,7 +21,6 @@ from _common import (
     BenchStack,
     CpuMeter,
     add_common_arguments,
-    goods_received,
     machine,
     now_iso,
     psycopg_dsn,
@@ -34,7 +33,7 @@ from kombu import Connection, Exchange, Producer, Queue
 from psi_chassis.db import Database
 from psi_chassis.outbox import Outgoing, record_events
 from psi_chassis.testing import ServiceProcess, wait_for
-from psi_chassis.testing.helpers import queue_depth
+from psi_chassis.testing.helpers import goods_received, queue_depth
 from psi_contracts.topology import exchange_name
 
 
