@@ -98,13 +98,21 @@ def test_rate_limit_holds_across_two_gunicorn_workers(gateway_stack: Any, tmp_pa
               PROMETHEUS_MULTIPROC_DIR=str(multiproc))
     gw = stack.client()
 
-    with ThreadPoolExecutor(max_workers=6) as pool:
-        results = list(pool.map(lambda _: gw.get("/api/v1/inventory/stock"), range(30)))
+    def answered() -> set[str]:
+        return {p.name.rsplit("_", 1)[-1] for p in multiproc.glob("counter_*.db")}
+
+    # Which worker accepts a connection is the kernel's choice: send rounds of concurrent requests until both
+    # workers have answered some (bounded), then every answer must still fit one shared limit.
+    results: list[Any] = []
+    for _ in range(15):
+        with ThreadPoolExecutor(max_workers=24) as pool:
+            results += list(pool.map(lambda _: gw.get("/api/v1/inventory/stock"), range(24)))
+        if len(answered()) >= 2:
+            break
+    assert len(answered()) >= 2, f"both workers answered requests: {answered()}"
     statuses = sorted(status for status, _, _ in results)
-    assert statuses.count(200) == 20 and statuses.count(429) == 10, statuses
+    assert statuses.count(200) == 20 and statuses.count(429) == len(results) - 20, statuses
     limited = next(r for r in results if r[0] == 429)
     assert limited[1]["code"] == "RATE_LIMITED" and int(limited[2].headers["Retry-After"]) >= 1
-    pids = {p.name.rsplit("_", 1)[-1] for p in multiproc.glob("counter_*.db")}
-    assert len(pids) >= 2, f"both workers answered requests: {pids}"
     assert metric_sum(scrape(f"{stack.api_urls['gateway']}/metrics"), "psi_gateway_rate_limited_total",
-                      limit="user") == 10
+                      limit="user") == len(results) - 20
