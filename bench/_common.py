@@ -60,8 +60,14 @@ def machine() -> dict[str, Any]:
         meminfo = Path("/proc/meminfo").read_text()
         kib = int(next(ln.split()[1] for ln in meminfo.splitlines() if ln.startswith("MemTotal:")))
         info["memory_gib"] = round(kib / 1024 / 1024, 1)
-        model = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                      if ln.startswith("model name")), "")
+        model = next(
+            (
+                ln.split(":", 1)[1].strip()
+                for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                if ln.startswith("model name")
+            ),
+            "",
+        )
         info["cpu"] = model
     except (OSError, StopIteration, ValueError):
         pass
@@ -77,8 +83,11 @@ def server_versions(database_url: str) -> dict[str, Any]:
         for setting in ("synchronous_commit", "fsync", "shared_buffers", "wal_level"):
             out[f"pg_{setting}"] = conn.execute(f"SHOW {setting}").fetchone()[0]
     try:
-        out["rabbitmq"] = subprocess.run(["rabbitmqctl", "version"], capture_output=True, text=True,
-                                         timeout=30).stdout.strip().splitlines()[-1]
+        out["rabbitmq"] = (
+            subprocess.run(["rabbitmqctl", "version"], capture_output=True, text=True, timeout=30)
+            .stdout.strip()
+            .splitlines()[-1]
+        )
     except (OSError, IndexError, subprocess.SubprocessError):
         out["rabbitmq"] = None
     try:
@@ -127,8 +136,8 @@ def _proc_stats() -> Iterable[tuple[int, int, str, float]]:
             raw = (entry / "stat").read_text()
         except OSError:
             continue
-        comm = raw[raw.index("(") + 1:raw.rindex(")")]
-        fields = raw[raw.rindex(")") + 2:].split()
+        comm = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
         yield int(entry.name), int(fields[2]), comm, (int(fields[11]) + int(fields[12])) / _TICK
 
 
@@ -245,10 +254,18 @@ def wait_until_quiet(below_pct: float, max_wait_s: float) -> float:
 def add_common_arguments(parser: Any) -> None:
     parser.add_argument("--json-out", help="also append the JSON result line to this file")
     parser.add_argument("--keep-logs", action="store_true", help="keep the process logs (always kept on failure)")
-    parser.add_argument("--quiet-below", type=float, default=15.0,
-                        help="wait until the machine is less busy than this percentage before starting (default 15)")
-    parser.add_argument("--quiet-wait", type=float, default=120.0,
-                        help="longest wait for a quiet machine, in seconds; then run anyway (default 120)")
+    parser.add_argument(
+        "--quiet-below",
+        type=float,
+        default=15.0,
+        help="wait until the machine is less busy than this percentage before starting (default 15)",
+    )
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=120.0,
+        help="longest wait for a quiet machine, in seconds; then run anyway (default 120)",
+    )
 
 
 # -- the stack ------------------------------------------------------------------------------------------------------
@@ -320,8 +337,9 @@ class BenchStack:
         multiproc = self.log_dir / f"prometheus-{name}"
         multiproc.mkdir()
         argv = [GUNICORN, "-c", str(conf), "--bind", f"127.0.0.1:{port}", "--workers", str(workers), *options, app]
-        process = ServiceProcess(f"{name}-api", argv, self.env(PROMETHEUS_MULTIPROC_DIR=str(multiproc), **env),
-                                 self.log_dir, cwd=ROOT)
+        process = ServiceProcess(
+            f"{name}-api", argv, self.env(PROMETHEUS_MULTIPROC_DIR=str(multiproc), **env), self.log_dir, cwd=ROOT
+        )
         self.api_urls[name] = url
         self._start(process, lambda: requests.get(f"{url}/alive", timeout=1).ok)
         return url
@@ -339,9 +357,12 @@ class BenchStack:
         port = free_port()
         metrics = f"http://127.0.0.1:{port}/metrics"
         self.remember_topology(name)
-        process = ServiceProcess.psi(f"{name}-consumer", ["consume", name],
-                                     self.env(**{f"{name.upper()}_CONSUMER_METRICS_PORT": str(port)}, **env),
-                                     self.log_dir)
+        process = ServiceProcess.psi(
+            f"{name}-consumer",
+            ["consume", name],
+            self.env(**{f"{name.upper()}_CONSUMER_METRICS_PORT": str(port)}, **env),
+            self.log_dir,
+        )
         self._start(process, lambda: requests.get(metrics, timeout=1).ok and '"message": "consuming ' in process.logs())
         return process, metrics
 
@@ -356,8 +377,11 @@ class BenchStack:
             self.exchanges.update(exchange_name(producer_of(t), prefix=self.prefix) for t in handler.event_types)
 
     def login(self) -> str:
-        status, body, _ = http_json("POST", f"{self.api_urls['gateway']}/api/v1/auth/token",
-                                    json={"username": "admin", "password": ADMIN_PASSWORD})
+        status, body, _ = http_json(
+            "POST",
+            f"{self.api_urls['gateway']}/api/v1/auth/token",
+            json={"username": "admin", "password": ADMIN_PASSWORD},
+        )
         if status != 200:
             raise RuntimeError(f"login failed: {status} {body}")
         return str(body["access_token"])

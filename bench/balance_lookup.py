@@ -60,11 +60,14 @@ def fill(url: str, moves: int, skus: int) -> dict[str, Any]:
         conn.execute(
             "INSERT INTO warehouses (code, name, active, valuation_method, created_at, updated_at)"
             " SELECT code, code, true, 'moving_average', now(), now() FROM unnest(%s::text[]) AS code",
-            (list(WAREHOUSES),))
+            (list(WAREHOUSES),),
+        )
         conn.execute(
             "INSERT INTO items (sku, name, unit_of_measure, safety_stock, active, version, created_at, updated_at)"
             " SELECT 'SKU-' || lpad(i::text, 5, '0'), 'Item ' || i, 'pcs', 0, true, 1, now(), now()"
-            " FROM generate_series(0, %s - 1) AS i", (skus,))
+            " FROM generate_series(0, %s - 1) AS i",
+            (skus,),
+        )
         # Round r = g / (skus * 2): every (sku, warehouse) gets one move per round, in time order; rounds
         # r % 4 == 3 issue 1 unit, the others receive 3, so every running balance stays positive.
         conn.execute(
@@ -82,14 +85,16 @@ def fill(url: str, moves: int, skus: int) -> dict[str, Any]:
                 FROM generate_series(0, %(moves)s - 1) AS g
             ) AS m
             """,
-            {"skus": skus, "moves": moves, "start": YEAR_START, "step": step_s})
+            {"skus": skus, "moves": moves, "start": YEAR_START, "step": step_s},
+        )
         conn.commit()
         timings["insert_moves_s"] = round(time.perf_counter() - started, 2)
         started = time.perf_counter()
         conn.execute(
             "INSERT INTO stock_balances (sku, warehouse_code, on_hand, reserved, value, value_fifo, below_reorder,"
             " updated_at) SELECT sku, warehouse_code, sum(quantity), 0, sum(value), sum(value_fifo), false, now()"
-            " FROM stock_moves GROUP BY sku, warehouse_code")
+            " FROM stock_moves GROUP BY sku, warehouse_code"
+        )
         conn.commit()
         timings["insert_balances_s"] = round(time.perf_counter() - started, 2)
         conn.autocommit = True
@@ -100,9 +105,16 @@ def fill(url: str, moves: int, skus: int) -> dict[str, Any]:
         sizes = conn.execute(
             "SELECT (SELECT count(*) FROM stock_moves), (SELECT count(*) FROM stock_balances),"
             " pg_size_pretty(pg_table_size('stock_moves')), pg_size_pretty(pg_indexes_size('stock_moves')),"
-            " pg_size_pretty(pg_relation_size('ix_stock_moves_sku_wh_time'))").fetchone()
-    return {**timings, "stock_moves": sizes[0], "stock_balances": sizes[1], "stock_moves_table": sizes[2],
-            "stock_moves_indexes": sizes[3], "ix_stock_moves_sku_wh_time": sizes[4]}
+            " pg_size_pretty(pg_relation_size('ix_stock_moves_sku_wh_time'))"
+        ).fetchone()
+    return {
+        **timings,
+        "stock_moves": sizes[0],
+        "stock_balances": sizes[1],
+        "stock_moves_table": sizes[2],
+        "stock_moves_indexes": sizes[3],
+        "ix_stock_moves_sku_wh_time": sizes[4],
+    }
 
 
 def http_calls(base: str, token: str, paths: list[str], warm_up: int) -> tuple[list[float], dict[str, int], Any]:
@@ -154,11 +166,22 @@ def explain(db: Database, run_query: Any, args_list: list[tuple[Any, ...]]) -> l
             with db.engine.connect() as conn:
                 for position, (statement, parameters) in enumerate(statements):
                     plan = conn.exec_driver_sql(
-                        "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement, parameters).scalar_one()[0]
-                    entry = per_statement.setdefault(position, {
-                        "sql": " ".join(statement.split()), "execution_ms": [], "planning_ms": [],
-                        "indexes": set(), "node_types": set(), "shared_hit": 0, "shared_read": 0,
-                        "in_process_ms": [], "example_plan": plan["Plan"]})
+                        "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement, parameters
+                    ).scalar_one()[0]
+                    entry = per_statement.setdefault(
+                        position,
+                        {
+                            "sql": " ".join(statement.split()),
+                            "execution_ms": [],
+                            "planning_ms": [],
+                            "indexes": set(),
+                            "node_types": set(),
+                            "shared_hit": 0,
+                            "shared_read": 0,
+                            "in_process_ms": [],
+                            "example_plan": plan["Plan"],
+                        },
+                    )
                     entry["execution_ms"].append(plan["Execution Time"])
                     entry["planning_ms"].append(plan["Planning Time"])
                     if position == 0:
@@ -176,18 +199,20 @@ def explain(db: Database, run_query: Any, args_list: list[tuple[Any, ...]]) -> l
     for position in sorted(per_statement):
         entry = per_statement[position]
         runs = len(entry["execution_ms"])
-        out.append({
-            "sql": entry["sql"],
-            "runs": runs,
-            "execution_p50_ms": round(percentile(entry["execution_ms"], 50), 3),
-            "execution_p95_ms": round(percentile(entry["execution_ms"], 95), 3),
-            "planning_p50_ms": round(percentile(entry["planning_ms"], 50), 3),
-            "indexes_used": sorted(entry["indexes"]),
-            "node_types": sorted(entry["node_types"]),
-            "avg_shared_blocks_hit": round(entry["shared_hit"] / runs, 1),
-            "avg_shared_blocks_read": round(entry["shared_read"] / runs, 1),
-            "example_plan": _plan_text(entry["example_plan"]),
-        })
+        out.append(
+            {
+                "sql": entry["sql"],
+                "runs": runs,
+                "execution_p50_ms": round(percentile(entry["execution_ms"], 50), 3),
+                "execution_p95_ms": round(percentile(entry["execution_ms"], 95), 3),
+                "planning_p50_ms": round(percentile(entry["planning_ms"], 50), 3),
+                "indexes_used": sorted(entry["indexes"]),
+                "node_types": sorted(entry["node_types"]),
+                "avg_shared_blocks_hit": round(entry["shared_hit"] / runs, 1),
+                "avg_shared_blocks_read": round(entry["shared_read"] / runs, 1),
+                "example_plan": _plan_text(entry["example_plan"]),
+            }
+        )
         if entry["in_process_ms"]:
             out[-1]["service_function_p50_ms"] = round(percentile(entry["in_process_ms"], 50), 3)
     return out
@@ -222,10 +247,13 @@ def run(args: argparse.Namespace) -> int:
         token = stack.login()
 
         stock_paths = [f"/api/v1/inventory/stock/{sku_name(rng.randrange(args.skus))}" for _ in range(args.stock_calls)]
-        as_of_args = [(YEAR_START + YEAR * rng.random(), sku_name(rng.randrange(args.skus)))
-                      for _ in range(args.as_of_calls)]
-        as_of_paths = [f"/api/v1/inventory/stock-as-of?at={requests.utils.quote(at.isoformat())}&sku={sku}"
-                       for at, sku in as_of_args]
+        as_of_args = [
+            (YEAR_START + YEAR * rng.random(), sku_name(rng.randrange(args.skus))) for _ in range(args.as_of_calls)
+        ]
+        as_of_paths = [
+            f"/api/v1/inventory/stock-as-of?at={requests.utils.quote(at.isoformat())}&sku={sku}"
+            for at, sku in as_of_args
+        ]
         api_pid = next(p.pid for p in stack.processes if p.name == "inventory-api")
         meter = CpuMeter({"inventory_api": api_pid}).start()
         stock_lat, stock_statuses, stock_last = http_calls(inventory, token, stock_paths, args.warm_up)
@@ -234,12 +262,16 @@ def run(args: argparse.Namespace) -> int:
 
         db = Database(url)
         try:
-            sql_stock = explain(db, queries.balances_of_sku,
-                                [(sku_name(rng.randrange(args.skus)),) for _ in range(args.sql_runs)])
+            sql_stock = explain(
+                db, queries.balances_of_sku, [(sku_name(rng.randrange(args.skus)),) for _ in range(args.sql_runs)]
+            )
             sql_as_of = explain(
-                db, lambda session, at, sku: queries.stock_as_of(session, at, sku=sku, warehouse_code=None, page=1,
-                                                                  page_size=50),
-                [(YEAR_START + YEAR * rng.random(), sku_name(rng.randrange(args.skus))) for _ in range(args.sql_runs)])
+                db,
+                lambda session, at, sku: queries.stock_as_of(
+                    session, at, sku=sku, warehouse_code=None, page=1, page_size=50
+                ),
+                [(YEAR_START + YEAR * rng.random(), sku_name(rng.randrange(args.skus))) for _ in range(args.sql_runs)],
+            )
         finally:
             db.dispose()
 
@@ -248,9 +280,16 @@ def run(args: argparse.Namespace) -> int:
         result: dict[str, Any] = {
             "bench": "balance_lookup",
             "date": now_iso(),
-            "params": {"moves": args.moves, "skus": args.skus, "warehouses": len(WAREHOUSES),
-                       "stock_calls": args.stock_calls, "as_of_calls": args.as_of_calls, "sql_runs": args.sql_runs,
-                       "workers": args.workers, "seed": args.seed},
+            "params": {
+                "moves": args.moves,
+                "skus": args.skus,
+                "warehouses": len(WAREHOUSES),
+                "stock_calls": args.stock_calls,
+                "as_of_calls": args.as_of_calls,
+                "sql_runs": args.sql_runs,
+                "workers": args.workers,
+                "seed": args.seed,
+            },
             "machine": machine(),
             "servers": server_versions(stack.database_admin_url),
             "background_busy_pct": background,
@@ -269,8 +308,8 @@ def run(args: argparse.Namespace) -> int:
             f"balance_lookup: {filled['stock_moves']} ledger moves ({args.skus} SKUs x {len(WAREHOUSES)} warehouses,"
             f" a year), {filled['stock_balances']} balances; table {filled['stock_moves_table']}, indexes "
             f"{filled['stock_moves_indexes']}; filled in {filled['insert_moves_s']} + {filled['insert_balances_s']}"
-            f" + {filled['vacuum_analyze_s']} s" + (f"   [machine {background}% busy before the run]"
-                                                      if background >= args.quiet_below else ""),
+            f" + {filled['vacuum_analyze_s']} s"
+            + (f"   [machine {background}% busy before the run]" if background >= args.quiet_below else ""),
             f"  (a) GET /stock/<sku>     x{args.stock_calls}: p50 {hs['p50_ms']} ms, p95 {hs['p95_ms']} ms, "
             f"p99 {hs['p99_ms']} ms  {stock_statuses}",
             f"  (b) GET /stock-as-of     x{args.as_of_calls}: p50 {ha['p50_ms']} ms, p95 {ha['p95_ms']} ms, "
@@ -280,7 +319,8 @@ def run(args: argparse.Namespace) -> int:
             for s in stmts:
                 summary.append(
                     f"  (c) SQL {label:7} exec p50 {s['execution_p50_ms']} ms, p95 {s['execution_p95_ms']} ms, "
-                    f"plan p50 {s['planning_p50_ms']} ms; indexes {s['indexes_used']}; {s['sql'][:90]}...")
+                    f"plan p50 {s['planning_p50_ms']} ms; indexes {s['indexes_used']}; {s['sql'][:90]}..."
+                )
         summary.append(f"  as-of query uses ix_stock_moves_sku_wh_time: {as_of_uses_index}")
         summary.append(f"  during the HTTP calls: machine busy {cpu['machine_busy_pct']} %, CPU s {cpu['cpu_s']}")
         summary.append("  as-of plan (one run):")

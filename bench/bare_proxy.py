@@ -23,11 +23,21 @@ def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable
     headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items() if key.startswith("HTTP_")}
     headers.pop("Host", None)
     target = environ["PATH_INFO"] + (f"?{environ['QUERY_STRING']}" if environ.get("QUERY_STRING") else "")
-    answer = _POOL.urlopen(environ["REQUEST_METHOD"], target, headers=headers, retries=False, redirect=False,
-                           timeout=_TIMEOUT, preload_content=False, decode_content=False)
+    answer = _POOL.urlopen(
+        environ["REQUEST_METHOD"],
+        target,
+        headers=headers,
+        retries=False,
+        redirect=False,
+        timeout=_TIMEOUT,
+        preload_content=False,
+        decode_content=False,
+    )
     body = answer.read(decode_content=False)
     answer.release_conn()
-    start_response(f"{answer.status} {answer.reason}",
-                   [(k, v) for k, v in answer.headers.iteritems() if k.lower() not in _DROPPED]
-                   + [("Content-Length", str(len(body)))])
+    start_response(
+        f"{answer.status} {answer.reason}",
+        [(k, v) for k, v in answer.headers.iteritems() if k.lower() not in _DROPPED]
+        + [("Content-Length", str(len(body)))],
+    )
     return [body]

@@ -54,12 +54,18 @@ def consumer_rate(stack: BenchStack, events: int, skus: int, prefetch: int, dead
     envelopes = [goods_received(f"SKU-{i % skus:03d}", "2", "1.25", number=f"GRN-{i}") for i in range(events)]
     event_type = envelopes[0]["type"]
     started = time.perf_counter()
-    publish_raw(stack.amqp_url, exchange_name(producer_of(event_type), prefix=stack.prefix), event_type,
-                [json.dumps(e) for e in envelopes], [e["id"] for e in envelopes])
+    publish_raw(
+        stack.amqp_url,
+        exchange_name(producer_of(event_type), prefix=stack.prefix),
+        event_type,
+        [json.dumps(e) for e in envelopes],
+        [e["id"] for e in envelopes],
+    )
     publish_s = time.perf_counter() - started
     wait_for(lambda: queue_depth(stack.amqp_url, queue) == events, timeout=60, message=f"{events} messages in {queue}")
 
     with psycopg.connect(psycopg_dsn(url), autocommit=True) as conn:
+
         def applied() -> int:
             return int(conn.execute("SELECT count(*) FROM inbox").fetchone()[0])
 
@@ -87,12 +93,14 @@ def consumer_rate(stack: BenchStack, events: int, skus: int, prefetch: int, dead
             raise RuntimeError(f"drain incomplete after {deadline_s}s: {count}/{events} applied")
         first, last, span = conn.execute(
             "SELECT min(received_at), max(received_at), extract(epoch FROM max(received_at) - min(received_at))"
-            " FROM inbox").fetchone()
+            " FROM inbox"
+        ).fetchone()
         moves = int(conn.execute("SELECT count(*) FROM stock_moves").fetchone()[0])
         on_hand = conn.execute("SELECT sum(on_hand) FROM stock_balances").fetchone()[0]
         # one StockReceived per receipt (the first receipt into the unlisted WH1 also announces the warehouse)
-        outbox = int(conn.execute(
-            "SELECT count(*) FROM outbox WHERE event_type = 'inventory.StockReceived.v1'").fetchone()[0])
+        outbox = int(
+            conn.execute("SELECT count(*) FROM outbox WHERE event_type = 'inventory.StockReceived.v1'").fetchone()[0]
+        )
     dead = queue_depth(stack.amqp_url, dlq_name(queue))
     span = float(span)
     consistent = moves == events and int(on_hand) == 2 * events and outbox == events and dead == 0
@@ -105,16 +113,20 @@ def consumer_rate(stack: BenchStack, events: int, skus: int, prefetch: int, dead
         "first_applied": str(first),
         "last_applied": str(last),
         # Coarse cross-check from the 50 ms polls (None when the drain ended before the consumer was reported ready).
-        "poll_events_per_s": (round((events - applied_before_meter) / (last_seen - first_seen), 1)
-                              if last_seen and first_seen and last_seen > first_seen else None),
+        "poll_events_per_s": (
+            round((events - applied_before_meter) / (last_seen - first_seen), 1)
+            if last_seen and first_seen and last_seen > first_seen
+            else None
+        ),
         "consumer_ready_s": round(ready_s, 2),
         "publish_with_confirms_per_s": round(events / publish_s, 1),
         "checks": {"stock_moves": moves, "on_hand_sum": str(on_hand), "outbox_rows": outbox, "dlq": dead},
         "consistent": consistent,
         "cpu": cpu,
         "cpu_metered_events": events - applied_before_meter,
-        "cpu_ms_per_event": {k: round(1000 * v / max(events - applied_before_meter, 1), 3)
-                             for k, v in cpu["cpu_s"].items()},
+        "cpu_ms_per_event": {
+            k: round(1000 * v / max(events - applied_before_meter, 1), 3) for k, v in cpu["cpu_s"].items()
+        },
     }
 
 
@@ -137,15 +149,35 @@ def _mixed_stream(events: int, skus: int) -> tuple[list[dict[str, Any]], dict[st
         base = {"order_id": ref, "order_number": ref, "warehouse_code": "WH1"}
         line = {"line_no": 1, "sku": sku, "quantity": Decimal(1)}
         stream += [
-            make_envelope("sales.OrderConfirmed.v1", {**base, "customer_id": "C", "confirmed_at": now,
-                                                      "currency": "CNY", "lines": [{**line, "quantity": Decimal(2),
-                                                                                    "unit_price": Decimal(3)}]},
-                          source="sales"),
-            make_envelope("sales.OrderShipped.v1", {**base, "shipment_id": ref, "shipment_number": f"SHP-{order}",
-                                                    "shipped_at": now, "lines": [line]}, source="sales"),
-            make_envelope("sales.ReturnReceived.v1", {"return_id": ref, "return_number": f"RMA-{order}",
-                                                      "order_id": ref, "order_number": ref, "warehouse_code": "WH1",
-                                                      "received_at": now, "lines": [line]}, source="sales"),
+            make_envelope(
+                "sales.OrderConfirmed.v1",
+                {
+                    **base,
+                    "customer_id": "C",
+                    "confirmed_at": now,
+                    "currency": "CNY",
+                    "lines": [{**line, "quantity": Decimal(2), "unit_price": Decimal(3)}],
+                },
+                source="sales",
+            ),
+            make_envelope(
+                "sales.OrderShipped.v1",
+                {**base, "shipment_id": ref, "shipment_number": f"SHP-{order}", "shipped_at": now, "lines": [line]},
+                source="sales",
+            ),
+            make_envelope(
+                "sales.ReturnReceived.v1",
+                {
+                    "return_id": ref,
+                    "return_number": f"RMA-{order}",
+                    "order_id": ref,
+                    "order_number": ref,
+                    "warehouse_code": "WH1",
+                    "received_at": now,
+                    "lines": [line],
+                },
+                source="sales",
+            ),
             make_envelope("sales.OrderCancelled.v1", {**base, "cancelled_at": now}, source="sales"),
         ]
         totals["shipped"] += 1
@@ -179,8 +211,9 @@ def mixed_rate(stack: BenchStack, events: int, skus: int, deadline_s: float) -> 
                 raise RuntimeError(f"mixed drain incomplete:\n{process.logs()[-4000:]}")
             time.sleep(0.05)
         cpu = meter.stop()
-        span = float(conn.execute(
-            "SELECT extract(epoch FROM max(received_at) - min(received_at)) FROM inbox").fetchone()[0])
+        span = float(
+            conn.execute("SELECT extract(epoch FROM max(received_at) - min(received_at)) FROM inbox").fetchone()[0]
+        )
         on_hand, reserved = conn.execute("SELECT sum(on_hand), sum(reserved) FROM stock_balances").fetchone()
     process.stop()
     expected = totals["received"] - totals["shipped"] + totals["returned"]
@@ -199,10 +232,12 @@ def mixed_rate(stack: BenchStack, events: int, skus: int, deadline_s: float) -> 
 def kombu_rate(stack: BenchStack, messages: int, queue_type: str) -> dict[str, Any]:
     name = f"{stack.prefix}.bench.raw-{queue_type}"
     stack.queues.add(name)
-    queue = Queue(name, exchange=Exchange(""), routing_key=name, durable=True,
-                  queue_arguments={"x-queue-type": queue_type})
-    body = json.dumps({"id": "0" * 36, "type": "bench.Raw.v1", "data": {"sku": "SKU-000", "quantity": "2.000000",
-                                                                          "note": "x" * 120}})
+    queue = Queue(
+        name, exchange=Exchange(""), routing_key=name, durable=True, queue_arguments={"x-queue-type": queue_type}
+    )
+    body = json.dumps(
+        {"id": "0" * 36, "type": "bench.Raw.v1", "data": {"sku": "SKU-000", "quantity": "2.000000", "note": "x" * 120}}
+    )
     with Connection(stack.amqp_url, transport_options={"confirm_publish": True}) as conn:
         producer = Producer(conn.channel())
         queue.bind(producer.channel).declare()
@@ -221,8 +256,14 @@ def kombu_rate(stack: BenchStack, messages: int, queue_type: str) -> dict[str, A
             message.ack()
             received += 1
 
-        with Consumer(channel, queues=[queue], callbacks=[on_message], prefetch_count=100,
-                      accept=["application/json"], no_ack=False):
+        with Consumer(
+            channel,
+            queues=[queue],
+            callbacks=[on_message],
+            prefetch_count=100,
+            accept=["application/json"],
+            no_ack=False,
+        ):
             started = time.perf_counter()
             deadline = time.monotonic() + 120
             while received < messages and time.monotonic() < deadline:
@@ -243,8 +284,10 @@ def kombu_rate(stack: BenchStack, messages: int, queue_type: str) -> dict[str, A
 # -- 3. raw PostgreSQL commit ---------------------------------------------------------------------------------------
 def pg_commit_rate(url: str, rows: int) -> dict[str, Any]:
     with psycopg.connect(psycopg_dsn(url)) as conn:
-        conn.execute("CREATE TABLE bench_commit (id bigserial PRIMARY KEY, payload text NOT NULL,"
-                     " created_at timestamptz NOT NULL DEFAULT now())")
+        conn.execute(
+            "CREATE TABLE bench_commit (id bigserial PRIMARY KEY, payload text NOT NULL,"
+            " created_at timestamptz NOT NULL DEFAULT now())"
+        )
         conn.commit()
         started = time.perf_counter()
         for i in range(rows):
@@ -254,8 +297,12 @@ def pg_commit_rate(url: str, rows: int) -> dict[str, Any]:
         count = conn.execute("SELECT count(*) FROM bench_commit").fetchone()[0]
         conn.execute("DROP TABLE bench_commit")
         conn.commit()
-    return {"rows": rows, "commits_per_s": round(rows / elapsed, 1),
-            "mean_ms": round(1000 * elapsed / rows, 3), "committed": int(count)}
+    return {
+        "rows": rows,
+        "commits_per_s": round(rows / elapsed, 1),
+        "mean_ms": round(1000 * elapsed / rows, 3),
+        "committed": int(count),
+    }
 
 
 def run(args: argparse.Namespace) -> int:
@@ -275,8 +322,11 @@ def run(args: argparse.Namespace) -> int:
             "consumer_vs_pg_commit": round(rate / pg["commits_per_s"], 3),
             "consumer_vs_kombu_quorum_consume": round(rate / quorum["consume_ack_per_s"], 3),
             "consumer_vs_kombu_classic_consume": round(rate / raw_kombu[1]["consume_ack_per_s"], 3),
-            **{f"consumer_vs_nameko_{p['workers']}_workers": round(rate / p["events_per_s"], 2)
-               for p in peers if p["events_per_s"]},
+            **{
+                f"consumer_vs_nameko_{p['workers']}_workers": round(rate / p["events_per_s"], 2)
+                for p in peers
+                if p["events_per_s"]
+            },
         }
         result: dict[str, Any] = {
             "bench": "consumer",
@@ -298,13 +348,22 @@ def run(args: argparse.Namespace) -> int:
             f"prefetch {args.prefetch}"
             + (f"   [machine {background}% busy before the run]" if background >= args.quiet_below else ""),
             f"  {'PSI consumer (events applied/s)':44} {rate:>10}",
-            *([f"  {'PSI consumer, mixed batches (events/s)':44} {mixed['events_per_s']:>10}"
-               f"   CPU ms/event {mixed['cpu_ms_per_event'].get('consumer')}"] if mixed else []),
+            *(
+                [
+                    f"  {'PSI consumer, mixed batches (events/s)':44} {mixed['events_per_s']:>10}"
+                    f"   CPU ms/event {mixed['cpu_ms_per_event'].get('consumer')}"
+                ]
+                if mixed
+                else []
+            ),
             f"  {'raw kombu consume+ack/s, quorum queue':44} {quorum['consume_ack_per_s']:>10}",
             f"  {'raw kombu consume+ack/s, classic queue':44} {raw_kombu[1]['consume_ack_per_s']:>10}",
             f"  {'raw PostgreSQL INSERT+COMMIT/s (1 conn)':44} {pg['commits_per_s']:>10}",
-            *[f"  {'nameko peer, ' + str(p['workers']) + ' workers (events/s)':44} {p['events_per_s']:>10}"
-              f"   CPU ms/event {p['cpu_ms_per_event'].get('peer')}" for p in peers],
+            *[
+                f"  {'nameko peer, ' + str(p['workers']) + ' workers (events/s)':44} {p['events_per_s']:>10}"
+                f"   CPU ms/event {p['cpu_ms_per_event'].get('peer')}"
+                for p in peers
+            ],
             f"  consumer / PG commit = {ratios['consumer_vs_pg_commit']}, consumer / kombu quorum = "
             f"{ratios['consumer_vs_kombu_quorum_consume']}",
             f"  drain {consumer['drain_s']} s; CPU ms per event {cpu}",
@@ -313,8 +372,12 @@ def run(args: argparse.Namespace) -> int:
             f"  checks {consumer['checks']}: {'consistent' if consumer['consistent'] else 'INCONSISTENT'}",
         ]
         report(result, summary, args.json_out)
-        ok = (consumer["consistent"] and all(r["received"] == args.events for r in raw_kombu)
-              and all(p["consistent"] for p in peers) and (mixed is None or mixed["consistent"]))
+        ok = (
+            consumer["consistent"]
+            and all(r["received"] == args.events for r in raw_kombu)
+            and all(p["consistent"] for p in peers)
+            and (mixed is None or mixed["consistent"])
+        )
         stack.failed = not ok
         return 0 if ok else 1
 
@@ -324,10 +387,14 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=5000, help="events (and raw messages, raw commits); 5000")
     parser.add_argument("--skus", type=int, default=5, help="distinct SKUs the events spread over (default 5)")
     parser.add_argument("--prefetch", type=int, default=500, help="PSI_CONSUMER_PREFETCH (default 500, as deployed)")
-    parser.add_argument("--mixed-events", type=int, default=5000,
-                        help="events of the mixed scenario (default 5000; 0 skips it)")
-    parser.add_argument("--peer-workers", default="10",
-                        help='nameko peer worker counts, comma-separated (default "10"; "" skips the peer)')
+    parser.add_argument(
+        "--mixed-events", type=int, default=5000, help="events of the mixed scenario (default 5000; 0 skips it)"
+    )
+    parser.add_argument(
+        "--peer-workers",
+        default="10",
+        help='nameko peer worker counts, comma-separated (default "10"; "" skips the peer)',
+    )
     parser.add_argument("--deadline", type=float, default=300, help="seconds allowed for the drain (default 300)")
     add_common_arguments(parser)
     return run(parser.parse_args())

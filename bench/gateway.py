@@ -93,14 +93,30 @@ def phase(base_url: str, token: str, requests: int, clients: int, groups: dict[s
 def profile_gateway(stack: BenchStack, gateway: str, token: str, args: argparse.Namespace) -> list[str]:
     """The through-gateway phase again under py-spy (one worker); the functions with most own samples."""
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
-    workers = subprocess.run(["pgrep", "-P", str(pid_of(stack, "gateway-api"))], capture_output=True, text=True
-                             ).stdout.split()
+    workers = subprocess.run(
+        ["pgrep", "-P", str(pid_of(stack, "gateway-api"))], capture_output=True, text=True
+    ).stdout.split()
     if not Path(spy).exists() or not workers:
         return ["py-spy not installed (.venv/bin/pip install py-spy) or no gateway worker found"]
     out = Path(tempfile.mkdtemp(prefix="psi-bench-pyspy-")) / "gateway.json"
-    recorder = subprocess.Popen([spy, "record", "--pid", workers[0], "--format", "speedscope", "--output",
-                                 str(out), "--rate", "250", "--nonblocking", "--gil"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    recorder = subprocess.Popen(
+        [
+            spy,
+            "record",
+            "--pid",
+            workers[0],
+            "--format",
+            "speedscope",
+            "--output",
+            str(out),
+            "--rate",
+            "250",
+            "--nonblocking",
+            "--gil",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         phase(gateway, token, args.requests, args.clients, {})
     finally:
@@ -127,8 +143,10 @@ def top_functions(speedscope: Path, count: int) -> list[str]:
     lines = [f"{samples:.1f} s sampled (GIL held); own% total% function (file:line)"]
     for frame, weight in own.most_common(count):
         info = frames[frame]
-        lines.append(f"{100 * weight / samples:5.1f} {100 * total[frame] / samples:5.1f}  {info['name']} "
-                     f"({'/'.join(Path(info.get('file', '?')).parts[-2:])}:{info.get('line', '?')})")
+        lines.append(
+            f"{100 * weight / samples:5.1f} {100 * total[frame] / samples:5.1f}  {info['name']} "
+            f"({'/'.join(Path(info.get('file', '?')).parts[-2:])}:{info.get('line', '?')})"
+        )
     return lines
 
 
@@ -137,13 +155,27 @@ def bare_proxy(stack: BenchStack, upstream: str, args: argparse.Namespace) -> st
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     threads = str(args.gateway_threads or 16)
-    argv = [GUNICORN, "--chdir", str(ROOT / "bench"), "--bind", f"127.0.0.1:{port}", "--workers",
-            str(args.gateway_workers), "--worker-class", "psi_chassis.gunicorn_workers.ThreadWorker", "--threads",
-            threads, "bare_proxy:app"]
+    argv = [
+        GUNICORN,
+        "--chdir",
+        str(ROOT / "bench"),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(args.gateway_workers),
+        "--worker-class",
+        "psi_chassis.gunicorn_workers.ThreadWorker",
+        "--threads",
+        threads,
+        "bare_proxy:app",
+    ]
     process = ServiceProcess("bare-proxy", argv, {"BARE_PROXY_UPSTREAM": upstream}, stack.log_dir, cwd=ROOT)
     stack.processes.append(process.start())
-    wait_for(lambda: urllib3.request("GET", f"{url}/alive", retries=False, timeout=1).status == 200, timeout=60,
-             message="the bare proxy answers")
+    wait_for(
+        lambda: urllib3.request("GET", f"{url}/alive", retries=False, timeout=1).status == 200,
+        timeout=60,
+        message="the bare proxy answers",
+    )
     return url
 
 
@@ -157,19 +189,29 @@ def run(args: argparse.Namespace) -> int:
         url = stack.database("inventory")
         stack.database("gateway")
         seed(url, 1000, 1)
-        threaded = ["--worker-class", "psi_chassis.gunicorn_workers.ThreadWorker", "--threads",
-                    str(args.inventory_threads)] if args.inventory_threads else []
+        threaded = (
+            ["--worker-class", "psi_chassis.gunicorn_workers.ThreadWorker", "--threads", str(args.inventory_threads)]
+            if args.inventory_threads
+            else []
+        )
         inventory = stack.api("inventory", workers=args.inventory_workers, options=threaded)
         # The limits stay on (their cost is part of every request) but far above what the bench sends.
         limits = {"PSI_RATE_LIMIT_PER_USER": "10000000/minute", "PSI_RATE_LIMIT_PER_IP": "10000000/minute"}
         if args.rate_limit_storage:
             limits["PSI_RATE_LIMIT_STORAGE"] = args.rate_limit_storage
-        gateway = stack.api("gateway", workers=args.gateway_workers, **limits,
-                            options=["--threads", str(args.gateway_threads)] if args.gateway_threads else [])
+        gateway = stack.api(
+            "gateway",
+            workers=args.gateway_workers,
+            **limits,
+            options=["--threads", str(args.gateway_threads)] if args.gateway_threads else [],
+        )
         token = stack.login()
         bare = bare_proxy(stack, inventory, args)
-        groups = {"inventory_api": pid_of(stack, "inventory-api"), "gateway_api": pid_of(stack, "gateway-api"),
-                  "bare_proxy": pid_of(stack, "bare-proxy")}
+        groups = {
+            "inventory_api": pid_of(stack, "inventory-api"),
+            "gateway_api": pid_of(stack, "gateway-api"),
+            "bare_proxy": pid_of(stack, "bare-proxy"),
+        }
         direct = phase(inventory, token, args.requests, args.clients, groups)
         through = phase(gateway, token, args.requests, args.clients, groups)
         floor = phase(bare, token, args.requests, args.clients, groups)
@@ -185,10 +227,14 @@ def run(args: argparse.Namespace) -> int:
         result: dict[str, Any] = {
             "bench": "gateway",
             "date": now_iso(),
-            "params": {"requests": args.requests, "clients": args.clients,
-                       "inventory_workers": args.inventory_workers,
-                       "inventory_threads": args.inventory_threads, "gateway_workers": args.gateway_workers,
-                       "path": PATH},
+            "params": {
+                "requests": args.requests,
+                "clients": args.clients,
+                "inventory_workers": args.inventory_workers,
+                "inventory_threads": args.inventory_threads,
+                "gateway_workers": args.gateway_workers,
+                "path": PATH,
+            },
             "machine": machine(),
             "servers": server_versions(stack.database_admin_url),
             "background_busy_pct": background,
@@ -208,12 +254,17 @@ def run(args: argparse.Namespace) -> int:
             f"workers, gateway {args.gateway_workers} workers"
             + (f"   [machine {background}% busy before the run]" if background >= args.quiet_below else ""),
         ]
-        for name, p in (("direct", direct), ("through gateway", through), ("bare proxy", floor),
-                        ("direct again", direct_again)):
+        for name, p in (
+            ("direct", direct),
+            ("through gateway", through),
+            ("bare proxy", floor),
+            ("direct again", direct_again),
+        ):
             summary.append(
                 f"  {name:16} {p['requests_per_s']:8.1f}/s  p50 {p['latency'].get('p50_ms')} ms  "
                 f"p99 {p['latency'].get('p99_ms')} ms  statuses {p['statuses']}  CPU ms/request "
-                f"{p['cpu_ms_per_request']}")
+                f"{p['cpu_ms_per_request']}"
+            )
         summary.append(f"  through / direct = {ratio}; gateway CPU {gateway_cpu} ms per forwarded request")
         summary.append(f"  floor: bare proxy / direct = {floor_ratio}; bare proxy CPU {floor_cpu} ms per request")
         summary.extend(f"  {line}" for line in profile)
@@ -227,14 +278,25 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=5000, help="GETs per phase (default 5000)")
     parser.add_argument("--clients", type=int, default=16, help="concurrent client threads (default 16)")
     parser.add_argument("--inventory-workers", type=int, default=2, help="inventory API workers (default 2)")
-    parser.add_argument("--inventory-threads", type=int, default=0,
-                        help="run the inventory API with threaded workers of this many threads (keep-alive); "
-                             "default 0: its gunicorn.conf.py (sync workers)")
+    parser.add_argument(
+        "--inventory-threads",
+        type=int,
+        default=0,
+        help="run the inventory API with threaded workers of this many threads (keep-alive); "
+        "default 0: its gunicorn.conf.py (sync workers)",
+    )
     parser.add_argument("--gateway-workers", type=int, default=2, help="gateway workers (default 2)")
-    parser.add_argument("--rate-limit-storage", default="",
-                        help="where the gateway counts rate limits, e.g. redis://127.0.0.1:6379 (default: memory)")
-    parser.add_argument("--gateway-threads", type=int, default=0,
-                        help="threads per gateway worker (default 0: gateway/gunicorn.conf.py's)")
+    parser.add_argument(
+        "--rate-limit-storage",
+        default="",
+        help="where the gateway counts rate limits, e.g. redis://127.0.0.1:6379 (default: memory)",
+    )
+    parser.add_argument(
+        "--gateway-threads",
+        type=int,
+        default=0,
+        help="threads per gateway worker (default 0: gateway/gunicorn.conf.py's)",
+    )
     parser.add_argument("--profile", action="store_true", help="also profile one gateway worker with py-spy")
     add_common_arguments(parser)
     return run(parser.parse_args())

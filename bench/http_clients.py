@@ -24,14 +24,19 @@ from _common import GUNICORN, machine, now_iso, report
 
 from psi_chassis.testing import free_port, wait_for
 
-APP = '''
+APP = """
 def app(environ, start_response):
     body = b'{"sku":"HOT-1","on_hand":"1000.000000","reserved":"0.000000","warehouses":[]}'
     start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
     return [body]
-'''
-HEADERS = {"Accept": "application/json", "Authorization": "Bearer " + "x" * 300, "X-Request-ID": "a" * 32,
-           "X-Forwarded-For": "127.0.0.1", "User-Agent": "bench"}
+"""
+HEADERS = {
+    "Accept": "application/json",
+    "Authorization": "Bearer " + "x" * 300,
+    "X-Request-ID": "a" * 32,
+    "X-Forwarded-For": "127.0.0.1",
+    "User-Agent": "bench",
+}
 PATH = "/api/v1/inventory/stock/HOT-1"
 
 
@@ -53,8 +58,16 @@ def clients(base: str) -> dict[str, Callable[[], bytes]]:
             answer.close()
 
     def with_urllib3() -> bytes:
-        answer = pool.urlopen("GET", PATH, headers=HEADERS, retries=False, redirect=False, timeout=timeout,
-                              preload_content=False, decode_content=False)
+        answer = pool.urlopen(
+            "GET",
+            PATH,
+            headers=HEADERS,
+            retries=False,
+            redirect=False,
+            timeout=timeout,
+            preload_content=False,
+            decode_content=False,
+        )
         body = answer.read(decode_content=False)
         answer.release_conn()
         return body
@@ -86,12 +99,30 @@ def main() -> int:
     (workdir / "upstream.py").write_text(APP)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([GUNICORN, "--chdir", str(workdir), "-k", "gthread", "--threads", "4", "-w", "1",
-                               "-b", f"127.0.0.1:{port}", "upstream:app"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            GUNICORN,
+            "--chdir",
+            str(workdir),
+            "-k",
+            "gthread",
+            "--threads",
+            "4",
+            "-w",
+            "1",
+            "-b",
+            f"127.0.0.1:{port}",
+            "upstream:app",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
-        wait_for(lambda: urllib3.request("GET", base + PATH, retries=False, timeout=1).status == 200, timeout=30,
-                 message="the upstream answers")
+        wait_for(
+            lambda: urllib3.request("GET", base + PATH, retries=False, timeout=1).status == 200,
+            timeout=30,
+            message="the upstream answers",
+        )
         found: dict[str, list[tuple[float, float]]] = {}
         by_name = clients(base)
         for _ in range(args.rounds):
@@ -100,14 +131,25 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    summary = {name: {"cpu_us_per_call": round(statistics.median(c for c, _ in runs), 1),
-                      "wall_us_per_call": round(statistics.median(w for _, w in runs), 1),
-                      "cpu_us_runs": [round(c, 1) for c, _ in runs]} for name, runs in found.items()}
+    summary = {
+        name: {
+            "cpu_us_per_call": round(statistics.median(c for c, _ in runs), 1),
+            "wall_us_per_call": round(statistics.median(w for _, w in runs), 1),
+            "cpu_us_runs": [round(c, 1) for c, _ in runs],
+        }
+        for name, runs in found.items()
+    }
     lines = [f"HTTP clients: {args.calls} GETs x {args.rounds} rounds each, one keep-alive connection"]
-    lines += [f"  {name:9} CPU {s['cpu_us_per_call']:7.1f} us/call (runs {s['cpu_us_runs']}), "
-              f"wall {s['wall_us_per_call']:7.1f} us/call" for name, s in summary.items()]
-    report({"bench": "http_clients", "date": now_iso(), "machine": machine(), "params": vars(args),
-            "clients": summary}, lines, args.json_out)
+    lines += [
+        f"  {name:9} CPU {s['cpu_us_per_call']:7.1f} us/call (runs {s['cpu_us_runs']}), "
+        f"wall {s['wall_us_per_call']:7.1f} us/call"
+        for name, s in summary.items()
+    ]
+    report(
+        {"bench": "http_clients", "date": now_iso(), "machine": machine(), "params": vars(args), "clients": summary},
+        lines,
+        args.json_out,
+    )
     return 0
 
 

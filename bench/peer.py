@@ -36,8 +36,9 @@ def ensure_peer_venv() -> Path:
     if nameko.exists() and stamp.exists() and stamp.read_text() == wanted:
         return nameko
     subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
-    subprocess.run([str(PEER_VENV / "bin" / "pip"), "install", "--quiet", "-r", str(PEER_DIR / "requirements.txt")],
-                   check=True)
+    subprocess.run(
+        [str(PEER_VENV / "bin" / "pip"), "install", "--quiet", "-r", str(PEER_DIR / "requirements.txt")], check=True
+    )
     stamp.write_text(wanted)
     return nameko
 
@@ -45,10 +46,16 @@ def ensure_peer_venv() -> Path:
 def _peer_process(stack: BenchStack, nameko: Path, dsn: str, workers: int, run: int) -> ServiceProcess:
     config = stack.log_dir / "nameko.yaml"
     config.write_text(json.dumps({"AMQP_URI": stack.amqp_url, "max_workers": workers}))  # JSON is YAML
-    env = {"PEER_SOURCE": f"{stack.prefix}.purchasing", "PEER_DSN": dsn, "PEER_POOL": str(workers),
-           "PATH": str(PEER_VENV / "bin"), "PYTHONUNBUFFERED": "1"}
-    return ServiceProcess(f"nameko-peer-{run}", [str(nameko), "run", "--config", str(config), "service"], env,
-                          stack.log_dir, cwd=PEER_DIR)
+    env = {
+        "PEER_SOURCE": f"{stack.prefix}.purchasing",
+        "PEER_DSN": dsn,
+        "PEER_POOL": str(workers),
+        "PATH": str(PEER_VENV / "bin"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    return ServiceProcess(
+        f"nameko-peer-{run}", [str(nameko), "run", "--config", str(config), "service"], env, stack.log_dir, cwd=PEER_DIR
+    )
 
 
 def peer_rate(stack: BenchStack, events: int, skus: int, workers: int, deadline_s: float) -> dict[str, Any]:
@@ -64,8 +71,13 @@ def peer_rate(stack: BenchStack, events: int, skus: int, workers: int, deadline_
     first.stop()
 
     envelopes = [goods_received(f"SKU-{i % skus:03d}", "2", "1.25", number=f"GRN-{i}") for i in range(events)]
-    publish_raw(stack.amqp_url, exchange_name("purchasing", prefix=stack.prefix), EVENT_TYPE,
-                [json.dumps(e) for e in envelopes], [e["id"] for e in envelopes])
+    publish_raw(
+        stack.amqp_url,
+        exchange_name("purchasing", prefix=stack.prefix),
+        EVENT_TYPE,
+        [json.dumps(e) for e in envelopes],
+        [e["id"] for e in envelopes],
+    )
     wait_for(lambda: queue_depth(stack.amqp_url, queue) == events, timeout=60, message=f"{events} in {queue}")
 
     process = _peer_process(stack, nameko, dsn, workers, 2)
@@ -78,8 +90,9 @@ def peer_rate(stack: BenchStack, events: int, skus: int, workers: int, deadline_
                 raise RuntimeError(f"peer drain incomplete:\n{process.logs()[-4000:]}")
             time.sleep(0.05)
         cpu = meter.stop()
-        span = float(conn.execute(
-            "SELECT extract(epoch FROM max(received_at) - min(received_at)) FROM inbox").fetchone()[0])
+        span = float(
+            conn.execute("SELECT extract(epoch FROM max(received_at) - min(received_at)) FROM inbox").fetchone()[0]
+        )
         moves = int(conn.execute("SELECT count(*) FROM stock_moves").fetchone()[0])
         on_hand = conn.execute("SELECT sum(on_hand) FROM stock_balances").fetchone()[0]
     process.stop()

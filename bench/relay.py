@@ -43,8 +43,11 @@ def relay_rate(stack: BenchStack, events: int, batch: int, deadline_s: float) ->
     db = Database(url)
     with db.unit_of_work() as session:
         for start in range(0, events, 1000):
-            record_events(session, [Outgoing(envelope["type"], envelope["data"], "PO-B")
-                                    for _ in range(min(1000, events - start))], source="purchasing")
+            record_events(
+                session,
+                [Outgoing(envelope["type"], envelope["data"], "PO-B") for _ in range(min(1000, events - start))],
+                source="purchasing",
+            )
         session.commit()
     db.dispose()
     sink = f"{stack.prefix}.bench.relay-sink"
@@ -52,13 +55,20 @@ def relay_rate(stack: BenchStack, events: int, batch: int, deadline_s: float) ->
     exchange = exchange_name("purchasing", prefix=stack.prefix)
     stack.exchanges.add(exchange)
     with Connection(stack.amqp_url) as conn:
-        Queue(sink, Exchange(exchange, type="topic", durable=True), routing_key="#", durable=True,
-              queue_arguments={"x-queue-type": "quorum"}).bind(conn.default_channel).declare()
-    process = ServiceProcess.psi("purchasing-relay", ["relay", "purchasing"],
-                                 stack.env(PSI_RELAY_BATCH_SIZE=str(batch)), stack.log_dir)
+        Queue(
+            sink,
+            Exchange(exchange, type="topic", durable=True),
+            routing_key="#",
+            durable=True,
+            queue_arguments={"x-queue-type": "quorum"},
+        ).bind(conn.default_channel).declare()
+    process = ServiceProcess.psi(
+        "purchasing-relay", ["relay", "purchasing"], stack.env(PSI_RELAY_BATCH_SIZE=str(batch)), stack.log_dir
+    )
     stack.processes.append(process.start())
     meter = CpuMeter({"relay": process.pid}).start()
     with psycopg.connect(psycopg_dsn(url), autocommit=True) as conn:
+
         def pending() -> int:
             return int(conn.execute("SELECT count(*) FROM outbox WHERE published_at IS NULL").fetchone()[0])
 
@@ -68,13 +78,15 @@ def relay_rate(stack: BenchStack, events: int, batch: int, deadline_s: float) ->
                 raise RuntimeError(f"relay exited:\n{process.logs()[-4000:]}")
             time.sleep(0.05)
         cpu = meter.stop()
-        span = float(conn.execute(
-            "SELECT extract(epoch FROM max(published_at) - min(published_at)) FROM outbox").fetchone()[0])
+        span = float(
+            conn.execute("SELECT extract(epoch FROM max(published_at) - min(published_at)) FROM outbox").fetchone()[0]
+        )
         left = pending()
     process.stop()
     wait_for(lambda: queue_depth(stack.amqp_url, sink) == events, timeout=60, message=f"{events} in the sink")
     return {
-        "events": events, "batch": batch,
+        "events": events,
+        "batch": batch,
         "events_per_s": round((events - 1) / span, 1) if span > 0 else None,
         "drain_s": round(span, 3),
         "consistent": left == 0 and queue_depth(stack.amqp_url, sink) == events,
@@ -88,8 +100,9 @@ def raw_publish_rates(stack: BenchStack, messages: int, batch: int) -> dict[str,
     body = json.dumps(goods_received("SKU-000", "2", "1.25"))
     name = f"{stack.prefix}.bench.raw-publish"
     stack.queues.add(name)
-    queue = Queue(name, exchange=Exchange(""), routing_key=name, durable=True,
-                  queue_arguments={"x-queue-type": "quorum"})
+    queue = Queue(
+        name, exchange=Exchange(""), routing_key=name, durable=True, queue_arguments={"x-queue-type": "quorum"}
+    )
     out: dict[str, Any] = {"messages": messages, "body_bytes": len(body)}
     with Connection(stack.amqp_url, transport_options={"confirm_publish": True}) as conn:
         producer = Producer(conn.channel())
@@ -108,8 +121,7 @@ def raw_publish_rates(stack: BenchStack, messages: int, batch: int) -> dict[str,
         sent = 0
         while sent < messages:
             for _ in range(min(batch, messages - sent)):
-                producer.publish(body, exchange="", routing_key=name, delivery_mode=2,
-                                 content_type="application/json")
+                producer.publish(body, exchange="", routing_key=name, delivery_mode=2, content_type="application/json")
                 sent += 1
             while acked[0] < sent:
                 conn.drain_events(timeout=10)
@@ -125,11 +137,21 @@ def run(args: argparse.Namespace) -> int:
         relay = relay_rate(stack, args.events, args.batch, args.deadline)
         raw = raw_publish_rates(stack, args.events, args.batch)
         rate = relay["events_per_s"] or 0.0
-        ratios = {"relay_vs_raw_one_confirm": round(rate / raw["one_confirm_per_message_per_s"], 2),
-                  "relay_vs_raw_batched_confirms": round(rate / raw["confirms_per_batch_per_s"], 3)}
-        result = {"bench": "relay", "date": now_iso(), "params": {"events": args.events, "batch": args.batch},
-                  "machine": machine(), "servers": server_versions(stack.database_admin_url),
-                  "background_busy_pct": background, "relay": relay, "raw_kombu": raw, "ratios": ratios}
+        ratios = {
+            "relay_vs_raw_one_confirm": round(rate / raw["one_confirm_per_message_per_s"], 2),
+            "relay_vs_raw_batched_confirms": round(rate / raw["confirms_per_batch_per_s"], 3),
+        }
+        result = {
+            "bench": "relay",
+            "date": now_iso(),
+            "params": {"events": args.events, "batch": args.batch},
+            "machine": machine(),
+            "servers": server_versions(stack.database_admin_url),
+            "background_busy_pct": background,
+            "relay": relay,
+            "raw_kombu": raw,
+            "ratios": ratios,
+        }
         summary = [
             f"relay: {args.events} outbox rows, one `psi relay purchasing`, batch {args.batch}"
             + (f"   [machine {background}% busy before the run]" if background >= args.quiet_below else ""),

@@ -44,11 +44,31 @@ def seed(url: str, stock: int, warm_up: int) -> None:
     db = Database(url)
     now = utcnow()
     with db.unit_of_work() as session:
-        session.execute(insert(warehouses).values(code=WAREHOUSE, name="Main", active=True,
-                                                  valuation_method="moving_average", created_at=now, updated_at=now))
-        session.execute(insert(items), [
-            {"sku": sku, "name": sku, "unit_of_measure": "pcs", "active": True, "version": 1, "created_at": now,
-             "updated_at": now} for sku in (HOT, WARM)])
+        session.execute(
+            insert(warehouses).values(
+                code=WAREHOUSE,
+                name="Main",
+                active=True,
+                valuation_method="moving_average",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        session.execute(
+            insert(items),
+            [
+                {
+                    "sku": sku,
+                    "name": sku,
+                    "unit_of_measure": "pcs",
+                    "active": True,
+                    "version": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for sku in (HOT, WARM)
+            ],
+        )
         ledger = Ledger(session)
         ledger.receive(HOT, WAREHOUSE, "receipt", Decimal(stock), Decimal("1.5"), Source(now, "BENCH-SEED"))
         ledger.receive(WARM, WAREHOUSE, "receipt", Decimal(max(warm_up, 1)), Decimal("1.5"), Source(now, "BENCH-SEED"))
@@ -60,10 +80,13 @@ def state(url: str) -> tuple[Decimal, Decimal, int]:
     db = Database(url)
     with db.unit_of_work() as session:
         on_hand, reserved = session.execute(
-            select(stock_balances.c.on_hand, stock_balances.c.reserved)
-            .where(stock_balances.c.sku == HOT, stock_balances.c.warehouse_code == WAREHOUSE)).one()
-        rows = session.execute(select(func.count()).select_from(reservations).where(reservations.c.sku == HOT)
-                               ).scalar_one()
+            select(stock_balances.c.on_hand, stock_balances.c.reserved).where(
+                stock_balances.c.sku == HOT, stock_balances.c.warehouse_code == WAREHOUSE
+            )
+        ).one()
+        rows = session.execute(
+            select(func.count()).select_from(reservations).where(reservations.c.sku == HOT)
+        ).scalar_one()
     db.dispose()
     return on_hand, reserved, int(rows)
 
@@ -115,8 +138,13 @@ def run(args: argparse.Namespace) -> int:
         result: dict[str, Any] = {
             "bench": "reservations",
             "date": now_iso(),
-            "params": {"requests": args.requests, "clients": args.clients, "workers": args.workers,
-                       "stock": args.stock, "warm_up": args.warm_up},
+            "params": {
+                "requests": args.requests,
+                "clients": args.clients,
+                "workers": args.workers,
+                "stock": args.stock,
+                "warm_up": args.warm_up,
+            },
             "machine": machine(),
             "servers": server_versions(stack.database_admin_url),
             "background_busy_pct": background,

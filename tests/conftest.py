@@ -74,8 +74,9 @@ class Stack:
         self.api_urls[name] = url
         # /alive must come from this very service: another process on the port would answer too
         expected = "gateway" if name == "gateway" else name
-        self.start(f"{name}-api", process,
-                   lambda: requests.get(f"{url}/alive", timeout=1).json().get("service") == expected)
+        self.start(
+            f"{name}-api", process, lambda: requests.get(f"{url}/alive", timeout=1).json().get("service") == expected
+        )
         return url
 
     def consumer(self, name: str, key: str | None = None, **env: str) -> ServiceProcess:
@@ -84,9 +85,12 @@ class Stack:
         key = key or f"{name}-consumer"
         self.metrics_urls[key] = metrics
         process = ServiceProcess.psi(
-            key, ["consume", name], self.env(name, **{f"{name.upper()}_CONSUMER_METRICS_PORT": str(port)}, **env),
+            key,
+            ["consume", name],
+            self.env(name, **{f"{name.upper()}_CONSUMER_METRICS_PORT": str(port)}, **env),
             self.log_dir,
         )
+
         def ready() -> bool:
             # Ready once it has declared its queues AND their bindings (it logs "consuming ..." after both):
             # an event published to an exchange before the binding exists has nowhere to go.
@@ -99,15 +103,17 @@ class Stack:
         metrics = f"http://127.0.0.1:{port}/metrics"
         self.metrics_urls[f"{name}-relay"] = metrics
         process = ServiceProcess.psi(
-            f"{name}-relay", ["relay", name],
-            self.env(name, **{f"{name.upper()}_RELAY_METRICS_PORT": str(port)}, **env), self.log_dir,
+            f"{name}-relay",
+            ["relay", name],
+            self.env(name, **{f"{name.upper()}_RELAY_METRICS_PORT": str(port)}, **env),
+            self.log_dir,
         )
         return self.start(f"{name}-relay", process, lambda: requests.get(metrics, timeout=1).ok)
 
-
     def login(self, username: str = "admin", password: str = ADMIN_PASSWORD) -> str:
-        status, body, _ = http_json("POST", f"{self.api_urls['gateway']}/api/v1/auth/token",
-                                    json={"username": username, "password": password})
+        status, body, _ = http_json(
+            "POST", f"{self.api_urls['gateway']}/api/v1/auth/token", json={"username": username, "password": password}
+        )
         assert status == 200, body
         return str(body["access_token"])
 
@@ -137,8 +143,13 @@ def _died(process: ServiceProcess) -> None:
 
 
 @pytest.fixture
-def stack(psi_databases: Any, psi_amqp_url: str, psi_topology_prefix: str, psi_log_dir: Path,
-          psi_processes: Callable[[Any], Any]) -> Iterator[Stack]:
+def stack(
+    psi_databases: Any,
+    psi_amqp_url: str,
+    psi_topology_prefix: str,
+    psi_log_dir: Path,
+    psi_processes: Callable[[Any], Any],
+) -> Iterator[Stack]:
     yield Stack(amqp_url=psi_amqp_url, prefix=psi_topology_prefix, log_dir=psi_log_dir, register=psi_processes)
 
 
@@ -172,10 +183,13 @@ def _insert_known_items(stack: Stack, *skus: str) -> None:
     try:
         with engine.begin() as conn:
             for sku in skus:
-                conn.execute(text(
-                    "INSERT INTO items (sku, name, unit_of_measure, active, version, updated_at) "
-                    "VALUES (:sku, :sku, 'pcs', true, 1, :now) ON CONFLICT (sku) DO NOTHING"),
-                    {"sku": sku, "now": datetime.now(UTC)})
+                conn.execute(
+                    text(
+                        "INSERT INTO items (sku, name, unit_of_measure, active, version, updated_at) "
+                        "VALUES (:sku, :sku, 'pcs', true, 1, :now) ON CONFLICT (sku) DO NOTHING"
+                    ),
+                    {"sku": sku, "now": datetime.now(UTC)},
+                )
     finally:
         engine.dispose()
 
@@ -198,19 +212,24 @@ def _insert_known_warehouses(stack: Stack, *codes: str) -> None:
     try:
         with engine.begin() as conn:
             for code in codes:
-                conn.execute(text(
-                    "INSERT INTO warehouses (code, name, active, valuation_method, version, updated_at) "
-                    "VALUES (:code, :code, true, 'moving_average', 1, :now) ON CONFLICT (code) DO NOTHING"),
-                    {"code": code, "now": datetime.now(UTC)})
+                conn.execute(
+                    text(
+                        "INSERT INTO warehouses (code, name, active, valuation_method, version, updated_at) "
+                        "VALUES (:code, :code, true, 'moving_average', 1, :now) ON CONFLICT (code) DO NOTHING"
+                    ),
+                    {"code": code, "now": datetime.now(UTC)},
+                )
     finally:
         engine.dispose()
 
 
-def goods_received(sku: str, accepted: str, unit_cost: str, *, warehouse: str = "WH1", rejected: str = "0",
-                   number: str = "GRN-T") -> dict[str, Any]:
+def goods_received(
+    sku: str, accepted: str, unit_cost: str, *, warehouse: str = "WH1", rejected: str = "0", number: str = "GRN-T"
+) -> dict[str, Any]:
     """A valid purchasing.GoodsReceived.v1 envelope (``psi_chassis.testing.helpers.goods_received``)."""
-    return testing_helpers.goods_received(sku, accepted, unit_cost, warehouse=warehouse, rejected=rejected,
-                                          number=number)
+    return testing_helpers.goods_received(
+        sku, accepted, unit_cost, warehouse=warehouse, rejected=rejected, number=number
+    )
 
 
 @pytest.fixture

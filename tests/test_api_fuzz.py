@@ -26,8 +26,13 @@ EXAMPLES_PER_OPERATION = 25
 def fuzz_stack(stack: Any, database_for: Any) -> Any:
     for name in ("purchasing", "inventory", "gateway"):
         database_for(name)
-    stack.extra_env.update({"PSI_RATE_LIMIT_PER_USER": "100000/minute", "PSI_RATE_LIMIT_PER_IP": "100000/minute",
-                            "PSI_RATE_LIMIT_LOGIN": "100000/minute"})
+    stack.extra_env.update(
+        {
+            "PSI_RATE_LIMIT_PER_USER": "100000/minute",
+            "PSI_RATE_LIMIT_PER_IP": "100000/minute",
+            "PSI_RATE_LIMIT_LOGIN": "100000/minute",
+        }
+    )
     stack.api("purchasing")
     stack.api("inventory")
     stack.api("gateway")
@@ -49,8 +54,9 @@ def test_no_5xx_and_every_answer_matches_the_spec(fuzz_stack: Any) -> None:
         if operation.path.endswith("/auth/users/{user_id}") and operation.method.upper() == "PATCH":
             continue  # would change the signed-in admin's own password or roles in the middle of the run
 
-        @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
         @given(case=operation.as_strategy())
         def check(case: Any) -> None:
             case.call_and_validate(base_url=gateway, headers=headers, excluded_checks=[positive_data_acceptance])

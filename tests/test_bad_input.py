@@ -35,10 +35,14 @@ def purchasing_stack(stack: Any, database_for: Any, known_items: Any, known_ware
 def _setup(gw: Any) -> tuple[int, int]:
     status, supplier, _ = gw.post("/api/v1/purchasing/suppliers", json={"code": "GOOD", "name": "Good"})
     assert status == 201, supplier
-    status, po, _ = gw.post("/api/v1/purchasing/purchase-orders", json={
-        "supplier_id": supplier["id"], "warehouse_code": "WH1",
-        "lines": [{"sku": "SKU-1", "quantity": "5", "unit_price": "1.00"}],
-    })
+    status, po, _ = gw.post(
+        "/api/v1/purchasing/purchase-orders",
+        json={
+            "supplier_id": supplier["id"],
+            "warehouse_code": "WH1",
+            "lines": [{"sku": "SKU-1", "quantity": "5", "unit_price": "1.00"}],
+        },
+    )
     assert status == 201, po
     # 5 × 1.00 = 5 <= 5,000: submitting approves it automatically (first approval tier)
     status, approved, _ = gw.post(f"/api/v1/purchasing/purchase-orders/{po['id']}/submit", json={})
@@ -52,28 +56,62 @@ BAD_REQUESTS: list[tuple[str, str, Any, int, str]] = [
     ("unknown field", "/api/v1/purchasing/suppliers", {"code": "NEW", "name": "X", "colour": "red"}, 422, "colour"),
     ("missing field", "/api/v1/purchasing/suppliers", {"code": "NEW"}, 422, "name"),
     ("not json", "/api/v1/purchasing/suppliers", "this is not json", 400, ""),
-    ("missing supplier", "/api/v1/purchasing/purchase-orders",
-     {"supplier_id": 999999, "warehouse_code": "WH1", "lines": [{"sku": "S", "quantity": "1", "unit_price": "1"}]},
-     422, "supplier_id"),
-    ("negative quantity", "/api/v1/purchasing/purchase-orders",
-     {"supplier_id": "{supplier}", "warehouse_code": "WH1",
-      "lines": [{"sku": "S", "quantity": "-1", "unit_price": "1"}]}, 422, "lines"),
-    ("empty lines", "/api/v1/purchasing/purchase-orders",
-     {"supplier_id": "{supplier}", "warehouse_code": "WH1", "lines": []}, 422, "lines"),
-    ("negative receipt", "/api/v1/purchasing/purchase-orders/{po}/receipts",
-     {"lines": [{"line_no": 1, "received_quantity": "-2", "accepted_quantity": "-2", "rejected_quantity": "0"}]},
-     422, "lines"),
-    ("over receipt", "/api/v1/purchasing/purchase-orders/{po}/receipts",
-     {"lines": [{"line_no": 1, "received_quantity": "6", "accepted_quantity": "6", "rejected_quantity": "0"}]},
-     409, "OVER_RECEIPT"),
-    ("unknown po", "/api/v1/purchasing/purchase-orders/987654/receipts",
-     {"lines": [{"line_no": 1, "received_quantity": "1", "accepted_quantity": "1", "rejected_quantity": "0"}]},
-     404, ""),
+    (
+        "missing supplier",
+        "/api/v1/purchasing/purchase-orders",
+        {"supplier_id": 999999, "warehouse_code": "WH1", "lines": [{"sku": "S", "quantity": "1", "unit_price": "1"}]},
+        422,
+        "supplier_id",
+    ),
+    (
+        "negative quantity",
+        "/api/v1/purchasing/purchase-orders",
+        {
+            "supplier_id": "{supplier}",
+            "warehouse_code": "WH1",
+            "lines": [{"sku": "S", "quantity": "-1", "unit_price": "1"}],
+        },
+        422,
+        "lines",
+    ),
+    (
+        "empty lines",
+        "/api/v1/purchasing/purchase-orders",
+        {"supplier_id": "{supplier}", "warehouse_code": "WH1", "lines": []},
+        422,
+        "lines",
+    ),
+    (
+        "negative receipt",
+        "/api/v1/purchasing/purchase-orders/{po}/receipts",
+        {"lines": [{"line_no": 1, "received_quantity": "-2", "accepted_quantity": "-2", "rejected_quantity": "0"}]},
+        422,
+        "lines",
+    ),
+    (
+        "over receipt",
+        "/api/v1/purchasing/purchase-orders/{po}/receipts",
+        {"lines": [{"line_no": 1, "received_quantity": "6", "accepted_quantity": "6", "rejected_quantity": "0"}]},
+        409,
+        "OVER_RECEIPT",
+    ),
+    (
+        "unknown po",
+        "/api/v1/purchasing/purchase-orders/987654/receipts",
+        {"lines": [{"line_no": 1, "received_quantity": "1", "accepted_quantity": "1", "rejected_quantity": "0"}]},
+        404,
+        "",
+    ),
     # Issue 8: syntax-level problems are 400 before anything else looks at the body, gateway and service alike.
     ("330 levels deep (660 bytes)", "/api/v1/purchasing/suppliers", "[" * 330 + "]" * 330, 400, "JSON_TOO_DEEP"),
-    ("quantity given twice", "/api/v1/purchasing/purchase-orders",
-     '{"supplier_id": {supplier}, "warehouse_code": "WH1", '
-     '"lines": [{"sku": "S", "quantity": "1", "quantity": "1000", "unit_price": "1"}]}', 400, "DUPLICATE_KEY"),
+    (
+        "quantity given twice",
+        "/api/v1/purchasing/purchase-orders",
+        '{"supplier_id": {supplier}, "warehouse_code": "WH1", '
+        '"lines": [{"sku": "S", "quantity": "1", "quantity": "1000", "unit_price": "1"}]}',
+        400,
+        "DUPLICATE_KEY",
+    ),
     ("NaN", "/api/v1/purchasing/suppliers", '{"code": "NAN", "name": NaN}', 400, "INVALID_JSON"),
     # Names that only look like names.
     ("zero-width space name", "/api/v1/purchasing/suppliers", {"code": "ZW", "name": "\u200b"}, 422, "name"),
@@ -105,8 +143,7 @@ def test_bad_input_is_a_problem_and_changes_nothing(purchasing_stack: Any) -> No
         path = _fill(path, supplier, po)
         body = _fill(body, supplier, po)
         kwargs: dict[str, Any] = (
-            {"data": body, "headers": {"Content-Type": "application/json"}} if isinstance(body, str)
-            else {"json": body}
+            {"data": body, "headers": {"Content-Type": "application/json"}} if isinstance(body, str) else {"json": body}
         )
         status, problem, response = gw.post(path, **kwargs)
         ok = (
@@ -141,7 +178,8 @@ def test_gateway_and_service_give_the_same_answer_to_a_broken_body(purchasing_st
         for where, client in (("gateway", gw), ("service", service)):
             got, problem, response = client.post("/api/v1/purchasing/suppliers", data=body, headers=headers)
             if (got, problem.get("code")) != (status, code) or not response.headers["Content-Type"].startswith(
-                    "application/problem+json"):
+                "application/problem+json"
+            ):
                 wrong.append((where, body[:30], content_type, got, problem))
     assert not wrong, wrong
     missing_type = gw.post("/api/v1/purchasing/suppliers", data='{"code": "X", "name": "Y"}')[1]
@@ -156,8 +194,7 @@ def test_errors_gunicorn_answers_itself_are_problems_too(purchasing_stack: Any, 
     base = purchasing_stack.api_urls[where]
     too_long = requests.get(f"{base}/api/v1/purchasing/suppliers/{'x' * 5000}", timeout=10)  # line > 4094 bytes
     too_many = requests.get(f"{base}/alive", headers={f"X-Filler-{n}": "y" for n in range(120)}, timeout=10)
-    for response, status, code in ((too_long, 414, "URI_TOO_LONG"),
-                                   (too_many, 431, "REQUEST_HEADER_FIELDS_TOO_LARGE")):
+    for response, status, code in ((too_long, 414, "URI_TOO_LONG"), (too_many, 431, "REQUEST_HEADER_FIELDS_TOO_LARGE")):
         assert response.status_code == status, response.text[:200]
         assert response.headers["Content-Type"] == "application/problem+json"
         problem = response.json()

@@ -43,17 +43,30 @@ def test_a_batch_killed_between_commit_and_ack_is_applied_once(stack: Any, datab
     stack.consumer("inventory", key="declare-only").stop()
     publish_envelopes(stack.amqp_url, stack.prefix, receipts)
     # Started without waiting for it to be ready: it dies at its first batch.
-    crashing = stack.start("crashing", ServiceProcess.psi(
-        "crashing", ["consume", "inventory"],
-        stack.env("inventory", PSI_FAULT="consumer_after_commit_before_ack", PSI_CONSUMER_BATCH_SIZE="50",
-                  PSI_CONSUMER_BATCH_WAIT_MS="2000"), stack.log_dir))
+    crashing = stack.start(
+        "crashing",
+        ServiceProcess.psi(
+            "crashing",
+            ["consume", "inventory"],
+            stack.env(
+                "inventory",
+                PSI_FAULT="consumer_after_commit_before_ack",
+                PSI_CONSUMER_BATCH_SIZE="50",
+                PSI_CONSUMER_BATCH_WAIT_MS="2000",
+            ),
+            stack.log_dir,
+        ),
+    )
     assert crashing.wait_exit(timeout=60) == -9, "the fault point kills the consumer with SIGKILL"
     # The whole batch was committed before the kill: 50 moves, 2 x 50 = 100 on hand.
     assert _count(db, "SELECT count(*) FROM stock_moves") == 50
     restarted = stack.consumer("inventory", key="restarted")
     queue = queue_name("inventory", "on_purchasing_events", prefix=stack.prefix)
-    wait_for(lambda: queue_depth(stack.amqp_url, queue) == 0 and _count(db, "SELECT count(*) FROM inbox") == 50,
-             timeout=60, message="the redelivered batch recognised as duplicates")
+    wait_for(
+        lambda: queue_depth(stack.amqp_url, queue) == 0 and _count(db, "SELECT count(*) FROM inbox") == 50,
+        timeout=60,
+        message="the redelivered batch recognised as duplicates",
+    )
     assert restarted.running()
     assert _count(db, "SELECT count(*) FROM stock_moves") == 50
     assert _count(db, "SELECT sum(on_hand) FROM stock_balances") == 100
@@ -64,11 +77,21 @@ def test_a_batch_killed_between_commit_and_ack_is_applied_once(stack: Any, datab
 
 
 def _return_request(sku: str, quantity: int, cost: Decimal, po_number: str, number: str) -> dict[str, Any]:
-    return make_envelope("purchasing.GoodsReturnRequested.v1", {
-        "return_id": number, "return_number": number, "po_id": "1", "po_number": po_number, "supplier_id": "1",
-        "warehouse_code": "WH1", "requested_at": datetime.now(UTC), "reason": "wrong colour",
-        "lines": [{"line_no": 1, "sku": sku, "quantity": Decimal(quantity), "unit_cost_base": cost}],
-    }, source="purchasing")
+    return make_envelope(
+        "purchasing.GoodsReturnRequested.v1",
+        {
+            "return_id": number,
+            "return_number": number,
+            "po_id": "1",
+            "po_number": po_number,
+            "supplier_id": "1",
+            "warehouse_code": "WH1",
+            "requested_at": datetime.now(UTC),
+            "reason": "wrong colour",
+            "lines": [{"line_no": 1, "sku": sku, "quantity": Decimal(quantity), "unit_cost_base": cost}],
+        },
+        source="purchasing",
+    )
 
 
 def _stream(events: int, seed: int = 20261201) -> list[dict[str, Any]]:
@@ -101,6 +124,7 @@ def _state(url: str) -> dict[str, Any]:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
+
             def rows(sql: str) -> list[tuple[Any, ...]]:
                 return [tuple(r) for r in conn.execute(text(sql)).all()]
 
@@ -113,13 +137,19 @@ def _state(url: str) -> dict[str, Any]:
                     data.pop("changed_at")  # the unlisted WH1 was created when the first receipt came
                 outgoing.append((event_type, data))
             return {
-                "balances": rows("SELECT sku, warehouse_code, on_hand, reserved, value, value_fifo, below_reorder"
-                                 " FROM stock_balances ORDER BY sku, warehouse_code"),
-                "moves": rows("SELECT sku, warehouse_code, kind, quantity, unit_cost, value, value_fifo,"
-                              " source_event_id, source_line, document_ref, reason_code, occurred_at"
-                              " FROM stock_moves ORDER BY id"),
-                "layers": rows("SELECT sku, warehouse_code, original_quantity, remaining, unit_cost, po_number,"
-                               " po_line, occurred_at FROM cost_layers ORDER BY id"),
+                "balances": rows(
+                    "SELECT sku, warehouse_code, on_hand, reserved, value, value_fifo, below_reorder"
+                    " FROM stock_balances ORDER BY sku, warehouse_code"
+                ),
+                "moves": rows(
+                    "SELECT sku, warehouse_code, kind, quantity, unit_cost, value, value_fifo,"
+                    " source_event_id, source_line, document_ref, reason_code, occurred_at"
+                    " FROM stock_moves ORDER BY id"
+                ),
+                "layers": rows(
+                    "SELECT sku, warehouse_code, original_quantity, remaining, unit_cost, po_number,"
+                    " po_line, occurred_at FROM cost_layers ORDER BY id"
+                ),
                 "outgoing": outgoing,
                 "documents": rows("SELECT kind, number, status, reason_code FROM source_documents ORDER BY id"),
             }
@@ -131,8 +161,9 @@ def _applied(url: str) -> int:
     return _count(url, "SELECT count(*) FROM inbox")
 
 
-def test_batched_consumers_end_exactly_where_a_one_at_a_time_run_ends(stack: Any, database_for: Any,
-                                                                      psi_databases: Any) -> None:
+def test_batched_consumers_end_exactly_where_a_one_at_a_time_run_ends(
+    stack: Any, database_for: Any, psi_databases: Any
+) -> None:
     stream = _stream(5000)
     distinct = len({e["id"] for e in stream})
     batched_db = database_for("inventory")
@@ -140,8 +171,13 @@ def test_batched_consumers_end_exactly_where_a_one_at_a_time_run_ends(stack: Any
     reference_prefix = f"{stack.prefix}ref"
 
     # The reference: one event per transaction, its own database and topology.
-    reference = stack.consumer("inventory", key="reference", INVENTORY_DATABASE_URL=reference_db,
-                               PSI_TOPOLOGY_PREFIX=reference_prefix, PSI_CONSUMER_BATCH_SIZE="1")
+    reference = stack.consumer(
+        "inventory",
+        key="reference",
+        INVENTORY_DATABASE_URL=reference_db,
+        PSI_TOPOLOGY_PREFIX=reference_prefix,
+        PSI_CONSUMER_BATCH_SIZE="1",
+    )
     publish_envelopes(stack.amqp_url, reference_prefix, stream)
 
     # Two batched consumers on one queue: the first is active, the second a standby.
@@ -167,5 +203,7 @@ def test_batched_consumers_end_exactly_where_a_one_at_a_time_run_ends(stack: Any
         reference.stop()
         from psi_chassis.testing.helpers import delete_queues
 
-        delete_queues(stack.amqp_url, [queue_name("inventory", h, prefix=reference_prefix)
-                                       for h in ("on_purchasing_events", "on_sales_events")])
+        delete_queues(
+            stack.amqp_url,
+            [queue_name("inventory", h, prefix=reference_prefix) for h in ("on_purchasing_events", "on_sales_events")],
+        )

@@ -26,7 +26,9 @@ def _close_all_connections(amqp_url: str) -> None:
     vhost = unquote(urlparse(amqp_url).path.lstrip("/")) or "/"
     subprocess.run(
         ["rabbitmqctl", "-q", "close_all_connections", "-p", vhost, "psi chaos test"],
-        check=True, capture_output=True, timeout=60,
+        check=True,
+        capture_output=True,
+        timeout=60,
     )
 
 
@@ -39,8 +41,9 @@ def _count(url: str, sql: str) -> int:
         engine.dispose()
 
 
-def test_relay_and_consumer_survive_forced_connection_close(stack: Any, database_for: Any,
-                                                            make_goods_received: Any) -> None:
+def test_relay_and_consumer_survive_forced_connection_close(
+    stack: Any, database_for: Any, make_goods_received: Any
+) -> None:
     if shutil.which("rabbitmqctl") is None:
         pytest.skip("rabbitmqctl is needed to close the broker's connections (it is, under make test)")
     purchasing_db = database_for("purchasing")
@@ -71,7 +74,8 @@ def test_relay_and_consumer_survive_forced_connection_close(stack: Any, database
     _close_all_connections(stack.amqp_url)
     wait_for(
         lambda: _count(inventory_db, "SELECT count(*) FROM stock_moves") >= EVENTS // 2,
-        timeout=60, message="flow resumed after the first close",
+        timeout=60,
+        message="flow resumed after the first close",
     )
     _close_all_connections(stack.amqp_url)
     writer.join(120)
@@ -79,18 +83,19 @@ def test_relay_and_consumer_survive_forced_connection_close(stack: Any, database
 
     wait_for(
         lambda: _count(inventory_db, "SELECT count(*) FROM stock_moves") == EVENTS,
-        timeout=120, message=f"all {EVENTS} receipts applied",
+        timeout=120,
+        message=f"all {EVENTS} receipts applied",
     )
     wait_for(
         lambda: _count(purchasing_db, "SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0,
-        timeout=60, message="outbox drained",
+        timeout=60,
+        message="outbox drained",
     )
     assert relay.running() and consumer.running(), "both processes reconnected instead of dying"
     assert _count(inventory_db, "SELECT count(*) FROM inbox") == EVENTS
     assert _count(inventory_db, "SELECT count(DISTINCT source_event_id) FROM stock_moves") == EVENTS
     engine = create_engine(inventory_db)
     with engine.connect() as conn:
-        on_hand, value = conn.execute(
-            text("SELECT on_hand, value FROM stock_balances WHERE sku = 'SKU-CHAOS'")).one()
+        on_hand, value = conn.execute(text("SELECT on_hand, value FROM stock_balances WHERE sku = 'SKU-CHAOS'")).one()
     engine.dispose()
     assert (Decimal(on_hand), Decimal(value)) == (Decimal(EVENTS), Decimal(2 * EVENTS))

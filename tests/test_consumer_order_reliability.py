@@ -75,11 +75,18 @@ def _publish_in_order(amqp_url: str, prefix: str, envelopes: list[dict[str, Any]
     with Connection(amqp_url, transport_options={"confirm_publish": True}) as conn:
         producer = Producer(conn.channel())
         for envelope in envelopes:
-            exchange = Exchange(exchange_name(producer_of(envelope["type"]), prefix=prefix), type="topic",
-                                durable=True)
-            producer.publish(json.dumps(envelope), exchange=exchange, routing_key=envelope["type"],
-                             content_type="application/json", content_encoding="utf-8",
-                             message_id=envelope["id"], type=envelope["type"], declare=[exchange], retry=True)
+            exchange = Exchange(exchange_name(producer_of(envelope["type"]), prefix=prefix), type="topic", durable=True)
+            producer.publish(
+                json.dumps(envelope),
+                exchange=exchange,
+                routing_key=envelope["type"],
+                content_type="application/json",
+                content_encoding="utf-8",
+                message_id=envelope["id"],
+                type=envelope["type"],
+                declare=[exchange],
+                retry=True,
+            )
 
 
 def _scalar(url: str, sql: str, **params: Any) -> Any:
@@ -99,22 +106,28 @@ def _assert_stream_applied_exactly_once(db_url: str, pairs: int, skus: int) -> N
     engine = create_engine(db_url)
     try:
         with engine.connect() as conn:
-            balances = conn.execute(text(
-                "SELECT sku, on_hand, value, value_fifo FROM stock_balances ORDER BY sku")).all()
+            balances = conn.execute(
+                text("SELECT sku, on_hand, value, value_fifo FROM stock_balances ORDER BY sku")
+            ).all()
             kinds = dict(conn.execute(text("SELECT kind, count(*) FROM stock_moves GROUP BY kind")).all())
-            distinct = conn.execute(text(
-                "SELECT count(DISTINCT (source_event_id, source_line, kind)) FROM stock_moves")).scalar()
-            received_events = conn.execute(text(
-                "SELECT count(*) FROM outbox WHERE event_type = 'inventory.StockReceived.v1'")).scalar()
-            refusals = conn.execute(text(
-                "SELECT count(*) FROM outbox WHERE event_type LIKE '%Rejected%'")).scalar()
-            issued = conn.execute(text(
-                "SELECT count(*) FROM outbox WHERE event_type = 'inventory.SupplierReturnIssued.v1'")).scalar()
+            distinct = conn.execute(
+                text("SELECT count(DISTINCT (source_event_id, source_line, kind)) FROM stock_moves")
+            ).scalar()
+            received_events = conn.execute(
+                text("SELECT count(*) FROM outbox WHERE event_type = 'inventory.StockReceived.v1'")
+            ).scalar()
+            refusals = conn.execute(text("SELECT count(*) FROM outbox WHERE event_type LIKE '%Rejected%'")).scalar()
+            issued = conn.execute(
+                text("SELECT count(*) FROM outbox WHERE event_type = 'inventory.SupplierReturnIssued.v1'")
+            ).scalar()
     finally:
         engine.dispose()
     assert len(balances) == skus
-    wrong = [(sku, on_hand, value, fifo) for sku, on_hand, value, fifo in balances
-             if (Decimal(on_hand), Decimal(value), Decimal(fifo)) != (LEFT_PER_SKU, VALUE_PER_SKU, VALUE_PER_SKU)]
+    wrong = [
+        (sku, on_hand, value, fifo)
+        for sku, on_hand, value, fifo in balances
+        if (Decimal(on_hand), Decimal(value), Decimal(fifo)) != (LEFT_PER_SKU, VALUE_PER_SKU, VALUE_PER_SKU)
+    ]
     assert wrong == [], f"SKUs whose stock is not 4 units worth 10.00: {wrong[:10]}"
     # One receipt move and one return move per pair, each from its own event: nothing lost, nothing doubled.
     assert kinds == {"receipt": pairs, "supplier_return": pairs}
@@ -139,17 +152,24 @@ class _Cutter:
 
     def backends_waiting_on_a_lock(self) -> int:
         with self.admin.connect() as conn:
-            return int(conn.execute(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = :db AND wait_event_type = 'Lock'"),
-                {"db": self.db_name}).scalar() or 0)
+            return int(
+                conn.execute(
+                    text("SELECT count(*) FROM pg_stat_activity WHERE datname = :db AND wait_event_type = 'Lock'"),
+                    {"db": self.db_name},
+                ).scalar()
+                or 0
+            )
 
     def cut(self, spare: int | None = None) -> int:
         """Terminate every backend of the database but ``spare``; wait (up to 5 s each) until they are gone."""
         with self.admin.connect() as conn:
-            cut = conn.execute(text(
-                "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000)) FROM pg_stat_activity "
-                "WHERE datname = :db AND pid <> pg_backend_pid() AND pid IS DISTINCT FROM :spare"),
-                {"db": self.db_name, "spare": spare}).scalar()
+            cut = conn.execute(
+                text(
+                    "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000)) FROM pg_stat_activity "
+                    "WHERE datname = :db AND pid <> pg_backend_pid() AND pid IS DISTINCT FROM :spare"
+                ),
+                {"db": self.db_name, "spare": spare},
+            ).scalar()
         self.cuts += 1
         return int(cut or 0)
 
@@ -184,8 +204,9 @@ def _consumed(stack: Any, key: str, name: str = "psi_messages_consumed_total", *
     return metric_sum(scrape(stack.metrics_urls[key]), name, **labels)
 
 
-def test_receipts_and_returns_stay_in_order_while_the_database_is_cut(stack: Any, cutter: _Cutter,
-                                                                      make_goods_received: Any) -> None:
+def test_receipts_and_returns_stay_in_order_while_the_database_is_cut(
+    stack: Any, cutter: _Cutter, make_goods_received: Any
+) -> None:
     pairs, skus, batches, cut_batches = 400, 100, 5, 4
     db = cutter.db_url
     consumer = stack.consumer("inventory")
@@ -195,7 +216,7 @@ def test_receipts_and_returns_stay_in_order_while_the_database_is_cut(stack: Any
     per_batch = len(stream) // batches  # 800 messages in 5 batches of 160 (80 pairs), each starting with a receipt
 
     for b in range(batches):
-        batch = stream[b * per_batch:(b + 1) * per_batch]
+        batch = stream[b * per_batch : (b + 1) * per_batch]
         expected = (b + 1) * per_batch
 
         def publish(batch: list[dict[str, Any]] = batch) -> None:
@@ -212,8 +233,11 @@ def test_receipts_and_returns_stay_in_order_while_the_database_is_cut(stack: Any
                 wait_for(lambda m=mark: _applied(db) >= m, timeout=60, message="the last batch flowing")
                 cutter.cut()
         # Applied or dead-lettered: a reordered return must fail the assertions below, not a timeout.
-        wait_for(lambda e=expected: _applied(db) + queue_depth(stack.amqp_url, dlq) >= e, timeout=90,
-                 message=f"{expected} events handled")
+        wait_for(
+            lambda e=expected: _applied(db) + queue_depth(stack.amqp_url, dlq) >= e,
+            timeout=90,
+            message=f"{expected} events handled",
+        )
 
     wait_for(lambda: queue_depth(stack.amqp_url, queue) == 0, message="queue drained")
     assert queue_depth(stack.amqp_url, dlq) == 0, "nothing dead-lettered"
@@ -225,15 +249,18 @@ def test_receipts_and_returns_stay_in_order_while_the_database_is_cut(stack: Any
     # Each cut of an open transaction failed it at least once; the same message was then applied in place.
     assert _consumed(stack, key, "psi_messages_retried_in_place_total") >= cut_batches
     # Counted just after each ack, so it may trail the inbox by the last delivery: poll.
-    wait_for(lambda: _consumed(stack, key, outcome="ack") + _consumed(stack, key, outcome="duplicate") == 2 * pairs,
-             message="every delivery acked")
+    wait_for(
+        lambda: _consumed(stack, key, outcome="ack") + _consumed(stack, key, outcome="duplicate") == 2 * pairs,
+        message="every delivery acked",
+    )
     assert consumer.running(), "the consumer rode out every cut"
     assert "consumer loop failed" not in consumer.logs()
     assert cutter.cuts == cut_batches + 2
 
 
-def test_two_consumers_on_one_queue_apply_the_stream_in_order(stack: Any, database_for: Any,
-                                                              make_goods_received: Any) -> None:
+def test_two_consumers_on_one_queue_apply_the_stream_in_order(
+    stack: Any, database_for: Any, make_goods_received: Any
+) -> None:
     pairs, skus = 200, 50
     db = database_for("inventory")
     first = stack.consumer("inventory", key="first")
@@ -244,8 +271,7 @@ def test_two_consumers_on_one_queue_apply_the_stream_in_order(stack: Any, databa
     _publish_in_order(stack.amqp_url, stack.prefix, stream[:half])
     queue = queue_name("inventory", QUEUE_HANDLER, prefix=stack.prefix)
     dlq = dlq_name(queue)
-    wait_for(lambda: _applied(db) + queue_depth(stack.amqp_url, dlq) >= half, timeout=90,
-             message="first half handled")
+    wait_for(lambda: _applied(db) + queue_depth(stack.amqp_url, dlq) >= half, timeout=90, message="first half handled")
     assert queue_depth(stack.amqp_url, dlq) == 0, "nothing dead-lettered"
     # Single active consumer: the second process is a hot standby and has taken nothing.
     wait_for(lambda: _consumed(stack, "first", outcome="ack") == half, message="the first consumer acked them all")
@@ -253,9 +279,14 @@ def test_two_consumers_on_one_queue_apply_the_stream_in_order(stack: Any, databa
 
     first.stop()
     _publish_in_order(stack.amqp_url, stack.prefix, stream[half:])
-    wait_for(lambda: _applied(db) + queue_depth(stack.amqp_url, dlq) >= len(stream), timeout=90,
-             message="second half handled by the standby")
+    wait_for(
+        lambda: _applied(db) + queue_depth(stack.amqp_url, dlq) >= len(stream),
+        timeout=90,
+        message="second half handled by the standby",
+    )
     assert queue_depth(stack.amqp_url, dlq) == 0
-    wait_for(lambda: _consumed(stack, "standby", outcome="ack") == len(stream) - half,
-             message="the standby acked the second half")
+    wait_for(
+        lambda: _consumed(stack, "standby", outcome="ack") == len(stream) - half,
+        message="the standby acked the second half",
+    )
     _assert_stream_applied_exactly_once(db, pairs, skus)

@@ -36,9 +36,15 @@ class ConnectionCutter:
     def _run(self) -> None:
         with self.engine.connect() as conn:
             while not self.stop.wait(self.every):  # pacing of the fault, not a synchronisation
-                self.cut += int(conn.execute(text(
-                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar() or 0)
+                self.cut += int(
+                    conn.execute(
+                        text(
+                            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                        )
+                    ).scalar()
+                    or 0
+                )
 
     def __enter__(self) -> ConnectionCutter:
         self.thread.start()
@@ -52,16 +58,22 @@ class ConnectionCutter:
 
 def _order(supplier_id: int, n: int) -> dict[str, Any]:
     # Order n is told apart by its quantity: n + 1 pieces.
-    return {"supplier_id": supplier_id, "warehouse_code": "WH1",
-            "lines": [{"sku": "SKU-CUT", "quantity": str(n + 1), "unit_price": "1.00"}]}
+    return {
+        "supplier_id": supplier_id,
+        "warehouse_code": "WH1",
+        "lines": [{"sku": "SKU-CUT", "quantity": str(n + 1), "unit_price": "1.00"}],
+    }
 
 
 def _settle(gw: Any, supplier_id: int, n: int) -> list[tuple[int, str, dict[str, str]]]:
     """POST order n with its key until the answer is definite; every answer, in order."""
     answers = []
     for _ in range(ATTEMPTS):
-        status, body, response = gw.post("/api/v1/purchasing/purchase-orders", json=_order(supplier_id, n),
-                                         headers={"Idempotency-Key": f"cut-order-{n}"})
+        status, body, response = gw.post(
+            "/api/v1/purchasing/purchase-orders",
+            json=_order(supplier_id, n),
+            headers={"Idempotency-Key": f"cut-order-{n}"},
+        )
         code = body.get("code", "") if isinstance(body, dict) else ""
         answers.append((status, code, dict(response.headers)))
         if status == 201 or code == "IDEMPOTENCY_OUTCOME_UNKNOWN":
@@ -69,9 +81,9 @@ def _settle(gw: Any, supplier_id: int, n: int) -> list[tuple[int, str, dict[str,
     return answers
 
 
-def test_cut_connections_are_503s_and_no_retry_creates_a_second_order(stack: Any, database_for: Any,
-                                                                       known_items: Any,
-                                                                       known_warehouses: Any) -> None:
+def test_cut_connections_are_503s_and_no_retry_creates_a_second_order(
+    stack: Any, database_for: Any, known_items: Any, known_warehouses: Any
+) -> None:
     purchasing_db = database_for("purchasing")
     known_items("SKU-CUT")
     known_warehouses("WH1")
@@ -89,10 +101,18 @@ def test_cut_connections_are_503s_and_no_retry_creates_a_second_order(stack: Any
 
     answers = [a for per_order in results for a in per_order]
     unavailable = [a for a in answers if a[0] == 503]
-    wrong = [a[:2] for a in answers
-             if a[0] != 201 and a[1] != "IDEMPOTENCY_OUTCOME_UNKNOWN"
-             and not (a[0] == 503 and a[2].get("Content-Type", "").startswith("application/problem+json")
-                      and int(a[2].get("Retry-After", "0")) >= 1 and a[1] == "DATABASE_UNAVAILABLE")]
+    wrong = [
+        a[:2]
+        for a in answers
+        if a[0] != 201
+        and a[1] != "IDEMPOTENCY_OUTCOME_UNKNOWN"
+        and not (
+            a[0] == 503
+            and a[2].get("Content-Type", "").startswith("application/problem+json")
+            and int(a[2].get("Retry-After", "0")) >= 1
+            and a[1] == "DATABASE_UNAVAILABLE"
+        )
+    ]
     assert not wrong, f"answers that are neither 201, a 503 problem with Retry-After, nor 409 unknown: {wrong[:10]}"
     assert unavailable, "the cuts hit some requests (else this test proves nothing)"
     assert not any("PSI-Outcome" in a[2] for a in answers), "the service's outcome header never reaches a client"
@@ -107,6 +127,9 @@ def test_cut_connections_are_503s_and_no_retry_creates_a_second_order(stack: Any
     assert all(count == 1 for count in per_quantity.values()), f"an order created twice: {per_quantity}"
     assert {q - 1 for q in per_quantity} >= created, "every order answered 201 exists, once"
     # An order that ended in "outcome unknown" exists at most once (its first attempt may have committed).
-    replay = gw.post("/api/v1/purchasing/purchase-orders", json=_order(supplier["id"], min(created)),
-                     headers={"Idempotency-Key": f"cut-order-{min(created)}"})
+    replay = gw.post(
+        "/api/v1/purchasing/purchase-orders",
+        json=_order(supplier["id"], min(created)),
+        headers={"Idempotency-Key": f"cut-order-{min(created)}"},
+    )
     assert replay[0] == 201 and replay[2].headers["Idempotent-Replayed"] == "true"

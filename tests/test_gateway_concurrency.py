@@ -53,9 +53,15 @@ def waiting_on_locks(database_url: str) -> int:
     engine = create_engine(database_url)
     try:
         with engine.connect() as conn:
-            return int(conn.execute(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")).scalar() or 0)
+            return int(
+                conn.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+                    )
+                ).scalar()
+                or 0
+            )
     finally:
         engine.dispose()
 
@@ -80,12 +86,15 @@ def test_concurrent_calls_reach_the_service_together_and_others_are_answered(inv
     inventory_db = stack.database_urls["inventory"]
 
     with ThreadPoolExecutor(max_workers=6) as pool, item_row_locked(inventory_db):
-        patches = [pool.submit(gw.call, "PATCH", f"/api/v1/inventory/items/{SKU}", json={"name": f"Name {n}"})
-                   for n in range(6)]
+        patches = [
+            pool.submit(gw.call, "PATCH", f"/api/v1/inventory/items/{SKU}", json={"name": f"Name {n}"})
+            for n in range(6)
+        ]
         # All six PATCHes inside inventory at once (before the fix: one per gateway worker, so 2).
         wait_for(lambda: waiting_on_locks(inventory_db) == 6, timeout=15, message="6 PATCHes waiting inside inventory")
-        status, elapsed = _timed_get(f"{stack.api_urls['gateway']}/api/v1/inventory/items/{SKU}",
-                                     headers={"Authorization": f"Bearer {gw.token}"})
+        status, elapsed = _timed_get(
+            f"{stack.api_urls['gateway']}/api/v1/inventory/items/{SKU}", headers={"Authorization": f"Bearer {gw.token}"}
+        )
         assert status == 200 and elapsed < 2.0, f"an unrelated GET answered in {elapsed:.2f} s (before: none in 8 s)"
     assert sorted(f.result(timeout=30)[0] for f in patches) == [200] * 6
 
@@ -100,10 +109,14 @@ def test_key_set_and_alive_never_wait_behind_proxied_calls(inventory_stack: Any)
     gateway = stack.api_urls["gateway"]
 
     with ThreadPoolExecutor(max_workers=4) as pool, item_row_locked(stack.database_urls["inventory"]):
-        patches = [pool.submit(gw.call, "PATCH", f"/api/v1/inventory/items/{SKU}", json={"name": f"N{n}"})
-                   for n in range(4)]  # 2 take the gateway's threads, 2 queue behind them
-        wait_for(lambda: waiting_on_locks(stack.database_urls["inventory"]) == 2, timeout=15,
-                 message="both gateway threads are busy waiting on inventory")
+        patches = [
+            pool.submit(gw.call, "PATCH", f"/api/v1/inventory/items/{SKU}", json={"name": f"N{n}"}) for n in range(4)
+        ]  # 2 take the gateway's threads, 2 queue behind them
+        wait_for(
+            lambda: waiting_on_locks(stack.database_urls["inventory"]) == 2,
+            timeout=15,
+            message="both gateway threads are busy waiting on inventory",
+        )
         for path in ("/api/v1/auth/jwks", "/alive", "/metrics"):
             status, elapsed = _timed_get(f"{gateway}{path}")
             assert status == 200 and elapsed < 1.0, f"{path} took {elapsed:.2f} s with every thread busy"
@@ -135,8 +148,9 @@ def test_a_burst_right_after_a_service_restart_leaves_the_gateway_answering(inve
     logged_before = len(inventory.log_records())
     inventory.stop()
     inventory.start()  # same port: the gateway's URL for inventory is unchanged
-    wait_for(lambda: requests.get(f"{stack.api_urls['inventory']}/alive", timeout=1).ok, timeout=60,
-             message="inventory back")
+    wait_for(
+        lambda: requests.get(f"{stack.api_urls['inventory']}/alive", timeout=1).ok, timeout=60, message="inventory back"
+    )
 
     headers = {"Authorization": f"Bearer {gw.token}"}
     alive_times: list[float] = []
@@ -159,12 +173,15 @@ def test_a_burst_right_after_a_service_restart_leaves_the_gateway_answering(inve
     wait_for(lambda: _close_wait_sockets(port) == 0, timeout=10, message="no CLOSE-WAIT sockets at the gateway")
     status, elapsed = _timed_get(f"{gateway}/api/v1/inventory/stock", headers=headers)
     assert status == 200 and elapsed < 1.0
+
     # Every restarted worker fetched the key set at its start and never failed to since.
     # (A worker still booting when the burst ended fetches a moment later: poll for it with a deadline.)
     def key_set_fetches() -> tuple[list[Any], list[Any]]:
         since_restart = inventory.log_records()[logged_before:]
-        return ([r for r in since_restart if r.get("message", "").startswith("fetched the token key set")],
-                [r for r in since_restart if "cannot fetch the token key set" in r.get("message", "")])
+        return (
+            [r for r in since_restart if r.get("message", "").startswith("fetched the token key set")],
+            [r for r in since_restart if "cannot fetch the token key set" in r.get("message", "")],
+        )
 
     wait_for(lambda: len(key_set_fetches()[0]) >= 6, timeout=30, message="each of the 6 workers fetched the key set")
     fetched, failed = key_set_fetches()

@@ -26,19 +26,30 @@ pytestmark = pytest.mark.integration
 OLD_PASSWORD = "the-forgotten-password"
 
 
-def psi(*args: str, database_url: str | None = None, cwd: Path | None = None,
-        stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def psi(
+    *args: str, database_url: str | None = None, cwd: Path | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     """The `psi` command in a process of its own, as an operator would run it."""
     env = {k: v for k, v in os.environ.items() if k != "GATEWAY_DATABASE_URL"}
     if database_url:
         env["GATEWAY_DATABASE_URL"] = database_url
-    return subprocess.run([sys.executable, "-m", "psi_chassis.cli", *args], env=env, cwd=cwd, input=stdin,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "psi_chassis.cli", *args],
+        env=env,
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def _gateway_app(database_url: str) -> Any:
-    env = {"GATEWAY_DATABASE_URL": database_url, "PSI_ADMIN_PASSWORD": OLD_PASSWORD,
-           "PSI_RATE_LIMIT_LOGIN": "1000/minute"}
+    env = {
+        "GATEWAY_DATABASE_URL": database_url,
+        "PSI_ADMIN_PASSWORD": OLD_PASSWORD,
+        "PSI_RATE_LIMIT_LOGIN": "1000/minute",
+    }
     return create_app(service_urls={}, env=env, migrate=True)
 
 
@@ -67,8 +78,9 @@ def test_reset_password_against_postgresql(database_for: Any) -> None:
     assert (refreshed.status_code, refreshed.get_json()["code"]) == (401, "INVALID_REFRESH_TOKEN")
 
     typed = "a-password-from-stdin"
-    _reset_and_check(app, psi("users", "reset-password", "admin", "--password-stdin", database_url=url,
-                              stdin=typed + "\n"), typed)
+    _reset_and_check(
+        app, psi("users", "reset-password", "admin", "--password-stdin", database_url=url, stdin=typed + "\n"), typed
+    )
     assert "new password" not in psi("users", "list", database_url=url).stdout
     unknown = psi("users", "reset-password", "nobody", database_url=url)
     assert unknown.returncode == 1 and "user nobody does not exist" in unknown.stderr
@@ -84,8 +96,20 @@ def test_reset_password_against_the_make_run_database(tmp_path: Path) -> None:
     assert _login(app, OLD_PASSWORD).status_code == 200
 
     _reset_and_check(app, psi("users", "reset-password", "admin", cwd=tmp_path), None)  # the default path
-    _reset_and_check(app, psi("gateway", "users", "reset-password", "admin", "--var", str(var), "--password-stdin",
-                              stdin="another-new-password\n"), "another-new-password")
+    _reset_and_check(
+        app,
+        psi(
+            "gateway",
+            "users",
+            "reset-password",
+            "admin",
+            "--var",
+            str(var),
+            "--password-stdin",
+            stdin="another-new-password\n",
+        ),
+        "another-new-password",
+    )
     listed = psi("users", "list", cwd=tmp_path)
     assert listed.returncode == 0 and "admin" in listed.stdout and "active" in listed.stdout
     missing = psi("users", "list", "--var", str(tmp_path / "elsewhere"))
@@ -101,17 +125,31 @@ def _seed_rows(database_url: str) -> None:
     now = utcnow()
     engine = create_engine(database_url)
     with engine.begin() as conn:
-        for key, age in (("expired-key", timedelta(days=2)), ("older-expired-key", timedelta(days=30)),
-                         ("fresh-key", timedelta(hours=1))):
-            conn.execute(insert(idempotency_keys).values(principal="1", key=key, fingerprint="f" * 64, status=201,
-                                                         body=b"{}", created_at=now - age))
-        for name, expires, revoked in (("expired", now - timedelta(days=1), None),
-                                       ("revoked-long-ago", now + timedelta(days=5), now - timedelta(days=2)),
-                                       ("revoked-just-now", now + timedelta(days=5), now - timedelta(hours=1)),
-                                       ("live", now + timedelta(days=5), None)):
-            conn.execute(insert(refresh_tokens).values(
-                token_hash=hashlib.sha256(name.encode()).hexdigest(), user_id=1, expires_at=expires,
-                revoked_at=revoked, created_at=now - timedelta(days=9)))
+        for key, age in (
+            ("expired-key", timedelta(days=2)),
+            ("older-expired-key", timedelta(days=30)),
+            ("fresh-key", timedelta(hours=1)),
+        ):
+            conn.execute(
+                insert(idempotency_keys).values(
+                    principal="1", key=key, fingerprint="f" * 64, status=201, body=b"{}", created_at=now - age
+                )
+            )
+        for name, expires, revoked in (
+            ("expired", now - timedelta(days=1), None),
+            ("revoked-long-ago", now + timedelta(days=5), now - timedelta(days=2)),
+            ("revoked-just-now", now + timedelta(days=5), now - timedelta(hours=1)),
+            ("live", now + timedelta(days=5), None),
+        ):
+            conn.execute(
+                insert(refresh_tokens).values(
+                    token_hash=hashlib.sha256(name.encode()).hexdigest(),
+                    user_id=1,
+                    expires_at=expires,
+                    revoked_at=revoked,
+                    created_at=now - timedelta(days=9),
+                )
+            )
     engine.dispose()
 
 

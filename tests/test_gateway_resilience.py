@@ -26,8 +26,13 @@ def test_stopped_service_is_503_fast_breaker_opens_and_others_still_work(gateway
     stack = gateway_stack
     stack.api("purchasing")
     stack.api("inventory")
-    stack.api("gateway", PSI_GATEWAY_BREAKER_FAILURES="3", PSI_GATEWAY_BREAKER_RESET_SECONDS="300",
-              PSI_GATEWAY_CONNECT_TIMEOUT="1", PSI_GATEWAY_READ_TIMEOUT="2")
+    stack.api(
+        "gateway",
+        PSI_GATEWAY_BREAKER_FAILURES="3",
+        PSI_GATEWAY_BREAKER_RESET_SECONDS="300",
+        PSI_GATEWAY_CONNECT_TIMEOUT="1",
+        PSI_GATEWAY_READ_TIMEOUT="2",
+    )
     gw = stack.client()
     assert gw.get("/api/v1/inventory/stock")[0] == 200
 
@@ -67,12 +72,20 @@ def test_idempotency_key_creates_one_document(gateway_stack: Any, known_items: A
     status, problem, _ = gw.post("/api/v1/purchasing/suppliers", json={**body, "name": "Other"}, headers=key)
     assert (status, problem["code"]) == (409, "IDEMPOTENCY_KEY_REUSED")
 
-    order = {"supplier_id": first[1]["id"], "warehouse_code": "WH1",
-             "lines": [{"sku": "SKU-IDEM", "quantity": "1", "unit_price": "1.00"}]}
+    order = {
+        "supplier_id": first[1]["id"],
+        "warehouse_code": "WH1",
+        "lines": [{"sku": "SKU-IDEM", "quantity": "1", "unit_price": "1.00"}],
+    }
     with ThreadPoolExecutor(max_workers=8) as pool:
-        results = list(pool.map(
-            lambda _: gw.post("/api/v1/purchasing/purchase-orders", json=order,
-                              headers={"Idempotency-Key": "po-burst-7"}), range(8)))
+        results = list(
+            pool.map(
+                lambda _: gw.post(
+                    "/api/v1/purchasing/purchase-orders", json=order, headers={"Idempotency-Key": "po-burst-7"}
+                ),
+                range(8),
+            )
+        )
     assert {status for status, _, _ in results} == {201}, [r[:2] for r in results]
     assert len({body["id"] for _, body, _ in results}) == 1, "eight concurrent retries, one purchase order"
     status, page, _ = gw.get("/api/v1/purchasing/purchase-orders")
@@ -94,8 +107,13 @@ def test_rate_limit_holds_across_two_gunicorn_workers(gateway_stack: Any, tmp_pa
     stack.api("inventory")
     multiproc = tmp_path / "prom"
     multiproc.mkdir()
-    stack.api("gateway", workers=2, PSI_REDIS_URL=redis_url, PSI_RATE_LIMIT_PER_USER="20/minute",
-              PROMETHEUS_MULTIPROC_DIR=str(multiproc))
+    stack.api(
+        "gateway",
+        workers=2,
+        PSI_REDIS_URL=redis_url,
+        PSI_RATE_LIMIT_PER_USER="20/minute",
+        PROMETHEUS_MULTIPROC_DIR=str(multiproc),
+    )
     gw = stack.client()
 
     def answered() -> set[str]:
@@ -114,5 +132,7 @@ def test_rate_limit_holds_across_two_gunicorn_workers(gateway_stack: Any, tmp_pa
     assert statuses.count(200) == 20 and statuses.count(429) == len(results) - 20, statuses
     limited = next(r for r in results if r[0] == 429)
     assert limited[1]["code"] == "RATE_LIMITED" and int(limited[2].headers["Retry-After"]) >= 1
-    assert metric_sum(scrape(f"{stack.api_urls['gateway']}/metrics"), "psi_gateway_rate_limited_total",
-                      limit="user") == len(results) - 20
+    assert (
+        metric_sum(scrape(f"{stack.api_urls['gateway']}/metrics"), "psi_gateway_rate_limited_total", limit="user")
+        == len(results) - 20
+    )

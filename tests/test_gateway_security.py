@@ -28,12 +28,14 @@ _PLACEHOLDER = re.compile(r"<(?:int:)?([a-z_]+)>")
 def secured(stack: Any, database_for: Any) -> Any:
     for name in ("purchasing", "inventory", "gateway"):
         database_for(name)
-    stack.extra_env.update({
-        "PSI_JWT_PRIVATE_KEY": private_pem(KEYS),
-        "PSI_RATE_LIMIT_PER_USER": "10000/minute",
-        "PSI_RATE_LIMIT_PER_IP": "10000/minute",
-        "PSI_RATE_LIMIT_LOGIN": "10000/minute",
-    })
+    stack.extra_env.update(
+        {
+            "PSI_JWT_PRIVATE_KEY": private_pem(KEYS),
+            "PSI_RATE_LIMIT_PER_USER": "10000/minute",
+            "PSI_RATE_LIMIT_PER_IP": "10000/minute",
+            "PSI_RATE_LIMIT_LOGIN": "10000/minute",
+        }
+    )
     stack.api("purchasing")
     stack.api("inventory")
     stack.api("gateway")
@@ -51,8 +53,9 @@ def _role_tokens(stack: Any) -> dict[str, str]:
     admin = stack.client()
     tokens = {}
     for role in ROLES:
-        status, user, _ = admin.post("/api/v1/auth/users",
-                                     json={"username": f"user_{role}", "password": PASSWORD, "roles": [role]})
+        status, user, _ = admin.post(
+            "/api/v1/auth/users", json={"username": f"user_{role}", "password": PASSWORD, "roles": [role]}
+        )
         assert status == 201 and user["roles"] == [role], user
         tokens[role] = stack.login(f"user_{role}", PASSWORD)
     return tokens
@@ -67,15 +70,17 @@ def test_every_route_and_role_gets_what_the_table_says(secured: Any) -> None:
         for role, token in tokens.items():
             headers = {"Authorization": f"Bearer {token}"}
             kwargs = {"json": body} if body is not None else {}
-            status, problem, _ = http_json(permission.method, f"{secured.api_urls['gateway']}{path}",
-                                           headers=headers, **kwargs)
+            status, problem, _ = http_json(
+                permission.method, f"{secured.api_urls['gateway']}{path}", headers=headers, **kwargs
+            )
             allowed = permission.public or role in permission.roles
             expected_ok = status not in (401, 403) if allowed else status == 403
             if not expected_ok or (not allowed and problem.get("code") != "ROLE_NOT_PERMITTED"):
                 mismatches.append(("gateway", permission.method, permission.path, role, status, problem))
             if permission.service in secured.api_urls and permission.service != "auth":
-                direct, _, _ = http_json(permission.method, f"{secured.api_urls[permission.service]}{path}",
-                                         headers=headers, **kwargs)
+                direct, _, _ = http_json(
+                    permission.method, f"{secured.api_urls[permission.service]}{path}", headers=headers, **kwargs
+                )
                 if direct != status:
                     mismatches.append(("direct", permission.method, permission.path, role, direct, status))
     assert not mismatches, mismatches
@@ -102,16 +107,28 @@ def test_bad_tokens_are_401_at_the_gateway_and_at_the_service(secured: Any) -> N
         "gateway-own": f"{secured.api_urls['gateway']}/api/v1/auth/me",
     }
     # What each is told, in PSI's words rather than the JWT library's (issue 8): the same everywhere.
-    says = {"missing": "needs a Bearer access token", "garbage": "malformed", "expired": "POST /api/v1/auth/refresh",
-            "tampered": "signature does not verify", "alg none": "EdDSA", "HS256 with the public key": "EdDSA",
-            "wrong issuer": "(iss)", "wrong audience": "(aud)", "another key": "signature does not verify"}
+    says = {
+        "missing": "needs a Bearer access token",
+        "garbage": "malformed",
+        "expired": "POST /api/v1/auth/refresh",
+        "tampered": "signature does not verify",
+        "alg none": "EdDSA",
+        "HS256 with the public key": "EdDSA",
+        "wrong issuer": "(iss)",
+        "wrong audience": "(aud)",
+        "another key": "signature does not verify",
+    }
     wrong = []
     for name, token in attacks.items():
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         for where, url in targets.items():
             status, problem, response = http_json("GET", url, headers=headers)
-            if (status != 401 or "Bearer" not in response.headers.get("WWW-Authenticate", "")
-                    or says[name] not in problem.get("detail", "") or "segments" in problem.get("detail", "")):
+            if (
+                status != 401
+                or "Bearer" not in response.headers.get("WWW-Authenticate", "")
+                or says[name] not in problem.get("detail", "")
+                or "segments" in problem.get("detail", "")
+            ):
                 wrong.append((name, where, status, problem))
     assert not wrong, wrong
     # The same forged key, used properly, is accepted: the attacks fail for the right reason.
@@ -121,14 +138,17 @@ def test_bad_tokens_are_401_at_the_gateway_and_at_the_service(secured: Any) -> N
 
 def test_user_admin_refresh_rotation_and_deactivation(secured: Any) -> None:
     admin = secured.client()
-    status, user, _ = admin.post("/api/v1/auth/users",
-                                 json={"username": "clerk", "password": PASSWORD, "roles": ["purchaser"]})
+    status, user, _ = admin.post(
+        "/api/v1/auth/users", json={"username": "clerk", "password": PASSWORD, "roles": ["purchaser"]}
+    )
     assert status == 201
-    status, duplicate, _ = admin.post("/api/v1/auth/users",
-                                      json={"username": "clerk", "password": PASSWORD, "roles": ["viewer"]})
+    status, duplicate, _ = admin.post(
+        "/api/v1/auth/users", json={"username": "clerk", "password": PASSWORD, "roles": ["viewer"]}
+    )
     assert (status, duplicate["code"]) == (409, "USERNAME_TAKEN")
-    status, tokens, _ = http_json("POST", f"{secured.api_urls['gateway']}/api/v1/auth/token",
-                                  json={"username": "clerk", "password": PASSWORD})
+    status, tokens, _ = http_json(
+        "POST", f"{secured.api_urls['gateway']}/api/v1/auth/token", json={"username": "clerk", "password": PASSWORD}
+    )
     assert status == 200 and tokens["roles"] == ["purchaser"]
 
     refresh_url = f"{secured.api_urls['gateway']}/api/v1/auth/refresh"
@@ -139,8 +159,9 @@ def test_user_admin_refresh_rotation_and_deactivation(secured: Any) -> None:
 
     status, changed, _ = admin.call("PATCH", f"/api/v1/auth/users/{user['id']}", json={"active": False})
     assert status == 200 and changed["active"] is False
-    status, refused, _ = http_json("POST", f"{secured.api_urls['gateway']}/api/v1/auth/token",
-                                   json={"username": "clerk", "password": PASSWORD})
+    status, refused, _ = http_json(
+        "POST", f"{secured.api_urls['gateway']}/api/v1/auth/token", json={"username": "clerk", "password": PASSWORD}
+    )
     assert (status, refused["code"]) == (401, "INVALID_CREDENTIALS")
     status, _, _ = http_json("POST", refresh_url, json={"refresh_token": renewed["refresh_token"]})
     assert status == 401, "deactivation ends the user's sessions"
@@ -152,34 +173,43 @@ def test_user_admin_refresh_rotation_and_deactivation(secured: Any) -> None:
     assert PASSWORD not in stored and stored.startswith("scrypt:"), "salted hash, never the password"
 
 
-def test_request_id_reaches_gateway_and_service_logs_and_the_event(secured: Any, known_items: Any,
-                                                                  known_warehouses: Any) -> None:
+def test_request_id_reaches_gateway_and_service_logs_and_the_event(
+    secured: Any, known_items: Any, known_warehouses: Any
+) -> None:
     known_items("SKU-RID")
     known_warehouses("WH1")
     gw = secured.client()
     status, supplier, _ = gw.post("/api/v1/purchasing/suppliers", json={"code": "RID", "name": "Trace"})
     assert status == 201
-    status, po, _ = gw.post("/api/v1/purchasing/purchase-orders", json={
-        "supplier_id": supplier["id"], "warehouse_code": "WH1",
-        "lines": [{"sku": "SKU-RID", "quantity": "2", "unit_price": "1.00"}]})
+    status, po, _ = gw.post(
+        "/api/v1/purchasing/purchase-orders",
+        json={
+            "supplier_id": supplier["id"],
+            "warehouse_code": "WH1",
+            "lines": [{"sku": "SKU-RID", "quantity": "2", "unit_price": "1.00"}],
+        },
+    )
     assert status == 201
     gw.post(f"/api/v1/purchasing/purchase-orders/{po['id']}/submit", json={})  # 2 × 1.00: approved at once
     request_id = "client-trace-0042"
     status, receipt, response = gw.post(
         f"/api/v1/purchasing/purchase-orders/{po['id']}/receipts",
         json={"lines": [{"line_no": 1, "received_quantity": "2", "accepted_quantity": "2"}]},
-        headers={"X-Request-ID": request_id})
+        headers={"X-Request-ID": request_id},
+    )
     assert status == 201 and response.headers["X-Request-ID"] == request_id
 
     def logged(process: str) -> list[dict[str, Any]]:
         return [r for r in secured.processes[process].log_records() if r.get("request_id") == request_id]
 
     assert any(r.get("upstream") == "purchasing" for r in logged("gateway-api")), "gateway logged it"
-    assert any(r.get("route") == "/api/v1/purchasing/purchase-orders/<int:po_id>/receipts"
-               for r in logged("purchasing-api")), "the service logged it"
+    assert any(
+        r.get("route") == "/api/v1/purchasing/purchase-orders/<int:po_id>/receipts" for r in logged("purchasing-api")
+    ), "the service logged it"
     engine = create_engine(secured.database_urls["purchasing"])
     with engine.connect() as conn:
-        correlation = conn.execute(text(
-            "SELECT correlation_id FROM outbox WHERE event_type = 'purchasing.GoodsReceived.v1'")).scalar_one()
+        correlation = conn.execute(
+            text("SELECT correlation_id FROM outbox WHERE event_type = 'purchasing.GoodsReceived.v1'")
+        ).scalar_one()
     engine.dispose()
     assert correlation == request_id, "the event carries the request id as its correlation id"

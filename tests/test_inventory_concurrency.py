@@ -30,11 +30,26 @@ def inventory(stack: Any, database_for: Any) -> Any:
     db = Database(url)
     now = utcnow()
     with db.unit_of_work() as session:
-        session.execute(insert(warehouses).values(code="WH1", name="Main", active=True,
-                                                  valuation_method="moving_average", created_at=now, updated_at=now))
-        session.execute(insert(items), [
-            {"sku": sku, "name": sku, "unit_of_measure": "pcs", "active": True, "version": 1, "created_at": now,
-             "updated_at": now} for sku in ("HOT", "X", "Y", "Z")])
+        session.execute(
+            insert(warehouses).values(
+                code="WH1", name="Main", active=True, valuation_method="moving_average", created_at=now, updated_at=now
+            )
+        )
+        session.execute(
+            insert(items),
+            [
+                {
+                    "sku": sku,
+                    "name": sku,
+                    "unit_of_measure": "pcs",
+                    "active": True,
+                    "version": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for sku in ("HOT", "X", "Y", "Z")
+            ],
+        )
         ledger = Ledger(session)
         for sku, quantity in (("HOT", 50), ("X", 20), ("Y", 20), ("Z", 1)):
             ledger.receive(sku, "WH1", "receipt", Decimal(quantity), Decimal("1.5"), Source(now, "SEED"))
@@ -50,9 +65,12 @@ def _balances(db: Database) -> dict[str, tuple[Decimal, Decimal]]:
 
 
 def _reserve(url: str, token: str, reference: str, lines: list[tuple[str, str]]) -> tuple[int, Any]:
-    status, body, _ = http_json("POST", f"{url}/api/v1/inventory/reservations", headers={
-        "Authorization": f"Bearer {token}"}, json={"reference": reference, "warehouse_code": "WH1",
-                                                   "lines": [{"sku": s, "quantity": q} for s, q in lines]})
+    status, body, _ = http_json(
+        "POST",
+        f"{url}/api/v1/inventory/reservations",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"reference": reference, "warehouse_code": "WH1", "lines": [{"sku": s, "quantity": q} for s, q in lines]},
+    )
     return status, body
 
 
@@ -72,11 +90,13 @@ def test_short_line_reserves_nothing(inventory: Any) -> None:
     status, body = _reserve(url, token, "MIXED-1", [("X", "5"), ("Z", "2"), ("Y", "5")])
     assert (status, body["code"]) == (409, "INSUFFICIENT_STOCK")
     assert body["errors"]["short_lines"] == [
-        {"line_no": 2, "sku": "Z", "requested_quantity": "2.000000", "available_quantity": "1.000000"}]
+        {"line_no": 2, "sku": "Z", "requested_quantity": "2.000000", "available_quantity": "1.000000"}
+    ]
     balances = _balances(inventory.inventory_db)
     assert balances["X"] == (Decimal(20), Decimal(0)) and balances["Y"] == (Decimal(20), Decimal(0))
-    status, _, _ = http_json("GET", f"{url}/api/v1/inventory/reservations/MIXED-1",
-                             headers={"Authorization": f"Bearer {token}"})
+    status, _, _ = http_json(
+        "GET", f"{url}/api/v1/inventory/reservations/MIXED-1", headers={"Authorization": f"Bearer {token}"}
+    )
     assert status == 404
 
 

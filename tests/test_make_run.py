@@ -27,23 +27,34 @@ def embedded(tmp_path: Path) -> Any:
     env.pop("PSI_ADMIN_PASSWORD", None)  # a fresh var/: make run creates the admin and prints the password
     proc = subprocess.Popen(
         ["make", "--no-print-directory", "run", f"PORT={port}", f"VAR={tmp_path / 'var'}"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True)  # type: ignore[union-attr]
     reader.start()
     try:
         gateway = wait_for(
-            lambda: next((m.group(1) for ln in list(lines) if (m := re.search(r"Gateway: (http://\S+)", ln))), None)
-            if proc.poll() is None else pytest.fail("make run exited:\n" + "".join(lines)),
-            timeout=120, message="make run to print the gateway URL",
+            lambda: (
+                next((m.group(1) for ln in list(lines) if (m := re.search(r"Gateway: (http://\S+)", ln))), None)
+                if proc.poll() is None
+                else pytest.fail("make run exited:\n" + "".join(lines))
+            ),
+            timeout=120,
+            message="make run to print the gateway URL",
         )
         printed = wait_for(
             lambda: next((m.group(1) for ln in list(lines) if (m := re.search(r"admin / (\S+)", ln))), None),
-            timeout=10, message="the first admin's password",
+            timeout=10,
+            message="the first admin's password",
         )
-        status, tokens, _ = http_json("POST", f"{gateway}/api/v1/auth/token",
-                                      json={"username": "admin", "password": printed})
+        status, tokens, _ = http_json(
+            "POST", f"{gateway}/api/v1/auth/token", json={"username": "admin", "password": printed}
+        )
         assert status == 200, tokens
         yield gateway, proc, lines, tmp_path / "var", {"Authorization": f"Bearer {tokens['access_token']}"}
     finally:
@@ -58,17 +69,23 @@ def embedded(tmp_path: Path) -> Any:
 
 def test_make_run_serves_the_flow_and_stops_cleanly(embedded: Any) -> None:
     gw, proc, lines, var, auth = embedded
-    status, supplier, _ = http_json("POST", f"{gw}/api/v1/purchasing/suppliers", json={"code": "EMB", "name": "Emb"},
-                                  headers=auth)
+    status, supplier, _ = http_json(
+        "POST", f"{gw}/api/v1/purchasing/suppliers", json={"code": "EMB", "name": "Emb"}, headers=auth
+    )
     assert status == 201, supplier
-    status, item, _ = http_json("POST", f"{gw}/api/v1/inventory/items", json={"sku": "SKU-EMB", "name": "Emb item"},
-                                headers=auth)
+    status, item, _ = http_json(
+        "POST", f"{gw}/api/v1/inventory/items", json={"sku": "SKU-EMB", "name": "Emb item"}, headers=auth
+    )
     assert status == 201, item
-    status, warehouse, _ = http_json("POST", f"{gw}/api/v1/inventory/warehouses",
-                                     json={"code": "MAIN", "name": "Main"}, headers=auth)
+    status, warehouse, _ = http_json(
+        "POST", f"{gw}/api/v1/inventory/warehouses", json={"code": "MAIN", "name": "Main"}, headers=auth
+    )
     assert status == 201, warehouse
-    order = {"supplier_id": supplier["id"], "warehouse_code": "MAIN",
-             "lines": [{"sku": "SKU-EMB", "quantity": "3", "unit_price": "9.99"}]}
+    order = {
+        "supplier_id": supplier["id"],
+        "warehouse_code": "MAIN",
+        "lines": [{"sku": "SKU-EMB", "quantity": "3", "unit_price": "9.99"}],
+    }
 
     def accepted() -> Any:
         # 422 UNKNOWN_SKU / UNKNOWN_WAREHOUSE until inventory's ItemCreated and WarehouseCreated reach purchasing
@@ -78,12 +95,18 @@ def test_make_run_serves_the_flow_and_stops_cleanly(embedded: Any) -> None:
 
     po = wait_for(accepted, timeout=30, message="the new item and warehouse in purchasing's replicas")
     # 3 × 9.99 = 29.97 <= 5,000: submitting approves it automatically (first approval tier)
-    status, submitted, _ = http_json("POST", f"{gw}/api/v1/purchasing/purchase-orders/{po['id']}/submit", json={},
-                                     headers=auth)
+    status, submitted, _ = http_json(
+        "POST", f"{gw}/api/v1/purchasing/purchase-orders/{po['id']}/submit", json={}, headers=auth
+    )
     assert status == 200 and submitted["status"] == "approved", submitted
-    status, receipt, _ = http_json("POST", f"{gw}/api/v1/purchasing/purchase-orders/{po['id']}/receipts", json={
-        "lines": [{"line_no": 1, "received_quantity": "3", "accepted_quantity": "3", "rejected_quantity": "0"}],
-    }, headers=auth)
+    status, receipt, _ = http_json(
+        "POST",
+        f"{gw}/api/v1/purchasing/purchase-orders/{po['id']}/receipts",
+        json={
+            "lines": [{"line_no": 1, "received_quantity": "3", "accepted_quantity": "3", "rejected_quantity": "0"}],
+        },
+        headers=auth,
+    )
     assert status == 201, receipt
 
     def stock() -> Any:
@@ -126,9 +149,9 @@ def test_make_run_keeps_the_terminal_short_and_logs_to_var(embedded: Any) -> Non
 def _walkthrough() -> str:
     """The README's "Try it" block, exactly as written."""
     readme = (ROOT / "README.md").read_text()
-    section = readme[readme.index("## Try it"):]
+    section = readme[readme.index("## Try it") :]
     start = section.index("```sh\n") + len("```sh\n")
-    return section[start:section.index("\n```", start)]
+    return section[start : section.index("\n```", start)]
 
 
 def test_the_readme_walkthrough_works_pasted_whole_on_a_fresh_make_run(embedded: Any) -> None:
@@ -136,8 +159,14 @@ def test_the_readme_walkthrough_works_pasted_whole_on_a_fresh_make_run(embedded:
     stops at the first failed call, and leaves the figures it promises."""
     gw, _proc, _lines, var, auth = embedded
     env = {**os.environ, "GW": gw, "VAR": str(var)}
-    run = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", _walkthrough()], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=240)
+    run = subprocess.run(
+        ["bash", "-e", "-o", "pipefail", "-c", _walkthrough()],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert run.returncode == 0, f"the walkthrough failed:\n{run.stderr[-3000:]}\n{run.stdout[-3000:]}"
     assert "HTTP 4" not in run.stderr and "HTTP 5" not in run.stderr, run.stderr
     status, stock, _ = http_json("GET", f"{gw}/api/v1/inventory/stock/WIDGET-RED", headers=auth)

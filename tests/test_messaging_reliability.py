@@ -45,8 +45,9 @@ def _consumed(stack: Any, key: str, outcome: str) -> float:
     return metric_sum(scrape(stack.metrics_urls[key]), "psi_messages_consumed_total", outcome=outcome)
 
 
-def test_same_event_delivered_three_times_moves_stock_once(stack: Any, database_for: Any,
-                                                           make_goods_received: Any) -> None:
+def test_same_event_delivered_three_times_moves_stock_once(
+    stack: Any, database_for: Any, make_goods_received: Any
+) -> None:
     db = database_for("inventory")
     stack.consumer("inventory")
     envelope = make_goods_received("SKU-DUP", "7", "2.50")
@@ -58,8 +59,9 @@ def test_same_event_delivered_three_times_moves_stock_once(stack: Any, database_
     assert _stock(db, "SKU-DUP") == (Decimal("7"), Decimal("17.5"), 1)
 
 
-def test_consumer_killed_between_commit_and_ack_applies_once(stack: Any, database_for: Any,
-                                                             make_goods_received: Any) -> None:
+def test_consumer_killed_between_commit_and_ack_applies_once(
+    stack: Any, database_for: Any, make_goods_received: Any
+) -> None:
     db = database_for("inventory")
     crashing = stack.consumer("inventory", key="crashing", PSI_FAULT="consumer_after_commit_before_ack")
     envelope = make_goods_received("SKU-CRASH", "5", "3")
@@ -77,8 +79,9 @@ def test_consumer_killed_between_commit_and_ack_applies_once(stack: Any, databas
     assert _stock(db, "SKU-CRASH") == (Decimal("5"), Decimal("15"), 1)
 
 
-def test_poison_message_goes_to_dlq_while_good_ones_flow(stack: Any, database_for: Any,
-                                                         make_goods_received: Any) -> None:
+def test_poison_message_goes_to_dlq_while_good_ones_flow(
+    stack: Any, database_for: Any, make_goods_received: Any
+) -> None:
     db = database_for("inventory")
     stack.consumer("inventory", PSI_CONSUMER_MAX_ATTEMPTS="3")
     exchange = exchange_name("purchasing", prefix=stack.prefix)
@@ -116,12 +119,16 @@ def test_poison_message_goes_to_dlq_while_good_ones_flow(stack: Any, database_fo
     assert metric_sum(samples, "psi_messages_dead_lettered_total", reason="exhausted") == 1
 
 
-def test_declared_queue_keeps_events_published_before_the_consumer_starts(stack: Any, database_for: Any,
-                                                                          make_goods_received: Any) -> None:
+def test_declared_queue_keeps_events_published_before_the_consumer_starts(
+    stack: Any, database_for: Any, make_goods_received: Any
+) -> None:
     db = database_for("inventory")
     declared = subprocess.run(
         [sys.executable, "-m", "psi_chassis.cli", "declare", "inventory"],
-        env={**os.environ, **stack.env("inventory")}, capture_output=True, text=True, timeout=60,
+        env={**os.environ, **stack.env("inventory")},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     queue = queue_name("inventory", QUEUE_HANDLER, prefix=stack.prefix)
     assert declared.returncode == 0 and f"declared {queue}" in declared.stdout, declared.stderr

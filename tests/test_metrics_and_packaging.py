@@ -40,16 +40,16 @@ def test_api_metrics_sum_both_gunicorn_workers(stack: Any, database_for: Any, tm
     requests_sent = 120
 
     def call(_: int) -> int:
-        return requests.get(f"{url}/api/v1/inventory/stock", params={"page_size": 5}, headers=auth,
-                            timeout=10).status_code
+        return requests.get(
+            f"{url}/api/v1/inventory/stock", params={"page_size": 5}, headers=auth, timeout=10
+        ).status_code
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = list(pool.map(call, range(requests_sent)))
     assert statuses == [200] * requests_sent
 
     samples = scrape(f"{url}/metrics")
-    served = metric_sum(samples, "psi_http_requests_total", route="/api/v1/inventory/stock", method="GET",
-                        status="200")
+    served = metric_sum(samples, "psi_http_requests_total", route="/api/v1/inventory/stock", method="GET", status="200")
     assert served == requests_sent
     worker_files = {p.name.rsplit("_", 1)[-1] for p in multiproc.glob("counter_*.db")}
     assert len(worker_files) >= 2, f"both workers should have counted requests: {worker_files}"
@@ -65,9 +65,18 @@ def test_ruff_is_clean() -> None:
 @pytest.mark.parametrize("package", sorted(PACKAGES))
 def test_each_package_builds_a_wheel_on_its_own(package: str, tmp_path: Path) -> None:
     result = subprocess.run(
-        [str(BIN / "pip"), "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(tmp_path),
-         str(ROOT / package)],
-        capture_output=True, text=True,
+        [
+            str(BIN / "pip"),
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            str(ROOT / package),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     (wheel,) = tmp_path.glob("*.whl")

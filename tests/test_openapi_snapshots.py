@@ -26,11 +26,19 @@ def _differences(expected: dict[str, Any], actual: dict[str, Any]) -> list[str]:
     sections = [("paths", expected.get("paths", {}), actual.get("paths", {}))]
     for kind in sorted(set(expected.get("components", {})) | set(actual.get("components", {}))):
         sections.append(
-            (f"components/{kind}", expected.get("components", {}).get(kind, {}),
-             actual.get("components", {}).get(kind, {}))
+            (
+                f"components/{kind}",
+                expected.get("components", {}).get(kind, {}),
+                actual.get("components", {}).get(kind, {}),
+            )
         )
-    sections.append(("top level", {k: v for k, v in expected.items() if k not in {"paths", "components"}},
-                     {k: v for k, v in actual.items() if k not in {"paths", "components"}}))
+    sections.append(
+        (
+            "top level",
+            {k: v for k, v in expected.items() if k not in {"paths", "components"}},
+            {k: v for k, v in actual.items() if k not in {"paths", "components"}},
+        )
+    )
     for label, old, new in sections:
         added = sorted(set(new) - set(old))
         removed = sorted(set(old) - set(new))

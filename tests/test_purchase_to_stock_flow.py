@@ -48,13 +48,23 @@ def test_goods_receipt_reaches_stock_exactly_once(full_stack: Any) -> None:
     # 10 × 12.50 + 4 × 3.10 = 137.40 <= 5,000: the first approval tier approves it automatically
     assert _post(gw, f"/api/v1/purchasing/purchase-orders/{po['id']}/submit", {})["status"] == "approved"
 
-    receipt = _post(gw, f"/api/v1/purchasing/purchase-orders/{po['id']}/receipts", {
-        "lines": [
-            {"line_no": 1, "received_quantity": "10", "accepted_quantity": "8", "rejected_quantity": "2",
-             "reject_reason": "damaged cartons"},
-            {"line_no": 2, "received_quantity": "4", "accepted_quantity": "4", "rejected_quantity": "0"},
-        ],
-    }, request_id="e2e-flow-request-1")
+    receipt = _post(
+        gw,
+        f"/api/v1/purchasing/purchase-orders/{po['id']}/receipts",
+        {
+            "lines": [
+                {
+                    "line_no": 1,
+                    "received_quantity": "10",
+                    "accepted_quantity": "8",
+                    "rejected_quantity": "2",
+                    "reject_reason": "damaged cartons",
+                },
+                {"line_no": 2, "received_quantity": "4", "accepted_quantity": "4", "rejected_quantity": "0"},
+            ],
+        },
+        request_id="e2e-flow-request-1",
+    )
     assert receipt["number"].startswith("GRN-")
 
     def stock(sku: str) -> dict[str, Any] | None:
@@ -73,11 +83,21 @@ def test_goods_receipt_reaches_stock_exactly_once(full_stack: Any) -> None:
     engine = create_engine(full_stack.database_urls["inventory"])
     with engine.connect() as conn:
         moves = conn.execute(text("SELECT sku, quantity FROM stock_moves ORDER BY sku")).all()
-        wait_for(lambda: conn.execute(text(
-            "SELECT count(*) FROM outbox WHERE event_type = 'inventory.StockReceived.v1' "
-            "AND published_at IS NOT NULL")).scalar() == 1, message="StockReceived published")
-        correlation = conn.execute(text(
-            "SELECT correlation_id FROM outbox WHERE event_type = 'inventory.StockReceived.v1'")).scalar()
+        wait_for(
+            lambda: (
+                conn.execute(
+                    text(
+                        "SELECT count(*) FROM outbox WHERE event_type = 'inventory.StockReceived.v1' "
+                        "AND published_at IS NOT NULL"
+                    )
+                ).scalar()
+                == 1
+            ),
+            message="StockReceived published",
+        )
+        correlation = conn.execute(
+            text("SELECT correlation_id FROM outbox WHERE event_type = 'inventory.StockReceived.v1'")
+        ).scalar()
     engine.dispose()
     assert [(m.sku, Decimal(m.quantity)) for m in moves] == [("SKU-E2E-1", Decimal(8)), ("SKU-E2E-2", Decimal(4))]
     assert correlation == "e2e-flow-request-1", "the request id travels into the events it caused"

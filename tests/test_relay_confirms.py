@@ -24,9 +24,11 @@ pytestmark = pytest.mark.integration
 
 def _rows(db: Database) -> list[Any]:
     with db.unit_of_work() as session:
-        return list(session.execute(
-            select(OUTBOX.c.id, OUTBOX.c.published_at, OUTBOX.c.attempts, OUTBOX.c.last_error).order_by(OUTBOX.c.id)
-        ).all())
+        return list(
+            session.execute(
+                select(OUTBOX.c.id, OUTBOX.c.published_at, OUTBOX.c.attempts, OUTBOX.c.last_error).order_by(OUTBOX.c.id)
+            ).all()
+        )
 
 
 def test_only_the_confirmed_prefix_of_a_batch_is_marked_published(
@@ -39,10 +41,21 @@ def test_only_the_confirmed_prefix_of_a_batch_is_marked_published(
             record_event(session, envelope["type"], envelope["data"], source="purchasing")
             session.commit()
     exchange = Exchange(f"{stack.prefix}.purchasing.events", type="topic", durable=True)
-    full_after_two = Queue(f"{stack.prefix}.nack-sink", exchange, routing_key="#", durable=True,
-                           queue_arguments={"x-max-length": 2, "x-overflow": "reject-publish"})
-    settings = ServiceSettings(service_name="purchasing", database_url=db.url, amqp_url=stack.amqp_url,
-                               topology_prefix=stack.prefix, relay_batch_size=10, relay_confirm_timeout=5)
+    full_after_two = Queue(
+        f"{stack.prefix}.nack-sink",
+        exchange,
+        routing_key="#",
+        durable=True,
+        queue_arguments={"x-max-length": 2, "x-overflow": "reject-publish"},
+    )
+    settings = ServiceSettings(
+        service_name="purchasing",
+        database_url=db.url,
+        amqp_url=stack.amqp_url,
+        topology_prefix=stack.prefix,
+        relay_batch_size=10,
+        relay_confirm_timeout=5,
+    )
     relay = OutboxRelay(settings, db)
     with Connection(stack.amqp_url) as conn:
         channel = conn.channel()

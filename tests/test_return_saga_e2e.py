@@ -39,10 +39,14 @@ def _received_order(gw: Any) -> dict[str, Any]:
     """10 units of SKU-RTN received at 8.00 into WH-RTN, through purchasing and inventory."""
     _ok(gw.post("/api/v1/inventory/warehouses", json={"code": "WH-RTN", "name": "Returns test"}))
     _ok(gw.post("/api/v1/inventory/items", json={"sku": "SKU-RTN", "name": "Returned widget"}))
-    supplier = _ok(gw.post("/api/v1/purchasing/suppliers",
-                           json={"code": "RTN", "name": "Returns Co", "currency": "CNY"}))
-    order = {"supplier_id": supplier["id"], "warehouse_code": "WH-RTN",
-             "lines": [{"sku": "SKU-RTN", "quantity": "10", "unit_price": "8.00"}]}
+    supplier = _ok(
+        gw.post("/api/v1/purchasing/suppliers", json={"code": "RTN", "name": "Returns Co", "currency": "CNY"})
+    )
+    order = {
+        "supplier_id": supplier["id"],
+        "warehouse_code": "WH-RTN",
+        "lines": [{"sku": "SKU-RTN", "quantity": "10", "unit_price": "8.00"}],
+    }
 
     def created() -> Any:
         # 422 until inventory's ItemCreated and WarehouseCreated have reached purchasing's replicas
@@ -52,8 +56,16 @@ def _received_order(gw: Any) -> dict[str, Any]:
 
     po = wait_for(created, timeout=30, message="the item and warehouse in purchasing's replicas")
     assert _ok(gw.post(f"/api/v1/purchasing/purchase-orders/{po['id']}/submit", json={}))["status"] == "approved"
-    _ok(gw.post(f"/api/v1/purchasing/purchase-orders/{po['id']}/receipts", json={"lines": [
-        {"line_no": 1, "received_quantity": "10", "accepted_quantity": "10", "rejected_quantity": "0"}]}))
+    _ok(
+        gw.post(
+            f"/api/v1/purchasing/purchase-orders/{po['id']}/receipts",
+            json={
+                "lines": [
+                    {"line_no": 1, "received_quantity": "10", "accepted_quantity": "10", "rejected_quantity": "0"}
+                ]
+            },
+        )
+    )
     wait_for(lambda: _stock(gw)["on_hand"] == Decimal(10), timeout=30, message="the receipt in stock")
     return po
 
@@ -66,8 +78,12 @@ def _stock(gw: Any) -> dict[str, Decimal]:
 
 
 def _settled_return(gw: Any, po_id: int, quantity: str) -> dict[str, Any]:
-    created = _ok(gw.post(f"/api/v1/purchasing/purchase-orders/{po_id}/returns", json={
-        "reason": "wrong colour", "lines": [{"line_no": 1, "quantity": quantity}]}))
+    created = _ok(
+        gw.post(
+            f"/api/v1/purchasing/purchase-orders/{po_id}/returns",
+            json={"reason": "wrong colour", "lines": [{"line_no": 1, "quantity": quantity}]},
+        )
+    )
     assert created["status"] == "requested"
 
     def settled() -> Any:
@@ -81,21 +97,37 @@ def test_a_return_against_reserved_stock_is_refused_and_both_services_agree(full
     gw = full_stack.client()
     po = _received_order(gw)
     # A shop reserves 8 of the 10: only 2 are free.
-    _ok(gw.post("/api/v1/inventory/reservations", json={
-        "reference": "SHOP-RTN-1", "warehouse_code": "WH-RTN", "lines": [{"sku": "SKU-RTN", "quantity": "8"}]}))
+    _ok(
+        gw.post(
+            "/api/v1/inventory/reservations",
+            json={
+                "reference": "SHOP-RTN-1",
+                "warehouse_code": "WH-RTN",
+                "lines": [{"sku": "SKU-RTN", "quantity": "8"}],
+            },
+        )
+    )
 
     refused = _settled_return(gw, po["id"], "5")
     assert refused["status"] == "refused", refused
     assert refused["refusal_code"] == "INSUFFICIENT_STOCK", refused
     # Nothing left stock: still 10 on hand (8 reserved) worth 10 x 8.00 = 80.00.
-    assert _stock(gw) == {"on_hand": Decimal(10), "reserved": Decimal(8), "value": Decimal("80.00"),
-                          "value_fifo": Decimal("80.00")}
+    assert _stock(gw) == {
+        "on_hand": Decimal(10),
+        "reserved": Decimal(8),
+        "value": Decimal("80.00"),
+        "value_fifo": Decimal("80.00"),
+    }
 
     completed = _settled_return(gw, po["id"], "2")  # the 2 free units go back
     assert completed["status"] == "completed", completed
     # Out at the receipt's cost under both methods: 2 x 8.00 = 16.00; 8 left worth 64.00.
-    assert _stock(gw) == {"on_hand": Decimal(8), "reserved": Decimal(8), "value": Decimal("64.00"),
-                          "value_fifo": Decimal("64.00")}
+    assert _stock(gw) == {
+        "on_hand": Decimal(8),
+        "reserved": Decimal(8),
+        "value": Decimal("64.00"),
+        "value_fifo": Decimal("64.00"),
+    }
     order = _ok(gw.get(f"/api/v1/purchasing/purchase-orders/{po['id']}"))
     # The refused 5 were given back to the line: only the completed 2 count as returned.
     assert Decimal(order["lines"][0]["returned_quantity"]) == Decimal(2), order

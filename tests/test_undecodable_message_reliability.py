@@ -23,9 +23,9 @@ def _balance(db_url: str) -> tuple[Decimal, Decimal, int, int]:
     engine = create_engine(db_url)
     try:
         with engine.connect() as conn:
-            row = conn.execute(text(
-                "SELECT on_hand, value FROM stock_balances WHERE sku = 'SKU-BEHIND' AND warehouse_code = 'WH1'"
-            )).first()
+            row = conn.execute(
+                text("SELECT on_hand, value FROM stock_balances WHERE sku = 'SKU-BEHIND' AND warehouse_code = 'WH1'")
+            ).first()
             moves = conn.execute(text("SELECT count(*) FROM stock_moves WHERE sku = 'SKU-BEHIND'")).scalar()
             inbox = conn.execute(text("SELECT count(*) FROM inbox")).scalar()
     finally:
@@ -34,8 +34,9 @@ def _balance(db_url: str) -> tuple[Decimal, Decimal, int, int]:
     return on_hand, value, int(moves or 0), int(inbox or 0)
 
 
-def test_a_message_nested_100000_deep_is_dead_lettered_and_the_rest_flow(stack: Any, database_for: Any,
-                                                                        make_goods_received: Any) -> None:
+def test_a_message_nested_100000_deep_is_dead_lettered_and_the_rest_flow(
+    stack: Any, database_for: Any, make_goods_received: Any
+) -> None:
     import json
 
     db = database_for("inventory")
@@ -51,8 +52,11 @@ def test_a_message_nested_100000_deep_is_dead_lettered_and_the_rest_flow(stack: 
     # 1,000 receipts of 1 unit at 1.25: 1,000 units worth 1,250.00, one move and one inbox row each.
     # Promptly: the deep message costs one dead-letter publish, not a restart per delivery. This machine applies
     # 1,000 receipts in about 6 s; the bound leaves room for a loaded CI machine, not for a crash loop.
-    wait_for(lambda: _balance(db) == (Decimal(GOOD), Decimal("1250"), GOOD, GOOD), timeout=60,
-             message="the 1,000 receipts behind the deep message applied")
+    wait_for(
+        lambda: _balance(db) == (Decimal(GOOD), Decimal("1250"), GOOD, GOOD),
+        timeout=60,
+        message="the 1,000 receipts behind the deep message applied",
+    )
     queue = queue_name("inventory", "on_purchasing_events", prefix=stack.prefix)
     wait_for(lambda: queue_depth(stack.amqp_url, dlq_name(queue)) == 1, message="the deep message in the DLQ")
 
@@ -68,8 +72,10 @@ def test_a_message_nested_100000_deep_is_dead_lettered_and_the_rest_flow(stack: 
 
     url = stack.metrics_urls["inventory-consumer"]
     # Counted just after each ack, so it may trail the inbox by the last delivery: poll.
-    wait_for(lambda: metric_sum(scrape(url), "psi_messages_consumed_total", outcome="ack") == GOOD,
-             message="1,000 acks counted")
+    wait_for(
+        lambda: metric_sum(scrape(url), "psi_messages_consumed_total", outcome="ack") == GOOD,
+        message="1,000 acks counted",
+    )
     samples = scrape(url)
     assert metric_sum(samples, "psi_messages_dead_lettered_total", reason="undecodable") == 1
     assert metric_sum(samples, "psi_errors_total", component="consumer") == 0, "the consumer loop never failed"

@@ -42,25 +42,42 @@ def _receive(cur, now, event):
         cur.execute(
             "INSERT INTO stock_balances (sku, warehouse_code, on_hand, reserved, value, value_fifo, below_reorder,"
             " updated_at) VALUES (%s, %s, 0, 0, 0, 0, false, %s) ON CONFLICT DO NOTHING",
-            (line["sku"], warehouse, now))
-        cur.execute("SELECT on_hand, value, value_fifo FROM stock_balances WHERE sku = %s AND warehouse_code = %s"
-                    " FOR UPDATE", (line["sku"], warehouse))
+            (line["sku"], warehouse, now),
+        )
+        cur.execute(
+            "SELECT on_hand, value, value_fifo FROM stock_balances WHERE sku = %s AND warehouse_code = %s FOR UPDATE",
+            (line["sku"], warehouse),
+        )
         on_hand, ma_value, fifo_value = cur.fetchone()
         cur.execute(
             "INSERT INTO stock_moves (sku, warehouse_code, kind, quantity, unit_cost, value, value_fifo,"
             " source_event_id, source_line, document_ref, occurred_at, recorded_at)"
             " VALUES (%s, %s, 'receipt', %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-            (line["sku"], warehouse, quantity, cost, value, value, event["id"], line["line_no"],
-             data["receipt_number"], data["received_at"], now))
+            (
+                line["sku"],
+                warehouse,
+                quantity,
+                cost,
+                value,
+                value,
+                event["id"],
+                line["line_no"],
+                data["receipt_number"],
+                data["received_at"],
+                now,
+            ),
+        )
         move_id = cur.fetchone()[0]
         cur.execute(
             "INSERT INTO cost_layers (sku, warehouse_code, move_id, original_quantity, remaining, unit_cost,"
             " occurred_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-            (line["sku"], warehouse, move_id, quantity, quantity, cost, data["received_at"]))
+            (line["sku"], warehouse, move_id, quantity, quantity, cost, data["received_at"]),
+        )
         cur.execute(
             "UPDATE stock_balances SET on_hand = %s, value = %s, value_fifo = %s, updated_at = %s"
             " WHERE sku = %s AND warehouse_code = %s",
-            (on_hand + quantity, ma_value + value, fifo_value + value, now, line["sku"], warehouse))
+            (on_hand + quantity, ma_value + value, fifo_value + value, now, line["sku"], warehouse),
+        )
         lines.append({"sku": line["sku"], "quantity": str(quantity), "unit_cost": str(cost), "value": str(value)})
         total += value
     return lines, total
@@ -75,18 +92,32 @@ class PeerInventory:
         try:
             with conn.cursor() as cur:
                 now = datetime.datetime.now(datetime.UTC)
-                cur.execute("INSERT INTO inbox (consumer, event_id, event_type, received_at) VALUES (%s, %s, %s, %s)"
-                            " ON CONFLICT DO NOTHING RETURNING event_id", (CONSUMER, event["id"], event["type"], now))
+                cur.execute(
+                    "INSERT INTO inbox (consumer, event_id, event_type, received_at) VALUES (%s, %s, %s, %s)"
+                    " ON CONFLICT DO NOTHING RETURNING event_id",
+                    (CONSUMER, event["id"], event["type"], now),
+                )
                 if cur.fetchone() is None:
                     conn.rollback()
                     return
                 lines, total = _receive(cur, now, event)
-                body = {"specversion": "1.0", "id": str(uuid.uuid4()), "type": "inventory.StockReceived.v1",
-                        "source": "inventory", "time": now.isoformat(), "data": {
-                            "source_event_id": event["id"], "document_ref": event["data"]["receipt_number"],
-                            "lines": lines, "total_value": str(total)}}
-                cur.execute("INSERT INTO outbox (event_id, event_type, body, created_at) VALUES (%s, %s, %s, %s)",
-                            (body["id"], body["type"], json.dumps(body), now))
+                body = {
+                    "specversion": "1.0",
+                    "id": str(uuid.uuid4()),
+                    "type": "inventory.StockReceived.v1",
+                    "source": "inventory",
+                    "time": now.isoformat(),
+                    "data": {
+                        "source_event_id": event["id"],
+                        "document_ref": event["data"]["receipt_number"],
+                        "lines": lines,
+                        "total_value": str(total),
+                    },
+                }
+                cur.execute(
+                    "INSERT INTO outbox (event_id, event_type, body, created_at) VALUES (%s, %s, %s, %s)",
+                    (body["id"], body["type"], json.dumps(body), now),
+                )
             conn.commit()
         except Exception:
             conn.rollback()

@@ -22,9 +22,13 @@ from psi_contracts.permissions import Permission
 
 def test_settings_read_typed_values_with_defaults() -> None:
     s = ServiceSettings.from_env(
-        {"INVENTORY_DATABASE_URL": "postgresql+psycopg://x/y", "PSI_CONSUMER_RETRY_DELAYS_MS": "10, 20",
-         "PSI_CONSUMER_PREFETCH": "7"},
-        "inventory", default_database_url="sqlite:///var/inventory.db",
+        {
+            "INVENTORY_DATABASE_URL": "postgresql+psycopg://x/y",
+            "PSI_CONSUMER_RETRY_DELAYS_MS": "10, 20",
+            "PSI_CONSUMER_PREFETCH": "7",
+        },
+        "inventory",
+        default_database_url="sqlite:///var/inventory.db",
     )
     assert s.database_url == "postgresql+psycopg://x/y"
     assert s.consumer_retry_delays_ms == (10, 20)
@@ -75,11 +79,17 @@ def _app() -> object:
         return body
 
     definition = ServiceDefinition(
-        name="things", title="Things", load_settings=lambda env: ServiceSettings("things", "sqlite://"),
-        blueprints=lambda: [blp], migrations="unused:migrations",
+        name="things",
+        title="Things",
+        load_settings=lambda env: ServiceSettings("things", "sqlite://"),
+        blueprints=lambda: [blp],
+        migrations="unused:migrations",
     )
     return create_service_app(
-        definition, definition.load_settings(None), configure_logs=False, verifier=KEYS.verifier(),
+        definition,
+        definition.load_settings(None),
+        configure_logs=False,
+        verifier=KEYS.verifier(),
         permissions=lambda method, path: TABLE.get((method, path)),
     )
 
@@ -124,8 +134,14 @@ def test_missing_expired_tampered_and_wrong_role_tokens_are_refused(client: _Cli
     head, payload, signature = good.split(".")
     tampered = client.post("/api/v1/things", json=body, token=f"{head}.{payload}.{signature[:-4]}AAAA")
     assert (tampered.status_code, tampered.get_json()["code"]) == (401, "INVALID_TOKEN")
-    for attack in (KEYS.forged("none", "sales"), KEYS.forged("HS256", "sales"), KEYS.token("sales", iss="evil"),
-                   KEYS.token("sales", aud="other"), KEYS.token("sales", typ="refresh"), TestKeys().token("sales")):
+    for attack in (
+        KEYS.forged("none", "sales"),
+        KEYS.forged("HS256", "sales"),
+        KEYS.token("sales", iss="evil"),
+        KEYS.token("sales", aud="other"),
+        KEYS.token("sales", typ="refresh"),
+        TestKeys().token("sales"),
+    ):
         refused = client.post("/api/v1/things", json=body, token=attack)
         assert (refused.status_code, refused.get_json()["code"]) == (401, "INVALID_TOKEN"), attack
     forbidden = client.post("/api/v1/things", json=body, token=KEYS.token("viewer"))
@@ -184,6 +200,7 @@ def test_nul_characters_are_refused_anywhere(client: _Client) -> None:
     assert (in_body.status_code, in_body.get_json()["code"]) == (422, "INVALID_CHARACTER")
     in_query = client.post("/api/v1/things?x=%00", json={"name": "ok", "quantity": "1"})
     assert (in_query.status_code, in_query.get_json()["code"]) == (422, "INVALID_CHARACTER")
-    surrogate = client.post("/api/v1/things", data='{"name": "\\ud800", "quantity": "1"}',
-                            headers={"Content-Type": "application/json"})
+    surrogate = client.post(
+        "/api/v1/things", data='{"name": "\\ud800", "quantity": "1"}', headers={"Content-Type": "application/json"}
+    )
     assert (surrogate.status_code, surrogate.get_json()["code"]) == (422, "INVALID_CHARACTER")

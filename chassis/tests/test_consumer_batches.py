@@ -38,8 +38,10 @@ def _record_batch(session: Any, events: list[Event]) -> None:
     """A set-based toy handler: one INSERT for the batch, refusing it whole if any event is the poison one."""
     if any(e.data["receipt_number"] == "POISON" for e in events):
         raise PoisonMessage("the poison receipt contradicts this service for good")
-    session.execute(text("INSERT INTO applied (event_id, label) VALUES (:id, :label)"),
-                    [{"id": e.id, "label": e.data["receipt_number"]} for e in events])
+    session.execute(
+        text("INSERT INTO applied (event_id, label) VALUES (:id, :label)"),
+        [{"id": e.id, "label": e.data["receipt_number"]} for e in events],
+    )
 
 
 def _labels(db: Database) -> list[str]:
@@ -47,13 +49,19 @@ def _labels(db: Database) -> list[str]:
         return [r[0] for r in session.execute(text("SELECT label FROM applied ORDER BY seq")).all()]
 
 
-def test_one_poison_message_in_a_batch_of_100(psi_databases: Any, psi_amqp_url: str,
-                                               psi_topology_prefix: str) -> None:
+def test_one_poison_message_in_a_batch_of_100(psi_databases: Any, psi_amqp_url: str, psi_topology_prefix: str) -> None:
     service = "toybatch"
     db = Database(psi_databases.create("toy", _toy()))
-    settings = ServiceSettings(service, db.url, amqp_url=psi_amqp_url, topology_prefix=psi_topology_prefix,
-                               consumer_batch_size=100, consumer_batch_wait_ms=2000,
-                               consumer_retry_delays_ms=(100, 200, 400), consumer_max_attempts=2)
+    settings = ServiceSettings(
+        service,
+        db.url,
+        amqp_url=psi_amqp_url,
+        topology_prefix=psi_topology_prefix,
+        consumer_batch_size=100,
+        consumer_batch_wait_ms=2000,
+        consumer_retry_delays_ms=(100, 200, 400),
+        consumer_max_attempts=2,
+    )
     handler = EventHandler("on_things", {EVENT_TYPE: _record_batch})
     stop = threading.Event()
     runner = ConsumerRunner(settings, db, [handler], stop=stop)
@@ -63,8 +71,12 @@ def test_one_poison_message_in_a_batch_of_100(psi_databases: Any, psi_amqp_url: 
     with connect(psi_amqp_url) as conn:
         runner.declare_topology(conn.default_channel)
     labels = [f"GRN-{i:03d}" if i != 50 else "POISON" for i in range(100)]
-    publish_raw(psi_amqp_url, exchange_name("purchasing", prefix=psi_topology_prefix), EVENT_TYPE,
-                [json.dumps(goods_received("SKU-1", "1", "1", number=label)) for label in labels])
+    publish_raw(
+        psi_amqp_url,
+        exchange_name("purchasing", prefix=psi_topology_prefix),
+        EVENT_TYPE,
+        [json.dumps(goods_received("SKU-1", "1", "1", number=label)) for label in labels],
+    )
     wait_for(lambda: queue_depth(psi_amqp_url, queue) == 100, message="100 messages in the queue")
     thread = threading.Thread(target=runner.run_until_stopped, daemon=True)
     thread.start()
@@ -79,8 +91,13 @@ def test_one_poison_message_in_a_batch_of_100(psi_databases: Any, psi_amqp_url: 
         sample = REGISTRY.get_sample_value
         # One batch of 100 failed and was split; then each message went alone: 99 applied once each.
         assert sample("psi_consumer_batches_split_total", {"service": service, "queue": queue}) == 1
-        assert sample("psi_messages_consumed_total", {"service": service, "queue": queue, "event_type": EVENT_TYPE,
-                                                      "outcome": "ack"}) == 99
+        assert (
+            sample(
+                "psi_messages_consumed_total",
+                {"service": service, "queue": queue, "event_type": EVENT_TYPE, "outcome": "ack"},
+            )
+            == 99
+        )
         assert _labels(db) == good  # nothing applied twice
     finally:
         stop.set()

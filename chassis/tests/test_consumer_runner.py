@@ -40,21 +40,43 @@ _services = itertools.count(1)
 
 
 def _record(session: Any, event: Event) -> None:
-    session.execute(text("INSERT INTO applied (event_id, label) VALUES (:id, :label)"),
-                    {"id": event.id, "label": event.data["receipt_number"]})
+    session.execute(
+        text("INSERT INTO applied (event_id, label) VALUES (:id, :label)"),
+        {"id": event.id, "label": event.data["receipt_number"]},
+    )
 
 
 def _envelope(label: str) -> dict[str, Any]:
     from datetime import UTC, datetime
     from decimal import Decimal
 
-    return make_envelope(EVENT_TYPE, {
-        "receipt_id": label, "receipt_number": label, "po_id": "1", "po_number": "PO-1", "supplier_id": "1",
-        "supplier_code": "SUP", "warehouse_code": "WH1", "received_at": datetime.now(UTC), "currency": "CNY",
-        "exchange_rate": Decimal(1),
-        "lines": [{"line_no": 1, "sku": "SKU-1", "received_quantity": Decimal(1), "accepted_quantity": Decimal(1),
-                   "rejected_quantity": Decimal(0), "unit_cost": Decimal(1), "unit_cost_base": Decimal(1)}],
-    }, source="purchasing")
+    return make_envelope(
+        EVENT_TYPE,
+        {
+            "receipt_id": label,
+            "receipt_number": label,
+            "po_id": "1",
+            "po_number": "PO-1",
+            "supplier_id": "1",
+            "supplier_code": "SUP",
+            "warehouse_code": "WH1",
+            "received_at": datetime.now(UTC),
+            "currency": "CNY",
+            "exchange_rate": Decimal(1),
+            "lines": [
+                {
+                    "line_no": 1,
+                    "sku": "SKU-1",
+                    "received_quantity": Decimal(1),
+                    "accepted_quantity": Decimal(1),
+                    "rejected_quantity": Decimal(0),
+                    "unit_cost": Decimal(1),
+                    "unit_cost_base": Decimal(1),
+                }
+            ],
+        },
+        source="purchasing",
+    )
 
 
 class Toy:
@@ -65,8 +87,14 @@ class Toy:
         self.db_url = db_url
         self.amqp_url = amqp_url
         self.prefix = prefix
-        self.settings = ServiceSettings(self.service, db_url, amqp_url=amqp_url, topology_prefix=prefix,
-                                        consumer_retry_delays_ms=(100, 200, 400), **settings)
+        self.settings = ServiceSettings(
+            self.service,
+            db_url,
+            amqp_url=amqp_url,
+            topology_prefix=prefix,
+            consumer_retry_delays_ms=(100, 200, 400),
+            **settings,
+        )
         self.handler = EventHandler("on_things", {EVENT_TYPE: _record})
         self.stop = threading.Event()
         self.db = Database(db_url)
@@ -130,15 +158,26 @@ class _Locks:
 
     def waiting(self) -> int:
         with self.admin.connect() as conn:
-            return int(conn.execute(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = :db AND wait_event_type = 'Lock'"),
-                {"db": self.db_name}).scalar() or 0)
+            return int(
+                conn.execute(
+                    text("SELECT count(*) FROM pg_stat_activity WHERE datname = :db AND wait_event_type = 'Lock'"),
+                    {"db": self.db_name},
+                ).scalar()
+                or 0
+            )
 
     def cut_waiting(self) -> int:
         with self.admin.connect() as conn:
-            return int(conn.execute(text(
-                "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000)) FROM pg_stat_activity "
-                "WHERE datname = :db AND wait_event_type = 'Lock'"), {"db": self.db_name}).scalar() or 0)
+            return int(
+                conn.execute(
+                    text(
+                        "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000)) FROM pg_stat_activity "
+                        "WHERE datname = :db AND wait_event_type = 'Lock'"
+                    ),
+                    {"db": self.db_name},
+                ).scalar()
+                or 0
+            )
 
     def close(self) -> None:
         self.admin.dispose()
@@ -153,7 +192,8 @@ def locks(psi_pg_admin_url: str) -> Iterator[Callable[[str], _Locks]]:
 
 
 def test_undecodable_bodies_go_to_the_dlq_at_once_and_the_loop_never_restarts(
-        toy: Callable[..., Toy], monkeypatch: pytest.MonkeyPatch) -> None:
+    toy: Callable[..., Toy], monkeypatch: pytest.MonkeyPatch
+) -> None:
     t = toy()
     real_decode = consumer_module.decode_data
 
@@ -175,9 +215,11 @@ def test_undecodable_bodies_go_to_the_dlq_at_once_and_the_loop_never_restarts(
     wait_for(lambda: queue_depth(t.amqp_url, dlq_name(t.queue)) == 3, message="three dead letters")
     dead = drain_queue(t.amqp_url, dlq_name(t.queue))
     reasons = [(m.headers["x-psi-dead-letter-reason"], m.headers["x-psi-error"].split(":")[0]) for m in dead]
-    assert reasons == [("undecodable", "body is nested deeper than 32 levels"),
-                       ("undecodable", "body is not UTF-8"),
-                       ("invalid", "envelope or data invalid")]
+    assert reasons == [
+        ("undecodable", "body is nested deeper than 32 levels"),
+        ("undecodable", "body is not UTF-8"),
+        ("invalid", "envelope or data invalid"),
+    ]
     assert "AttributeError" in dead[2].headers["x-psi-error"]
     assert t.thread is not None and t.thread.is_alive()
     assert t.metric("psi_errors_total", component="consumer", kind="RecursionError") == 0
@@ -185,7 +227,8 @@ def test_undecodable_bodies_go_to_the_dlq_at_once_and_the_loop_never_restarts(
 
 
 def test_the_broker_dead_letters_a_message_past_its_delivery_limit_instead_of_dropping_it(
-        toy: Callable[..., Toy]) -> None:
+    toy: Callable[..., Toy],
+) -> None:
     t = toy()
     t.declare()
     t.publish([json.dumps(_envelope("LOOPING"))])
@@ -215,7 +258,8 @@ def test_the_broker_dead_letters_a_message_past_its_delivery_limit_instead_of_dr
 
 
 def test_a_transient_database_failure_is_retried_in_place_and_nothing_overtakes_it(
-        toy: Callable[..., Toy], locks: Callable[[str], _Locks]) -> None:
+    toy: Callable[..., Toy], locks: Callable[[str], _Locks]
+) -> None:
     t = toy()
     lock = locks(t.db_url)
     labels = [f"E-{i:02d}" for i in range(10)]
@@ -241,7 +285,8 @@ def test_a_transient_database_failure_is_retried_in_place_and_nothing_overtakes_
 
 
 def test_the_broker_connection_survives_a_delivery_that_waits_on_the_database(
-        toy: Callable[..., Toy], locks: Callable[[str], _Locks], caplog: pytest.LogCaptureFixture) -> None:
+    toy: Callable[..., Toy], locks: Callable[[str], _Locks], caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level("INFO", logger="psi_chassis.consumer")
     t = toy(consumer_heartbeat_seconds=2)
     lock = locks(t.db_url)
@@ -268,8 +313,7 @@ def test_the_broker_connection_survives_a_delivery_that_waits_on_the_database(
     assert queue_depth(t.amqp_url, t.queue) == 0
 
 
-def test_a_queue_declared_with_the_old_arguments_stops_the_consumer_until_migrated(
-        toy: Callable[..., Toy]) -> None:
+def test_a_queue_declared_with_the_old_arguments_stops_the_consumer_until_migrated(toy: Callable[..., Toy]) -> None:
     t = toy()
     with Connection(t.amqp_url) as conn:  # what an older PSI declared: a quorum queue, no other argument
         Queue(t.queue, durable=True, queue_arguments={"x-queue-type": "quorum"}).bind(conn.default_channel).declare()

@@ -47,30 +47,36 @@ def test_a_body_that_is_not_utf8_or_not_json_is_undecodable() -> None:
     assert load_body(b'{"lines": [{"sku": "[x]"}]}') == {"lines": [{"sku": "[x]"}]}
 
 
-@pytest.mark.parametrize("error", [
-    pg.AdminShutdown("terminating connection due to administrator command"),  # pg_terminate_backend, 57P01
-    pg.DeadlockDetected("deadlock detected"),  # 40P01
-    pg.SerializationFailure("could not serialize access"),  # 40001
-    pg.LockNotAvailable("canceling statement due to lock timeout"),  # 55P03
-    pg.QueryCanceled("canceling statement due to statement timeout"),  # 57014
-    pg.TooManyConnections("sorry, too many clients already"),  # 53300
-    pg.CannotConnectNow("the database system is starting up"),  # 57P03
-    psycopg.OperationalError("server closed the connection unexpectedly"),  # no SQLSTATE: client side
-])
+@pytest.mark.parametrize(
+    "error",
+    [
+        pg.AdminShutdown("terminating connection due to administrator command"),  # pg_terminate_backend, 57P01
+        pg.DeadlockDetected("deadlock detected"),  # 40P01
+        pg.SerializationFailure("could not serialize access"),  # 40001
+        pg.LockNotAvailable("canceling statement due to lock timeout"),  # 55P03
+        pg.QueryCanceled("canceling statement due to statement timeout"),  # 57014
+        pg.TooManyConnections("sorry, too many clients already"),  # 53300
+        pg.CannotConnectNow("the database system is starting up"),  # 57P03
+        psycopg.OperationalError("server closed the connection unexpectedly"),  # no SQLSTATE: client side
+    ],
+)
 def test_database_unavailability_is_transient(error: Exception) -> None:
     assert is_transient(sa.OperationalError("INSERT INTO inbox ...", {}, error))
     assert is_transient(error), "also unwrapped"
 
 
-@pytest.mark.parametrize("error", [
-    sa.IntegrityError("INSERT ...", {}, pg.UniqueViolation("duplicate key")),  # 23505
-    sa.DataError("INSERT ...", {}, pg.NumericValueOutOfRange("numeric field overflow")),  # 22003
-    sa.ProgrammingError("SELECT ...", {}, pg.UndefinedTable("relation does not exist")),  # 42P01
-    sa.OperationalError("SELECT ...", {}, pg.ProgramLimitExceeded("statement too complex")),  # 54001
-    sa.OperationalError("SELECT ...", {}, pg.DatabaseDropped("database dropped")),  # 57P04: for good
-    sa.OperationalError("SELECT ...", {}, sqlite3.OperationalError("no such table: inbox")),
-    ValueError("a bug in a handler"),
-])
+@pytest.mark.parametrize(
+    "error",
+    [
+        sa.IntegrityError("INSERT ...", {}, pg.UniqueViolation("duplicate key")),  # 23505
+        sa.DataError("INSERT ...", {}, pg.NumericValueOutOfRange("numeric field overflow")),  # 22003
+        sa.ProgrammingError("SELECT ...", {}, pg.UndefinedTable("relation does not exist")),  # 42P01
+        sa.OperationalError("SELECT ...", {}, pg.ProgramLimitExceeded("statement too complex")),  # 54001
+        sa.OperationalError("SELECT ...", {}, pg.DatabaseDropped("database dropped")),  # 57P04: for good
+        sa.OperationalError("SELECT ...", {}, sqlite3.OperationalError("no such table: inbox")),
+        ValueError("a bug in a handler"),
+    ],
+)
 def test_failures_of_the_message_or_the_code_are_not_transient(error: Exception) -> None:
     assert not is_transient(error)
 
@@ -110,8 +116,11 @@ def test_the_consumer_refuses_a_redelivery_limit_the_broker_would_reach_first() 
 
 
 def test_in_place_retry_and_heartbeat_settings() -> None:
-    s = ServiceSettings.from_env({"PSI_CONSUMER_IN_PLACE_RETRY_MAX_DELAY": "2.5",
-                                  "PSI_CONSUMER_HEARTBEAT_SECONDS": "10"}, "inventory", "sqlite://")
+    s = ServiceSettings.from_env(
+        {"PSI_CONSUMER_IN_PLACE_RETRY_MAX_DELAY": "2.5", "PSI_CONSUMER_HEARTBEAT_SECONDS": "10"},
+        "inventory",
+        "sqlite://",
+    )
     assert (s.consumer_in_place_retry_max_delay, s.consumer_heartbeat_seconds) == (2.5, 10)
     defaults = ServiceSettings.from_env({}, "inventory", "sqlite://")
     assert (defaults.consumer_in_place_retry_max_delay, defaults.consumer_heartbeat_seconds) == (10.0, 30)

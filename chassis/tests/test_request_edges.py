@@ -27,8 +27,12 @@ from psi_chassis.testing.tokens import TestKeys
 from psi_contracts.permissions import Permission
 
 KEYS = TestKeys()
-ROUTES = ("/api/v1/things", "/api/v1/things/commit-then-fail", "/api/v1/things/read-then-fail",
-          "/api/v1/things/lose-connection")
+ROUTES = (
+    "/api/v1/things",
+    "/api/v1/things/commit-then-fail",
+    "/api/v1/things/read-then-fail",
+    "/api/v1/things/lose-connection",
+)
 TABLE = {("POST", path): Permission("POST", path, frozenset({"sales"})) for path in ROUTES}
 
 
@@ -68,12 +72,20 @@ def _app(database_url: str = "sqlite://", verifier: TokenVerifier | None = None)
         return {}
 
     definition = ServiceDefinition(
-        name="things", title="Things", load_settings=lambda env: ServiceSettings("things", database_url),
-        blueprints=lambda: [blp], migrations="unused:migrations",
+        name="things",
+        title="Things",
+        load_settings=lambda env: ServiceSettings("things", database_url),
+        blueprints=lambda: [blp],
+        migrations="unused:migrations",
     )
-    app = create_service_app(definition, definition.load_settings(None), db, configure_logs=False,
-                             verifier=verifier or KEYS.verifier(),
-                             permissions=lambda method, path: TABLE.get((method, path)))
+    app = create_service_app(
+        definition,
+        definition.load_settings(None),
+        db,
+        configure_logs=False,
+        verifier=verifier or KEYS.verifier(),
+        permissions=lambda method, path: TABLE.get((method, path)),
+    )
     app.testing = False  # the real error handlers
     return app
 
@@ -129,15 +141,18 @@ def test_a_pathological_string_scans_in_linear_time() -> None:
     assert time.perf_counter() - started < 2.0
 
 
-@pytest.mark.parametrize(("raw", "code"), [
-    ('{"quantity": "1", "quantity": "1000"}', "DUPLICATE_KEY"),
-    ('{"caf\u00e9": 1, "cafe\u0301": 2}', "DUPLICATE_KEY"),  # the same key once both are NFC
-    ('{"a": NaN}', "INVALID_JSON"),
-    ('{"a": Infinity}', "INVALID_JSON"),
-    ('{"a": 1,}', "INVALID_JSON"),
-    ("\ufeff{}", "INVALID_JSON"),  # a byte-order mark is not JSON
-    ('{"n": ' + "9" * 5000 + "}", "INVALID_JSON"),  # more digits than Python converts
-])
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ('{"quantity": "1", "quantity": "1000"}', "DUPLICATE_KEY"),
+        ('{"caf\u00e9": 1, "cafe\u0301": 2}', "DUPLICATE_KEY"),  # the same key once both are NFC
+        ('{"a": NaN}', "INVALID_JSON"),
+        ('{"a": Infinity}', "INVALID_JSON"),
+        ('{"a": 1,}', "INVALID_JSON"),
+        ("\ufeff{}", "INVALID_JSON"),  # a byte-order mark is not JSON
+        ('{"n": ' + "9" * 5000 + "}", "INVALID_JSON"),  # more digits than Python converts
+    ],
+)
 def test_what_the_loader_refuses(raw: str, code: str) -> None:
     with pytest.raises(MalformedBody) as refused:
         loads_strict(raw.encode())
@@ -194,27 +209,40 @@ def test_nul_stays_422_and_nfc_reaches_the_schema(client: Any) -> None:
 # --- text rules ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", [
-    "\u200b",             # only a zero-width space
-    "\u200bAcme",         # starts with one
-    "Acme\ufeff",         # ends with a zero-width no-break space
-    "Ac\u0007me",         # BEL, a C0 control
-    "Ac\u0085me",         # NEL, a C1 control
-    "Acme\nLtd",          # a newline in a name
-    "Acme\n",             # a trailing newline (re.match's "$" would let it through)
-    "Acme\u2028Ltd",      # line separator
-    "Acme\u202eetlum",    # right-to-left override
-    "Acme\u2066Ltd",      # left-to-right isolate
-    " Acme",
-    "",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "\u200b",  # only a zero-width space
+        "\u200bAcme",  # starts with one
+        "Acme\ufeff",  # ends with a zero-width no-break space
+        "Ac\u0007me",  # BEL, a C0 control
+        "Ac\u0085me",  # NEL, a C1 control
+        "Acme\nLtd",  # a newline in a name
+        "Acme\n",  # a trailing newline (re.match's "$" would let it through)
+        "Acme\u2028Ltd",  # line separator
+        "Acme\u202eetlum",  # right-to-left override
+        "Acme\u2066Ltd",  # left-to-right isolate
+        " Acme",
+        "",
+    ],
+)
 def test_trimmed_refuses_invisible_and_control_text(name: str) -> None:
     with pytest.raises(ValidationError):
         trimmed(name)
 
 
-@pytest.mark.parametrize("name", ["Acme", "A", "Acme Trading Co.", "上海贸易有限公司", "\u0645\u062d\u0645\u062f",
-                                  "Caf\u00e9", "\U0001f468\u200d\U0001f469"])  # ZWJ inside an emoji sequence
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Acme",
+        "A",
+        "Acme Trading Co.",
+        "上海贸易有限公司",
+        "\u0645\u062d\u0645\u062f",
+        "Caf\u00e9",
+        "\U0001f468\u200d\U0001f469",
+    ],
+)  # ZWJ inside an emoji sequence
 def test_trimmed_accepts_real_names(name: str) -> None:
     assert trimmed(name) == name
 
@@ -234,17 +262,20 @@ def test_the_schema_field_error_is_a_422_naming_the_field(client: Any) -> None:
 # --- tokens in our words ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("token", "code", "says"), [
-    ("not-a-token", "INVALID_TOKEN", "malformed"),
-    ("a.b.c", "INVALID_TOKEN", "malformed"),
-    (KEYS.token("sales", ttl=-60), "TOKEN_EXPIRED", "POST /api/v1/auth/refresh"),
-    (KEYS.token("sales", iss="evil"), "INVALID_TOKEN", "(iss)"),
-    (KEYS.token("sales", aud="other"), "INVALID_TOKEN", "(aud)"),
-    (TestKeys(kid="other-key").token("sales"), "INVALID_TOKEN", "(kid)"),
-    (TestKeys().token("sales"), "INVALID_TOKEN", "signature does not verify"),  # same kid, another key
-    (KEYS.forged("none", "sales"), "INVALID_TOKEN", "EdDSA"),
-    (KEYS.token("sales", typ="refresh"), "INVALID_TOKEN", "not an access token"),
-])
+@pytest.mark.parametrize(
+    ("token", "code", "says"),
+    [
+        ("not-a-token", "INVALID_TOKEN", "malformed"),
+        ("a.b.c", "INVALID_TOKEN", "malformed"),
+        (KEYS.token("sales", ttl=-60), "TOKEN_EXPIRED", "POST /api/v1/auth/refresh"),
+        (KEYS.token("sales", iss="evil"), "INVALID_TOKEN", "(iss)"),
+        (KEYS.token("sales", aud="other"), "INVALID_TOKEN", "(aud)"),
+        (TestKeys(kid="other-key").token("sales"), "INVALID_TOKEN", "(kid)"),
+        (TestKeys().token("sales"), "INVALID_TOKEN", "signature does not verify"),  # same kid, another key
+        (KEYS.forged("none", "sales"), "INVALID_TOKEN", "EdDSA"),
+        (KEYS.token("sales", typ="refresh"), "INVALID_TOKEN", "not an access token"),
+    ],
+)
 def test_token_problems_are_fixed_helpful_sentences(client: Any, token: str, code: str, says: str) -> None:
     response = client.post("/api/v1/things", json={"name": "x", "quantity": "1"}, headers=_auth(token))
     body = _problem(response, 401, code)
@@ -272,8 +303,9 @@ class _Gateway:
         return self.keys.jwks
 
     def verifier(self) -> TokenVerifier:
-        cache = KeySetCache("http://gw/jwks", service="things", ttl=300, retry_interval=10, fetch=self.fetch,
-                            clock=lambda: self.now)
+        cache = KeySetCache(
+            "http://gw/jwks", service="things", ttl=300, retry_interval=10, fetch=self.fetch, clock=lambda: self.now
+        )
         return TokenVerifier(issuer="psi-gateway", audience="psi", jwks_url="http://gw/jwks", key_set=cache)
 
 
@@ -282,8 +314,11 @@ def test_no_key_set_ever_is_503_with_retry_after_then_recovers() -> None:
     gateway.up = False
     client = _app(verifier=gateway.verifier()).test_client()  # the app's start-up fetch: fetch 1, failed
     wait_for(lambda: gateway.fetches == 1, timeout=5, message="the start-up fetch ran")
-    body = _problem(client.post("/api/v1/things", json={"name": "x", "quantity": "1"}, headers=_auth()),
-                    503, "TOKEN_KEYS_UNAVAILABLE")
+    body = _problem(
+        client.post("/api/v1/things", json={"name": "x", "quantity": "1"}, headers=_auth()),
+        503,
+        "TOKEN_KEYS_UNAVAILABLE",
+    )
     assert "Nothing was done" in body["detail"]
     assert client.post("/api/v1/things", json={"name": "x", "quantity": "1"}, headers=_auth()).status_code == 503
     # fetch 2 was the first token's; the second call, inside the 10 s retry interval, did not fetch again
@@ -354,8 +389,9 @@ def test_key_fetches_are_counted() -> None:
     from prometheus_client import REGISTRY
 
     def count(outcome: str) -> float:
-        return REGISTRY.get_sample_value("psi_token_key_fetches_total",
-                                         {"service": "things", "outcome": outcome}) or 0.0
+        return (
+            REGISTRY.get_sample_value("psi_token_key_fetches_total", {"service": "things", "outcome": outcome}) or 0.0
+        )
 
     before_ok, before_failed = count("ok"), count("failed")
     gateway = _Gateway(KEYS)
@@ -415,8 +451,11 @@ def test_a_remembered_token_is_not_verified_again_but_its_key_still_counts(monke
     gateway.keys = TestKeys(kid="new-key")
     gateway.now += 301
     verifier.verify(token)  # stale set: the refresh starts in the background, the old key is used meanwhile
-    wait_for(lambda: gateway.fetches == 2 and not verifier.key_set._refreshing, timeout=5,
-             message="the key set was refreshed")
+    wait_for(
+        lambda: gateway.fetches == 2 and not verifier.key_set._refreshing,
+        timeout=5,
+        message="the key set was refreshed",
+    )
     with pytest.raises(Exception, match="kid"):
         verifier.verify(token)
 

@@ -149,9 +149,7 @@ def test_unknown_top_level_field_is_ignored_by_consumers_and_rejected_by_produce
     assert "added_in_a_later_minor" in err.value.messages
 
 
-@pytest.mark.parametrize(
-    "event_type", [t for t in ALL_TYPES if _first_line_list(EXAMPLES[t]["data"]) is not None]
-)
+@pytest.mark.parametrize("event_type", [t for t in ALL_TYPES if _first_line_list(EXAMPLES[t]["data"]) is not None])
 def test_unknown_field_inside_a_line_is_ignored_by_consumers_and_rejected_by_producers(
     event_type: str,
 ) -> None:
@@ -642,17 +640,20 @@ def test_purchase_order_approved_totals_include_tax_in_both_currencies() -> None
     assert data["revision"] == 2
 
 
-@pytest.mark.parametrize(("event_type", "field", "value"), [
-    ("purchasing.PurchaseOrderApproved.v1", "revision", 0),
-    ("purchasing.PurchaseOrderApproved.v1", "revision", "2"),
-    ("purchasing.PurchaseOrderApproved.v1", "total_amount", "-1"),
-    ("purchasing.PurchaseOrderApproved.v1", "lines", []),
-    ("purchasing.PurchaseOrderCancelled.v1", "reason", ""),
-    ("purchasing.PurchaseOrderCancelled.v1", "revision", True),
-    ("purchasing.PurchaseOrderShortClosed.v1", "reason", ""),
-    ("purchasing.PurchaseOrderShortClosed.v1", "lines", []),
-    ("purchasing.PurchaseOrderShortClosed.v1", "released_amount_base", "-0.01"),
-])
+@pytest.mark.parametrize(
+    ("event_type", "field", "value"),
+    [
+        ("purchasing.PurchaseOrderApproved.v1", "revision", 0),
+        ("purchasing.PurchaseOrderApproved.v1", "revision", "2"),
+        ("purchasing.PurchaseOrderApproved.v1", "total_amount", "-1"),
+        ("purchasing.PurchaseOrderApproved.v1", "lines", []),
+        ("purchasing.PurchaseOrderCancelled.v1", "reason", ""),
+        ("purchasing.PurchaseOrderCancelled.v1", "revision", True),
+        ("purchasing.PurchaseOrderShortClosed.v1", "reason", ""),
+        ("purchasing.PurchaseOrderShortClosed.v1", "lines", []),
+        ("purchasing.PurchaseOrderShortClosed.v1", "released_amount_base", "-0.01"),
+    ],
+)
 def test_purchase_order_event_rules(event_type: str, field: str, value: Any) -> None:
     data = copy.deepcopy(load_example(event_type)["data"])
     data[field] = value
@@ -668,10 +669,14 @@ def test_purchase_order_approved_line_quantity_must_be_positive() -> None:
 
 
 def test_purchase_order_short_closed_figures_add_up() -> None:
-    data = decode_data("purchasing.PurchaseOrderShortClosed.v1",
-                       load_example("purchasing.PurchaseOrderShortClosed.v1")["data"])
+    data = decode_data(
+        "purchasing.PurchaseOrderShortClosed.v1", load_example("purchasing.PurchaseOrderShortClosed.v1")["data"]
+    )
     # per line short-closed = ordered − accepted: 100 − 60 = 40 and 10 − 10 = 0
-    assert [ln["ordered_quantity"] - ln["accepted_quantity"] for ln in data["lines"]] == [
-        ln["short_closed_quantity"] for ln in data["lines"]] == [Decimal(40), Decimal(0)]
+    assert (
+        [ln["ordered_quantity"] - ln["accepted_quantity"] for ln in data["lines"]]
+        == [ln["short_closed_quantity"] for ln in data["lines"]]
+        == [Decimal(40), Decimal(0)]
+    )
     # 40 × 12.50 = 500 net + 13 % = 565 released, in CNY at rate 1
     assert data["released_amount"] == data["released_amount_base"] == Decimal(565)

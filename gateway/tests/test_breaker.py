@@ -29,8 +29,13 @@ class Clock:
 
 
 def _breaker(fail_max: int = 3, reset_seconds: float = 60.0, clock: Clock | None = None) -> ServiceBreaker:
-    return ServiceBreaker("inventory", fail_max=fail_max, reset_seconds=reset_seconds,
-                          is_failure=lambda exc: isinstance(exc, Failure), clock=clock or Clock())
+    return ServiceBreaker(
+        "inventory",
+        fail_max=fail_max,
+        reset_seconds=reset_seconds,
+        is_failure=lambda exc: isinstance(exc, Failure),
+        clock=clock or Clock(),
+    )
 
 
 def _fail(breaker: ServiceBreaker, times: int) -> None:

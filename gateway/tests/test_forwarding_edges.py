@@ -84,8 +84,13 @@ def service() -> Iterator[tuple[str, Script]]:
 
 def _gateway(url: str, **env: str) -> tuple[Flask, str]:
     database = Path(tempfile.mkdtemp(prefix="psi-gw-")) / "gateway.db"
-    settings = {"PSI_GATEWAY_READ_TIMEOUT": str(READ_TIMEOUT), "PSI_GATEWAY_CONNECT_TIMEOUT": "0.5",
-                "GATEWAY_DATABASE_URL": f"sqlite:///{database}", "PSI_ADMIN_PASSWORD": ADMIN_PASSWORD, **env}
+    settings = {
+        "PSI_GATEWAY_READ_TIMEOUT": str(READ_TIMEOUT),
+        "PSI_GATEWAY_CONNECT_TIMEOUT": "0.5",
+        "GATEWAY_DATABASE_URL": f"sqlite:///{database}",
+        "PSI_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        **env,
+    }
     app = create_app(service_urls={"purchasing": url}, env=settings, migrate=True)
     login = app.test_client().post("/api/v1/auth/token", json={"username": "admin", "password": ADMIN_PASSWORD})
     assert login.status_code == 200, login.data
@@ -119,8 +124,9 @@ def test_six_concurrent_calls_reach_the_service_together(service: tuple[str, Scr
     app, _ = _gateway(url, PSI_GATEWAY_READ_TIMEOUT="10")
     clients = [_client(app) for _ in range(6)]
     answers: list[int] = []
-    threads = [threading.Thread(target=lambda c=c: answers.append(c.get(f"{SUPPLIERS}/1").status_code))
-               for c in clients]
+    threads = [
+        threading.Thread(target=lambda c=c: answers.append(c.get(f"{SUPPLIERS}/1").status_code)) for c in clients
+    ]
     for thread in threads:
         thread.start()
     try:
@@ -196,9 +202,14 @@ def test_a_claim_left_by_a_dead_worker_is_unknown_after_its_lease(service: tuple
 
     body = b'{"code": "ACME", "name": "Acme"}'
     with engine.begin() as conn:  # a claim 61 s old without an answer: its worker died mid-request
-        conn.execute(insert(idempotency_keys).values(
-            principal=str(me["id"]), key="k-dead", fingerprint=fingerprint("POST", SUPPLIERS, b"", body),
-            created_at=utcnow() - timedelta(seconds=61)))
+        conn.execute(
+            insert(idempotency_keys).values(
+                principal=str(me["id"]),
+                key="k-dead",
+                fingerprint=fingerprint("POST", SUPPLIERS, b"", body),
+                created_at=utcnow() - timedelta(seconds=61),
+            )
+        )
     engine.dispose()
     answer = _problem(_post(client, "k-dead", body), 409, "IDEMPOTENCY_OUTCOME_UNKNOWN")
     assert "stopped before it got an answer" in answer["detail"]
@@ -256,6 +267,7 @@ def test_sign_in_with_an_empty_body_names_the_missing_fields(gateway_only: Flask
 @pytest.mark.parametrize("username", ["clerk\n", "cl\u200berk", "clerk\u202e", " clerk"])
 def test_a_username_is_the_whole_value_and_visible(service: tuple[str, Script], username: str) -> None:
     client = _client(_gateway(service[0])[0])
-    response = client.post("/api/v1/auth/users", json={"username": username, "password": "long-enough-1",
-                                                       "roles": ["viewer"]})
+    response = client.post(
+        "/api/v1/auth/users", json={"username": username, "password": "long-enough-1", "roles": ["viewer"]}
+    )
     assert set(_problem(response, 422, "VALIDATION_FAILED")["errors"]) == {"username"}

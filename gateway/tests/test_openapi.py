@@ -269,8 +269,13 @@ def test_swagger_ui_static_files_are_served(client: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/v1/docs/static/index.html", "/api/v1/docs/static/swagger-initializer.js",
-             "/api/v1/docs/static/../__init__.py", "/api/v1/docs/static/nope.js"],
+    "path",
+    [
+        "/api/v1/docs/static/index.html",
+        "/api/v1/docs/static/swagger-initializer.js",
+        "/api/v1/docs/static/../__init__.py",
+        "/api/v1/docs/static/nope.js",
+    ],
 )
 def test_only_the_pages_files_are_served(client: FlaskClient, path: str) -> None:
     response = client.get(path)

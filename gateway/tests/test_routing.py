@@ -348,9 +348,7 @@ def test_slow_upstream_is_504_problem(client: FlaskClient, upstream: Upstream) -
 
 def test_oversized_body_is_413_problem(client: FlaskClient, upstream: Upstream) -> None:
     limit = load_settings({}).max_body_bytes
-    response = client.post(
-        "/api/v1/purchasing/suppliers", data=b"x" * (limit + 1), content_type="application/json"
-    )
+    response = client.post("/api/v1/purchasing/suppliers", data=b"x" * (limit + 1), content_type="application/json")
 
     body = _problem(response, 413, "REQUEST_ENTITY_TOO_LARGE")
     assert str(limit) in body["detail"]
@@ -367,9 +365,7 @@ def test_body_at_the_limit_is_forwarded(client: FlaskClient, upstream: Upstream)
     assert response.status_code == 201
     assert response.get_json() == {"id": 7, "status": "draft"}
     assert upstream.only_request()["body"] == at_limit
-    too_big = small.post(
-        "/api/v1/purchasing/purchase-orders", data=at_limit + b" ", content_type="application/json"
-    )
+    too_big = small.post("/api/v1/purchasing/purchase-orders", data=at_limit + b" ", content_type="application/json")
     assert _problem(too_big, 413, "REQUEST_ENTITY_TOO_LARGE")["detail"].endswith(f"{limit} bytes.")
 
 
@@ -404,9 +400,7 @@ def _request_counts(text: str) -> dict[tuple[str, str, str], float]:
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
             if sample.name == "psi_http_requests_total" and sample.labels["service"] == "gateway":
-                counts[(sample.labels["method"], sample.labels["route"], sample.labels["status"])] = (
-                    sample.value
-                )
+                counts[(sample.labels["method"], sample.labels["route"], sample.labels["status"])] = sample.value
     return counts
 
 

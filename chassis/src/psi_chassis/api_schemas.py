@@ -159,12 +159,12 @@ class WholeText(validate.Regexp):
 trimmed = WholeText(
     _one_text(_CONTROLS),
     error="Must be one line of visible text: not blank, no spaces or invisible characters at the start or end, "
-          "no control characters, line separators or bidirectional controls.",
+    "no control characters, line separators or bidirectional controls.",
 )
 #: Free text (a reason, a note) that may run over several lines: like :data:`trimmed`, except that tabs and
 #: line breaks (TAB, LF, CR) are allowed inside it.
 trimmed_text = WholeText(
     _one_text(r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"),
     error="Must be visible text: not blank, no spaces or invisible characters at the start or end, no control "
-          "characters other than tabs and line breaks, no line separators or bidirectional controls.",
+    "characters other than tabs and line breaks, no line separators or bidirectional controls.",
 )

@@ -142,6 +142,8 @@ def _install_error_handlers(app: Flask, service: str) -> None:
 #: Set on a 5xx answer of a request that sent no COMMIT: nothing was written, so the gateway may let a retry with
 #: the same Idempotency-Key through. The gateway removes it before the answer reaches the client.
 OUTCOME_HEADER = "PSI-Outcome"
+
+
 def _install_outcome_tracking(app: Flask) -> None:
     """Mark every 5xx of a request that never attempted a COMMIT with ``PSI-Outcome: none``."""
 
@@ -221,12 +223,15 @@ def create_service_app(
     app.extensions["psi"] = rt
     bound_int_paths(app)
     api = ProblemApi(app, spec_kwargs={"security": [{BEARER: []}]})
-    api.register_converter(
-        BoundedIntConverter, lambda _c: {"type": "integer", "minimum": 0, "maximum": MAX_ID}
-    )
+    api.register_converter(BoundedIntConverter, lambda _c: {"type": "integer", "minimum": 0, "maximum": MAX_ID})
     api.spec.components.security_scheme(
-        BEARER, {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                 "description": "Access token from POST /api/v1/auth/token at the gateway"}
+        BEARER,
+        {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": "Access token from POST /api/v1/auth/token at the gateway",
+        },
     )
     app.extensions["psi_api"] = api
     for blueprint in definition.blueprints():
@@ -234,8 +239,12 @@ def create_service_app(
     _install_outcome_tracking(app)  # first: the reset runs before any other hook could write
     install_request_hooks(app, definition.name)
     if verifier is None:
-        verifier = TokenVerifier(jwks_url=settings.jwks_url, issuer=settings.jwt_issuer,
-                                 audience=settings.jwt_audience, service=definition.name)
+        verifier = TokenVerifier(
+            jwks_url=settings.jwks_url,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            service=definition.name,
+        )
     verifier.prefetch()  # in the background: the first token finds the key set cached (or fetches it)
     install_authorization(app, verifier, permissions)
     _install_error_handlers(app, definition.name)

@@ -49,8 +49,10 @@ _UNKNOWN_KEY = "The access token is signed with a key this server does not know 
 _WRONG_ALGORITHM = "The access token is not signed with EdDSA, the only algorithm PSI accepts."
 _NOT_YET_VALID = "The access token is not valid yet (iat or nbf lies in the future); check the clocks."
 _NOT_ACCESS = "The token is not an access token; send the access_token from POST /api/v1/auth/token."
-_EXPIRED = ("The access token has expired; get a new one with POST /api/v1/auth/refresh and your refresh "
-            "token (or sign in again with POST /api/v1/auth/token).")
+_EXPIRED = (
+    "The access token has expired; get a new one with POST /api/v1/auth/refresh and your refresh "
+    "token (or sign in again with POST /api/v1/auth/token)."
+)
 
 
 def _invalid(detail: str) -> Unauthorized:
@@ -155,7 +157,8 @@ class TokenVerifier:
             raise Unavailable(
                 "The token cannot be checked yet: this service has not been able to fetch the gateway's key set. "
                 "Nothing was done; try again shortly.",
-                code="TOKEN_KEYS_UNAVAILABLE", retry_after=self.key_set.retry_after(),
+                code="TOKEN_KEYS_UNAVAILABLE",
+                retry_after=self.key_set.retry_after(),
             ) from None
 
     def verify(self, token: str) -> Principal:

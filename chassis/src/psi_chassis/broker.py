@@ -111,8 +111,9 @@ def handler_queue(url: str, prefix: str, service: str, handler: str, event_types
 
 
 def dead_letter_queue(url: str, queue: str) -> Queue:
-    return Queue(dlq_name(queue), exchange=Exchange(""), routing_key=dlq_name(queue), durable=True,
-                 queue_arguments=_quorum(url))
+    return Queue(
+        dlq_name(queue), exchange=Exchange(""), routing_key=dlq_name(queue), durable=True, queue_arguments=_quorum(url)
+    )
 
 
 def retry_queue(queue: str, delay_ms: int) -> Queue:
@@ -219,8 +220,9 @@ def read_in_chunks(amqp_connection: Any) -> None:
     transport._read = types.MethodType(_chunked_read, transport)
 
 
-def _chunked_read(self: Any, n: int, initial: bool = False,
-                  _errnos: tuple[int, ...] = (errno.EAGAIN, errno.EINTR)) -> bytes:
+def _chunked_read(
+    self: Any, n: int, initial: bool = False, _errnos: tuple[int, ...] = (errno.EAGAIN, errno.EINTR)
+) -> bytes:
     """py-amqp 5.4.2's ``TCPTransport._read``, asking the socket for a chunk rather than the exact remainder."""
     recv = self._quick_recv
     rbuf = self._read_buffer

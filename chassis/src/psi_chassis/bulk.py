@@ -23,8 +23,14 @@ from sqlalchemy.orm import Session
 Row = Mapping[str, Any]
 
 
-def insert_rows(session: Session, table: Table, rows: Sequence[Row], *, returning: str | tuple[str, ...] | None = None,
-                skip_conflicts_on: Sequence[str] | None = None) -> list[Any]:
+def insert_rows(
+    session: Session,
+    table: Table,
+    rows: Sequence[Row],
+    *,
+    returning: str | tuple[str, ...] | None = None,
+    skip_conflicts_on: Sequence[str] | None = None,
+) -> list[Any]:
     """Insert ``rows`` (same keys in each) in order; the ``returning`` column (or a tuple of columns, as tuples)
     of each inserted row.
 
@@ -79,17 +85,24 @@ def _processor(table: Table, column: str, dialect: Dialect) -> Any:
 
 def _casts(table: Table, columns: Sequence[str], dialect: Dialect) -> str:
     # %(pN)b: psycopg sends the array in binary, so text holding quotes (an event body) needs no escaping.
-    return ", ".join(f"CAST(%(p{i})b AS {table.c[name].type.compile(dialect=dialect)}[])"
-                     for i, name in enumerate(columns))
+    return ", ".join(
+        f"CAST(%(p{i})b AS {table.c[name].type.compile(dialect=dialect)}[])" for i, name in enumerate(columns)
+    )
 
 
 @functools.cache
-def _pg_insert(table: Table, columns: tuple[str, ...], returning: str | tuple[str, ...] | None,
-               conflict: tuple[str, ...],
-               dialect: Dialect) -> str:
+def _pg_insert(
+    table: Table,
+    columns: tuple[str, ...],
+    returning: str | tuple[str, ...] | None,
+    conflict: tuple[str, ...],
+    dialect: Dialect,
+) -> str:
     names = ", ".join(columns)
-    sql = (f"INSERT INTO {table.name} ({names}) SELECT {names} FROM unnest({_casts(table, columns, dialect)})"
-           f" WITH ORDINALITY AS u({names}, psi_ord) ORDER BY psi_ord")
+    sql = (
+        f"INSERT INTO {table.name} ({names}) SELECT {names} FROM unnest({_casts(table, columns, dialect)})"
+        f" WITH ORDINALITY AS u({names}, psi_ord) ORDER BY psi_ord"
+    )
     if conflict:
         sql += f" ON CONFLICT ({', '.join(conflict)}) DO NOTHING"
     returned = (returning,) if isinstance(returning, str) else (returning or ())
@@ -103,13 +116,21 @@ def _pg_update(table: Table, columns: tuple[str, ...], key: tuple[str, ...], dia
     names = ", ".join(columns)
     sets = ", ".join(f"{name} = u.{name}" for name in columns if name not in key)
     match = " AND ".join(f"t.{name} = u.{name}" for name in key)
-    return (f"UPDATE {table.name} AS t SET {sets} FROM unnest({_casts(table, columns, dialect)})"
-            f" AS u({names}) WHERE {match}")
+    return (
+        f"UPDATE {table.name} AS t SET {sets} FROM unnest({_casts(table, columns, dialect)})"
+        f" AS u({names}) WHERE {match}"
+    )
 
 
 # -- SQLite and anything else: SQLAlchemy Core, executemany ------------------------------------------------------
-def _insert_core(session: Session, table: Table, columns: tuple[str, ...], rows: Sequence[Row],
-                 returning: str | tuple[str, ...] | None, conflict: Sequence[str] | None) -> list[Any]:
+def _insert_core(
+    session: Session,
+    table: Table,
+    columns: tuple[str, ...],
+    rows: Sequence[Row],
+    returning: str | tuple[str, ...] | None,
+    conflict: Sequence[str] | None,
+) -> list[Any]:
     statement: Any
     if conflict is not None:
         from sqlalchemy.dialects import sqlite

@@ -89,9 +89,17 @@ class _Delivery:
 
     def event(self) -> Event:
         env = self.envelope
-        return Event(id=env["id"], type=env["type"], source=env["source"], time=env["time"], data=self.data,
-                     subject=env.get("subject"), correlation_id=env.get("correlationid"),
-                     causation_id=env.get("causationid"), sequence=env.get("sequence"))
+        return Event(
+            id=env["id"],
+            type=env["type"],
+            source=env["source"],
+            time=env["time"],
+            data=self.data,
+            subject=env.get("subject"),
+            correlation_id=env.get("correlationid"),
+            causation_id=env.get("causationid"),
+            sequence=env.get("sequence"),
+        )
 
 
 @dataclass
@@ -158,8 +166,13 @@ class ConsumerRunner(ConsumerProducerMixin):
         return queue_name(self.settings.service_name, handler.name, prefix=self.settings.topology_prefix)
 
     def _handler_queue(self, handler: EventHandler) -> Queue:
-        return handler_queue(self.settings.amqp_url, self.settings.topology_prefix, self.settings.service_name,
-                             handler.name, handler.event_types)
+        return handler_queue(
+            self.settings.amqp_url,
+            self.settings.topology_prefix,
+            self.settings.service_name,
+            handler.name,
+            handler.event_types,
+        )
 
     # -- connection and topology ----------------------------------------------------------------------------------
     @contextmanager
@@ -289,8 +302,9 @@ class ConsumerRunner(ConsumerProducerMixin):
         queue = self._queues[handler.name]
         started = time.perf_counter()
         try:
-            outcomes = self._in_place(queue, f"a batch of {len(deliveries)}",
-                                      partial(self.apply_batch, handler, queue, deliveries))
+            outcomes = self._in_place(
+                queue, f"a batch of {len(deliveries)}", partial(self.apply_batch, handler, queue, deliveries)
+            )
         except Exception as exc:  # noqa: BLE001 - a batch that fails is applied again message by message
             if self._stop.is_set() and is_transient(exc):
                 _log.warning("stopping before a batch of %d could be applied; it stays in %s", len(deliveries), queue)
@@ -298,8 +312,13 @@ class ConsumerRunner(ConsumerProducerMixin):
             if len(deliveries) == 1:
                 self._handle_failure(handler, queue, deliveries[0], exc)
                 return
-            _log.warning("a batch of %d on %s failed (%s: %s); applying it message by message", len(deliveries),
-                         queue, type(exc).__name__, str(exc).partition("\n")[0])
+            _log.warning(
+                "a batch of %d on %s failed (%s: %s); applying it message by message",
+                len(deliveries),
+                queue,
+                type(exc).__name__,
+                str(exc).partition("\n")[0],
+            )
             metrics.BATCHES_SPLIT.labels(self.settings.service_name, queue).inc()
             for delivery in deliveries:
                 self._apply_and_ack_one(handler, queue, delivery)
@@ -363,8 +382,9 @@ class ConsumerRunner(ConsumerProducerMixin):
     def _apply_and_ack_one(self, handler: EventHandler, queue: str, delivery: _Delivery) -> None:
         started = time.perf_counter()
         try:
-            outcomes = self._in_place(queue, f"event {delivery.envelope['id']}",
-                                      partial(self.apply_batch, handler, queue, [delivery]))
+            outcomes = self._in_place(
+                queue, f"event {delivery.envelope['id']}", partial(self.apply_batch, handler, queue, [delivery])
+            )
         except Exception as exc:  # noqa: BLE001 - every failure is logged, counted and retried or dead-lettered
             if self._stop.is_set() and is_transient(exc):
                 return  # not acked: the broker hands it out again, in its place
@@ -398,8 +418,9 @@ class ConsumerRunner(ConsumerProducerMixin):
         """
         retrying = Retrying(
             retry=retry_if_exception(is_transient),
-            wait=wait_exponential_jitter(multiplier=0.1, max=self.settings.consumer_in_place_retry_max_delay,
-                                         jitter=0.1),
+            wait=wait_exponential_jitter(
+                multiplier=0.1, max=self.settings.consumer_in_place_retry_max_delay, jitter=0.1
+            ),
             stop=stop_when_event_set(self._stop),
             sleep=self._stop.wait,
             before_sleep=partial(self._log_in_place_retry, queue, what),
@@ -423,8 +444,15 @@ class ConsumerRunner(ConsumerProducerMixin):
             metrics.CONSUMER_STALLED_SINCE.labels(self.settings.service_name, queue).set(time.time())
         metrics.RETRIED_IN_PLACE.labels(self.settings.service_name, queue, kind).inc()
         wait = state.next_action.sleep if state.next_action else 0.0
-        _log.warning("database unavailable for %s on %s (attempt %d, %s: %s); applying it again in %.1fs",
-                     what, queue, state.attempt_number, kind, str(exc).partition("\n")[0], wait)
+        _log.warning(
+            "database unavailable for %s on %s (attempt %d, %s: %s); applying it again in %.1fs",
+            what,
+            queue,
+            state.attempt_number,
+            kind,
+            str(exc).partition("\n")[0],
+            wait,
+        )
 
     # -- retry and dead letter -----------------------------------------------------------------------------------
     def _republish(self, message: Message, routing_key: str, headers: dict[str, Any], declare: list[Queue]) -> None:
@@ -495,4 +523,3 @@ class ConsumerRunner(ConsumerProducerMixin):
                     self._stop.wait(1.0)
         finally:
             self._keepalive.close()
-

@@ -182,6 +182,10 @@ def run_transaction(work: Callable[[], T], attempts: int = 3) -> T:
     from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random
 
     time.sleep(random.uniform(0.005, 0.05))  # the collision that failed the first attempt may still be on
-    retrying = Retrying(stop=stop_after_attempt(attempts - 1), wait=wait_random(0.005, 0.05),
-                        retry=retry_if_exception(_is_transient), reraise=True)
+    retrying = Retrying(
+        stop=stop_after_attempt(attempts - 1),
+        wait=wait_random(0.005, 0.05),
+        retry=retry_if_exception(_is_transient),
+        reraise=True,
+    )
     return retrying(work)

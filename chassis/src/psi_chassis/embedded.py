@@ -104,8 +104,9 @@ def start_embedded(env: Mapping[str, str], var_dir: Path, host: str = "127.0.0.1
         _thread(stack, f"{name}-relay", relay.run)
     if factory is not None and gateway_server is not None:
         gateway_env = {"GATEWAY_DATABASE_URL": f"sqlite:///{(var_dir / 'gateway.db').resolve()}", **env}
-        gateway_app = factory(service_urls=stack.service_urls, env=gateway_env, migrate=True,
-                              allow_generated_admin_password=True)
+        gateway_app = factory(
+            service_urls=stack.service_urls, env=gateway_env, migrate=True, allow_generated_admin_password=True
+        )
         stack.admin_password = gateway_app.config.get("PSI_GENERATED_ADMIN_PASSWORD")
         stack.admin_username = gateway_app.config.get("PSI_ADMIN_USERNAME", "admin")
         gateway_server.app = gateway_app

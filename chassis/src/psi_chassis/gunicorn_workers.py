@@ -38,21 +38,41 @@ from gunicorn.workers import gthread, sync
 from psi_chassis.context import new_request_id
 
 _BAD_HTTP = (
-    http_errors.InvalidRequestLine, http_errors.InvalidRequestMethod, http_errors.InvalidHTTPVersion,
-    http_errors.InvalidHeader, http_errors.InvalidHeaderName, http_errors.InvalidProxyLine,
-    http_errors.InvalidSchemeHeaders, http_errors.ObsoleteFolding, http_errors.InvalidH2CPreface,
-    http_errors.InvalidChunkSize, http_errors.ChunkMissingTerminator, http_errors.InvalidChunkExtension,
+    http_errors.InvalidRequestLine,
+    http_errors.InvalidRequestMethod,
+    http_errors.InvalidHTTPVersion,
+    http_errors.InvalidHeader,
+    http_errors.InvalidHeaderName,
+    http_errors.InvalidProxyLine,
+    http_errors.InvalidSchemeHeaders,
+    http_errors.ObsoleteFolding,
+    http_errors.InvalidH2CPreface,
+    http_errors.InvalidChunkSize,
+    http_errors.ChunkMissingTerminator,
+    http_errors.InvalidChunkExtension,
     ssl.SSLError,
 )
 #: gunicorn's own refusals: (exception types, status, title, detail). Anything else is the server's fault (500).
 _REFUSALS: tuple[tuple[tuple[type[BaseException], ...], int, str, str], ...] = (
-    ((http_errors.LimitRequestLine,), 414, "URI Too Long",
-     "The request line (method, path and query string) is longer than {limit} bytes."),
-    ((http_errors.LimitRequestHeaders,), 431, "Request Header Fields Too Large",
-     "The request has too many header fields, or one that is too large."),
+    (
+        (http_errors.LimitRequestLine,),
+        414,
+        "URI Too Long",
+        "The request line (method, path and query string) is longer than {limit} bytes.",
+    ),
+    (
+        (http_errors.LimitRequestHeaders,),
+        431,
+        "Request Header Fields Too Large",
+        "The request has too many header fields, or one that is too large.",
+    ),
     ((http_errors.ForbiddenProxyRequest,), 403, "Forbidden", "Requests from this address are not accepted here."),
-    ((http_errors.UnsupportedTransferCoding,), 501, "Not Implemented",
-     "The request uses a Transfer-Encoding this server does not support."),
+    (
+        (http_errors.UnsupportedTransferCoding,),
+        501,
+        "Not Implemented",
+        "The request uses a Transfer-Encoding this server does not support.",
+    ),
     ((http_errors.ExpectationFailed,), 417, "Expectation Failed", "The server cannot meet the request's Expect."),
     (_BAD_HTTP, 400, "Bad Request", "The request is not valid HTTP/1.1."),
 )
@@ -61,12 +81,20 @@ _REFUSALS: tuple[tuple[tuple[type[BaseException], ...], int, str, str], ...] = (
 def problem_bytes(status: int, title: str, detail: str) -> bytes:
     """A complete HTTP/1.1 answer carrying a PSI problem document; the connection closes after it."""
     request_id = new_request_id()
-    body = json.dumps({
-        "type": "about:blank", "title": title, "status": status, "detail": detail,
-        "code": title.upper().replace(" ", "_"), "request_id": request_id,
-    }).encode()
-    head = (f"HTTP/1.1 {status} {title}\r\nConnection: close\r\nContent-Type: application/problem+json\r\n"
-            f"Content-Length: {len(body)}\r\nX-Request-ID: {request_id}\r\n\r\n")
+    body = json.dumps(
+        {
+            "type": "about:blank",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "code": title.upper().replace(" ", "_"),
+            "request_id": request_id,
+        }
+    ).encode()
+    head = (
+        f"HTTP/1.1 {status} {title}\r\nConnection: close\r\nContent-Type: application/problem+json\r\n"
+        f"Content-Length: {len(body)}\r\nX-Request-ID: {request_id}\r\n\r\n"
+    )
     return head.encode("latin-1") + body
 
 
@@ -98,9 +126,14 @@ class SyncWorker(ProblemErrors, sync.SyncWorker):
 
 
 #: Requests the threaded worker serves in its priority lane: method and path, query string ignored.
-PRIORITY_REQUESTS = frozenset({
-    (b"GET", b"/api/v1/auth/jwks"), (b"GET", b"/alive"), (b"HEAD", b"/alive"), (b"GET", b"/metrics"),
-})
+PRIORITY_REQUESTS = frozenset(
+    {
+        (b"GET", b"/api/v1/auth/jwks"),
+        (b"GET", b"/alive"),
+        (b"HEAD", b"/alive"),
+        (b"GET", b"/metrics"),
+    }
+)
 _PEEK_BYTES = 256
 
 
@@ -118,8 +151,9 @@ class ThreadWorker(ProblemErrors, gthread.ThreadWorker):
     priority_threads = 2
 
     def init_process(self) -> None:
-        self.priority_pool = futures.ThreadPoolExecutor(max_workers=self.priority_threads,
-                                                        thread_name_prefix="psi-priority")
+        self.priority_pool = futures.ThreadPoolExecutor(
+            max_workers=self.priority_threads, thread_name_prefix="psi-priority"
+        )
         super().init_process()  # runs the worker's loop until it stops
 
     def run(self) -> None:

@@ -29,7 +29,9 @@ def claim_events(session: Session, consumer: str, events: Sequence[tuple[str, st
     if not unique:
         return set()
     now = utcnow()
-    rows = [{"consumer": consumer, "event_id": eid, "event_type": etype, "received_at": now}
-            for eid, etype in unique.items()]
+    rows = [
+        {"consumer": consumer, "event_id": eid, "event_type": etype, "received_at": now}
+        for eid, etype in unique.items()
+    ]
     # RETURNING, not rowcount: the driver's rowcount for ON CONFLICT DO NOTHING is not reliable across versions.
     return set(insert_rows(session, INBOX, rows, returning="event_id", skip_conflicts_on=("consumer", "event_id")))

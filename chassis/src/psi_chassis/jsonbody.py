@@ -129,9 +129,7 @@ def loads_strict(data: bytes | str) -> Any:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise MalformedBody(
-                f"The request body is not valid JSON: it is not UTF-8 (byte {exc.start})."
-            ) from None
+            raise MalformedBody(f"The request body is not valid JSON: it is not UTF-8 (byte {exc.start}).") from None
     else:
         text = data
     if nesting_depth(text) > MAX_DEPTH:

@@ -68,12 +68,14 @@ def record_events(session: Session, outgoing: Sequence[Outgoing], *, source: str
             causation_id=cause.id if cause is not None else get_causation_id(),
             sequence=item.sequence,
         )
-        rows.append({
-            "event_id": envelope["id"],
-            "event_type": item.event_type,
-            "body": json.dumps(envelope, separators=(",", ":"), sort_keys=True),
-            "correlation_id": envelope.get("correlationid"),
-            "created_at": now,
-        })
+        rows.append(
+            {
+                "event_id": envelope["id"],
+                "event_type": item.event_type,
+                "body": json.dumps(envelope, separators=(",", ":"), sort_keys=True),
+                "correlation_id": envelope.get("correlationid"),
+                "created_at": now,
+            }
+        )
     insert_rows(session, OUTBOX, rows)
     return [row["event_id"] for row in rows]

@@ -92,8 +92,12 @@ class OutboxRelay:
                 conn = connect(url)
             else:
                 # Confirms are waited for per batch (see _Confirms), not per message as confirm_publish would.
-                conn = Connection(url, heartbeat=HEARTBEAT_SECONDS, connect_timeout=CONNECT_TIMEOUT_SECONDS,
-                                  transport_options={"max_retries": 3})
+                conn = Connection(
+                    url,
+                    heartbeat=HEARTBEAT_SECONDS,
+                    connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                    transport_options={"max_retries": 3},
+                )
             conn.ensure_connection(max_retries=3)
             channel = conn.channel()
             self._confirms = None if is_memory(url) else _Confirms(channel)
@@ -164,7 +168,8 @@ class OutboxRelay:
             if failure is not None and len(confirmed) < len(rows):
                 first_failed = rows[len(confirmed)].id
                 session.execute(
-                    update(OUTBOX).where(OUTBOX.c.id == first_failed)
+                    update(OUTBOX)
+                    .where(OUTBOX.c.id == first_failed)
                     .values(attempts=OUTBOX.c.attempts + 1, last_error=f"{type(failure).__name__}: {failure}"[:2000])
                 )
             if confirmed:
@@ -227,9 +232,7 @@ class OutboxRelay:
             return 0
         self._last_purge = now
         with self.db.unit_of_work() as session:
-            result = session.execute(
-                delete(OUTBOX).where(OUTBOX.c.published_at < utcnow() - PUBLISHED_RETENTION)
-            )
+            result = session.execute(delete(OUTBOX).where(OUTBOX.c.published_at < utcnow() - PUBLISHED_RETENTION))
             session.commit()
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 

@@ -60,8 +60,10 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 def _invalid_character() -> Response:
     return problem_response(
-        422, "Unprocessable Entity", "Text may not contain NUL (U+0000) or unpaired surrogates.",
-        code="INVALID_CHARACTER"
+        422,
+        "Unprocessable Entity",
+        "Text may not contain NUL (U+0000) or unpaired surrogates.",
+        code="INVALID_CHARACTER",
     )
 
 
@@ -77,7 +79,8 @@ def _check_body() -> Response | None:
         sent = request.headers.get("Content-Type")
         got = f"the request says Content-Type: {sent}" if sent else "the request has no Content-Type header"
         return problem_response(
-            415, "Unsupported Media Type",
+            415,
+            "Unsupported Media Type",
             f"The body must be JSON sent with the header Content-Type: application/json ({got}).",
             code="UNSUPPORTED_MEDIA_TYPE",
         )
@@ -101,14 +104,21 @@ DATABASE_RETRY_AFTER = 2
 def database_unavailable(service: str, error: BaseException) -> Response:
     """The 503 for a database that could not be used: logged in one line (no traceback: it is not a bug),
     counted, and answered with ``Retry-After``."""
-    _log.warning("database unavailable on %s %s: %s: %s", request.method, request.path, type(error).__name__,
-                 str(error).splitlines()[0] if str(error) else "")
+    _log.warning(
+        "database unavailable on %s %s: %s: %s",
+        request.method,
+        request.path,
+        type(error).__name__,
+        str(error).splitlines()[0] if str(error) else "",
+    )
     metrics.ERRORS.labels(service, "database", type(error).__name__).inc()
     return problem_response(
-        503, "Service Unavailable",
+        503,
+        "Service Unavailable",
         "The service lost or could not get its database connection. If this request changed something, check "
         "before sending it again (or send it again with the same Idempotency-Key through the gateway).",
-        code="DATABASE_UNAVAILABLE", headers={"Retry-After": str(DATABASE_RETRY_AFTER)},
+        code="DATABASE_UNAVAILABLE",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER)},
     )
 
 

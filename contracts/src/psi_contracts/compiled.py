@@ -194,8 +194,10 @@ def _fast_validator(validator: Any) -> Callable[[Any], None]:
 
         def of_length(value: Any) -> None:
             size = len(value)
-            if (equal is not None and size != equal) or (lo is not None and size < lo) or (
-                hi is not None and size > hi
+            if (
+                (equal is not None and size != equal)
+                or (lo is not None and size < lo)
+                or (hi is not None and size > hi)
             ):
                 raise Invalid
 

@@ -70,9 +70,7 @@ class EnvelopeSchema(ContractSchema):
     )
     correlationid = _nullable_text()
     causationid = _nullable_text()
-    sequence = StrictInteger(
-        required=False, allow_none=True, load_default=None, validate=validate.Range(min=0)
-    )
+    sequence = StrictInteger(required=False, allow_none=True, load_default=None, validate=validate.Range(min=0))
     data = fields.Dict(required=True, keys=fields.String())
 
     @validates("id")

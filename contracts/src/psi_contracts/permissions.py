@@ -24,7 +24,14 @@ ACCOUNTANT = "accountant"
 VIEWER = "viewer"
 
 ROLES: tuple[str, ...] = (
-    ADMIN, PURCHASER, PURCHASING_MANAGER, SALES, SALES_MANAGER, WAREHOUSE, ACCOUNTANT, VIEWER,
+    ADMIN,
+    PURCHASER,
+    PURCHASING_MANAGER,
+    SALES,
+    SALES_MANAGER,
+    WAREHOUSE,
+    ACCOUNTANT,
+    VIEWER,
 )
 
 #: Anyone signed in (every role) may call the route.
@@ -196,8 +203,7 @@ def render_markdown() -> str:
     lines = [
         "# Permissions",
         "",
-        "Generated from `contracts/src/psi_contracts/permissions.py` by `make docs`; do not edit by"
-        " hand.",
+        "Generated from `contracts/src/psi_contracts/permissions.py` by `make docs`; do not edit by hand.",
         "The gateway forwards only these routes and checks the caller's roles before forwarding; each",
         "service checks the same table again against the verified token. `public` routes need no token.",
         "",

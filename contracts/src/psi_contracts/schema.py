@@ -59,8 +59,7 @@ class DecimalString(fields.Decimal):
     default_error_messages = {
         "not_string": 'Must be a decimal string such as "12.5000", not {type} ({input!r}); '
         "money and quantities never travel as JSON numbers.",
-        "format": "Must be a plain decimal string such as \"12.5000\" (digits, optional '-' and '.'), "
-        "got {input!r}.",
+        "format": "Must be a plain decimal string such as \"12.5000\" (digits, optional '-' and '.'), got {input!r}.",
     }
 
     def __init__(self, *, places: int | None = None, **kwargs: Any) -> None:
@@ -90,9 +89,7 @@ class StrictInteger(fields.Integer):
         kwargs.setdefault("required", True)
         super().__init__(strict=True, **kwargs)
 
-    def _deserialize(
-        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
-    ) -> int:
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.make_error("not_integer", type=type(value).__name__, input=value)
         return super()._deserialize(value, attr, data, **kwargs)
@@ -113,9 +110,7 @@ class StrictBoolean(fields.Boolean):
         kwargs.setdefault("required", True)
         super().__init__(**kwargs)
 
-    def _deserialize(
-        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
-    ) -> bool:
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> bool:
         if not isinstance(value, bool):
             raise self.make_error("not_boolean", type=type(value).__name__, input=value)
         return value
@@ -219,9 +214,7 @@ def _tolerant_field(field: fields.Field) -> fields.Field | None:
         if all(r is None for r in replaced):
             return None
         new_tuple = copy.copy(field)
-        new_tuple.tuple_fields = [
-            r if r is not None else f for r, f in zip(replaced, field.tuple_fields, strict=True)
-        ]
+        new_tuple.tuple_fields = [r if r is not None else f for r, f in zip(replaced, field.tuple_fields, strict=True)]
         return new_tuple
     if isinstance(field, fields.Dict) and field.value_field is not None:
         value_field = _tolerant_field(field.value_field)

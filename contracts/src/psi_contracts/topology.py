@@ -57,8 +57,7 @@ def validate_event_type(event_type: str) -> str:
     """
     if not isinstance(event_type, str) or not EVENT_TYPE_PATTERN.match(event_type):
         raise ValueError(
-            f"invalid event type {event_type!r}: expected <producer>.<EventName>.v<major>, "
-            "e.g. 'sales.OrderShipped.v1'"
+            f"invalid event type {event_type!r}: expected <producer>.<EventName>.v<major>, e.g. 'sales.OrderShipped.v1'"
         )
     return event_type
 

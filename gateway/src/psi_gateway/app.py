@@ -134,8 +134,12 @@ def create_app(
         db=db,
         identity=identity,
         limits=RateLimits(settings),
-        idempotency=IdempotencyStore(db, settings.idempotency_ttl_seconds, wait_seconds=settings.read_timeout,
-                                     lease_seconds=settings.idempotency_lease_seconds),
+        idempotency=IdempotencyStore(
+            db,
+            settings.idempotency_ttl_seconds,
+            wait_seconds=settings.read_timeout,
+            lease_seconds=settings.idempotency_lease_seconds,
+        ),
     )
     rt.purger = Purger(rt.idempotency, identity, settings.purge_interval_seconds)
     rt.generated_admin_password = identity.ensure_first_admin(allow_generated_admin_password)
@@ -217,15 +221,20 @@ def _settle(rt: GatewayRuntime, user: str, key: str, answer: UpstreamResponse, r
     """What a retry with the key will meet: the stored 2xx; a free key after an answer that proves nothing was
     written (any 4xx: a refusal commits nothing; a 5xx with ``PSI-Outcome: none``); else "outcome unknown"."""
     if answer.status < 400:
-        rt.idempotency.complete(user, key, idempotency.StoredAnswer(
-            response.status_code, response.headers.get("Content-Type"), response.get_data(),
-            response.headers.get("Location"),
-        ))
+        rt.idempotency.complete(
+            user,
+            key,
+            idempotency.StoredAnswer(
+                response.status_code,
+                response.headers.get("Content-Type"),
+                response.get_data(),
+                response.headers.get("Location"),
+            ),
+        )
     elif answer.status < 500 or _wrote_nothing(answer):
         rt.idempotency.release(user, key)
     else:
-        rt.idempotency.mark_unknown(user, key, f"the service answered {answer.status} after a COMMIT was "
-                                               "attempted")
+        rt.idempotency.mark_unknown(user, key, f"the service answered {answer.status} after a COMMIT was attempted")
 
 
 def _wrote_nothing(answer: UpstreamResponse) -> bool:
@@ -287,9 +296,7 @@ def _http_problem(error: HTTPException) -> Response:
         return error.get_response()
     if status >= 500:
         return problem_response(status, error.name, "The gateway could not complete the request.")
-    code = error.name.upper().replace(
-        " ", "_"
-    )  # the chassis's convention: NOT_FOUND, METHOD_NOT_ALLOWED, ...
+    code = error.name.upper().replace(" ", "_")  # the chassis's convention: NOT_FOUND, METHOD_NOT_ALLOWED, ...
     headers: dict[str, str] = {}
     if isinstance(error, MethodNotAllowed):
         allowed = sorted(error.valid_methods or ())

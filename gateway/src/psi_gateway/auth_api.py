@@ -33,8 +33,7 @@ class RefreshRequest(StrictSchema):
 class UserCreate(StrictSchema):
     username = fields.String(required=True, validate=_USERNAME)
     password = fields.String(required=True, validate=_PASSWORD)
-    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True,
-                        validate=validate.Length(min=1))
+    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True, validate=validate.Length(min=1))
     active = fields.Boolean(load_default=True)
 
 
@@ -114,8 +113,9 @@ def me() -> Response:
 def list_users() -> Response:
     args = _load(PageQuery(), request.args.to_dict())
     items, total = _runtime().identity.list_users(args["page"], args["page_size"])
-    return jsonify({"items": [_user_json(u) for u in items], "page": args["page"],
-                    "page_size": args["page_size"], "total": total})
+    return jsonify(
+        {"items": [_user_json(u) for u in items], "page": args["page"], "page_size": args["page_size"], "total": total}
+    )
 
 
 @blueprint.post("/users")

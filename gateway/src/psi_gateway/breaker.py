@@ -54,9 +54,15 @@ class _StateMetric(pybreaker.CircuitBreakerListener):
 class ServiceBreaker:
     """The breaker of one service in one worker process (thread-safe)."""
 
-    def __init__(self, service: str, *, fail_max: int, reset_seconds: float,
-                 is_failure: Callable[[BaseException], bool],
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self,
+        service: str,
+        *,
+        fail_max: int,
+        reset_seconds: float,
+        is_failure: Callable[[BaseException], bool],
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.service = service
         self._clock = clock
         self._breaker = pybreaker.CircuitBreaker(

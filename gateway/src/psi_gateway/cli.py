@@ -45,7 +45,8 @@ def _settings(database_url: str | None, var_dir: Path | None) -> GatewaySettings
 def _database_options(command: Any) -> Any:
     """``--database-url`` and ``--var``: which gateway database a command works on."""
     command = click.option("--var", "var_dir", type=click.Path(file_okay=False, path_type=Path), help=_VAR_HELP)(
-        command)
+        command
+    )
     return click.option("--database-url", help=_DATABASE_HELP)(command)
 
 
@@ -54,8 +55,10 @@ def _identity(database_url: str | None, var_dir: Path | None) -> Any:
 
     settings = _settings(database_url, var_dir)
     if settings.database_url.startswith("sqlite:///") and not _sqlite_exists(settings.database_url):
-        raise click.ClickException(f"no gateway database at {settings.database_url} (start the gateway, or "
-                                   "`make run`, once; or pass --database-url / --var)")
+        raise click.ClickException(
+            f"no gateway database at {settings.database_url} (start the gateway, or "
+            "`make run`, once; or pass --database-url / --var)"
+        )
     return Identity(settings, Database(settings.database_url))
 
 
@@ -87,11 +90,14 @@ def purge(database_url: str | None, var_dir: Path | None) -> None:
 
     identity = _identity(database_url, var_dir)
     settings = identity.settings
-    store = IdempotencyStore(identity.db, settings.idempotency_ttl_seconds, wait_seconds=0,
-                             lease_seconds=settings.idempotency_lease_seconds)
+    store = IdempotencyStore(
+        identity.db, settings.idempotency_ttl_seconds, wait_seconds=0, lease_seconds=settings.idempotency_lease_seconds
+    )
     deleted = purge_all(store, identity)
-    click.echo(f"deleted {deleted['idempotency_keys']} expired idempotency keys and "
-               f"{deleted['refresh_tokens']} dead refresh tokens")
+    click.echo(
+        f"deleted {deleted['idempotency_keys']} expired idempotency keys and "
+        f"{deleted['refresh_tokens']} dead refresh tokens"
+    )
 
 
 @click.group()
@@ -121,8 +127,9 @@ def list_users(database_url: str | None, var_dir: Path | None) -> None:
 @click.option("--password-stdin", is_flag=True, help="read the new password from the first line of stdin")
 @click.option("--activate", is_flag=True, help="also reactivate the account if it was deactivated")
 @_database_options
-def reset_password(username: str, ask: bool, password_stdin: bool, activate: bool, database_url: str | None,
-                   var_dir: Path | None) -> None:
+def reset_password(
+    username: str, ask: bool, password_stdin: bool, activate: bool, database_url: str | None, var_dir: Path | None
+) -> None:
     """Give USERNAME a new password and end their sessions (refresh tokens revoked).
 
     Without --prompt or --password-stdin a password is generated and printed once: pass it on safely.

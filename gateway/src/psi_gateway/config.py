@@ -116,7 +116,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> GatewaySettings:
         jwt_private_key_pem=_private_key(env),
         admin_username=env_str(env, "PSI_ADMIN_USERNAME", "admin"),
         admin_password=env_str(env, "PSI_ADMIN_PASSWORD", ""),
-        rate_limit_storage=env_str(env, "PSI_RATE_LIMIT_STORAGE", "") or env_str(env, "PSI_REDIS_URL", "")
+        rate_limit_storage=env_str(env, "PSI_RATE_LIMIT_STORAGE", "")
+        or env_str(env, "PSI_REDIS_URL", "")
         or "memory://",
         rate_limit_per_user=env_str(env, "PSI_RATE_LIMIT_PER_USER", "600/minute"),
         rate_limit_per_ip=env_str(env, "PSI_RATE_LIMIT_PER_IP", "1200/minute"),

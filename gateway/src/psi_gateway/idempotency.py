@@ -79,8 +79,9 @@ class IdempotencyStore:
     @staticmethod
     def validate_key(key: str) -> str:
         if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-            raise InvalidRequest(f"{HEADER} must be 1-{MAX_KEY_LENGTH} printable characters",
-                                 code="INVALID_IDEMPOTENCY_KEY")
+            raise InvalidRequest(
+                f"{HEADER} must be 1-{MAX_KEY_LENGTH} printable characters", code="INVALID_IDEMPOTENCY_KEY"
+            )
         return key
 
     def claim(self, principal: str, key: str, print_: str) -> StoredAnswer | None:
@@ -98,8 +99,9 @@ class IdempotencyStore:
                 continue  # released between our insert and our read: try to claim it again
             if row.fingerprint != print_:
                 metrics.IDEMPOTENT_REPLAYS.labels("conflict").inc()
-                raise Conflict(f"{HEADER} {key!r} was already used for a different request",
-                               code="IDEMPOTENCY_KEY_REUSED")
+                raise Conflict(
+                    f"{HEADER} {key!r} was already used for a different request", code="IDEMPOTENCY_KEY_REUSED"
+                )
             if row.status is not None:
                 metrics.IDEMPOTENT_REPLAYS.labels("replayed").inc()
                 return StoredAnswer(row.status, row.content_type, bytes(row.body or b""), row.location)
@@ -107,8 +109,10 @@ class IdempotencyStore:
                 metrics.IDEMPOTENT_REPLAYS.labels("unknown").inc()
                 raise outcome_unknown(key, row.unknown_reason or LAPSED)
             if time.monotonic() >= deadline:
-                raise Conflict(f"a request with {HEADER} {key!r} is still being processed; retry later",
-                               code="IDEMPOTENCY_REQUEST_IN_PROGRESS")
+                raise Conflict(
+                    f"a request with {HEADER} {key!r} is still being processed; retry later",
+                    code="IDEMPOTENCY_REQUEST_IN_PROGRESS",
+                )
             time.sleep(_POLL_SECONDS)
 
     def _try_claim(self, principal: str, key: str, print_: str) -> tuple[bool, object | None]:
@@ -116,27 +120,41 @@ class IdempotencyStore:
             now = utcnow()
             module = sqlite if is_sqlite(session.get_bind()) else postgresql
             # An expired key is free again, whatever became of it.
-            session.execute(delete(idempotency_keys).where(
-                idempotency_keys.c.principal == principal, idempotency_keys.c.key == key,
-                idempotency_keys.c.created_at < now - self.ttl,
-            ))
+            session.execute(
+                delete(idempotency_keys).where(
+                    idempotency_keys.c.principal == principal,
+                    idempotency_keys.c.key == key,
+                    idempotency_keys.c.created_at < now - self.ttl,
+                )
+            )
             claimed = session.execute(
                 module.insert(idempotency_keys)
                 .values(principal=principal, key=key, fingerprint=print_, created_at=now)
                 .on_conflict_do_nothing(index_elements=["principal", "key"])
                 .returning(idempotency_keys.c.key)
             ).first()
-            row = None if claimed else session.execute(
-                select(idempotency_keys).where(idempotency_keys.c.principal == principal,
-                                               idempotency_keys.c.key == key)
-            ).first()
+            row = (
+                None
+                if claimed
+                else session.execute(
+                    select(idempotency_keys).where(
+                        idempotency_keys.c.principal == principal, idempotency_keys.c.key == key
+                    )
+                ).first()
+            )
             session.commit()
         return claimed is not None, row
 
     def complete(self, principal: str, key: str, answer: StoredAnswer) -> None:
         """Store the answer a retry will get again."""
-        self._settle(principal, key, status=answer.status, content_type=answer.content_type, body=answer.body,
-                     location=answer.location)
+        self._settle(
+            principal,
+            key,
+            status=answer.status,
+            content_type=answer.content_type,
+            body=answer.body,
+            location=answer.location,
+        )
 
     def mark_unknown(self, principal: str, key: str, reason: str) -> None:
         """The request may or may not have been applied: every retry with the key is refused from now on."""
@@ -146,8 +164,12 @@ class IdempotencyStore:
         with self.db.unit_of_work() as session:
             session.execute(
                 update(idempotency_keys)
-                .where(idempotency_keys.c.principal == principal, idempotency_keys.c.key == key,
-                       idempotency_keys.c.status.is_(None), idempotency_keys.c.unknown_reason.is_(None))
+                .where(
+                    idempotency_keys.c.principal == principal,
+                    idempotency_keys.c.key == key,
+                    idempotency_keys.c.status.is_(None),
+                    idempotency_keys.c.unknown_reason.is_(None),
+                )
                 .values(**values)
             )
             session.commit()
@@ -156,10 +178,12 @@ class IdempotencyStore:
         """Nothing happened: the key is free for a retry."""
         with self.db.unit_of_work() as session:
             session.execute(
-                delete(idempotency_keys).where(idempotency_keys.c.principal == principal,
-                                               idempotency_keys.c.key == key,
-                                               idempotency_keys.c.status.is_(None),
-                                               idempotency_keys.c.unknown_reason.is_(None))
+                delete(idempotency_keys).where(
+                    idempotency_keys.c.principal == principal,
+                    idempotency_keys.c.key == key,
+                    idempotency_keys.c.status.is_(None),
+                    idempotency_keys.c.unknown_reason.is_(None),
+                )
             )
             session.commit()
 
@@ -167,10 +191,13 @@ class IdempotencyStore:
         """Delete up to ``limit`` keys older than the TTL (by the ``created_at`` index); returns how many."""
         cutoff = now - self.ttl
         with self.db.unit_of_work() as session:
-            oldest = (select(idempotency_keys.c.principal, idempotency_keys.c.key)
-                      .where(idempotency_keys.c.created_at < cutoff).limit(limit))
-            deleted = session.execute(delete(idempotency_keys).where(
-                tuple_(idempotency_keys.c.principal, idempotency_keys.c.key).in_(oldest)
-            )).rowcount
+            oldest = (
+                select(idempotency_keys.c.principal, idempotency_keys.c.key)
+                .where(idempotency_keys.c.created_at < cutoff)
+                .limit(limit)
+            )
+            deleted = session.execute(
+                delete(idempotency_keys).where(tuple_(idempotency_keys.c.principal, idempotency_keys.c.key).in_(oldest))
+            ).rowcount
             session.commit()
         return int(deleted or 0)

@@ -87,8 +87,10 @@ def load_signing_key(settings: GatewaySettings, db: Database) -> SigningKey:
     key = serialization.load_pem_private_key(row.private_pem.encode(), password=None)
     assert isinstance(key, Ed25519PrivateKey)
     if row.kid == _kid_of(candidate):
-        _log.warning("generated a signing key and stored it in the gateway database; set PSI_JWT_PRIVATE_KEY "
-                     "to manage keys yourself")
+        _log.warning(
+            "generated a signing key and stored it in the gateway database; set PSI_JWT_PRIVATE_KEY "
+            "to manage keys yourself"
+        )
     return SigningKey(row.kid, key)
 
 
@@ -128,8 +130,7 @@ class Identity:
 
     def verifier(self) -> TokenVerifier:
         """Verifies our own tokens without an HTTP round trip to our own JWKS."""
-        return TokenVerifier(issuer=self.settings.jwt_issuer, audience=self.settings.jwt_audience,
-                             jwks=self.key.jwks)
+        return TokenVerifier(issuer=self.settings.jwt_issuer, audience=self.settings.jwt_audience, jwks=self.key.jwks)
 
     # -- users ------------------------------------------------------------------------------------------------
     def ensure_first_admin(self, allow_generated_password: bool = False) -> str | None:
@@ -151,8 +152,14 @@ class Identity:
             session.execute(
                 _insert_ignore(session)
                 .insert(users)
-                .values(username=self.settings.admin_username, password_hash=generate_password_hash(password),
-                        roles="admin", active=True, created_at=now, updated_at=now)
+                .values(
+                    username=self.settings.admin_username,
+                    password_hash=generate_password_hash(password),
+                    roles="admin",
+                    active=True,
+                    created_at=now,
+                    updated_at=now,
+                )
                 .on_conflict_do_nothing(index_elements=["username"])
             )
             session.commit()
@@ -166,8 +173,14 @@ class Identity:
             result = session.execute(
                 _insert_ignore(session)
                 .insert(users)
-                .values(username=username, password_hash=generate_password_hash(password), roles=role_text,
-                        active=active, created_at=now, updated_at=now)
+                .values(
+                    username=username,
+                    password_hash=generate_password_hash(password),
+                    roles=role_text,
+                    active=active,
+                    created_at=now,
+                    updated_at=now,
+                )
                 .on_conflict_do_nothing(index_elements=["username"])
                 .returning(users.c.id)
             ).first()
@@ -206,9 +219,11 @@ class Identity:
                 raise NotFound(f"user {user_id} does not exist", code="USER_NOT_FOUND")
             if changes.get("active") is False or "password" in changes or "roles" in changes:
                 # Whatever the change, sessions issued under the old terms end now.
-                session.execute(update(refresh_tokens).where(refresh_tokens.c.user_id == user_id,
-                                                             refresh_tokens.c.revoked_at.is_(None))
-                                .values(revoked_at=utcnow()))
+                session.execute(
+                    update(refresh_tokens)
+                    .where(refresh_tokens.c.user_id == user_id, refresh_tokens.c.revoked_at.is_(None))
+                    .values(revoked_at=utcnow())
+                )
             row = session.execute(select(users).where(users.c.id == user_id)).one()
             session.commit()
         return _user_view(row)
@@ -224,8 +239,10 @@ class Identity:
         """Set a new password (``psi users reset-password``); the user's refresh tokens are revoked with it, and
         ``activate`` also reactivates a deactivated account."""
         if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
-            raise InvalidRequest(f"a password has {PASSWORD_MIN} to {PASSWORD_MAX} characters",
-                                 errors={"password": [f"Length must be between {PASSWORD_MIN} and {PASSWORD_MAX}."]})
+            raise InvalidRequest(
+                f"a password has {PASSWORD_MIN} to {PASSWORD_MAX} characters",
+                errors={"password": [f"Length must be between {PASSWORD_MIN} and {PASSWORD_MAX}."]},
+            )
         changes: dict[str, Any] = {"password": password}
         if activate:
             changes["active"] = True
@@ -235,10 +252,13 @@ class Identity:
         """Delete up to ``limit`` refresh tokens that can never be used again: expired, or revoked more than
         :data:`REVOKED_TOKEN_RETENTION` ago. Returns how many."""
         with self.db.unit_of_work() as session:
-            dead = (select(refresh_tokens.c.token_hash)
-                    .where((refresh_tokens.c.expires_at < now)
-                           | (refresh_tokens.c.revoked_at < now - REVOKED_TOKEN_RETENTION))
-                    .limit(limit))
+            dead = (
+                select(refresh_tokens.c.token_hash)
+                .where(
+                    (refresh_tokens.c.expires_at < now) | (refresh_tokens.c.revoked_at < now - REVOKED_TOKEN_RETENTION)
+                )
+                .limit(limit)
+            )
             deleted = session.execute(delete(refresh_tokens).where(refresh_tokens.c.token_hash.in_(dead))).rowcount
             session.commit()
         return int(deleted or 0)
@@ -293,8 +313,11 @@ class Identity:
         with self.db.unit_of_work() as session:
             revoked = session.execute(
                 update(refresh_tokens)
-                .where(refresh_tokens.c.token_hash == digest, refresh_tokens.c.revoked_at.is_(None),
-                       refresh_tokens.c.expires_at > utcnow())
+                .where(
+                    refresh_tokens.c.token_hash == digest,
+                    refresh_tokens.c.revoked_at.is_(None),
+                    refresh_tokens.c.expires_at > utcnow(),
+                )
                 .values(revoked_at=utcnow())
                 .returning(refresh_tokens.c.user_id)
             ).first()

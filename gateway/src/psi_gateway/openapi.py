@@ -115,8 +115,10 @@ def merge_specs(
             owner[path] = GATEWAY_TAG
         tags.append({"name": GATEWAY_TAG, "description": "The gateway's own endpoints"})
 
-    titles = ", ".join(f"{spec.get('info', {}).get('title', service)} {spec.get('info', {}).get('version', '')}"
-                       .strip() for service, spec in specs.items())
+    titles = ", ".join(
+        f"{spec.get('info', {}).get('title', service)} {spec.get('info', {}).get('version', '')}".strip()
+        for service, spec in specs.items()
+    )
     document: dict[str, Any] = {
         "openapi": OPENAPI_VERSION,
         "info": {
@@ -217,7 +219,7 @@ def _ref_rewriter(renames: Mapping[ComponentKey, str]) -> Callable[[Any], Any]:
     def rename_ref(ref: str) -> str:
         if not ref.startswith(_REF_PREFIX):
             return ref
-        kind, _, rest = ref[len(_REF_PREFIX):].partition("/")
+        kind, _, rest = ref[len(_REF_PREFIX) :].partition("/")
         raw_name, slash, tail = rest.partition("/")
         name = raw_name.replace("~1", "/").replace("~0", "~")
         new_name = renames.get((kind, name))
@@ -296,55 +298,119 @@ def _body(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
 
 
 def _ok(schema: dict[str, Any], status: str = "200") -> dict[str, Any]:
-    return {status: {"description": "OK", "content": {"application/json": {"schema": schema}}},
-            "default": {"description": "Problem details", "content": _PROBLEM}}
+    return {
+        status: {"description": "OK", "content": {"application/json": {"schema": schema}}},
+        "default": {"description": "Problem details", "content": _PROBLEM},
+    }
 
 
 _PUBLIC: list[dict[str, Any]] = []  # an empty security requirement: no token needed
-_USER_ID = [{"name": "user_id", "in": "path", "required": True,
-             "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID}}]
+_USER_ID = [
+    {"name": "user_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID}}
+]
 _AUTH_PATHS: dict[str, Any] = {
-    f"{API_PREFIX}/auth/token": {"post": {
-        "summary": "Sign in: an access token (15 min) and a refresh token.", "security": _PUBLIC,
-        "requestBody": _body({"username": {"type": "string", "minLength": 1, "maxLength": 64},
-                              "password": {"type": "string", "minLength": 1, "maxLength": 128}},
-                             ["username", "password"]),
-        "responses": _ok(_TOKENS)}},
-    f"{API_PREFIX}/auth/refresh": {"post": {
-        "summary": "Trade a refresh token (used once) for a new pair.", "security": _PUBLIC,
-        "requestBody": _body({"refresh_token": {"type": "string", "minLength": 1, "maxLength": 256}},
-                             ["refresh_token"]),
-        "responses": _ok(_TOKENS)}},
-    f"{API_PREFIX}/auth/jwks": {"get": {
-        "summary": "The public keys that verify access tokens (JWKS).", "security": _PUBLIC,
-        "responses": _ok({"type": "object", "required": ["keys"],
-                          "properties": {"keys": {"type": "array", "items": {"type": "object"}}}})}},
-    f"{API_PREFIX}/auth/me": {"get": {
-        "summary": "Who the token belongs to.",
-        "responses": _ok({"type": "object", "required": ["id", "username", "roles"], "properties": {
-            "id": {"type": "string"}, "username": {"type": "string"},
-            "roles": {"type": "array", "items": {"type": "string"}}}})}},
+    f"{API_PREFIX}/auth/token": {
+        "post": {
+            "summary": "Sign in: an access token (15 min) and a refresh token.",
+            "security": _PUBLIC,
+            "requestBody": _body(
+                {
+                    "username": {"type": "string", "minLength": 1, "maxLength": 64},
+                    "password": {"type": "string", "minLength": 1, "maxLength": 128},
+                },
+                ["username", "password"],
+            ),
+            "responses": _ok(_TOKENS),
+        }
+    },
+    f"{API_PREFIX}/auth/refresh": {
+        "post": {
+            "summary": "Trade a refresh token (used once) for a new pair.",
+            "security": _PUBLIC,
+            "requestBody": _body(
+                {"refresh_token": {"type": "string", "minLength": 1, "maxLength": 256}}, ["refresh_token"]
+            ),
+            "responses": _ok(_TOKENS),
+        }
+    },
+    f"{API_PREFIX}/auth/jwks": {
+        "get": {
+            "summary": "The public keys that verify access tokens (JWKS).",
+            "security": _PUBLIC,
+            "responses": _ok(
+                {
+                    "type": "object",
+                    "required": ["keys"],
+                    "properties": {"keys": {"type": "array", "items": {"type": "object"}}},
+                }
+            ),
+        }
+    },
+    f"{API_PREFIX}/auth/me": {
+        "get": {
+            "summary": "Who the token belongs to.",
+            "responses": _ok(
+                {
+                    "type": "object",
+                    "required": ["id", "username", "roles"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "username": {"type": "string"},
+                        "roles": {"type": "array", "items": {"type": "string"}},
+                    },
+                }
+            ),
+        }
+    },
     f"{API_PREFIX}/auth/users": {
-        "get": {"summary": "Users (admin).", "parameters": [
-            {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}},
-            {"name": "page_size", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}}],
-            "responses": _ok({"type": "object", "required": ["items", "page", "page_size", "total"],
-                              "properties": {"items": {"type": "array", "items": _USER},
-                                             "page": {"type": "integer"}, "page_size": {"type": "integer"},
-                                             "total": {"type": "integer"}}})},
-        "post": {"summary": "Create a user (admin).", "requestBody": _body(
-            {"username": {"type": "string", "pattern": "^[A-Za-z0-9_.@-]{3,64}$"},
-             "password": {"type": "string", "minLength": 8, "maxLength": 128},
-             "roles": _ROLES, "active": {"type": "boolean"}}, ["username", "password", "roles"]),
-            "responses": _ok(_USER, "201")},
+        "get": {
+            "summary": "Users (admin).",
+            "parameters": [
+                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}},
+                {"name": "page_size", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+            ],
+            "responses": _ok(
+                {
+                    "type": "object",
+                    "required": ["items", "page", "page_size", "total"],
+                    "properties": {
+                        "items": {"type": "array", "items": _USER},
+                        "page": {"type": "integer"},
+                        "page_size": {"type": "integer"},
+                        "total": {"type": "integer"},
+                    },
+                }
+            ),
+        },
+        "post": {
+            "summary": "Create a user (admin).",
+            "requestBody": _body(
+                {
+                    "username": {"type": "string", "pattern": "^[A-Za-z0-9_.@-]{3,64}$"},
+                    "password": {"type": "string", "minLength": 8, "maxLength": 128},
+                    "roles": _ROLES,
+                    "active": {"type": "boolean"},
+                },
+                ["username", "password", "roles"],
+            ),
+            "responses": _ok(_USER, "201"),
+        },
     },
     f"{API_PREFIX}/auth/users/{{user_id}}": {
         "get": {"summary": "One user (admin).", "parameters": _USER_ID, "responses": _ok(_USER)},
-        "patch": {"summary": "Change roles, password or active flag (admin); ends the user's sessions.",
-                  "parameters": _USER_ID,
-                  "requestBody": _body({"password": {"type": "string", "minLength": 8, "maxLength": 128},
-                                        "roles": _ROLES, "active": {"type": "boolean"}}, []),
-                  "responses": _ok(_USER)},
+        "patch": {
+            "summary": "Change roles, password or active flag (admin); ends the user's sessions.",
+            "parameters": _USER_ID,
+            "requestBody": _body(
+                {
+                    "password": {"type": "string", "minLength": 8, "maxLength": 128},
+                    "roles": _ROLES,
+                    "active": {"type": "boolean"},
+                },
+                [],
+            ),
+            "responses": _ok(_USER),
+        },
     },
 }
 for _operations in _AUTH_PATHS.values():

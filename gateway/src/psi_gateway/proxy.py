@@ -123,9 +123,7 @@ def is_identity_header(name: str) -> bool:
     return lowered in IDENTITY_HEADERS or lowered.startswith(IDENTITY_PREFIXES)
 
 
-def forward_headers(
-    incoming: Iterable[tuple[str, str]], *, request_id: str, remote_addr: str | None
-) -> dict[str, str]:
+def forward_headers(incoming: Iterable[tuple[str, str]], *, request_id: str, remote_addr: str | None) -> dict[str, str]:
     """The headers sent to the service: the client's minus hop-by-hop and identity ones, plus the request id.
 
     ``X-Forwarded-For`` gets ``remote_addr`` appended, as any proxy does: the address of the gateway's TCP peer,
@@ -195,8 +193,16 @@ class ServiceClient:
         """One call to the service; ``target`` is path plus query, used exactly as given."""
         try:
             response = self._pool.urlopen(
-                method, target, body=body or None, headers=headers, retries=False, redirect=False,
-                assert_same_host=False, timeout=self._timeout, preload_content=False, decode_content=False,
+                method,
+                target,
+                body=body or None,
+                headers=headers,
+                retries=False,
+                redirect=False,
+                assert_same_host=False,
+                timeout=self._timeout,
+                preload_content=False,
+                decode_content=False,
             )
         except urllib3.exceptions.NewConnectionError as exc:  # a subclass of ConnectTimeoutError: test it first
             raise ServiceUnreachable(self.name, f"{self.name} cannot be reached") from exc
@@ -213,9 +219,7 @@ class ServiceClient:
         try:
             content = response.read(decode_content=False)
         except urllib3.exceptions.ReadTimeoutError as exc:
-            raise ServiceTimeout(
-                self.name, f"{self.name} did not finish answering within {self.timeout[1]} s"
-            ) from exc
+            raise ServiceTimeout(self.name, f"{self.name} did not finish answering within {self.timeout[1]} s") from exc
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise BadUpstreamResponse(self.name, f"{self.name} broke off its response") from exc
         finally:
@@ -226,7 +230,11 @@ class ServiceClient:
         """``GET /alive`` on the service: ``{"status": "up"}`` when it answers 200, else ``down`` and why."""
         try:
             response = self._pool.urlopen(
-                "GET", "/alive", retries=False, redirect=False, preload_content=True,
+                "GET",
+                "/alive",
+                retries=False,
+                redirect=False,
+                preload_content=True,
                 timeout=urllib3.Timeout(connect=min(self.timeout[0], timeout), read=timeout),
             )
         except urllib3.exceptions.NewConnectionError:  # refused: a subclass of the timeout errors, so first
@@ -263,14 +271,16 @@ class Proxy:
     def __init__(self, settings: GatewaySettings) -> None:
         self.settings = settings
         self.clients = {
-            name: ServiceClient(
-                name, url, connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout
-            )
+            name: ServiceClient(name, url, connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout)
             for name, url in settings.service_urls.items()
         }
         self.breakers = {
-            name: ServiceBreaker(name, fail_max=settings.breaker_failures,
-                                 reset_seconds=settings.breaker_reset_seconds, is_failure=_is_service_failure)
+            name: ServiceBreaker(
+                name,
+                fail_max=settings.breaker_failures,
+                reset_seconds=settings.breaker_reset_seconds,
+                is_failure=_is_service_failure,
+            )
             for name in settings.service_urls
         }
 
@@ -337,8 +347,7 @@ class Proxy:
             )
             raise
         # A forwarded call is one log line: the access log's, carrying these (psi_chassis.web).
-        g.access_log_extra = {"upstream": service, "upstream_status": answer.status,
-                              "elapsed_ms": _ms_since(started)}
+        g.access_log_extra = {"upstream": service, "upstream_status": answer.status, "elapsed_ms": _ms_since(started)}
         return answer
 
     def health(self, timeout: float = 2.0) -> dict[str, dict[str, Any]]:
@@ -346,9 +355,7 @@ class Proxy:
         if not self.clients:
             return {}
         with ThreadPoolExecutor(max_workers=len(self.clients), thread_name_prefix="gateway-health") as pool:
-            futures = {
-                name: pool.submit(client.probe_alive, timeout) for name, client in self.clients.items()
-            }
+            futures = {name: pool.submit(client.probe_alive, timeout) for name, client in self.clients.items()}
             return {name: future.result() for name, future in futures.items()}
 
     def close(self) -> None:

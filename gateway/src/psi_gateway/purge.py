@@ -52,8 +52,15 @@ def purge_all(idempotency: IdempotencyStore, identity: Identity, batch: int = BA
 class Purger:
     """The periodic purge of one worker process."""
 
-    def __init__(self, idempotency: IdempotencyStore, identity: Identity, interval: float, *, batch: int = BATCH,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        idempotency: IdempotencyStore,
+        identity: Identity,
+        interval: float,
+        *,
+        batch: int = BATCH,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.idempotency = idempotency
         self.identity = identity
         self.interval = interval

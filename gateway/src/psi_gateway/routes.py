@@ -44,9 +44,7 @@ class RouteMatch:
 
 #: The services' public API: every route of the permission table except the gateway's own (``auth``).
 #: Add a route to psi_contracts.permissions when a service exposes it; nothing else is forwarded.
-ROUTES: tuple[Route, ...] = tuple(
-    Route(p.method, p.path, p.service) for p in PERMISSIONS if p.service != LOCAL_DOMAIN
-)
+ROUTES: tuple[Route, ...] = tuple(Route(p.method, p.path, p.service) for p in PERMISSIONS if p.service != LOCAL_DOMAIN)
 
 
 class RouteTable:

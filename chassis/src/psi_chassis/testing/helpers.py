@@ -75,8 +75,9 @@ def http_json(method: str, url: str, **kwargs: Any) -> tuple[int, Any, requests.
 class ServiceProcess:
     """A PSI process (``psi consume inventory``, gunicorn, ...) started for a test, logs kept in a file."""
 
-    def __init__(self, name: str, argv: list[str], env: Mapping[str, str], log_dir: Path,
-                 cwd: Path | None = None) -> None:
+    def __init__(
+        self, name: str, argv: list[str], env: Mapping[str, str], log_dir: Path, cwd: Path | None = None
+    ) -> None:
         self.name = name
         self.argv = argv
         self.env = {**os.environ, **env}
@@ -90,8 +91,9 @@ class ServiceProcess:
 
     def start(self) -> ServiceProcess:
         log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(self.argv, env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=self.cwd,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            self.argv, env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=self.cwd, start_new_session=True
+        )
         log.close()
         return self
 
@@ -160,8 +162,9 @@ def metric_sum(samples: list[tuple[str, dict[str, str], float]], name: str, **la
     )
 
 
-def publish_raw(amqp_url: str, exchange: str, routing_key: str, bodies: list[bytes | str],
-                message_ids: list[str] | None = None) -> None:
+def publish_raw(
+    amqp_url: str, exchange: str, routing_key: str, bodies: list[bytes | str], message_ids: list[str] | None = None
+) -> None:
     """Publish bodies as they are (valid or not) to a topic exchange, with publisher confirms."""
     from kombu import Connection, Exchange, Producer
 
@@ -192,12 +195,19 @@ def publish_envelopes(amqp_url: str, prefix: str, envelopes: list[dict[str, Any]
     with Connection(amqp_url, transport_options={"confirm_publish": True}) as conn:
         producer = Producer(conn.channel())
         for envelope in envelopes:
-            exchange = Exchange(exchange_name(producer_of(envelope["type"]), prefix=prefix), type="topic",
-                                durable=True)
-            producer.publish(json.dumps(envelope), exchange=exchange, routing_key=envelope["type"],
-                             content_type="application/json", content_encoding="utf-8",
-                             message_id=envelope["id"], type=envelope["type"], delivery_mode=2,
-                             declare=[exchange], retry=True)
+            exchange = Exchange(exchange_name(producer_of(envelope["type"]), prefix=prefix), type="topic", durable=True)
+            producer.publish(
+                json.dumps(envelope),
+                exchange=exchange,
+                routing_key=envelope["type"],
+                content_type="application/json",
+                content_encoding="utf-8",
+                message_id=envelope["id"],
+                type=envelope["type"],
+                delivery_mode=2,
+                declare=[exchange],
+                retry=True,
+            )
 
 
 def queue_depth(amqp_url: str, queue: str) -> int:
@@ -251,8 +261,11 @@ def delete_service_topology(amqp_url: str, prefix: str) -> None:
     from psi_chassis.registry import installed_services
     from psi_contracts.topology import queue_name
 
-    queues = [queue_name(name, handler.name, prefix=prefix)
-              for name, definition in installed_services().items() for handler in definition.handlers]
+    queues = [
+        queue_name(name, handler.name, prefix=prefix)
+        for name, definition in installed_services().items()
+        for handler in definition.handlers
+    ]
     if queues:
         delete_queues(amqp_url, queues)
 
@@ -278,8 +291,17 @@ def free_port_block(count: int, attempts: int = 50) -> int:
     raise RuntimeError(f"no block of {count} free ports found")
 
 
-def goods_received(sku: str, accepted: str, unit_cost: str, *, warehouse: str = "WH1", rejected: str = "0",
-                   number: str = "GRN-T", po_number: str = "PO-T", line_no: int = 1) -> dict[str, Any]:
+def goods_received(
+    sku: str,
+    accepted: str,
+    unit_cost: str,
+    *,
+    warehouse: str = "WH1",
+    rejected: str = "0",
+    number: str = "GRN-T",
+    po_number: str = "PO-T",
+    line_no: int = 1,
+) -> dict[str, Any]:
     """A valid purchasing.GoodsReceived.v1 envelope with one line, built through the producer schema."""
     import uuid
     from datetime import UTC, datetime
@@ -291,12 +313,27 @@ def goods_received(sku: str, accepted: str, unit_cost: str, *, warehouse: str = 
     return make_envelope(
         "purchasing.GoodsReceived.v1",
         {
-            "receipt_id": str(uuid.uuid4()), "receipt_number": number, "po_id": "1", "po_number": po_number,
-            "supplier_id": "1", "supplier_code": "SUP", "warehouse_code": warehouse,
-            "received_at": datetime.now(UTC), "currency": "CNY", "exchange_rate": Decimal(1),
-            "lines": [{"line_no": line_no, "sku": sku, "received_quantity": received,
-                       "accepted_quantity": Decimal(accepted), "rejected_quantity": Decimal(rejected),
-                       "unit_cost": Decimal(unit_cost), "unit_cost_base": Decimal(unit_cost)}],
+            "receipt_id": str(uuid.uuid4()),
+            "receipt_number": number,
+            "po_id": "1",
+            "po_number": po_number,
+            "supplier_id": "1",
+            "supplier_code": "SUP",
+            "warehouse_code": warehouse,
+            "received_at": datetime.now(UTC),
+            "currency": "CNY",
+            "exchange_rate": Decimal(1),
+            "lines": [
+                {
+                    "line_no": line_no,
+                    "sku": sku,
+                    "received_quantity": received,
+                    "accepted_quantity": Decimal(accepted),
+                    "rejected_quantity": Decimal(rejected),
+                    "unit_cost": Decimal(unit_cost),
+                    "unit_cost_base": Decimal(unit_cost),
+                }
+            ],
         },
         source="purchasing",
         subject=po_number,

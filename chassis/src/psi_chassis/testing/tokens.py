@@ -36,8 +36,17 @@ class TestKeys:
 
     def claims(self, *roles: str, sub: str = "1", ttl: int = 300, **overrides: Any) -> dict[str, Any]:
         now = int(time.time())
-        return {"sub": sub, "name": f"user{sub}", "roles": list(roles), "typ": ACCESS_TOKEN_TYPE,
-                "iss": self.issuer, "aud": self.audience, "iat": now, "exp": now + ttl, **overrides}
+        return {
+            "sub": sub,
+            "name": f"user{sub}",
+            "roles": list(roles),
+            "typ": ACCESS_TOKEN_TYPE,
+            "iss": self.issuer,
+            "aud": self.audience,
+            "iat": now,
+            "exp": now + ttl,
+            **overrides,
+        }
 
     def forged(self, alg: str, *roles: str) -> str:
         """Attack tokens: ``none`` (unsigned) or ``HS256`` keyed with the public key (algorithm confusion)."""

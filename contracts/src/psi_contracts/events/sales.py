@@ -74,9 +74,7 @@ class OrderCancelledV1(ContractSchema):
     order_number = text()
     warehouse_code = text()
     cancelled_at = business_time()
-    reason = fields.String(
-        required=False, allow_none=True, load_default=None, validate=validate.Length(min=1)
-    )
+    reason = fields.String(required=False, allow_none=True, load_default=None, validate=validate.Length(min=1))
     """Optional free text; consumers get ``None`` when it is absent."""
 
 

@@ -20,9 +20,7 @@ def example_types() -> list[str]:
     """The event types that have a golden example, sorted."""
     root = resources.files(__name__)
     return sorted(
-        entry.name[: -len(_SUFFIX)]
-        for entry in root.iterdir()
-        if entry.is_file() and entry.name.endswith(_SUFFIX)
+        entry.name[: -len(_SUFFIX)] for entry in root.iterdir() if entry.is_file() and entry.name.endswith(_SUFFIX)
     )
 
 

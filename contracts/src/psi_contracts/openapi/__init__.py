@@ -22,9 +22,7 @@ def services() -> list[str]:
     """The services that have a committed snapshot, sorted by name."""
     root = resources.files(__name__)
     return sorted(
-        entry.name[: -len(_SUFFIX)]
-        for entry in root.iterdir()
-        if entry.is_file() and entry.name.endswith(_SUFFIX)
+        entry.name[: -len(_SUFFIX)] for entry in root.iterdir() if entry.is_file() and entry.name.endswith(_SUFFIX)
     )
 
 

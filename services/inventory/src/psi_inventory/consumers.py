@@ -20,14 +20,22 @@ from psi_inventory.service.posting_batch import posting_batch
 #: Each queue's batch is posted through one stock book (``service/posting_batch.py``): one statement per kind of
 #: row loads it, one per kind writes it back, however many events the batch holds.
 HANDLERS = (
-    EventHandler("on_purchasing_events", {
-        events.GOODS_RECEIVED: on_goods_received,
-        events.GOODS_RETURN_REQUESTED: on_goods_return_requested,
-    }, context=posting_batch),
-    EventHandler("on_sales_events", {
-        events.ORDER_CONFIRMED: on_order_confirmed,
-        events.ORDER_CANCELLED: on_order_cancelled,
-        events.ORDER_SHIPPED: on_order_shipped,
-        events.RETURN_RECEIVED: on_return_received,
-    }, context=posting_batch),
+    EventHandler(
+        "on_purchasing_events",
+        {
+            events.GOODS_RECEIVED: on_goods_received,
+            events.GOODS_RETURN_REQUESTED: on_goods_return_requested,
+        },
+        context=posting_batch,
+    ),
+    EventHandler(
+        "on_sales_events",
+        {
+            events.ORDER_CONFIRMED: on_order_confirmed,
+            events.ORDER_CANCELLED: on_order_cancelled,
+            events.ORDER_SHIPPED: on_order_shipped,
+            events.RETURN_RECEIVED: on_return_received,
+        },
+        context=posting_batch,
+    ),
 )

@@ -57,17 +57,21 @@ class InventoryApi:
     def receive(self, sku: str, warehouse: str, quantity: str, unit_cost: str, at: datetime = T0) -> None:
         """Stock booked straight through the ledger (no purchasing), as a receipt at ``at``."""
         with self.db.unit_of_work() as session:
-            Ledger(session).receive(sku, warehouse, "receipt", Decimal(quantity), Decimal(unit_cost),
-                                    Source(at, "GRN-SEED"))
+            Ledger(session).receive(
+                sku, warehouse, "receipt", Decimal(quantity), Decimal(unit_cost), Source(at, "GRN-SEED")
+            )
             session.commit()
 
     def balance(self, sku: str, warehouse: str) -> tuple[Decimal, Decimal, Decimal, Decimal]:
         """(on hand, reserved, value, value_fifo); zeros when the row does not exist."""
         with self.db.unit_of_work() as session:
             row = session.execute(
-                select(stock_balances.c.on_hand, stock_balances.c.reserved, stock_balances.c.value,
-                       stock_balances.c.value_fifo)
-                .where(stock_balances.c.sku == sku, stock_balances.c.warehouse_code == warehouse)
+                select(
+                    stock_balances.c.on_hand,
+                    stock_balances.c.reserved,
+                    stock_balances.c.value,
+                    stock_balances.c.value_fifo,
+                ).where(stock_balances.c.sku == sku, stock_balances.c.warehouse_code == warehouse)
             ).first()
         zero = Decimal(0)
         return (row[0], row[1], row[2], row[3]) if row else (zero, zero, zero, zero)
@@ -75,18 +79,25 @@ class InventoryApi:
     def layers(self, sku: str, warehouse: str) -> list[tuple[Decimal, Decimal]]:
         """Open FIFO layers, oldest first: (remaining, unit cost)."""
         with self.db.unit_of_work() as session:
-            return [(r.remaining, r.unit_cost) for r in session.execute(
-                select(cost_layers.c.remaining, cost_layers.c.unit_cost)
-                .where(cost_layers.c.sku == sku, cost_layers.c.warehouse_code == warehouse,
-                       cost_layers.c.remaining > 0)
-                .order_by(cost_layers.c.id)
-            )]
+            return [
+                (r.remaining, r.unit_cost)
+                for r in session.execute(
+                    select(cost_layers.c.remaining, cost_layers.c.unit_cost)
+                    .where(
+                        cost_layers.c.sku == sku, cost_layers.c.warehouse_code == warehouse, cost_layers.c.remaining > 0
+                    )
+                    .order_by(cost_layers.c.id)
+                )
+            ]
 
     def events(self, event_type: str) -> list[dict[str, Any]]:
         """The outbox's envelopes of one type, in the order they were recorded."""
         with self.db.engine.connect() as conn:
-            bodies = conn.execute(text("SELECT body FROM outbox WHERE event_type = :t ORDER BY id"),
-                                  {"t": event_type}).scalars().all()
+            bodies = (
+                conn.execute(text("SELECT body FROM outbox WHERE event_type = :t ORDER BY id"), {"t": event_type})
+                .scalars()
+                .all()
+            )
         return [json.loads(body) for body in bodies]
 
 
@@ -94,8 +105,13 @@ Api = TypeVar("Api", bound=InventoryApi)
 
 
 @contextmanager
-def inventory_api(psi_databases: Any, *, warehouses: Sequence[tuple[str, bool, str]],
-                  items: Sequence[tuple[str, bool]], kind: type[Api] = InventoryApi) -> Iterator[Api]:  # type: ignore[assignment]
+def inventory_api(
+    psi_databases: Any,
+    *,
+    warehouses: Sequence[tuple[str, bool, str]],
+    items: Sequence[tuple[str, bool]],
+    kind: type[Api] = InventoryApi,
+) -> Iterator[Api]:  # type: ignore[assignment]
     """A migrated database with the given warehouses (code, active, valuation method) and items (sku, active), and
     the app over it with an admin's token on every call; ``kind`` is the :class:`InventoryApi` to hand out."""
     url = psi_databases.create("inventory", SERVICE.migrations)
@@ -104,12 +120,35 @@ def inventory_api(psi_databases: Any, *, warehouses: Sequence[tuple[str, bool, s
     db = Database(url)
     app = create_service_app(SERVICE, settings, db, configure_logs=False, verifier=keys.verifier())
     with db.unit_of_work() as session:
-        session.execute(insert(tables.warehouses), [
-            {"code": code, "name": code, "active": active, "valuation_method": method, "created_at": T0,
-             "updated_at": T0} for code, active, method in warehouses])
-        session.execute(insert(tables.items), [
-            {"sku": sku, "name": sku, "unit_of_measure": "pcs", "active": active, "version": 1, "created_at": T0,
-             "updated_at": T0} for sku, active in items])
+        session.execute(
+            insert(tables.warehouses),
+            [
+                {
+                    "code": code,
+                    "name": code,
+                    "active": active,
+                    "valuation_method": method,
+                    "created_at": T0,
+                    "updated_at": T0,
+                }
+                for code, active, method in warehouses
+            ],
+        )
+        session.execute(
+            insert(tables.items),
+            [
+                {
+                    "sku": sku,
+                    "name": sku,
+                    "unit_of_measure": "pcs",
+                    "active": active,
+                    "version": 1,
+                    "created_at": T0,
+                    "updated_at": T0,
+                }
+                for sku, active in items
+            ],
+        )
         session.commit()
     client = app.test_client()
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {keys.token('admin')}"

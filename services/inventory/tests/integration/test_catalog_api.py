@@ -42,8 +42,9 @@ class Api:
     def _headers(self, role: str | None) -> dict[str, str]:
         return {"Authorization": f"Bearer {KEYS.token(role or self.role)}"}
 
-    def call(self, method: str, path: str, body: Any = None, role: str | None = None,
-             **kwargs: Any) -> tuple[int, Any, Any]:
+    def call(
+        self, method: str, path: str, body: Any = None, role: str | None = None, **kwargs: Any
+    ) -> tuple[int, Any, Any]:
         if body is not None:
             kwargs["json"] = body
         response = self.client.open(path, method=method, headers=self._headers(role), **kwargs)
@@ -121,8 +122,10 @@ def test_an_item_gets_a_zero_balance_row_in_every_existing_warehouse(api: Api) -
     assert item["version"] == 1 and item["active"] is True and item["unit_of_measure"] == "pcs"
     assert item["safety_stock"] == "0.000000" and item["reorder_point"] is None
 
-    rows = api.rows("SELECT warehouse_code, on_hand, reserved, value, value_fifo, below_reorder"
-                    " FROM stock_balances WHERE sku = 'WIDGET-RED-M' ORDER BY warehouse_code")
+    rows = api.rows(
+        "SELECT warehouse_code, on_hand, reserved, value, value_fifo, below_reorder"
+        " FROM stock_balances WHERE sku = 'WIDGET-RED-M' ORDER BY warehouse_code"
+    )
     assert [r[0] for r in rows] == ["WH1", "WH2"]
     assert all(r[1:5] == (0, 0, 0, 0) and r[5] is False for r in rows)
     status, stock, _ = api.get("/api/v1/inventory/stock/WIDGET-RED-M")
@@ -145,8 +148,12 @@ def test_a_warehouse_gets_a_zero_balance_row_for_every_existing_item(api: Api) -
 def test_an_existing_balance_row_is_left_alone(api: Api) -> None:
     _created(api, ITEMS, _item("A-1"))
     with api.engine.begin() as conn:  # the ledger may have made a row before the warehouse was registered
-        conn.execute(text("INSERT INTO stock_balances (sku, warehouse_code, on_hand, reserved, value, value_fifo,"
-                          " below_reorder, updated_at) VALUES ('A-1', 'WH1', 5, 0, 10, 10, false, now())"))
+        conn.execute(
+            text(
+                "INSERT INTO stock_balances (sku, warehouse_code, on_hand, reserved, value, value_fifo,"
+                " below_reorder, updated_at) VALUES ('A-1', 'WH1', 5, 0, 10, 10, false, now())"
+            )
+        )
     _created(api, WAREHOUSES, {"code": "WH1", "name": "Main"})
     assert api.rows("SELECT on_hand, value FROM stock_balances") == [(Decimal("5.000000"), Decimal("10.000000"))]
 
@@ -180,8 +187,7 @@ def test_created_then_updated_events_carry_the_whole_record_and_the_version(api:
 
 def test_clearing_optional_fields_with_null(api: Api) -> None:
     _created(api, ITEMS, _item(barcode="96385074", category="c", reorder_point="5", reorder_quantity="10"))
-    status, item, _ = api.patch(f"{ITEMS}/WIDGET-RED-M",
-                                {"barcode": None, "category": None, "reorder_point": None})
+    status, item, _ = api.patch(f"{ITEMS}/WIDGET-RED-M", {"barcode": None, "category": None, "reorder_point": None})
     assert status == 200, item
     assert (item["barcode"], item["category"], item["reorder_point"]) == (None, None, None)
     assert item["reorder_quantity"] == "10.000000" and item["version"] == 2
@@ -234,8 +240,7 @@ def test_an_item_created_with_a_reorder_point_starts_below_it(api: Api) -> None:
     _created(api, WAREHOUSES, {"code": "WH1", "name": "Main"})
     _created(api, ITEMS, _item("A-1", reorder_point="10", reorder_quantity="50", safety_stock="2"))
     types = [e["type"] for e in api.events()]
-    assert types == ["inventory.WarehouseCreated.v1", "inventory.ItemCreated.v1",
-                     "inventory.StockBelowReorderPoint.v1"]
+    assert types == ["inventory.WarehouseCreated.v1", "inventory.ItemCreated.v1", "inventory.StockBelowReorderPoint.v1"]
     assert api.rows("SELECT below_reorder FROM stock_balances") == [(True,)]
 
 
@@ -248,16 +253,26 @@ BAD_ITEMS: list[tuple[str, Any, int, str, str]] = [
     ("sku too long", _item("A" * 65), 422, "VALIDATION_FAILED", "sku"),
     ("bad check digit", _item(barcode="6901234567891"), 422, "VALIDATION_FAILED", "barcode"),
     ("barcode not a gtin length", _item(barcode="123456789"), 422, "VALIDATION_FAILED", "barcode"),
-    ("negative reorder point", _item(reorder_point="-1", reorder_quantity="5"), 422, "VALIDATION_FAILED",
-     "reorder_point"),
+    (
+        "negative reorder point",
+        _item(reorder_point="-1", reorder_quantity="5"),
+        422,
+        "VALIDATION_FAILED",
+        "reorder_point",
+    ),
     ("number not string", _item(safety_stock=5), 422, "VALIDATION_FAILED", "safety_stock"),
     ("too many places", _item(safety_stock="0.0000001"), 422, "VALIDATION_FAILED", "safety_stock"),
     ("unknown field", _item(colour="red"), 422, "VALIDATION_FAILED", "colour"),
     ("missing name", {"sku": "X-1"}, 422, "VALIDATION_FAILED", "name"),
     ("blank name", _item(name="  "), 422, "VALIDATION_FAILED", "name"),
     ("point without quantity", _item(reorder_point="10"), 422, "INVALID_REORDER_SETTINGS", "reorder_quantity"),
-    ("safety above point", _item(reorder_point="10", reorder_quantity="5", safety_stock="11"), 422,
-     "INVALID_REORDER_SETTINGS", "safety_stock"),
+    (
+        "safety above point",
+        _item(reorder_point="10", reorder_quantity="5", safety_stock="11"),
+        422,
+        "INVALID_REORDER_SETTINGS",
+        "safety_stock",
+    ),
     ("duplicate sku", _item("TAKEN"), 409, "SKU_TAKEN", "sku"),
     ("duplicate barcode", _item(barcode="4006381333931"), 409, "BARCODE_TAKEN", "barcode"),
     ("same gtin spelled longer", _item(barcode="04006381333931"), 409, "BARCODE_TAKEN", "barcode"),
@@ -265,8 +280,9 @@ BAD_ITEMS: list[tuple[str, Any, int, str, str]] = [
 
 
 @pytest.mark.parametrize(("name", "body", "status", "code", "field"), BAD_ITEMS, ids=[b[0] for b in BAD_ITEMS])
-def test_bad_items_are_refused_and_nothing_is_written(api: Api, name: str, body: Any, status: int, code: str,
-                                                      field: str) -> None:
+def test_bad_items_are_refused_and_nothing_is_written(
+    api: Api, name: str, body: Any, status: int, code: str, field: str
+) -> None:
     _created(api, WAREHOUSES, {"code": "WH1", "name": "Main"})
     _created(api, ITEMS, _item("TAKEN", barcode="4006381333931"))
     before = api.counts()
@@ -290,8 +306,7 @@ BAD_PATCHES: list[tuple[str, Any, int, str]] = [
 
 
 @pytest.mark.parametrize(("name", "body", "status", "code"), BAD_PATCHES, ids=[b[0] for b in BAD_PATCHES])
-def test_bad_patches_are_refused_and_nothing_is_written(api: Api, name: str, body: Any, status: int,
-                                                        code: str) -> None:
+def test_bad_patches_are_refused_and_nothing_is_written(api: Api, name: str, body: Any, status: int, code: str) -> None:
     _created(api, ITEMS, _item("TAKEN", barcode="4006381333931"))
     _created(api, ITEMS, _item("MINE"))
     before = api.counts()
@@ -334,8 +349,9 @@ def test_a_viewer_reads_but_may_not_write(api: Api) -> None:
 def test_items_and_warehouses_created_at_once_still_meet_in_a_balance_row(api: Api) -> None:
     """Item and warehouse creation serialise on one lock, so neither misses the other's just-committed row."""
     app = api.client.application
-    jobs = [(ITEMS, _item(f"S-{n}")) for n in range(8)] + [(WAREHOUSES, {"code": f"W{n}", "name": "w"})
-                                                           for n in range(8)]
+    jobs = [(ITEMS, _item(f"S-{n}")) for n in range(8)] + [
+        (WAREHOUSES, {"code": f"W{n}", "name": "w"}) for n in range(8)
+    ]
 
     def create(job: tuple[str, dict[str, Any]]) -> int:
         path, body = job
@@ -385,8 +401,13 @@ def test_warehouses(api: Api) -> None:
     status, problem, response = api.post(WAREHOUSES, {"code": "WH1", "name": "Again"})
     assert status == 409 and problem["code"] == "WAREHOUSE_CODE_TAKEN"
     assert response.mimetype == "application/problem+json"
-    for bad in ({"code": "wh1", "name": "x"}, {"code": "WH 2", "name": "x"}, {"code": "WH2"},
-                {"code": "WH2", "name": "x", "valuation_method": "lifo"}, {"code": "WH2", "name": "x", "x": 1}):
+    for bad in (
+        {"code": "wh1", "name": "x"},
+        {"code": "WH 2", "name": "x"},
+        {"code": "WH2"},
+        {"code": "WH2", "name": "x", "valuation_method": "lifo"},
+        {"code": "WH2", "name": "x", "x": 1},
+    ):
         status, problem, _ = api.post(WAREHOUSES, bad)
         assert status == 422 and problem["code"] == "VALIDATION_FAILED", bad
     assert api.counts() == before
@@ -414,8 +435,18 @@ def test_warehouses(api: Api) -> None:
     # Issue 8 point 6: every create, change and deactivation publishes the whole record with its version (the
     # envelope sequence too), so purchasing's replica refuses unknown and inactive warehouses; a request that
     # changes nothing publishes nothing (the second deactivation of WH2 and of WH1 above).
-    published = [(e["type"].split(".")[1], e["subject"], e["sequence"], e["data"]["version"], e["data"]["active"],
-                  e["data"]["valuation_method"], e["data"]["name"]) for e in api.events()]
+    published = [
+        (
+            e["type"].split(".")[1],
+            e["subject"],
+            e["sequence"],
+            e["data"]["version"],
+            e["data"]["active"],
+            e["data"]["valuation_method"],
+            e["data"]["name"],
+        )
+        for e in api.events()
+    ]
     assert published == [
         ("WarehouseCreated", "WH1", 1, 1, True, "moving_average", "Main"),
         ("WarehouseUpdated", "WH1", 2, 2, True, "fifo", "Main store"),
@@ -439,6 +470,10 @@ def test_the_same_flow_on_sqlite(tmp_path: Path) -> None:
         assert api.post(ITEMS, _item("A-2", barcode="00036000291452"))[1]["code"] == "BARCODE_TAKEN"
         assert api.patch(f"{ITEMS}/A-1", {"safety_stock": "1"})[1]["version"] == 2
         assert [e["type"].split(".")[1] for e in api.events()] == [
-            "WarehouseCreated", "ItemCreated", "StockBelowReorderPoint", "WarehouseCreated", "ItemUpdated",
+            "WarehouseCreated",
+            "ItemCreated",
+            "StockBelowReorderPoint",
+            "WarehouseCreated",
+            "ItemUpdated",
         ]
         assert [i["sku"] for i in api.get(f"{ITEMS}?q=291")[1]["items"]] == ["A-1"]

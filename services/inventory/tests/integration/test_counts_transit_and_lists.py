@@ -31,20 +31,27 @@ D = Decimal
 class Env(InventoryApi):
     def counts(self) -> dict[str, Any]:
         with self.db.engine.connect() as conn:
-            return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
-                    for t in ("documents", "document_lines", "stock_moves", "outbox", "reservations")} | {
-                "lines": conn.execute(text("SELECT document_id, line_no, quantity, counted_at FROM document_lines"
-                                           " ORDER BY 1, 2")).all(),
-                "statuses": conn.execute(text("SELECT id, status FROM documents ORDER BY id")).all()}
+            return {
+                t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
+                for t in ("documents", "document_lines", "stock_moves", "outbox", "reservations")
+            } | {
+                "lines": conn.execute(
+                    text("SELECT document_id, line_no, quantity, counted_at FROM document_lines ORDER BY 1, 2")
+                ).all(),
+                "statuses": conn.execute(text("SELECT id, status FROM documents ORDER BY id")).all(),
+            }
 
 
 @pytest.fixture
 def env(psi_databases: Any) -> Iterator[Env]:
-    with inventory_api(psi_databases, kind=Env,
-                       warehouses=[("WH-A", True, "moving_average"), ("WH-B", True, "fifo"),
-                                   ("WH-OFF", False, "moving_average")],
-                       items=[("SKU-1", True), ("SKU-2", True)]) as api:
+    with inventory_api(
+        psi_databases,
+        kind=Env,
+        warehouses=[("WH-A", True, "moving_average"), ("WH-B", True, "fifo"), ("WH-OFF", False, "moving_average")],
+        items=[("SKU-1", True), ("SKU-2", True)],
+    ) as api:
         yield api
+
 
 # --- point 10: a stocktake compares the count with the book at the time of counting ---------------------------
 
@@ -77,8 +84,10 @@ def test_a_receipt_between_freezing_and_counting_is_in_the_book_of_the_count(env
 def test_a_count_below_what_is_reserved_is_posted_and_the_short_reservations_announced(env: Env) -> None:
     env.receive("SKU-2", "WH-A", "10", "1.50")  # 10 on hand worth 15
     for reference, quantity in (("R-1", "6"), ("R-2", "2")):  # 8 reserved
-        status, _ = env.post("/reservations", {"reference": reference, "warehouse_code": "WH-A",
-                                               "lines": [{"sku": "SKU-2", "quantity": quantity}]})
+        status, _ = env.post(
+            "/reservations",
+            {"reference": reference, "warehouse_code": "WH-A", "lines": [{"sku": "SKU-2", "quantity": quantity}]},
+        )
         assert status == 201
     status, stocktake = env.post("/stocktakes", {"warehouse_code": "WH-A", "skus": ["SKU-2"]})
     sid = stocktake["id"]
@@ -94,15 +103,21 @@ def test_a_count_below_what_is_reserved_is_posted_and_the_short_reservations_ann
     assert short["subject"] == "SKU-2"
     # reserved 8 − on hand 5 = 3 short; both references are named with what they still hold
     assert (D(data["on_hand"]), D(data["reserved"]), D(data["shortfall"]), data["document_ref"]) == (
-        D(5), D(8), D(3), posted["number"])
-    assert [(r["reference"], D(r["reserved_quantity"])) for r in data["reservations"]] == [
-        ("R-1", D(6)), ("R-2", D(2))]
+        D(5),
+        D(8),
+        D(3),
+        posted["number"],
+    )
+    assert [(r["reference"], D(r["reserved_quantity"])) for r in data["reservations"]] == [("R-1", D(6)), ("R-2", D(2))]
     # Nothing more can be reserved, and an adjustment cannot take what is reserved either.
-    status, problem = env.post("/reservations", {"reference": "R-3", "warehouse_code": "WH-A",
-                                                 "lines": [{"sku": "SKU-2", "quantity": "1"}]})
+    status, problem = env.post(
+        "/reservations", {"reference": "R-3", "warehouse_code": "WH-A", "lines": [{"sku": "SKU-2", "quantity": "1"}]}
+    )
     assert (status, problem["code"]) == (409, "INSUFFICIENT_STOCK")
-    status, problem = env.post("/adjustments", {"warehouse_code": "WH-A", "reason_code": "damage",
-                                                "lines": [{"sku": "SKU-2", "quantity": "-1"}]})
+    status, problem = env.post(
+        "/adjustments",
+        {"warehouse_code": "WH-A", "reason_code": "damage", "lines": [{"sku": "SKU-2", "quantity": "-1"}]},
+    )
     assert (status, problem["code"]) == (409, "INSUFFICIENT_STOCK")
 
 
@@ -113,9 +128,15 @@ def test_stock_as_of_shows_stock_in_transit_and_counts_it_in_the_totals(env: Env
     env.receive("SKU-1", "WH-A", "100", "1.00")  # at T0: 100 worth 100
     now = utcnow()
     shipped_at, received_at, between = now - timedelta(hours=2), now - timedelta(hours=1), now - timedelta(minutes=90)
-    status, transfer = env.post("/transfers", {"from_warehouse_code": "WH-A", "to_warehouse_code": "WH-B",
-                                               "shipped_at": shipped_at.isoformat(),
-                                               "lines": [{"sku": "SKU-1", "quantity": "75"}]})
+    status, transfer = env.post(
+        "/transfers",
+        {
+            "from_warehouse_code": "WH-A",
+            "to_warehouse_code": "WH-B",
+            "shipped_at": shipped_at.isoformat(),
+            "lines": [{"sku": "SKU-1", "quantity": "75"}],
+        },
+    )
     assert status == 201, transfer
     assert datetime.fromisoformat(transfer["shipped_at"]) == shipped_at
     status, received = env.post(f"/transfers/{transfer['id']}/receive", {"received_at": received_at.isoformat()})
@@ -124,25 +145,40 @@ def test_stock_as_of_shows_stock_in_transit_and_counts_it_in_the_totals(env: Env
     def as_of(at: datetime, **filters: str) -> tuple[dict[tuple[str, str], tuple[Decimal, ...]], dict[str, Decimal]]:
         status, page = env.get("/stock-as-of", at=at, **filters)
         assert status == 200, page
-        rows = {(r["sku"], r["warehouse_code"]): (D(r["on_hand"]), D(r["value"]), D(r["in_transit"]),
-                                                  D(r["in_transit_value"]), D(r["in_transit_value_fifo"]))
-                for r in page["items"]}
+        rows = {
+            (r["sku"], r["warehouse_code"]): (
+                D(r["on_hand"]),
+                D(r["value"]),
+                D(r["in_transit"]),
+                D(r["in_transit_value"]),
+                D(r["in_transit_value_fifo"]),
+            )
+            for r in page["items"]
+        }
         return rows, {k: D(v) for k, v in page["totals"].items()}
 
     rows, totals = as_of(shipped_at - timedelta(minutes=1))  # before it left: all 100 in WH-A
     assert rows == {("SKU-1", "WH-A"): (D(100), D(100), D(0), D(0), D(0))}
     assert totals["total_value"] == D(100)
     rows, totals = as_of(between)  # on its way: 25 left in WH-A, 75 in transit towards WH-B
-    assert rows == {("SKU-1", "WH-A"): (D(25), D(25), D(0), D(0), D(0)),
-                    ("SKU-1", "WH-B"): (D(0), D(0), D(75), D(75), D(75))}
+    assert rows == {
+        ("SKU-1", "WH-A"): (D(25), D(25), D(0), D(0), D(0)),
+        ("SKU-1", "WH-B"): (D(0), D(0), D(75), D(75), D(75)),
+    }
     # the company's value at that moment: 25 in WH-A + 75 in transit = 100 (it was 25 before the fix)
     assert (totals["value"], totals["in_transit_value"], totals["total_value"], totals["total_value_fifo"]) == (
-        D(25), D(75), D(100), D(100))
+        D(25),
+        D(75),
+        D(100),
+        D(100),
+    )
     rows, totals = as_of(between, warehouse_code="WH-B")  # in transit is shown at its destination
     assert rows == {("SKU-1", "WH-B"): (D(0), D(0), D(75), D(75), D(75))} and totals["total_value"] == D(75)
     rows, totals = as_of(utcnow())  # arrived: 25 + 75 on hand, nothing in transit, still 100
-    assert rows == {("SKU-1", "WH-A"): (D(25), D(25), D(0), D(0), D(0)),
-                    ("SKU-1", "WH-B"): (D(75), D(75), D(0), D(0), D(0))}
+    assert rows == {
+        ("SKU-1", "WH-A"): (D(25), D(25), D(0), D(0), D(0)),
+        ("SKU-1", "WH-B"): (D(75), D(75), D(0), D(0), D(0)),
+    }
     assert (totals["in_transit_value"], totals["total_value"]) == (D(0), D(100))
 
 
@@ -150,13 +186,17 @@ def test_total_stock_value_per_warehouse_with_stock_in_transit(env: Env) -> None
     env.receive("SKU-1", "WH-A", "10", "2.00")
     env.receive("SKU-1", "WH-A", "10", "4.00")  # WH-A: 20 worth 60 both ways (average 3.00; layers 10@2, 10@4)
     env.receive("SKU-2", "WH-B", "10", "1.50")  # WH-B (FIFO books): 10 worth 15
-    status, _ = env.post("/transfers", {"from_warehouse_code": "WH-A", "to_warehouse_code": "WH-B",
-                                        "lines": [{"sku": "SKU-1", "quantity": "15"}]})
+    status, _ = env.post(
+        "/transfers",
+        {"from_warehouse_code": "WH-A", "to_warehouse_code": "WH-B", "lines": [{"sku": "SKU-1", "quantity": "15"}]},
+    )
     assert status == 201
     status, value = env.get("/stock-value")
     assert status == 200 and value["currency"] == "CNY"
-    per = {w["warehouse_code"]: (w["valuation_method"], D(w["value"]), D(w["value_fifo"]), D(w["books_value"]))
-           for w in value["warehouses"]}
+    per = {
+        w["warehouse_code"]: (w["valuation_method"], D(w["value"]), D(w["value_fifo"]), D(w["books_value"]))
+        for w in value["warehouses"]
+    }
     # WH-A keeps 5: 60 − 15 × 3 = 15 (MA), 60 − (10 × 2 + 5 × 4) = 20 (FIFO); its books use the average
     assert per["WH-A"] == ("moving_average", D(15), D(20), D(15))
     assert per["WH-B"] == ("fifo", D(15), D(15), D(15))
@@ -179,14 +219,22 @@ def test_the_stock_card_lists_moves_in_business_order_with_running_balances(env:
     env.receive("SKU-1", "WH-A", "10", "2.00", at=T0)
     env.receive("SKU-1", "WH-A", "10", "4.00", at=T0 + timedelta(days=1))
     env.receive("SKU-1", "WH-A", "2", "3.00", at=T0 + timedelta(hours=12))  # booked late, happened in between
-    status, _ = env.post("/adjustments", {"warehouse_code": "WH-A", "reason_code": "damage",
-                                          "occurred_at": (T0 + timedelta(days=2)).isoformat(),
-                                          "lines": [{"sku": "SKU-1", "quantity": "-5"}]})
+    status, _ = env.post(
+        "/adjustments",
+        {
+            "warehouse_code": "WH-A",
+            "reason_code": "damage",
+            "occurred_at": (T0 + timedelta(days=2)).isoformat(),
+            "lines": [{"sku": "SKU-1", "quantity": "-5"}],
+        },
+    )
     assert status == 201
     status, card = env.get("/stock-card", sku="SKU-1", warehouse_code="WH-A")
     assert status == 200 and card["total"] == 4
-    rows = [(ln["kind"], D(ln["quantity"]), D(ln["balance_quantity"]), D(ln["balance_value"]),
-             D(ln["balance_value_fifo"])) for ln in card["items"]]
+    rows = [
+        (ln["kind"], D(ln["quantity"]), D(ln["balance_quantity"]), D(ln["balance_value"]), D(ln["balance_value_fifo"]))
+        for ln in card["items"]
+    ]
     assert rows == [
         ("receipt", D(10), D(10), D(20), D(20)),  # 10 @ 2
         ("receipt", D(2), D(12), D(26), D(26)),  # + 2 @ 3, at T0 + 12 h
@@ -208,34 +256,57 @@ def test_the_stock_card_lists_moves_in_business_order_with_running_balances(env:
 def test_lists_of_reservations_transfers_adjustments_and_stocktakes(env: Env) -> None:
     env.receive("SKU-1", "WH-A", "20", "2.00")
     env.receive("SKU-2", "WH-A", "20", "1.00")
-    assert env.post("/reservations", {"reference": "R-1", "warehouse_code": "WH-A",
-                                      "lines": [{"sku": "SKU-1", "quantity": "3"}]})[0] == 201
-    assert env.post("/reservations", {"reference": "R-2", "warehouse_code": "WH-A",
-                                      "lines": [{"sku": "SKU-2", "quantity": "1"}]})[0] == 201
+    assert (
+        env.post(
+            "/reservations",
+            {"reference": "R-1", "warehouse_code": "WH-A", "lines": [{"sku": "SKU-1", "quantity": "3"}]},
+        )[0]
+        == 201
+    )
+    assert (
+        env.post(
+            "/reservations",
+            {"reference": "R-2", "warehouse_code": "WH-A", "lines": [{"sku": "SKU-2", "quantity": "1"}]},
+        )[0]
+        == 201
+    )
     env.post("/reservations/R-2/release")
     status, page = env.get("/reservations", status="active")
     assert status == 200 and [(r["reference"], r["sku"], D(r["open"])) for r in page["items"]] == [
-        ("R-1", "SKU-1", D(3))]
+        ("R-1", "SKU-1", D(3))
+    ]
     status, page = env.get("/reservations", sku="SKU-2")
     assert [(r["reference"], r["status"], D(r["open"])) for r in page["items"]] == [("R-2", "released", D(0))]
 
-    status, first = env.post("/transfers", {"from_warehouse_code": "WH-A", "to_warehouse_code": "WH-B",
-                                            "lines": [{"sku": "SKU-1", "quantity": "2"}]})
-    status, second = env.post("/transfers", {"from_warehouse_code": "WH-A", "to_warehouse_code": "WH-B",
-                                             "lines": [{"sku": "SKU-2", "quantity": "2"}]})
+    status, first = env.post(
+        "/transfers",
+        {"from_warehouse_code": "WH-A", "to_warehouse_code": "WH-B", "lines": [{"sku": "SKU-1", "quantity": "2"}]},
+    )
+    status, second = env.post(
+        "/transfers",
+        {"from_warehouse_code": "WH-A", "to_warehouse_code": "WH-B", "lines": [{"sku": "SKU-2", "quantity": "2"}]},
+    )
     env.post(f"/transfers/{first['id']}/receive")
     status, page = env.get("/transfers")
     assert status == 200 and page["total"] == 2
     assert [(t["number"], t["status"], t["from_warehouse_code"], t["to_warehouse_code"]) for t in page["items"]] == [
-        (second["number"], "in_transit", "WH-A", "WH-B"), (first["number"], "received", "WH-A", "WH-B")]
+        (second["number"], "in_transit", "WH-A", "WH-B"),
+        (first["number"], "received", "WH-A", "WH-B"),
+    ]
     assert [t["number"] for t in env.get("/transfers", status="received")[1]["items"]] == [first["number"]]
     assert [t["number"] for t in env.get("/transfers", sku="SKU-2")[1]["items"]] == [second["number"]]
     assert env.get("/transfers", to_warehouse_code="WH-A")[1]["total"] == 0
     assert env.get("/transfers", warehouse_code="WH-B")[1]["total"] == 2
 
-    status, adj = env.post("/adjustments", {"warehouse_code": "WH-A", "reason_code": "found",
-                                            "occurred_at": (T0 + timedelta(days=3)).isoformat(),
-                                            "lines": [{"sku": "SKU-2", "quantity": "1"}]})
+    status, adj = env.post(
+        "/adjustments",
+        {
+            "warehouse_code": "WH-A",
+            "reason_code": "found",
+            "occurred_at": (T0 + timedelta(days=3)).isoformat(),
+            "lines": [{"sku": "SKU-2", "quantity": "1"}],
+        },
+    )
     assert status == 201
     assert [a["number"] for a in env.get("/adjustments", reason_code="found")[1]["items"]] == [adj["number"]]
     assert env.get("/adjustments", **{"from": T0 + timedelta(days=4)})[1]["total"] == 0
@@ -244,7 +315,8 @@ def test_lists_of_reservations_transfers_adjustments_and_stocktakes(env: Env) ->
 
     status, stocktake = env.post("/stocktakes", {"warehouse_code": "WH-A", "skus": ["SKU-1"]})
     assert [(s["number"], s["status"]) for s in env.get("/stocktakes", status="open")[1]["items"]] == [
-        (stocktake["number"], "open")]
+        (stocktake["number"], "open")
+    ]
     assert env.get("/stocktakes", sku="SKU-2")[1]["total"] == 0
 
 
@@ -253,20 +325,40 @@ def test_lists_of_reservations_transfers_adjustments_and_stocktakes(env: Env) ->
 
 def test_every_document_refuses_a_business_time_in_the_future(env: Env) -> None:
     env.receive("SKU-1", "WH-A", "10", "2.00")
-    status, transfer = env.post("/transfers", {"from_warehouse_code": "WH-A", "to_warehouse_code": "WH-B",
-                                               "lines": [{"sku": "SKU-1", "quantity": "1"}]})
+    status, transfer = env.post(
+        "/transfers",
+        {"from_warehouse_code": "WH-A", "to_warehouse_code": "WH-B", "lines": [{"sku": "SKU-1", "quantity": "1"}]},
+    )
     status, stocktake = env.post("/stocktakes", {"warehouse_code": "WH-A", "skus": ["SKU-1"]})
     tomorrow = (utcnow() + timedelta(days=1)).isoformat()
     before = env.counts()
     refused = [
-        ("/adjustments", {"warehouse_code": "WH-A", "reason_code": "found", "occurred_at": tomorrow,
-                          "lines": [{"sku": "SKU-1", "quantity": "1"}]}, ("occurred_at",)),
-        ("/transfers", {"from_warehouse_code": "WH-A", "to_warehouse_code": "WH-B", "shipped_at": tomorrow,
-                        "lines": [{"sku": "SKU-1", "quantity": "1"}]}, ("shipped_at",)),
+        (
+            "/adjustments",
+            {
+                "warehouse_code": "WH-A",
+                "reason_code": "found",
+                "occurred_at": tomorrow,
+                "lines": [{"sku": "SKU-1", "quantity": "1"}],
+            },
+            ("occurred_at",),
+        ),
+        (
+            "/transfers",
+            {
+                "from_warehouse_code": "WH-A",
+                "to_warehouse_code": "WH-B",
+                "shipped_at": tomorrow,
+                "lines": [{"sku": "SKU-1", "quantity": "1"}],
+            },
+            ("shipped_at",),
+        ),
         (f"/transfers/{transfer['id']}/receive", {"received_at": tomorrow}, ("received_at",)),
-        (f"/stocktakes/{stocktake['id']}/counts", {"counts": [{"sku": "SKU-1", "counted_quantity": "9",
-                                                               "counted_at": tomorrow}]},
-         ("counts", "0", "counted_at")),
+        (
+            f"/stocktakes/{stocktake['id']}/counts",
+            {"counts": [{"sku": "SKU-1", "counted_quantity": "9", "counted_at": tomorrow}]},
+            ("counts", "0", "counted_at"),
+        ),
     ]
     for path, body, where in refused:
         status, problem = env.post(path, body)
@@ -283,29 +375,42 @@ def test_every_document_refuses_a_business_time_in_the_future(env: Env) -> None:
     # Within the clock skew (two minutes ahead) it is accepted and booked at the moment of booking, so no move
     # is ever dated after it was booked (stock as of now equals the live balance).
     soon = (utcnow() + timedelta(minutes=2)).isoformat()
-    status, adjustment = env.post("/adjustments", {"warehouse_code": "WH-A", "reason_code": "found",
-                                                   "occurred_at": soon, "lines": [{"sku": "SKU-1", "quantity": "1"}]})
+    status, adjustment = env.post(
+        "/adjustments",
+        {
+            "warehouse_code": "WH-A",
+            "reason_code": "found",
+            "occurred_at": soon,
+            "lines": [{"sku": "SKU-1", "quantity": "1"}],
+        },
+    )
     assert status == 201
     with env.db.unit_of_work() as session:
-        ahead = session.execute(select(stock_moves.c.id).where(stock_moves.c.occurred_at > stock_moves.c.recorded_at)
-                                ).all()
+        ahead = session.execute(
+            select(stock_moves.c.id).where(stock_moves.c.occurred_at > stock_moves.c.recorded_at)
+        ).all()
     assert ahead == []
 
 
 # --- point 17: a reservation naming what inventory does not know --------------------------------------------------
 
 
-@pytest.mark.parametrize("warehouse,sku,code,where", [
-    ("WH-A", "NO-SUCH", "UNKNOWN_SKU", ("lines", "0", "sku")),
-    ("WH-NOPE", "SKU-1", "UNKNOWN_WAREHOUSE", ("warehouse_code",)),
-    ("WH-OFF", "SKU-1", "INACTIVE_WAREHOUSE", ("warehouse_code",)),
-])
-def test_a_reservation_for_an_unknown_sku_or_warehouse_names_it(env: Env, warehouse: str, sku: str, code: str,
-                                                                 where: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    "warehouse,sku,code,where",
+    [
+        ("WH-A", "NO-SUCH", "UNKNOWN_SKU", ("lines", "0", "sku")),
+        ("WH-NOPE", "SKU-1", "UNKNOWN_WAREHOUSE", ("warehouse_code",)),
+        ("WH-OFF", "SKU-1", "INACTIVE_WAREHOUSE", ("warehouse_code",)),
+    ],
+)
+def test_a_reservation_for_an_unknown_sku_or_warehouse_names_it(
+    env: Env, warehouse: str, sku: str, code: str, where: tuple[str, ...]
+) -> None:
     env.receive("SKU-1", "WH-A", "10", "2.00")
     before = env.counts()
-    status, problem = env.post("/reservations", {"reference": "R-X", "warehouse_code": warehouse,
-                                                 "lines": [{"sku": sku, "quantity": "1"}]})
+    status, problem = env.post(
+        "/reservations", {"reference": "R-X", "warehouse_code": warehouse, "lines": [{"sku": sku, "quantity": "1"}]}
+    )
     assert (status, problem["code"]) == (422, code)  # it was 409 INSUFFICIENT_STOCK before
     errors: Any = problem["errors"]
     for key in where:
@@ -335,10 +440,17 @@ def test_the_new_routes_on_sqlite(tmp_path: Any) -> None:
             assert env.post("/warehouses", {"code": code, "name": code})[0] == 201
         assert env.post("/items", {"sku": "SKU-1", "name": "One"})[0] == 201
         env.receive("SKU-1", "WH-A", "10", "2.50")  # 10 worth 25
-        assert env.post("/reservations", {"reference": "R-1", "warehouse_code": "WH-A",
-                                          "lines": [{"sku": "SKU-1", "quantity": "4"}]})[0] == 201
-        status, transfer = env.post("/transfers", {"from_warehouse_code": "WH-A", "to_warehouse_code": "WH-B",
-                                                   "lines": [{"sku": "SKU-1", "quantity": "2"}]})
+        assert (
+            env.post(
+                "/reservations",
+                {"reference": "R-1", "warehouse_code": "WH-A", "lines": [{"sku": "SKU-1", "quantity": "4"}]},
+            )[0]
+            == 201
+        )
+        status, transfer = env.post(
+            "/transfers",
+            {"from_warehouse_code": "WH-A", "to_warehouse_code": "WH-B", "lines": [{"sku": "SKU-1", "quantity": "2"}]},
+        )
         assert status == 201, transfer
         status, page = env.get("/stock-as-of", at=utcnow())
         assert status == 200 and D(page["totals"]["total_value"]) == D(25)  # 20 in WH-A + 5 in transit

@@ -28,25 +28,46 @@ class Env(InventoryApi):
     def snapshot(self) -> dict[str, Any]:
         """Everything a refused request must leave alone: row counts, balances and layers as they are."""
         with self.db.engine.connect() as conn:
-            counts = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
-                      for t in ("documents", "document_lines", "stock_moves", "cost_layers", "outbox",
-                                "stock_balances", "reservations")}
-            balances = conn.execute(text("SELECT sku, warehouse_code, on_hand, reserved, value, value_fifo "
-                                         "FROM stock_balances ORDER BY sku, warehouse_code")).all()
+            counts = {
+                t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
+                for t in (
+                    "documents",
+                    "document_lines",
+                    "stock_moves",
+                    "cost_layers",
+                    "outbox",
+                    "stock_balances",
+                    "reservations",
+                )
+            }
+            balances = conn.execute(
+                text(
+                    "SELECT sku, warehouse_code, on_hand, reserved, value, value_fifo "
+                    "FROM stock_balances ORDER BY sku, warehouse_code"
+                )
+            ).all()
             layers = conn.execute(text("SELECT id, remaining FROM cost_layers ORDER BY id")).all()
             statuses = conn.execute(text("SELECT id, status, updated_at FROM documents ORDER BY id")).all()
-            lines = conn.execute(text("SELECT document_id, line_no, quantity, value FROM document_lines "
-                                      "ORDER BY document_id, line_no")).all()
-        return {"counts": counts, "balances": [tuple(r) for r in balances], "layers": [tuple(r) for r in layers],
-                "documents": [tuple(r) for r in statuses], "lines": [tuple(r) for r in lines]}
+            lines = conn.execute(
+                text("SELECT document_id, line_no, quantity, value FROM document_lines ORDER BY document_id, line_no")
+            ).all()
+        return {
+            "counts": counts,
+            "balances": [tuple(r) for r in balances],
+            "layers": [tuple(r) for r in layers],
+            "documents": [tuple(r) for r in statuses],
+            "lines": [tuple(r) for r in lines],
+        }
 
 
 @pytest.fixture
 def env(psi_databases: Any) -> Iterator[Env]:
-    with inventory_api(psi_databases, kind=Env,
-                       warehouses=[("WH-A", True, "moving_average"), ("WH-B", True, "fifo"),
-                                   ("WH-OFF", False, "moving_average")],
-                       items=[("SKU-1", True), ("SKU-2", True), ("OLD", False), ("OLD2", False)]) as api:
+    with inventory_api(
+        psi_databases,
+        kind=Env,
+        warehouses=[("WH-A", True, "moving_average"), ("WH-B", True, "fifo"), ("WH-OFF", False, "moving_average")],
+        items=[("SKU-1", True), ("SKU-2", True), ("OLD", False), ("OLD2", False)],
+    ) as api:
         yield api
 
 
@@ -65,8 +86,10 @@ def stocked(env: Env) -> Env:
 
 def test_transfer_carries_value_both_ways_and_receipt_restores_it(stocked: Env) -> None:
     env = stocked
-    status, shipped = env.post("/transfers", {"from_warehouse_code": "WH-A", "to_warehouse_code": "WH-B",
-                                              "lines": [{"sku": "SKU-1", "quantity": "15"}]})
+    status, shipped = env.post(
+        "/transfers",
+        {"from_warehouse_code": "WH-A", "to_warehouse_code": "WH-B", "lines": [{"sku": "SKU-1", "quantity": "15"}]},
+    )
     assert status == 201, shipped
     assert shipped["number"] == f"TRF-{shipped['id']:06d}" and shipped["status"] == "in_transit"
     (line,) = shipped["lines"]
@@ -124,8 +147,10 @@ def test_transfer_carries_value_both_ways_and_receipt_restores_it(stocked: Env) 
 
 def test_transfer_to_the_same_warehouse_is_refused_and_writes_nothing(stocked: Env) -> None:
     before = stocked.snapshot()
-    status, problem = stocked.post("/transfers", {"from_warehouse_code": "WH-A", "to_warehouse_code": "WH-A",
-                                                  "lines": [{"sku": "SKU-1", "quantity": "1"}]})
+    status, problem = stocked.post(
+        "/transfers",
+        {"from_warehouse_code": "WH-A", "to_warehouse_code": "WH-A", "lines": [{"sku": "SKU-1", "quantity": "1"}]},
+    )
     assert (status, problem["code"]) == (422, "SAME_WAREHOUSE")
     assert "to_warehouse_code" in problem["errors"]
     assert stocked.snapshot() == before
@@ -133,17 +158,27 @@ def test_transfer_to_the_same_warehouse_is_refused_and_writes_nothing(stocked: E
 
 def test_transfer_refuses_bad_lines_and_warehouses_and_writes_nothing(stocked: Env) -> None:
     before = stocked.snapshot()
-    status, problem = stocked.post("/transfers", {"from_warehouse_code": "WH-A", "to_warehouse_code": "WH-OFF",
-                                                  "lines": [{"sku": "NOPE", "quantity": "1"}]})
+    status, problem = stocked.post(
+        "/transfers",
+        {"from_warehouse_code": "WH-A", "to_warehouse_code": "WH-OFF", "lines": [{"sku": "NOPE", "quantity": "1"}]},
+    )
     assert status == 422
     assert "to_warehouse_code" in problem["errors"] and "sku" in problem["errors"]["lines"]["0"]
     for quantity in ("0", "-1", 1):
-        status, problem = stocked.post("/transfers", {"from_warehouse_code": "WH-A", "to_warehouse_code": "WH-B",
-                                                      "lines": [{"sku": "SKU-1", "quantity": quantity}]})
+        status, problem = stocked.post(
+            "/transfers",
+            {
+                "from_warehouse_code": "WH-A",
+                "to_warehouse_code": "WH-B",
+                "lines": [{"sku": "SKU-1", "quantity": quantity}],
+            },
+        )
         assert status == 422 and "quantity" in problem["errors"]["lines"]["0"], quantity
     # 21 > 20 on hand
-    status, problem = stocked.post("/transfers", {"from_warehouse_code": "WH-A", "to_warehouse_code": "WH-B",
-                                                  "lines": [{"sku": "SKU-1", "quantity": "21"}]})
+    status, problem = stocked.post(
+        "/transfers",
+        {"from_warehouse_code": "WH-A", "to_warehouse_code": "WH-B", "lines": [{"sku": "SKU-1", "quantity": "21"}]},
+    )
     assert (status, problem["code"]) == (409, "INSUFFICIENT_STOCK")
     assert stocked.snapshot() == before
     status, problem = stocked.post("/transfers/999/receive")
@@ -155,17 +190,26 @@ def test_transfer_refuses_bad_lines_and_warehouses_and_writes_nothing(stocked: E
 
 def test_adjustment_books_gains_at_cost_and_losses_at_the_books_value(stocked: Env) -> None:
     env = stocked
-    status, adjustment = env.post("/adjustments", {
-        "warehouse_code": "WH-A", "reason_code": "damage", "occurred_at": "2025-03-02T10:00:00+08:00",
-        "note": "forklift",
-        "lines": [{"sku": "SKU-1", "quantity": "-4"}, {"sku": "SKU-2", "quantity": "3"}],
-    })
+    status, adjustment = env.post(
+        "/adjustments",
+        {
+            "warehouse_code": "WH-A",
+            "reason_code": "damage",
+            "occurred_at": "2025-03-02T10:00:00+08:00",
+            "note": "forklift",
+            "lines": [{"sku": "SKU-1", "quantity": "-4"}, {"sku": "SKU-2", "quantity": "3"}],
+        },
+    )
     assert status == 201, adjustment
     assert adjustment["number"] == f"ADJ-{adjustment['id']:06d}" and adjustment["status"] == "posted"
     lost, found = adjustment["lines"]
     # SKU-1 −4: moving average 60 × 4 / 20 = 12, FIFO 4 × 2 = 8 (oldest layer), unit cost 12 / 4 = 3
     assert (D(lost["quantity"]), D(lost["value"]), D(lost["value_fifo"]), D(lost["unit_cost"])) == (
-        D(-4), D(-12), D(-8), D(3))
+        D(-4),
+        D(-12),
+        D(-8),
+        D(3),
+    )
     # SKU-2 +3 at the current cost 15 / 10 = 1.50: 3 × 1.50 = 4.50
     assert (D(found["quantity"]), D(found["value"]), D(found["unit_cost"])) == (D(3), D("4.5"), D("1.5"))
     assert D(adjustment["total_value"]) == D("-7.5")  # −12 + 4.50
@@ -176,7 +220,10 @@ def test_adjustment_books_gains_at_cost_and_losses_at_the_books_value(stocked: E
     (event,) = env.events("inventory.StockAdjusted.v1")
     data = event["data"]
     assert (data["document_ref"], data["reason_code"], data["adjustment_id"]) == (
-        adjustment["number"], "damage", str(adjustment["id"]))
+        adjustment["number"],
+        "damage",
+        str(adjustment["id"]),
+    )
     assert [D(ln["quantity"]) for ln in data["lines"]] == [D(-4), D(3)]
     assert D(data["total_value"]) == D("-7.5")
 
@@ -184,8 +231,14 @@ def test_adjustment_books_gains_at_cost_and_losses_at_the_books_value(stocked: E
     assert status == 200 and got == adjustment
 
     # a gain at a given cost: 2 × 5.25 = 10.50
-    status, second = env.post("/adjustments", {"warehouse_code": "WH-A", "reason_code": "found",
-                                               "lines": [{"sku": "SKU-2", "quantity": "2", "unit_cost": "5.25"}]})
+    status, second = env.post(
+        "/adjustments",
+        {
+            "warehouse_code": "WH-A",
+            "reason_code": "found",
+            "lines": [{"sku": "SKU-2", "quantity": "2", "unit_cost": "5.25"}],
+        },
+    )
     assert status == 201 and D(second["lines"][0]["value"]) == D("10.5")
     assert second["number"] != adjustment["number"]
 
@@ -197,36 +250,72 @@ def test_negative_adjustment_beyond_available_is_refused_and_writes_nothing(stoc
         session.commit()
     before = env.snapshot()
     # available = 20 on hand − 5 reserved = 15; taking 16 would eat the reservation
-    status, problem = env.post("/adjustments", {"warehouse_code": "WH-A", "reason_code": "write_off", "lines": [
-        {"sku": "SKU-2", "quantity": "3"}, {"sku": "SKU-1", "quantity": "-16"}]})
+    status, problem = env.post(
+        "/adjustments",
+        {
+            "warehouse_code": "WH-A",
+            "reason_code": "write_off",
+            "lines": [{"sku": "SKU-2", "quantity": "3"}, {"sku": "SKU-1", "quantity": "-16"}],
+        },
+    )
     assert (status, problem["code"]) == (409, "INSUFFICIENT_STOCK")
     assert "quantity" in problem["errors"]["lines"]["1"]
     assert env.snapshot() == before  # not even the SKU-2 gain that was booked first
     # exactly what is available is fine: 15
-    status, _ = env.post("/adjustments", {"warehouse_code": "WH-A", "reason_code": "write_off",
-                                          "lines": [{"sku": "SKU-1", "quantity": "-15"}]})
+    status, _ = env.post(
+        "/adjustments",
+        {"warehouse_code": "WH-A", "reason_code": "write_off", "lines": [{"sku": "SKU-1", "quantity": "-15"}]},
+    )
     assert status == 201
     assert env.balance("SKU-1", "WH-A")[:2] == (D(5), D(5))
 
 
-@pytest.mark.parametrize("body,field", [
-    ({"warehouse_code": "WH-A", "reason_code": "damage", "lines": [{"sku": "NOPE", "quantity": "1"}]}, "lines"),
-    ({"warehouse_code": "WH-OFF", "reason_code": "damage", "lines": [{"sku": "SKU-1", "quantity": "1"}]},
-     "warehouse_code"),
-    ({"warehouse_code": "WH-X", "reason_code": "damage", "lines": [{"sku": "SKU-1", "quantity": "1"}]},
-     "warehouse_code"),
-    ({"warehouse_code": "WH-A", "reason_code": "damage", "lines": [{"sku": "SKU-1", "quantity": "0"}]}, "lines"),
-    ({"warehouse_code": "WH-A", "reason_code": "damage", "lines": [{"sku": "SKU-1", "quantity": 1}]}, "lines"),
-    ({"warehouse_code": "WH-A", "reason_code": "theft", "lines": [{"sku": "SKU-1", "quantity": "1"}]},
-     "reason_code"),
-    ({"warehouse_code": "WH-A", "reason_code": "damage",
-      "lines": [{"sku": "SKU-1", "quantity": "-1", "unit_cost": "2"}]}, "lines"),
-    ({"warehouse_code": "WH-A", "reason_code": "damage",
-      "lines": [{"sku": "SKU-1", "quantity": "1", "unit_cost": "-2"}]}, "lines"),
-    ({"warehouse_code": "WH-A", "reason_code": "damage", "occurred_at": "2025-03-02T10:00:00",
-      "lines": [{"sku": "SKU-1", "quantity": "1"}]}, "occurred_at"),
-    ({"warehouse_code": "WH-A", "reason_code": "damage", "lines": []}, "lines"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"warehouse_code": "WH-A", "reason_code": "damage", "lines": [{"sku": "NOPE", "quantity": "1"}]}, "lines"),
+        (
+            {"warehouse_code": "WH-OFF", "reason_code": "damage", "lines": [{"sku": "SKU-1", "quantity": "1"}]},
+            "warehouse_code",
+        ),
+        (
+            {"warehouse_code": "WH-X", "reason_code": "damage", "lines": [{"sku": "SKU-1", "quantity": "1"}]},
+            "warehouse_code",
+        ),
+        ({"warehouse_code": "WH-A", "reason_code": "damage", "lines": [{"sku": "SKU-1", "quantity": "0"}]}, "lines"),
+        ({"warehouse_code": "WH-A", "reason_code": "damage", "lines": [{"sku": "SKU-1", "quantity": 1}]}, "lines"),
+        (
+            {"warehouse_code": "WH-A", "reason_code": "theft", "lines": [{"sku": "SKU-1", "quantity": "1"}]},
+            "reason_code",
+        ),
+        (
+            {
+                "warehouse_code": "WH-A",
+                "reason_code": "damage",
+                "lines": [{"sku": "SKU-1", "quantity": "-1", "unit_cost": "2"}],
+            },
+            "lines",
+        ),
+        (
+            {
+                "warehouse_code": "WH-A",
+                "reason_code": "damage",
+                "lines": [{"sku": "SKU-1", "quantity": "1", "unit_cost": "-2"}],
+            },
+            "lines",
+        ),
+        (
+            {
+                "warehouse_code": "WH-A",
+                "reason_code": "damage",
+                "occurred_at": "2025-03-02T10:00:00",
+                "lines": [{"sku": "SKU-1", "quantity": "1"}],
+            },
+            "occurred_at",
+        ),
+        ({"warehouse_code": "WH-A", "reason_code": "damage", "lines": []}, "lines"),
+    ],
+)
 def test_bad_adjustments_are_422_and_write_nothing(stocked: Env, body: dict[str, Any], field: str) -> None:
     before = stocked.snapshot()
     status, problem = stocked.post("/adjustments", body)
@@ -248,19 +337,24 @@ def test_stocktake_posts_counted_minus_book_at_the_current_cost(stocked: Env) ->
     assert status == 201, stocktake
     assert stocktake["number"] == f"STK-{stocktake['id']:06d}" and stocktake["status"] == "open"
     assert [(ln["sku"], D(ln["book_quantity"]), ln["counted_quantity"]) for ln in stocktake["lines"]] == [
-        ("OLD2", D(1), None), ("SKU-1", D(20), None), ("SKU-2", D(10), None)]
+        ("OLD2", D(1), None),
+        ("SKU-1", D(20), None),
+        ("SKU-2", D(10), None),
+    ]
     sid = stocktake["id"]
 
     # counts in two requests; SKU-1's second count overwrites the first
     status, counted = env.post(f"/stocktakes/{sid}/counts", {"counts": [{"sku": "SKU-1", "counted_quantity": "18"}]})
     assert status == 200 and counted["counted_lines"] == 1
-    status, counted = env.post(f"/stocktakes/{sid}/counts", {"counts": [
-        {"sku": "SKU-1", "counted_quantity": "17"}, {"sku": "SKU-2", "counted_quantity": "12"}]})
+    status, counted = env.post(
+        f"/stocktakes/{sid}/counts",
+        {"counts": [{"sku": "SKU-1", "counted_quantity": "17"}, {"sku": "SKU-2", "counted_quantity": "12"}]},
+    )
     assert status == 200
     by_sku = {ln["sku"]: ln for ln in counted["lines"]}
-    assert D(by_sku["SKU-1"]["difference"]) == D(-3)   # 17 − 20
-    assert D(by_sku["SKU-2"]["difference"]) == D(2)    # 12 − 10
-    assert by_sku["OLD2"]["difference"] is None        # not counted
+    assert D(by_sku["SKU-1"]["difference"]) == D(-3)  # 17 − 20
+    assert D(by_sku["SKU-2"]["difference"]) == D(2)  # 12 − 10
+    assert by_sku["OLD2"]["difference"] is None  # not counted
 
     # stock moves after the count: SKU-2 +5 @ 3.00 → 15 units worth 15 + 15 = 30, current cost 30 / 15 = 2.00
     env.receive("SKU-2", "WH-A", "5", "3.00", at=utcnow())
@@ -270,7 +364,10 @@ def test_stocktake_posts_counted_minus_book_at_the_current_cost(stocked: Env) ->
     by_sku = {ln["sku"]: ln for ln in posted["lines"]}
     # SKU-1: 17 − 20 = −3, issued at the books' value: 60 × 3 / 20 = 9 (MA), 3 × 2 = 6 (FIFO), 3.00 a unit
     assert (D(by_sku["SKU-1"]["value"]), D(by_sku["SKU-1"]["value_fifo"]), D(by_sku["SKU-1"]["unit_cost"])) == (
-        D(-9), D(-6), D(3))
+        D(-9),
+        D(-6),
+        D(3),
+    )
     # SKU-2: 12 − 10 (the book when it was counted, not the 15 now on hand) = +2 at the current cost 2.00 → 4.00
     assert (D(by_sku["SKU-2"]["value"]), D(by_sku["SKU-2"]["unit_cost"])) == (D(4), D(2))
     assert by_sku["OLD2"]["value"] is None
@@ -282,15 +379,23 @@ def test_stocktake_posts_counted_minus_book_at_the_current_cost(stocked: Env) ->
     (event,) = env.events("inventory.StockAdjusted.v1")
     data = event["data"]
     assert (data["reason_code"], data["document_ref"], data["warehouse_code"]) == (
-        "stocktake", posted["number"], "WH-A")
+        "stocktake",
+        posted["number"],
+        "WH-A",
+    )
     assert [(ln["sku"], D(ln["quantity"]), D(ln["value"])) for ln in data["lines"]] == [
-        ("SKU-1", D(-3), D(-9)), ("SKU-2", D(2), D(4))]
+        ("SKU-1", D(-3), D(-9)),
+        ("SKU-2", D(2), D(4)),
+    ]
     assert D(data["total_value"]) == D(-5)
 
     # posting twice, counting or cancelling after posting: 409, and nothing changes
     before = env.snapshot()
-    for action, body in (("post", None), ("counts", {"counts": [{"sku": "SKU-1", "counted_quantity": "1"}]}),
-                         ("cancel", None)):
+    for action, body in (
+        ("post", None),
+        ("counts", {"counts": [{"sku": "SKU-1", "counted_quantity": "1"}]}),
+        ("cancel", None),
+    ):
         status, problem = env.post(f"/stocktakes/{sid}/{action}", body)
         assert (status, problem["code"]) == (409, "INVALID_STATUS"), action
     assert env.snapshot() == before
@@ -305,7 +410,9 @@ def test_stocktake_of_named_skus_counts_and_cancel(stocked: Env) -> None:
     assert status == 201
     # as asked; a SKU never stocked here would be frozen at 0
     assert [(ln["line_no"], ln["sku"], D(ln["book_quantity"])) for ln in stocktake["lines"]] == [
-        (1, "SKU-2", D(10)), (2, "SKU-1", D(20))]
+        (1, "SKU-2", D(10)),
+        (2, "SKU-1", D(20)),
+    ]
     sid = stocktake["id"]
     before = env.snapshot()
     status, problem = env.post(f"/stocktakes/{sid}/counts", {"counts": [{"sku": "OLD2", "counted_quantity": "1"}]})
@@ -325,10 +432,12 @@ def test_stocktake_of_named_skus_counts_and_cancel(stocked: Env) -> None:
 def test_bad_stocktakes_are_refused_and_write_nothing(stocked: Env) -> None:
     env = stocked
     before = env.snapshot()
-    for body, field in (({"warehouse_code": "WH-OFF"}, "warehouse_code"),
-                        ({"warehouse_code": "WH-A", "skus": ["NOPE"]}, "skus"),
-                        ({"warehouse_code": "WH-A", "skus": ["SKU-1", "SKU-1"]}, "skus"),
-                        ({"warehouse_code": "WH-B"}, "skus")):  # WH-B holds nothing: NOTHING_TO_COUNT
+    for body, field in (
+        ({"warehouse_code": "WH-OFF"}, "warehouse_code"),
+        ({"warehouse_code": "WH-A", "skus": ["NOPE"]}, "skus"),
+        ({"warehouse_code": "WH-A", "skus": ["SKU-1", "SKU-1"]}, "skus"),
+        ({"warehouse_code": "WH-B"}, "skus"),
+    ):  # WH-B holds nothing: NOTHING_TO_COUNT
         status, problem = env.post("/stocktakes", body)
         assert status == 422 and field in problem["errors"], (body, problem)
     assert env.snapshot() == before
@@ -339,23 +448,30 @@ def test_bad_stocktakes_are_refused_and_write_nothing(stocked: Env) -> None:
 
 
 def test_a_document_is_only_found_under_its_own_kind(stocked: Env) -> None:
-    status, adjustment = stocked.post("/adjustments", {"warehouse_code": "WH-A", "reason_code": "sample",
-                                                       "lines": [{"sku": "SKU-2", "quantity": "-1"}]})
+    status, adjustment = stocked.post(
+        "/adjustments",
+        {"warehouse_code": "WH-A", "reason_code": "sample", "lines": [{"sku": "SKU-2", "quantity": "-1"}]},
+    )
     assert status == 201
     assert stocked.get(f"/transfers/{adjustment['id']}")[0] == 404
     assert stocked.post(f"/stocktakes/{adjustment['id']}/post")[0] == 404
 
 
 def test_creating_returns_the_location_of_the_document(stocked: Env) -> None:
-    response = stocked.client.post(API + "/transfers", headers=stocked.headers, json={
-        "from_warehouse_code": "WH-A", "to_warehouse_code": "WH-B", "lines": [{"sku": "SKU-2", "quantity": "1"}]})
+    response = stocked.client.post(
+        API + "/transfers",
+        headers=stocked.headers,
+        json={"from_warehouse_code": "WH-A", "to_warehouse_code": "WH-B", "lines": [{"sku": "SKU-2", "quantity": "1"}]},
+    )
     assert response.status_code == 201
     assert response.headers["Location"].endswith(f"/api/v1/inventory/transfers/{response.get_json()['id']}")
 
 
 def test_two_concurrent_receipts_of_one_transfer_book_it_once(stocked: Env) -> None:
-    status, shipped = stocked.post("/transfers", {"from_warehouse_code": "WH-A", "to_warehouse_code": "WH-B",
-                                                  "lines": [{"sku": "SKU-2", "quantity": "4"}]})
+    status, shipped = stocked.post(
+        "/transfers",
+        {"from_warehouse_code": "WH-A", "to_warehouse_code": "WH-B", "lines": [{"sku": "SKU-2", "quantity": "4"}]},
+    )
     assert status == 201
     results: list[int] = []
 

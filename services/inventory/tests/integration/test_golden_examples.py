@@ -30,8 +30,16 @@ GOLDEN = [
     "purchasing.GoodsReturnRequested.v1",  # 2 widgets of PO-000017 line 1 back to the supplier from WH-SH
     "sales.OrderCancelled.v1",  # another order cancelled: nothing of it was reserved
 ]
-TABLES = ("stock_balances", "stock_moves", "cost_layers", "reservations", "outbox", "inbox", "warehouses",
-          "source_documents")
+TABLES = (
+    "stock_balances",
+    "stock_moves",
+    "cost_layers",
+    "reservations",
+    "outbox",
+    "inbox",
+    "warehouses",
+    "source_documents",
+)
 
 
 def _prelude_receipt() -> dict[str, Any]:
@@ -40,21 +48,41 @@ def _prelude_receipt() -> dict[str, Any]:
     envelope = copy.deepcopy(load_example("purchasing.GoodsReceived.v1"))
     envelope["id"] = str(uuid.uuid4())
     data = envelope["data"]
-    data.update(receipt_number="GRN-000031", po_number="PO-000017", warehouse_code="WH-SH",
-                received_at="2025-03-03T10:00:00+08:00")
-    data["lines"] = [{**data["lines"][0], "received_quantity": "3", "accepted_quantity": "3",
-                      "rejected_quantity": "0", "unit_cost": "8.000000", "unit_cost_base": "8.000000"}]
+    data.update(
+        receipt_number="GRN-000031",
+        po_number="PO-000017",
+        warehouse_code="WH-SH",
+        received_at="2025-03-03T10:00:00+08:00",
+    )
+    data["lines"] = [
+        {
+            **data["lines"][0],
+            "received_quantity": "3",
+            "accepted_quantity": "3",
+            "rejected_quantity": "0",
+            "unit_cost": "8.000000",
+            "unit_cost_base": "8.000000",
+        }
+    ]
     return envelope
 
 
 def _snapshot(db: Database) -> dict[str, Any]:
     with db.engine.connect() as conn:
         state: dict[str, Any] = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in TABLES}
-        state["balances"] = [tuple(r) for r in conn.execute(text(
-            "SELECT sku, warehouse_code, on_hand, reserved, value, value_fifo FROM stock_balances"
-            " ORDER BY sku, warehouse_code")).all()]
-        state["reservations_state"] = [tuple(r) for r in conn.execute(text(
-            "SELECT sku, quantity, consumed, status FROM reservations ORDER BY sku")).all()]
+        state["balances"] = [
+            tuple(r)
+            for r in conn.execute(
+                text(
+                    "SELECT sku, warehouse_code, on_hand, reserved, value, value_fifo FROM stock_balances"
+                    " ORDER BY sku, warehouse_code"
+                )
+            ).all()
+        ]
+        state["reservations_state"] = [
+            tuple(r)
+            for r in conn.execute(text("SELECT sku, quantity, consumed, status FROM reservations ORDER BY sku")).all()
+        ]
     return state
 
 
@@ -115,15 +143,25 @@ def test_story_applies_once_and_every_redelivery_changes_nothing(psi_databases: 
     db.dispose()
     # The golden examples of what the story publishes carry the subject the code publishes (the order number
     # for StockIssued, not the shipment number; the GRN, the return number, the warehouse code).
-    for example in ("inventory.StockReceived.v1", "inventory.StockReserved.v1", "inventory.StockIssued.v1",
-                    "inventory.SupplierReturnIssued.v1", "inventory.WarehouseCreated.v1"):
+    for example in (
+        "inventory.StockReceived.v1",
+        "inventory.StockReserved.v1",
+        "inventory.StockIssued.v1",
+        "inventory.SupplierReturnIssued.v1",
+        "inventory.WarehouseCreated.v1",
+    ):
         assert (example, load_example(example)["subject"]) in subjects, example
     # The two warehouses the receipts named were not listed: created inactive, announced like any other.
     assert [tuple(r) for r in listed] == [("WH-SH", False), ("WH-SH-01", False)]
     assert [t for t, _ in published] == [
-        "inventory.WarehouseCreated.v1", "inventory.StockReceived.v1", "inventory.StockReserved.v1",
-        "inventory.StockIssued.v1", "inventory.WarehouseCreated.v1", "inventory.StockReceived.v1",
-        "inventory.SupplierReturnIssued.v1"]
+        "inventory.WarehouseCreated.v1",
+        "inventory.StockReceived.v1",
+        "inventory.StockReserved.v1",
+        "inventory.StockIssued.v1",
+        "inventory.WarehouseCreated.v1",
+        "inventory.StockReceived.v1",
+        "inventory.SupplierReturnIssued.v1",
+    ]
     issued = next(d for t, d in published if t == "inventory.StockIssued.v1")
     # The cost of goods finance will post is exactly what the books removed (no per-unit rounding).
     assert Decimal(issued["total_cost"]) == Decimal(removed)
@@ -131,7 +169,8 @@ def test_story_applies_once_and_every_redelivery_changes_nothing(psi_databases: 
     returned = next(d for t, d in published if t == "inventory.SupplierReturnIssued.v1")
     # 2 × 8.00 = 16.00 under both methods: the receipt's own cost
     assert [(ln["line_no"], Decimal(ln["value"]), Decimal(ln["value_fifo"])) for ln in returned["lines"]] == [
-        (1, Decimal(16), Decimal(16))]
+        (1, Decimal(16), Decimal(16))
+    ]
     assert Decimal(returned["total_value"]) == Decimal(16)
 
 
@@ -150,22 +189,30 @@ def test_refusals_are_answered_once_and_a_redelivery_changes_nothing(psi_databas
         _apply_twice(runner, db, envelope)
     with db.engine.connect() as conn:
         moves = conn.execute(text("SELECT kind, count(*) FROM stock_moves GROUP BY kind")).all()
-        refused = conn.execute(text(
-            "SELECT kind, number, status, reason_code FROM source_documents WHERE status = 'rejected'"
-            " ORDER BY id")).all()
+        refused = conn.execute(
+            text("SELECT kind, number, status, reason_code FROM source_documents WHERE status = 'rejected' ORDER BY id")
+        ).all()
     published = _published(db)
     db.dispose()
     assert [tuple(m) for m in moves] == [("receipt", 2)], "nothing moved for any refusal"
-    answers = [(t.split(".")[1], d["reason_code"],
-                [(ln["sku"], Decimal(ln["requested_quantity"]), Decimal(ln["available_quantity"]))
-                 for ln in d["lines"]])
-               for t, d in published if "Rejected" in t]
+    answers = [
+        (
+            t.split(".")[1],
+            d["reason_code"],
+            [(ln["sku"], Decimal(ln["requested_quantity"]), Decimal(ln["available_quantity"])) for ln in d["lines"]],
+        )
+        for t, d in published
+        if "Rejected" in t
+    ]
     assert answers == [
         # 99 asked, 98 on hand and unreserved
         ("SupplierReturnRejected", "INSUFFICIENT_STOCK", [("WIDGET-RED-M", Decimal(99), Decimal(98))]),
         # both lines uncovered (nothing reserved); unreserved stock 500 bolts and 98 widgets, in line order
-        ("ShipmentRejected", "NOT_RESERVED", [("WIDGET-RED-M", Decimal(10), Decimal(98)),
-                                              ("BOLT-M8-50", Decimal(150), Decimal(500))]),
+        (
+            "ShipmentRejected",
+            "NOT_RESERVED",
+            [("WIDGET-RED-M", Decimal(10), Decimal(98)), ("BOLT-M8-50", Decimal(150), Decimal(500))],
+        ),
         ("SupplierReturnRejected", "UNKNOWN_WAREHOUSE", []),
     ]
     assert [tuple(r) for r in refused] == [

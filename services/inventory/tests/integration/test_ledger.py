@@ -31,17 +31,45 @@ def db(psi_databases: Any) -> Any:
     database = Database(psi_databases.create("inventory", SERVICE.migrations))
     now = utcnow()
     with database.unit_of_work() as session:
-        session.execute(insert(warehouses), [
-            {"code": "MA", "name": "Moving average", "active": True, "valuation_method": "moving_average",
-             "created_at": now, "updated_at": now},
-            {"code": "FF", "name": "FIFO", "active": True, "valuation_method": "fifo",
-             "created_at": now, "updated_at": now},
-        ])
-        session.execute(insert(items), [
-            {"sku": sku, "name": sku, "unit_of_measure": "pcs", "reorder_point": D(5), "reorder_quantity": D(20),
-             "safety_stock": D(2), "active": True, "version": 1, "created_at": now, "updated_at": now}
-            for sku in ("A", "B", "C")
-        ])
+        session.execute(
+            insert(warehouses),
+            [
+                {
+                    "code": "MA",
+                    "name": "Moving average",
+                    "active": True,
+                    "valuation_method": "moving_average",
+                    "created_at": now,
+                    "updated_at": now,
+                },
+                {
+                    "code": "FF",
+                    "name": "FIFO",
+                    "active": True,
+                    "valuation_method": "fifo",
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            ],
+        )
+        session.execute(
+            insert(items),
+            [
+                {
+                    "sku": sku,
+                    "name": sku,
+                    "unit_of_measure": "pcs",
+                    "reorder_point": D(5),
+                    "reorder_quantity": D(20),
+                    "safety_stock": D(2),
+                    "active": True,
+                    "version": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for sku in ("A", "B", "C")
+            ],
+        )
         session.commit()
     yield database
     database.dispose()
@@ -110,8 +138,16 @@ def test_random_mix_reconciles_and_rebuild_finds_nothing(db: Database) -> None:
                     ledger.lock(*first)
                     ledger.lock(*second)
                     out = ledger.issue(sku, wh, "transfer_out", quantity, source)
-                    ledger.receive(sku, to, "transfer_in", quantity, (-out.value / quantity).quantize(D("0.000001")),
-                                   source, fifo_layers=list(out.layers), value=-out.value)
+                    ledger.receive(
+                        sku,
+                        to,
+                        "transfer_in",
+                        quantity,
+                        (-out.value / quantity).quantize(D("0.000001")),
+                        source,
+                        fifo_layers=list(out.layers),
+                        value=-out.value,
+                    )
                 session.commit()
                 kinds[kind] += 1
             except StockRuleViolation:
@@ -120,9 +156,15 @@ def test_random_mix_reconciles_and_rebuild_finds_nothing(db: Database) -> None:
     with db.unit_of_work() as session:
         assert find_differences(session) == []
         balances = session.execute(select(stock_balances)).all()
-        sums = {(r.sku, r.warehouse_code): r for r in session.execute(text(
-            "SELECT sku, warehouse_code, sum(quantity) q, sum(value) v, sum(value_fifo) f"
-            " FROM stock_moves GROUP BY sku, warehouse_code")).all()}
+        sums = {
+            (r.sku, r.warehouse_code): r
+            for r in session.execute(
+                text(
+                    "SELECT sku, warehouse_code, sum(quantity) q, sum(value) v, sum(value_fifo) f"
+                    " FROM stock_moves GROUP BY sku, warehouse_code"
+                )
+            ).all()
+        }
     for row in balances:
         ledger_row = sums[(row.sku, row.warehouse_code)]
         assert (row.on_hand, row.value, row.value_fifo) == (D(ledger_row.q), D(ledger_row.v), D(ledger_row.f))
@@ -143,37 +185,50 @@ def test_stock_as_of_matches_the_balance_at_that_time(db: Database) -> None:
     snapshots = {}
     with db.unit_of_work() as session:
         ledger = Ledger(session)
-        plan = [(0, "receive", D(10), D(2)), (1, "issue", D(3), None), (2, "receive", D(5), D(5)),
-                (3, "issue", D(12), None), (4, "receive", D(1), D(9))]
+        plan = [
+            (0, "receive", D(10), D(2)),
+            (1, "issue", D(3), None),
+            (2, "receive", D(5), D(5)),
+            (3, "issue", D(12), None),
+            (4, "receive", D(1), D(9)),
+        ]
         for day, action, quantity, cost in plan:
             if action == "receive":
                 ledger.receive("A", "MA", "receipt", quantity, cost, _at(day))
             else:
                 ledger.issue("A", "MA", "issue", quantity, _at(day))
-            row = session.execute(select(stock_balances).where(stock_balances.c.sku == "A",
-                                                               stock_balances.c.warehouse_code == "MA")).one()
+            row = session.execute(
+                select(stock_balances).where(stock_balances.c.sku == "A", stock_balances.c.warehouse_code == "MA")
+            ).one()
             snapshots[day] = (row.on_hand, row.value)
         # Entered today, happened on day 1 at noon: counts from day 1 on, not from the day it was typed in.
         ledger.receive("B", "MA", "receipt", D(2), D(1), Source(T0 + timedelta(days=1, hours=3), "LATE"))
         session.commit()
     with db.unit_of_work() as session:
         for day, expected in snapshots.items():
-            found, _, _ = queries.stock_as_of(session, T0 + timedelta(days=day, hours=1), sku="A",
-                                           warehouse_code="MA", page=1, page_size=10)
+            found, _, _ = queries.stock_as_of(
+                session, T0 + timedelta(days=day, hours=1), sku="A", warehouse_code="MA", page=1, page_size=10
+            )
             assert (found[0]["on_hand"], found[0]["value"]) == expected, day
-        before, _, _ = queries.stock_as_of(session, T0 + timedelta(hours=12), sku="B", warehouse_code=None,
-                                        page=1, page_size=10)
-        after, _, _ = queries.stock_as_of(session, T0 + timedelta(days=1, hours=4), sku="B", warehouse_code=None,
-                                       page=1, page_size=10)
+        before, _, _ = queries.stock_as_of(
+            session, T0 + timedelta(hours=12), sku="B", warehouse_code=None, page=1, page_size=10
+        )
+        after, _, _ = queries.stock_as_of(
+            session, T0 + timedelta(days=1, hours=4), sku="B", warehouse_code=None, page=1, page_size=10
+        )
     assert before == [] and after[0]["on_hand"] == D(2)
 
 
 def test_low_stock_event_once_per_crossing(db: Database) -> None:
     def low_stock_events() -> list[dict[str, Any]]:
         with db.unit_of_work() as session:
-            bodies = session.execute(text(
-                "SELECT body FROM outbox WHERE event_type = 'inventory.StockBelowReorderPoint.v1' ORDER BY id"
-            )).scalars().all()
+            bodies = (
+                session.execute(
+                    text("SELECT body FROM outbox WHERE event_type = 'inventory.StockBelowReorderPoint.v1' ORDER BY id")
+                )
+                .scalars()
+                .all()
+            )
         return [json.loads(b)["data"] for b in bodies]
 
     with db.unit_of_work() as session:

@@ -26,8 +26,9 @@ SKUS = ("SKU-A", "SKU-B", "SKU-C")
 @contextmanager
 def _seeded(psi_databases: Any) -> Iterator[Database]:
     """WH1 with 100 of each SKU."""
-    with inventory_api(psi_databases, warehouses=[("WH1", True, "moving_average")],
-                       items=[(sku, True) for sku in SKUS]) as api:
+    with inventory_api(
+        psi_databases, warehouses=[("WH1", True, "moving_average")], items=[(sku, True) for sku in SKUS]
+    ) as api:
         for sku in SKUS:
             api.receive(sku, "WH1", "100", "2.5")
         yield api.db
@@ -61,28 +62,41 @@ def test_a_reservation_is_five_statements_in_one_transaction_whatever_its_lines(
     with _seeded(psi_databases) as db:
         one: list[Any] = []
         three: list[Any] = []
-        small = _counted(db, lambda: one.append(reserve_stock(
-            db, "R-1", "WH1", [ReservationLine(1, "SKU-A", Decimal(2))])))
-        large = _counted(db, lambda: three.append(reserve_stock(
-            db, "R-3", "WH1", [ReservationLine(i, sku, Decimal(i)) for i, sku in enumerate(SKUS, start=1)])))
+        small = _counted(
+            db, lambda: one.append(reserve_stock(db, "R-1", "WH1", [ReservationLine(1, "SKU-A", Decimal(2))]))
+        )
+        large = _counted(
+            db,
+            lambda: three.append(
+                reserve_stock(
+                    db, "R-3", "WH1", [ReservationLine(i, sku, Decimal(i)) for i, sku in enumerate(SKUS, start=1)]
+                )
+            ),
+        )
     # master data checked, the reference's rows locked, the balance rows locked with their reorder rules,
     # the reservation rows inserted (returning their ids), the balances updated; one COMMIT, one connection
     assert small == {"statements": 5, "checkouts": 1, "commits": 1}, small
     assert large == small, f"three lines: {large}, one line: {small}"
     short, written = one[0]
     assert short == [] and [(w["sku"], w["quantity"], w["status"]) for w in written] == [
-        ("SKU-A", Decimal(2), "active")]
+        ("SKU-A", Decimal(2), "active")
+    ]
     short, written = three[0]
     assert short == [] and [(w["line_no"], w["sku"], w["quantity"]) for w in written] == [
-        (1, "SKU-A", Decimal(1)), (2, "SKU-B", Decimal(2)), (3, "SKU-C", Decimal(3))]
+        (1, "SKU-A", Decimal(1)),
+        (2, "SKU-B", Decimal(2)),
+        (3, "SKU-C", Decimal(3)),
+    ]
 
 
 def test_a_refused_reservation_writes_nothing_and_stops_after_the_locks(psi_databases: Any) -> None:
     with _seeded(psi_databases) as db:
         answers: list[Any] = []
-        counts = _counted(db, lambda: answers.append(reserve_stock(
-            db, "R-BIG", "WH1", [ReservationLine(1, "SKU-A", Decimal(101))])))
+        counts = _counted(
+            db, lambda: answers.append(reserve_stock(db, "R-BIG", "WH1", [ReservationLine(1, "SKU-A", Decimal(101))]))
+        )
     short, written = answers[0]
     assert written == [] and [(s.sku, s.requested_quantity, s.available_quantity) for s in short] == [
-        ("SKU-A", Decimal(101), Decimal(100))]
+        ("SKU-A", Decimal(101), Decimal(100))
+    ]
     assert counts == {"statements": 3, "checkouts": 1, "commits": 0}, counts

@@ -29,13 +29,27 @@ def api(psi_databases: Any) -> Any:
     db = Database(url)
     now = utcnow()
     with db.unit_of_work() as session:
-        session.execute(insert(warehouses).values(code="WH1", name="Main", active=True,
-                                                  valuation_method="moving_average", created_at=now, updated_at=now))
-        session.execute(insert(items).values(sku="S1", name="Item", unit_of_measure="pcs", reorder_point=Decimal(8),
-                                             reorder_quantity=Decimal(30), active=True, version=1,
-                                             created_at=now, updated_at=now))
-        Ledger(session).receive("S1", "WH1", "receipt", Decimal(10), Decimal(2),
-                                Source(datetime(2026, 3, 1, tzinfo=UTC), "GRN-1"))
+        session.execute(
+            insert(warehouses).values(
+                code="WH1", name="Main", active=True, valuation_method="moving_average", created_at=now, updated_at=now
+            )
+        )
+        session.execute(
+            insert(items).values(
+                sku="S1",
+                name="Item",
+                unit_of_measure="pcs",
+                reorder_point=Decimal(8),
+                reorder_quantity=Decimal(30),
+                active=True,
+                version=1,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        Ledger(session).receive(
+            "S1", "WH1", "receipt", Decimal(10), Decimal(2), Source(datetime(2026, 3, 1, tzinfo=UTC), "GRN-1")
+        )
         session.commit()
     app = create_service_app(SERVICE, settings, db, configure_logs=False, verifier=KEYS.verifier())
     client = app.test_client()
@@ -47,9 +61,10 @@ def api(psi_databases: Any) -> Any:
 
 def _rows(db: Database) -> dict[str, int]:
     with db.engine.connect() as conn:
-        return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
-                for t in ("reservations", "stock_moves", "outbox")} | {
-            "reserved": conn.execute(text("SELECT sum(reserved) FROM stock_balances")).scalar()}
+        return {
+            t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
+            for t in ("reservations", "stock_moves", "outbox")
+        } | {"reserved": conn.execute(text("SELECT sum(reserved) FROM stock_balances")).scalar()}
 
 
 def test_as_of_low_stock_and_reservation_round_trip(api: Any) -> None:
@@ -57,19 +72,31 @@ def test_as_of_low_stock_and_reservation_round_trip(api: Any) -> None:
     after = api.get("/api/v1/inventory/stock-as-of?at=2026-03-02T00:00:00%2B08:00&sku=S1")
     assert before.get_json()["total"] == 0
     assert after.get_json()["items"][0] | {"as_of": None} == {
-        "sku": "S1", "warehouse_code": "WH1", "on_hand": "10.000000", "value": "20.000000",
-        "value_fifo": "20.000000", "in_transit": "0.000000", "in_transit_value": "0.000000",
-        "in_transit_value_fifo": "0.000000", "as_of": None}
+        "sku": "S1",
+        "warehouse_code": "WH1",
+        "on_hand": "10.000000",
+        "value": "20.000000",
+        "value_fifo": "20.000000",
+        "in_transit": "0.000000",
+        "in_transit_value": "0.000000",
+        "in_transit_value_fifo": "0.000000",
+        "as_of": None,
+    }
 
-    reserved = api.post("/api/v1/inventory/reservations",
-                        json={"reference": "WEB-1", "warehouse_code": "WH1", "lines": [{"sku": "S1", "quantity": "3"}]})
+    reserved = api.post(
+        "/api/v1/inventory/reservations",
+        json={"reference": "WEB-1", "warehouse_code": "WH1", "lines": [{"sku": "S1", "quantity": "3"}]},
+    )
     assert reserved.status_code == 201 and reserved.headers["Location"].endswith("/reservations/WEB-1")
     assert reserved.get_json()["lines"][0]["status"] == "active"
     low = api.get("/api/v1/inventory/low-stock").get_json()
     assert [(i["sku"], i["available"], i["reorder_quantity"]) for i in low["items"]] == [
-        ("S1", "7.000000", "30.000000")]  # 10 on hand − 3 reserved = 7 < reorder point 8
-    again = api.post("/api/v1/inventory/reservations",
-                     json={"reference": "WEB-1", "warehouse_code": "WH1", "lines": [{"sku": "S1", "quantity": "1"}]})
+        ("S1", "7.000000", "30.000000")
+    ]  # 10 on hand − 3 reserved = 7 < reorder point 8
+    again = api.post(
+        "/api/v1/inventory/reservations",
+        json={"reference": "WEB-1", "warehouse_code": "WH1", "lines": [{"sku": "S1", "quantity": "1"}]},
+    )
     assert (again.status_code, again.get_json()["code"]) == (409, "RESERVATION_EXISTS")
     released = api.post("/api/v1/inventory/reservations/WEB-1/release")
     assert released.get_json()["lines"][0]["status"] == "released"
@@ -78,21 +105,45 @@ def test_as_of_low_stock_and_reservation_round_trip(api: Any) -> None:
     assert (stock["on_hand"], stock["reserved"], stock["value"]) == ("10.000000", "0.000000", "20.000000")
 
 
-@pytest.mark.parametrize("path,body,status,mention", [
-    ("/api/v1/inventory/reservations", {"reference": "R", "warehouse_code": "WH1",
-                                        "lines": [{"sku": "S1", "quantity": "-1"}]}, 422, "quantity"),
-    ("/api/v1/inventory/reservations", {"reference": "R", "warehouse_code": "WH1",
-                                        "lines": [{"sku": "S1", "quantity": "0"}]}, 422, "quantity"),
-    ("/api/v1/inventory/reservations", {"reference": "R", "warehouse_code": "WH1", "lines": []}, 422, "lines"),
-    ("/api/v1/inventory/reservations", {"reference": "R", "warehouse_code": "WH1", "colour": "red",
-                                        "lines": [{"sku": "S1", "quantity": "1"}]}, 422, "colour"),
-    ("/api/v1/inventory/reservations", {"reference": "R", "warehouse_code": "WH1",
-                                        "lines": [{"sku": "NO-SUCH", "quantity": "1"}]}, 422, "NO-SUCH"),
-    ("/api/v1/inventory/reservations", {"reference": "R", "warehouse_code": "WH1",
-                                        "lines": [{"sku": "S1", "quantity": "11"}]}, 409, "short_lines"),
-])
-def test_bad_reservations_are_problems_and_change_nothing(api: Any, path: str, body: Any, status: int,
-                                                          mention: str) -> None:
+@pytest.mark.parametrize(
+    "path,body,status,mention",
+    [
+        (
+            "/api/v1/inventory/reservations",
+            {"reference": "R", "warehouse_code": "WH1", "lines": [{"sku": "S1", "quantity": "-1"}]},
+            422,
+            "quantity",
+        ),
+        (
+            "/api/v1/inventory/reservations",
+            {"reference": "R", "warehouse_code": "WH1", "lines": [{"sku": "S1", "quantity": "0"}]},
+            422,
+            "quantity",
+        ),
+        ("/api/v1/inventory/reservations", {"reference": "R", "warehouse_code": "WH1", "lines": []}, 422, "lines"),
+        (
+            "/api/v1/inventory/reservations",
+            {"reference": "R", "warehouse_code": "WH1", "colour": "red", "lines": [{"sku": "S1", "quantity": "1"}]},
+            422,
+            "colour",
+        ),
+        (
+            "/api/v1/inventory/reservations",
+            {"reference": "R", "warehouse_code": "WH1", "lines": [{"sku": "NO-SUCH", "quantity": "1"}]},
+            422,
+            "NO-SUCH",
+        ),
+        (
+            "/api/v1/inventory/reservations",
+            {"reference": "R", "warehouse_code": "WH1", "lines": [{"sku": "S1", "quantity": "11"}]},
+            409,
+            "short_lines",
+        ),
+    ],
+)
+def test_bad_reservations_are_problems_and_change_nothing(
+    api: Any, path: str, body: Any, status: int, mention: str
+) -> None:
     before = _rows(api.db)
     response = api.post(path, json=body)
     assert response.status_code == status and response.mimetype == "application/problem+json"

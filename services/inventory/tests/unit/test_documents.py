@@ -42,36 +42,46 @@ def test_document_numbers_carry_the_kind_prefix_and_six_digits() -> None:
     assert document_number(STOCKTAKE, 1234567) == "STK-1234567"
 
 
-@pytest.mark.parametrize("kind,action,status", [
-    (TRANSFER, "receive", RECEIVED),
-    (STOCKTAKE, "post", POSTED),
-    (STOCKTAKE, "post", "cancelled"),
-    (STOCKTAKE, "count", POSTED),
-    (STOCKTAKE, "cancel", POSTED),
-    (STOCKTAKE, "cancel", "cancelled"),
-])
+@pytest.mark.parametrize(
+    "kind,action,status",
+    [
+        (TRANSFER, "receive", RECEIVED),
+        (STOCKTAKE, "post", POSTED),
+        (STOCKTAKE, "post", "cancelled"),
+        (STOCKTAKE, "count", POSTED),
+        (STOCKTAKE, "cancel", POSTED),
+        (STOCKTAKE, "cancel", "cancelled"),
+    ],
+)
 def test_actions_need_the_right_status(kind: str, action: str, status: str) -> None:
     with pytest.raises(InvalidStatus) as caught:
         require_status(kind, action, status, "X-000001")
     assert caught.value.code == "INVALID_STATUS" and caught.value.status == 409
 
 
-@pytest.mark.parametrize("kind,action,status", [
-    (TRANSFER, "receive", IN_TRANSIT), (STOCKTAKE, "post", OPEN), (STOCKTAKE, "count", OPEN),
-    (STOCKTAKE, "cancel", OPEN),
-])
+@pytest.mark.parametrize(
+    "kind,action,status",
+    [
+        (TRANSFER, "receive", IN_TRANSIT),
+        (STOCKTAKE, "post", OPEN),
+        (STOCKTAKE, "count", OPEN),
+        (STOCKTAKE, "cancel", OPEN),
+    ],
+)
 def test_allowed_actions_pass(kind: str, action: str, status: str) -> None:
     require_status(kind, action, status, "X-000001")
 
 
 def test_adjustment_lines_are_checked_field_by_field() -> None:
-    errors = adjustment_line_errors([
-        AdjustmentLine("A", D("5"), D("2")),       # fine: a gain at a given cost
-        AdjustmentLine("B", D("-1"), D("3")),      # a removal cannot name its cost
-        AdjustmentLine("A", D("1")),               # A again
-        AdjustmentLine("C", D("0")),               # zero is no correction
-        AdjustmentLine("D", D("2"), D("-1")),      # negative cost
-    ])
+    errors = adjustment_line_errors(
+        [
+            AdjustmentLine("A", D("5"), D("2")),  # fine: a gain at a given cost
+            AdjustmentLine("B", D("-1"), D("3")),  # a removal cannot name its cost
+            AdjustmentLine("A", D("1")),  # A again
+            AdjustmentLine("C", D("0")),  # zero is no correction
+            AdjustmentLine("D", D("2"), D("-1")),  # negative cost
+        ]
+    )
     assert set(errors["lines"]) == {"1", "2", "3", "4"}
     assert "unit_cost" in errors["lines"]["1"]
     assert "sku" in errors["lines"]["2"]
@@ -121,24 +131,23 @@ def test_in_transit_value_is_the_carried_value_only_while_in_transit() -> None:
 
 
 def test_stocktake_difference_is_counted_minus_book() -> None:
-    assert CountLine(1, "A", D("10"), D("7")).difference == D("-3")   # 7 − 10 = −3 missing
-    assert CountLine(2, "B", D("5"), D("8")).difference == D("3")     # 8 − 5 = +3 found
-    assert CountLine(3, "C", D("4")).difference is None               # not counted
+    assert CountLine(1, "A", D("10"), D("7")).difference == D("-3")  # 7 − 10 = −3 missing
+    assert CountLine(2, "B", D("5"), D("8")).difference == D("3")  # 8 − 5 = +3 found
+    assert CountLine(3, "C", D("4")).difference is None  # not counted
 
 
 def test_stocktake_adjusts_only_counted_lines_that_differ_in_sku_order() -> None:
     lines = [
-        CountLine(1, "Z", D("10"), D("7")),    # −3
-        CountLine(2, "B", D("5"), D("5")),     # counted, no difference
-        CountLine(3, "C", D("4")),             # not counted: left alone
-        CountLine(4, "A", D("0"), D("2")),     # +2 (never on the books)
+        CountLine(1, "Z", D("10"), D("7")),  # −3
+        CountLine(2, "B", D("5"), D("5")),  # counted, no difference
+        CountLine(3, "C", D("4")),  # not counted: left alone
+        CountLine(4, "A", D("0"), D("2")),  # +2 (never on the books)
     ]
     assert [(line.sku, diff) for line, diff in stocktake_adjustments(lines)] == [("A", D("2")), ("Z", D("-3"))]
 
 
 def test_counts_must_name_skus_of_the_stocktake_once_and_not_be_negative() -> None:
-    errors = count_errors([Count("A", D("1")), Count("X", D("2")), Count("A", D("3")), Count("B", D("-1"))],
-                          ["A", "B"])
+    errors = count_errors([Count("A", D("1")), Count("X", D("2")), Count("A", D("3")), Count("B", D("-1"))], ["A", "B"])
     assert set(errors["counts"]) == {"1", "2", "3"}
     assert "sku" in errors["counts"]["1"] and "sku" in errors["counts"]["2"]
     assert "counted_quantity" in errors["counts"]["3"]

@@ -47,7 +47,10 @@ def test_running_balances_start_from_the_opening() -> None:
     moves = [(D(2), D(24), D(24)), (D(-3), D(-31), D(-27)), (D(1), D(10), D(10))]
     # 5 + 2 = 7 worth 74 / 69; − 3 → 4 worth 43 / 42; + 1 → 5 worth 53 / 52
     assert running_balances(opening, moves) == [
-        CardBalance(D(7), D(74), D(69)), CardBalance(D(4), D(43), D(42)), CardBalance(D(5), D(53), D(52))]
+        CardBalance(D(7), D(74), D(69)),
+        CardBalance(D(4), D(43), D(42)),
+        CardBalance(D(5), D(53), D(52)),
+    ]
     assert running_balances(opening, []) == []
 
 

@@ -18,8 +18,7 @@ from psi_inventory.domain.shipments import (
 
 def test_a_shipment_covered_by_its_reservation_and_on_the_shelf_goes() -> None:
     lines = [ShipmentLine(1, "A", D(4)), ShipmentLine(2, "A", D(2)), ShipmentLine(3, "B", D(1))]
-    stock = {"A": SkuStock(reserved_for_order=D(6), on_hand=D(10), reserved=D(8)),
-             "B": SkuStock(D(1), D(1), D(1))}
+    stock = {"A": SkuStock(reserved_for_order=D(6), on_hand=D(10), reserved=D(8)), "B": SkuStock(D(1), D(1), D(1))}
     assert refuse_shipment(lines, stock) is None  # A: 4 + 2 = 6 reserved; B: 1 of 1
 
 

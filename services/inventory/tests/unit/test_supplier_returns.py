@@ -20,8 +20,13 @@ from psi_inventory.domain.valuation import Layer
 
 
 def test_the_po_line_layers_go_first_then_the_rest_oldest_first() -> None:
-    layers = [Layer(1, D(3), D(10), "PO-1", 1), Layer(2, D(2), D(8), "PO-2", 1), Layer(3, D(1), D(9), "PO-2", 2),
-              Layer(4, D(4), D(8), "PO-2", 1), Layer(5, D(5), D(7), None, None)]
+    layers = [
+        Layer(1, D(3), D(10), "PO-1", 1),
+        Layer(2, D(2), D(8), "PO-2", 1),
+        Layer(3, D(1), D(9), "PO-2", 2),
+        Layer(4, D(4), D(8), "PO-2", 1),
+        Layer(5, D(5), D(7), None, None),
+    ]
     assert [ly.id for ly in return_layer_order(layers, "PO-2", 1)] == [2, 4, 1, 3, 5]
     assert from_own_layers(layers, D(5), "PO-2", 1) == D(5)  # 2 + 4 = 6 held, 5 asked
     assert from_own_layers(layers, D(5), "PO-9", 1) == D(0)
@@ -71,7 +76,9 @@ def test_short_lines_hand_the_stock_out_in_line_order() -> None:
     # B: nothing available (a reservation holds it all, or no row): short with 0; a negative availability (a
     # stocktake counted less than is reserved) is reported as it is.
     assert short_lines(lines, {"A": D(6), "B": D(0)}) == [
-        RefusedLine(2, "A", D(4), D(3)), RefusedLine(3, "B", D(1), D(0))]
+        RefusedLine(2, "A", D(4), D(3)),
+        RefusedLine(3, "B", D(1), D(0)),
+    ]
     assert short_lines(lines, {"A": D(9), "B": D(-2)}) == [RefusedLine(3, "B", D(1), D(-2))]
     assert short_lines(lines, {"A": D(9), "B": D(1)}) == []
 

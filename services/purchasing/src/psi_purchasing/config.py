@@ -68,9 +68,7 @@ def receipt_tolerance(env: Mapping[str, str] | None = None) -> Decimal:
     except InvalidOperation as exc:
         raise SettingsError(f"{RECEIPT_TOLERANCE} must be a decimal, got {raw!r}") from exc
     if not value.is_finite() or value < 0 or value > 1 or value != value.quantize(Decimal("0.000001")):
-        raise SettingsError(
-            f"{RECEIPT_TOLERANCE} must be between 0 and 1 with at most 6 decimals, got {raw!r}"
-        )
+        raise SettingsError(f"{RECEIPT_TOLERANCE} must be between 0 and 1 with at most 6 decimals, got {raw!r}")
     return value
 
 

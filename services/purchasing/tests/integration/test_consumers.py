@@ -190,27 +190,69 @@ def _requested_return(db: Database, example: dict[str, Any], quantity: str) -> N
     data, now = example["data"], utcnow()
     supplier_id = _supplier(db, f"GOLD{data['return_id']}")
     with db.unit_of_work() as session:
-        po_id = session.execute(insert(purchase_orders).values(
-            number=f"PO-GOLD-{data['return_id']}", supplier_id=supplier_id,
-            warehouse_code=data["warehouse_code"], currency="CNY", exchange_rate=Decimal(1), status="closed",
-            total_amount=Decimal(80), created_at=now, updated_at=now)).inserted_primary_key[0]
-        line_id = session.execute(insert(purchase_order_lines).values(
-            po_id=po_id, line_no=1, sku="WIDGET-RED-M", quantity=Decimal(10), unit_price=Decimal(8),
-            amount=Decimal(80), received_quantity=Decimal(10), accepted_quantity=Decimal(10),
-            rejected_quantity=Decimal(0), returned_quantity=Decimal(quantity))).inserted_primary_key[0]
-        session.execute(insert(purchase_returns).values(
-            id=int(data["return_id"]), number=data["return_number"], po_id=po_id, reason="golden",
-            status="requested", requested_at=now, created_at=now, event_id=data["source_event_id"]))
-        session.execute(insert(purchase_return_lines).values(
-            return_id=int(data["return_id"]), po_line_id=line_id, line_no=1, sku="WIDGET-RED-M",
-            quantity=Decimal(quantity), unit_cost_base=Decimal(8)))
+        po_id = session.execute(
+            insert(purchase_orders).values(
+                number=f"PO-GOLD-{data['return_id']}",
+                supplier_id=supplier_id,
+                warehouse_code=data["warehouse_code"],
+                currency="CNY",
+                exchange_rate=Decimal(1),
+                status="closed",
+                total_amount=Decimal(80),
+                created_at=now,
+                updated_at=now,
+            )
+        ).inserted_primary_key[0]
+        line_id = session.execute(
+            insert(purchase_order_lines).values(
+                po_id=po_id,
+                line_no=1,
+                sku="WIDGET-RED-M",
+                quantity=Decimal(10),
+                unit_price=Decimal(8),
+                amount=Decimal(80),
+                received_quantity=Decimal(10),
+                accepted_quantity=Decimal(10),
+                rejected_quantity=Decimal(0),
+                returned_quantity=Decimal(quantity),
+            )
+        ).inserted_primary_key[0]
+        session.execute(
+            insert(purchase_returns).values(
+                id=int(data["return_id"]),
+                number=data["return_number"],
+                po_id=po_id,
+                reason="golden",
+                status="requested",
+                requested_at=now,
+                created_at=now,
+                event_id=data["source_event_id"],
+            )
+        )
+        session.execute(
+            insert(purchase_return_lines).values(
+                return_id=int(data["return_id"]),
+                po_line_id=line_id,
+                line_no=1,
+                sku="WIDGET-RED-M",
+                quantity=Decimal(quantity),
+                unit_cost_base=Decimal(8),
+            )
+        )
         session.commit()
 
 
 def test_every_golden_example_is_accepted_once(consumer: Consumer) -> None:
     consumed = {t for h in SERVICE.handlers for t in h.event_types}
-    assert consumed == {ITEM_CREATED, ITEM_UPDATED, LOW_STOCK, WAREHOUSE_CREATED, WAREHOUSE_UPDATED,
-                        RETURN_ISSUED, RETURN_REJECTED}
+    assert consumed == {
+        ITEM_CREATED,
+        ITEM_UPDATED,
+        LOW_STOCK,
+        WAREHOUSE_CREATED,
+        WAREHOUSE_UPDATED,
+        RETURN_ISSUED,
+        RETURN_REJECTED,
+    }
     # the golden replies answer RTN-000004 (2 issued) and RTN-000005 (5 refused)
     _requested_return(consumer.db, load_example(RETURN_ISSUED), "2")
     _requested_return(consumer.db, load_example(RETURN_REJECTED), "5")
@@ -223,7 +265,9 @@ def test_every_golden_example_is_accepted_once(consumer: Consumer) -> None:
     assert consumer.rows("SELECT code, active, version FROM warehouses") == [("WH-SH", False, 3)]
     assert len(_drafts(consumer)) == 1
     assert consumer.rows("SELECT number, status FROM purchase_returns ORDER BY id") == [
-        ("RTN-000004", "completed"), ("RTN-000005", "refused")]
+        ("RTN-000004", "completed"),
+        ("RTN-000005", "refused"),
+    ]
 
 
 def test_replica_keeps_the_newest_version(consumer: Consumer) -> None:
@@ -234,9 +278,7 @@ def test_replica_keeps_the_newest_version(consumer: Consumer) -> None:
     # duplicate version under a new event id: ignored as well
     assert consumer.deliver(ITEM_UPDATED, _item("S1", 3, name="Third again", active=True)) == "ack"
     with consumer.db.engine.connect() as conn:
-        row = conn.execute(
-            select(items.c.name, items.c.active, items.c.version, items.c.reorder_quantity)
-        ).one()
+        row = conn.execute(select(items.c.name, items.c.active, items.c.version, items.c.reorder_quantity)).one()
     assert tuple(row) == ("Third", False, 3, Decimal(200))
     assert consumer.deliver(ITEM_UPDATED, _item("S1", 4, name="Fourth", active=True)) == "ack"
     assert consumer.rows("SELECT name, active, version FROM items") == [("Fourth", True, 4)]
@@ -246,8 +288,9 @@ def test_warehouse_replica_keeps_the_newest_version_and_orders_follow_it(consume
     """Issue 8 point 6: purchasing learns warehouses from inventory's events and orders only into active ones."""
     supplier_id = _supplier(consumer.db, "ACME")
     assert consumer.deliver(ITEM_CREATED, _item("S1", 1)) == "ack"
-    order = CreatePurchaseOrder(supplier_id=supplier_id, warehouse_code="WH-NEW",
-                                lines=(OrderLine("S1", Decimal(1), Decimal(1)),))
+    order = CreatePurchaseOrder(
+        supplier_id=supplier_id, warehouse_code="WH-NEW", lines=(OrderLine("S1", Decimal(1), Decimal(1)),)
+    )
     with pytest.raises(RuleViolation) as caught:
         create_purchase_order(consumer.db, order, BUYER)
     assert caught.value.code == "UNKNOWN_WAREHOUSE"
@@ -261,7 +304,9 @@ def test_warehouse_replica_keeps_the_newest_version_and_orders_follow_it(consume
     with pytest.raises(RuleViolation) as caught:
         create_purchase_order(consumer.db, order, BUYER)
     assert (caught.value.code, caught.value.errors) == (
-        "INACTIVE_WAREHOUSE", {"warehouse_code": ["warehouse WH-NEW is inactive and cannot take new documents"]})
+        "INACTIVE_WAREHOUSE",
+        {"warehouse_code": ["warehouse WH-NEW is inactive and cannot take new documents"]},
+    )
     assert consumer.deliver(WAREHOUSE_UPDATED, _warehouse("WH-NEW", 4, name="Reopened")) == "ack"
     assert create_purchase_order(consumer.db, order, BUYER)["status"] == "draft"
 
@@ -293,9 +338,7 @@ def test_low_stock_creates_one_open_draft_per_sku_and_warehouse(consumer: Consum
     # once the draft is submitted (its key cleared) the next crossing raises a new one
     submitted = submit_requisition(consumer.db, first, BUYER, "CNY")
     assert submitted["status"] == "approved"  # 200 × 9 = 1,800: within the automatic tier
-    assert consumer.rows(f"SELECT status, replenish_key FROM requisitions WHERE id = {first}") == [
-        ("approved", None)
-    ]
+    assert consumer.rows(f"SELECT status, replenish_key FROM requisitions WHERE id = {first}") == [("approved", None)]
     assert consumer.deliver(LOW_STOCK, _low()) == "ack"
     wh1 = [d for d in _drafts(consumer) if d[7] == "WH1"]
     assert [(d[0] == first, d[1], d[5]) for d in wh1] == [

@@ -51,9 +51,7 @@ class Api:
     def call(self, method: str, path: str, role: str = "purchaser", user: str | None = None, **kwargs: Any) -> Any:
         """As the user of ``role`` in USERS, or as user id ``user`` holding that role."""
         token = KEYS.token(role, sub=user or USERS[role])
-        return self.client.open(
-            BASE + path, method=method, headers={"Authorization": f"Bearer {token}"}, **kwargs
-        )
+        return self.client.open(BASE + path, method=method, headers={"Authorization": f"Bearer {token}"}, **kwargs)
 
     def counts(self) -> dict[str, Any]:
         with self.db.engine.connect() as conn:
@@ -135,9 +133,7 @@ def api(psi_databases: Any) -> Iterator[Api]:
     db.dispose()
 
 
-def _create(
-    api: Api, quantity: str, sku: str = "S1", role: str = "purchaser", **extra: Any
-) -> dict[str, Any]:
+def _create(api: Api, quantity: str, sku: str = "S1", role: str = "purchaser", **extra: Any) -> dict[str, Any]:
     response = api.call(
         "POST",
         "/requisitions",
@@ -259,9 +255,7 @@ def test_approval_by_tier(api: Api) -> None:
     assert (refused.status_code, refused.get_json()["code"]) == (403, "APPROVER_ROLE_REQUIRED")
     assert refused.mimetype == "application/problem+json"
     assert api.counts() == before
-    assert (
-        api.call("POST", f"/requisitions/{large['id']}/approve", "admin").get_json()["status"] == "approved"
-    )
+    assert api.call("POST", f"/requisitions/{large['id']}/approve", "admin").get_json()["status"] == "approved"
     again = api.call("POST", f"/requisitions/{large['id']}/approve", "admin")
     assert (again.status_code, again.get_json()["code"]) == (409, "INVALID_STATUS")
 
@@ -295,9 +289,7 @@ def test_reject_and_cancel(api: Api) -> None:
     assert (edit.status_code, edit.get_json()["code"]) == (409, "INVALID_STATUS")
 
     draft = _create(api, "1")
-    cancelled = api.call(
-        "POST", f"/requisitions/{draft['id']}/cancel", json={"reason": "duplicate"}
-    ).get_json()
+    cancelled = api.call("POST", f"/requisitions/{draft['id']}/cancel", json={"reason": "duplicate"}).get_json()
     assert cancelled["status"] == "cancelled"
     assert [(a["decision"], a["actor_name"], a["reason"]) for a in cancelled["approvals"]] == [
         ("cancelled", "user2", "duplicate")
@@ -335,9 +327,7 @@ _LINE = {"sku": "S1", "warehouse_code": "WH1", "quantity": "1"}
         ({"department": "ops", "lines": [{**_LINE, "needed_by": "soon"}]}, "VALIDATION_FAILED", "needed_by"),
     ],
 )
-def test_bad_requisitions_are_problems_and_change_nothing(
-    api: Api, body: Any, code: str, mention: str
-) -> None:
+def test_bad_requisitions_are_problems_and_change_nothing(api: Api, body: Any, code: str, mention: str) -> None:
     before = api.counts()
     response = api.call("POST", "/requisitions", json=body)
     assert response.status_code == 422 and response.mimetype == "application/problem+json"
@@ -405,9 +395,7 @@ def _order(
     return po_id
 
 
-def _receipt(
-    session: Any, po_id: int, received_at: datetime, lines: list[tuple[int, str, str, str, str]]
-) -> None:
+def _receipt(session: Any, po_id: int, received_at: datetime, lines: list[tuple[int, str, str, str, str]]) -> None:
     """``lines`` are (line no, sku, received, accepted, unit cost)."""
     receipt_id = int(
         session.execute(
@@ -531,9 +519,17 @@ def _add_price(api: Api, sku: str, currency: str, price: str, *, supplier: str =
     with api.db.unit_of_work() as session:
         now = utcnow()
         supplier_id = _supplier(session, supplier, now)
-        session.execute(insert(supplier_prices).values(
-            supplier_id=supplier_id, sku=sku, currency=currency, unit_price=Decimal(price),
-            valid_from=date(2020, 1, 1), preferred=False, created_at=now))
+        session.execute(
+            insert(supplier_prices).values(
+                supplier_id=supplier_id,
+                sku=sku,
+                currency=currency,
+                unit_price=Decimal(price),
+                valid_from=date(2020, 1, 1),
+                preferred=False,
+                created_at=now,
+            )
+        )
         session.commit()
 
 
@@ -547,19 +543,28 @@ def test_a_requisition_priced_in_a_foreign_currency_is_converted_at_the_top_of_i
     medium = _create(api, "1000", sku="S2")
     waiting = api.call("POST", f"/requisitions/{medium['id']}/submit").get_json()
     assert (waiting["status"], waiting["amount_base"], waiting["approver_role"]) == (
-        "submitted", "7600.000000", "purchasing_manager")
+        "submitted",
+        "7600.000000",
+        "purchasing_manager",
+    )
     # 100,000 × 1 × 7.6 = 760,000 > 50,000: an admin's (it was estimated at 0 and approved automatically)
     large = _create(api, "100000", sku="S2")
     waiting = api.call("POST", f"/requisitions/{large['id']}/submit").get_json()
     assert (waiting["status"], waiting["amount_base"], waiting["approver_role"]) == (
-        "submitted", "760000.000000", "admin")
+        "submitted",
+        "760000.000000",
+        "admin",
+    )
 
 
 def test_a_requisition_that_cannot_be_priced_needs_a_purchasing_manager(api: Api) -> None:
     with api.db.unit_of_work() as session:
         for sku in ("S3", "S4"):
-            session.execute(insert(items).values(sku=sku, name=sku, unit_of_measure="pcs", active=True, version=1,
-                                                 updated_at=utcnow()))
+            session.execute(
+                insert(items).values(
+                    sku=sku, name=sku, unit_of_measure="pcs", active=True, version=1, updated_at=utcnow()
+                )
+            )
         session.commit()
     _add_price(api, "S3", "CHF", "1")  # CHF has no exchange-rate band: the price cannot be converted
     # S4 has no price at all
@@ -568,7 +573,10 @@ def test_a_requisition_that_cannot_be_priced_needs_a_purchasing_manager(api: Api
         waiting = api.call("POST", f"/requisitions/{req['id']}/submit").get_json()
         # an amount of 0 alone would be automatic; an incomplete estimate never is
         assert (waiting["status"], waiting["amount_base"], waiting["approver_role"]) == (
-            "submitted", "0.000000", "purchasing_manager"), sku
+            "submitted",
+            "0.000000",
+            "purchasing_manager",
+        ), sku
         assert why in waiting["approvals"][0]["reason"], waiting["approvals"]
         refused = api.call("POST", f"/requisitions/{req['id']}/approve", "warehouse")
         assert refused.status_code == 403
@@ -597,13 +605,17 @@ def test_a_requester_changes_only_their_own_requisitions(api: Api) -> None:
     """Issue 8 point 21: a requester edits, submits and cancels their own; a manager or admin any."""
     theirs = _create(api, "5", role="warehouse")  # user 4
     before = api.counts()
-    for method, path, body in (("PATCH", "", {"note": "mine now"}), ("POST", "/submit", None),
-                               ("POST", "/cancel", None)):
+    for method, path, body in (
+        ("PATCH", "", {"note": "mine now"}),
+        ("POST", "/submit", None),
+        ("POST", "/cancel", None),
+    ):
         response = api.call(method, f"/requisitions/{theirs['id']}{path}", "purchaser", json=body)
         assert (response.status_code, response.get_json()["code"]) == (403, "NOT_REQUISITION_OWNER"), path
         assert response.mimetype == "application/problem+json"
-    other_warehouse_user = api.call("PATCH", f"/requisitions/{theirs['id']}", "warehouse", user="44",
-                                    json={"note": "x"})
+    other_warehouse_user = api.call(
+        "PATCH", f"/requisitions/{theirs['id']}", "warehouse", user="44", json={"note": "x"}
+    )
     assert other_warehouse_user.status_code == 403
     assert api.counts() == before
     assert api.call("GET", f"/requisitions/{theirs['id']}").get_json()["note"] is None
@@ -619,11 +631,11 @@ def test_requisition_lines_name_active_warehouses(api: Api) -> None:
     """Issue 8 point 6, for requisitions (create and edit)."""
     before = api.counts()
     for code, problem_code in (("NOWHERE", "UNKNOWN_WAREHOUSE"), ("CLOSED", "INACTIVE_WAREHOUSE")):
-        response = api.call("POST", "/requisitions", json={
-            "department": "ops", "lines": [_LINE, {**_LINE, "warehouse_code": code}]})
+        response = api.call(
+            "POST", "/requisitions", json={"department": "ops", "lines": [_LINE, {**_LINE, "warehouse_code": code}]}
+        )
         problem = response.get_json()
-        assert (response.status_code, problem["code"], list(problem["errors"]["lines"])) == (
-            422, problem_code, ["1"])
+        assert (response.status_code, problem["code"], list(problem["errors"]["lines"])) == (422, problem_code, ["1"])
         assert list(problem["errors"]["lines"]["1"]) == ["warehouse_code"]
     draft = _create(api, "1")
     before = api.counts()

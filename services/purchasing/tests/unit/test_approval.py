@@ -34,14 +34,17 @@ from psi_purchasing.domain.model import POStatus, PurchaseOrder
 D = Decimal
 
 
-@pytest.mark.parametrize(("amount", "role"), [
-    ("0", None),
-    ("5000", None),                      # the bound is inclusive
-    ("5000.000001", "purchasing_manager"),
-    ("50000", "purchasing_manager"),
-    ("50000.01", "admin"),
-    ("999999999", "admin"),
-])
+@pytest.mark.parametrize(
+    ("amount", "role"),
+    [
+        ("0", None),
+        ("5000", None),  # the bound is inclusive
+        ("5000.000001", "purchasing_manager"),
+        ("50000", "purchasing_manager"),
+        ("50000.01", "admin"),
+        ("999999999", "admin"),
+    ],
+)
 def test_default_tiers(amount: str, role: str | None) -> None:
     assert tier_for(DEFAULT_TIERS, D(amount)).approver_role == role
 
@@ -50,8 +53,14 @@ def test_tiers_are_sorted_and_checked() -> None:
     tiers = validate_tiers([Tier(None, "admin"), Tier(D(100), None), Tier(D(10), "viewer")], ROLES)
     assert [t.up_to_amount for t in tiers] == [D(10), D(100), None]
     assert tier_for(tiers, D(50)).automatic
-    for bad in ([], [Tier(D(1), None)], [Tier(None, None), Tier(None, "admin")], [Tier(D(0), None), Tier(None, None)],
-                [Tier(D(5), None), Tier(D(5), "admin"), Tier(None, None)], [Tier(None, "king")]):
+    for bad in (
+        [],
+        [Tier(D(1), None)],
+        [Tier(None, None), Tier(None, "admin")],
+        [Tier(D(0), None), Tier(None, None)],
+        [Tier(D(5), None), Tier(D(5), "admin"), Tier(None, None)],
+        [Tier(None, "king")],
+    ):
         with pytest.raises(RuleViolation):
             validate_tiers(bad, ROLES)
 

@@ -78,14 +78,25 @@ def test_return_request_and_return_are_valid_under_their_contracts():
         goods_returned,
     )
 
-    common = {"return_id": 4, "return_number": "RTN-000004", "po_id": 7, "po_number": "PO-000007",
-              "supplier_id": 2, "warehouse_code": "WH-1", "reason": "damaged", "lines": _returned_lines()}
+    common = {
+        "return_id": 4,
+        "return_number": "RTN-000004",
+        "po_id": 7,
+        "po_number": "PO-000007",
+        "supplier_id": 2,
+        "warehouse_code": "WH-1",
+        "reason": "damaged",
+        "lines": _returned_lines(),
+    }
     at = datetime(2026, 11, 29, 2, 30, tzinfo=UTC)
     requested = encode_data(GOODS_RETURN_REQUESTED, goods_return_requested(requested_at=at, **common))
     returned = encode_data(GOODS_RETURNED, goods_returned(returned_at=at, **common))
     assert requested["requested_at"] == returned["returned_at"] == "2026-11-29T02:30:00+00:00"
-    assert requested["lines"] == returned["lines"] == [
-        {"line_no": 1, "sku": "SKU-A", "quantity": "2", "unit_cost_base": "89.0425"}]
+    assert (
+        requested["lines"]
+        == returned["lines"]
+        == [{"line_no": 1, "sku": "SKU-A", "quantity": "2", "unit_cost_base": "89.0425"}]
+    )
 
 
 def test_short_close_is_valid_under_its_contract():
@@ -93,11 +104,28 @@ def test_short_close_is_valid_under_its_contract():
     from psi_purchasing.domain.model import ShortClosedLine
     from psi_purchasing.domain.short_close import Release
 
-    wire = encode_data(PURCHASE_ORDER_SHORT_CLOSED, purchase_order_short_closed(
-        po_id=7, po_number="PO-000007", revision=2, supplier_id=2, warehouse_code="WH-1", currency="USD",
-        closed_at=datetime(2026, 11, 29, tzinfo=UTC), reason="discontinued",
-        lines=[ShortClosedLine(1, "SKU-A", D(100), D(60), D(40))],
-        release=Release(kept_amount=D("877.5"), released_amount=D(565), released_base=D("4011.5"))))
+    wire = encode_data(
+        PURCHASE_ORDER_SHORT_CLOSED,
+        purchase_order_short_closed(
+            po_id=7,
+            po_number="PO-000007",
+            revision=2,
+            supplier_id=2,
+            warehouse_code="WH-1",
+            currency="USD",
+            closed_at=datetime(2026, 11, 29, tzinfo=UTC),
+            reason="discontinued",
+            lines=[ShortClosedLine(1, "SKU-A", D(100), D(60), D(40))],
+            release=Release(kept_amount=D("877.5"), released_amount=D(565), released_base=D("4011.5")),
+        ),
+    )
     assert (wire["revision"], wire["released_amount"], wire["released_amount_base"]) == (2, "565", "4011.5")
-    assert wire["lines"] == [{"line_no": 1, "sku": "SKU-A", "ordered_quantity": "100", "accepted_quantity": "60",
-                              "short_closed_quantity": "40"}]
+    assert wire["lines"] == [
+        {
+            "line_no": 1,
+            "sku": "SKU-A",
+            "ordered_quantity": "100",
+            "accepted_quantity": "60",
+            "short_closed_quantity": "40",
+        }
+    ]

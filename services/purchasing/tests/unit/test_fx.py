@@ -20,21 +20,41 @@ def test_bands_parse_from_the_setting():
     assert parse_rate_bands("") == {}
 
 
-@pytest.mark.parametrize("text", [
-    "USD", "USD:6.5", "usd:6.5-7.6", "US:1-2", "USD:7.6-6.5", "USD:0-1", "USD:a-b", "USD:1-2,USD:1-3",
-    "USD:1.0000001-2",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "USD",
+        "USD:6.5",
+        "usd:6.5-7.6",
+        "US:1-2",
+        "USD:7.6-6.5",
+        "USD:0-1",
+        "USD:a-b",
+        "USD:1-2,USD:1-3",
+        "USD:1.0000001-2",
+    ],
+)
 def test_bad_bands_are_refused(text):
     with pytest.raises(ValueError):
         parse_rate_bands(text)
 
 
-@pytest.mark.parametrize("currency,rate,ok", [
-    ("CNY", "1", True), ("CNY", "1.000000", True), ("CNY", "2", False), ("CNY", "0.5", False),
-    ("USD", "6.5", True), ("USD", "7.6", True), ("USD", "7.1", True),  # both bounds included
-    ("USD", "6.499999", False), ("USD", "7.600001", False), ("USD", "0.0001", False),
-    ("CHF", "8", False),  # no band
-])
+@pytest.mark.parametrize(
+    "currency,rate,ok",
+    [
+        ("CNY", "1", True),
+        ("CNY", "1.000000", True),
+        ("CNY", "2", False),
+        ("CNY", "0.5", False),
+        ("USD", "6.5", True),
+        ("USD", "7.6", True),
+        ("USD", "7.1", True),  # both bounds included
+        ("USD", "6.499999", False),
+        ("USD", "7.600001", False),
+        ("USD", "0.0001", False),
+        ("CHF", "8", False),  # no band
+    ],
+)
 def test_a_rate_must_be_one_or_inside_its_band(currency, rate, ok):
     if ok:
         assert check_exchange_rate(currency, D(rate), base="CNY", bands=BANDS) == D(rate)

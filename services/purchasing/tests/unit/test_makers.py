@@ -23,18 +23,21 @@ LEGACY = Owner(user_id=None, username="wanda", source="manual")
 DRAFT = Owner(user_id=None, username="system", source="replenishment")
 
 
-@pytest.mark.parametrize("owner,actor_id,name,roles,allowed", [
-    (MANUAL, "4", "wanda", {"warehouse"}, True),               # the requester
-    (MANUAL, "2", "pat", {"purchaser"}, False),                # another requester
-    (MANUAL, "44", "wanda", {"warehouse"}, False),             # the same name, another user id
-    (MANUAL, "3", "mia", {"purchasing_manager"}, True),
-    (MANUAL, "1", "root", {"admin"}, True),
-    (LEGACY, "4", "wanda", {"warehouse"}, True),               # rows from before the user id was kept
-    (LEGACY, "5", "walt", {"warehouse"}, False),
-    (DRAFT, "2", "pat", {"purchaser"}, True),                  # replenishment drafts: the buyers'
-    (DRAFT, "4", "wanda", {"warehouse"}, False),
-    (DRAFT, "6", "sam", {"sales"}, False),
-])
+@pytest.mark.parametrize(
+    "owner,actor_id,name,roles,allowed",
+    [
+        (MANUAL, "4", "wanda", {"warehouse"}, True),  # the requester
+        (MANUAL, "2", "pat", {"purchaser"}, False),  # another requester
+        (MANUAL, "44", "wanda", {"warehouse"}, False),  # the same name, another user id
+        (MANUAL, "3", "mia", {"purchasing_manager"}, True),
+        (MANUAL, "1", "root", {"admin"}, True),
+        (LEGACY, "4", "wanda", {"warehouse"}, True),  # rows from before the user id was kept
+        (LEGACY, "5", "walt", {"warehouse"}, False),
+        (DRAFT, "2", "pat", {"purchaser"}, True),  # replenishment drafts: the buyers'
+        (DRAFT, "4", "wanda", {"warehouse"}, False),
+        (DRAFT, "6", "sam", {"sales"}, False),
+    ],
+)
 def test_who_may_change_a_requisition(owner, actor_id, name, roles, allowed):
     assert may_change(owner, actor_id, name, roles) is allowed
     if not allowed:

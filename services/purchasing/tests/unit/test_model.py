@@ -24,17 +24,13 @@ D = Decimal
 
 
 def approved_order(*quantities: str, price: str = "10", rate: str = "1") -> PurchaseOrder:
-    po = PurchaseOrder.draft(
-        [OrderLine(f"SKU-{i}", D(q), D(price)) for i, q in enumerate(quantities, 1)], D(rate)
-    )
+    po = PurchaseOrder.draft([OrderLine(f"SKU-{i}", D(q), D(price)) for i, q in enumerate(quantities, 1)], D(rate))
     po.submit()
     po.approve()
     return po
 
 
-def take(
-    line_no: int, received: str, accepted: str | None = None, rejected: str = "0", reason: str | None = None
-):
+def take(line_no: int, received: str, accepted: str | None = None, rejected: str = "0", reason: str | None = None):
     accepted = received if accepted is None else accepted
     return ReceiptLine(line_no, D(received), D(accepted), D(rejected), reason)
 
@@ -189,7 +185,11 @@ def test_replacements_for_rejected_goods_are_received_up_to_what_is_owed():
     po.receive([take(1, "2")])
     line = po.lines[0]
     assert (line.received_quantity, line.accepted_quantity, line.owed, po.status) == (
-        D(12), D(10), D(0), POStatus.CLOSED)
+        D(12),
+        D(10),
+        D(0),
+        POStatus.CLOSED,
+    )
 
 
 def test_more_than_owed_is_still_an_over_receipt():

@@ -26,8 +26,7 @@ NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
 def order(*lines: tuple[str, str, str], rate: str = "1") -> PurchaseOrder:
     """An approved order; ``lines`` are (quantity, unit price, tax rate)."""
-    po = PurchaseOrder.draft([OrderLine(f"S{i}", D(q), D(p), D(t)) for i, (q, p, t) in enumerate(lines, 1)],
-                             D(rate))
+    po = PurchaseOrder.draft([OrderLine(f"S{i}", D(q), D(p), D(t)) for i, (q, p, t) in enumerate(lines, 1)], D(rate))
     po.submit()
     po.approve()
     return po
@@ -53,7 +52,10 @@ def test_short_close_settles_every_line_at_what_was_accepted():
     # kept: 60 × 12.50 = 750 + 97.50 tax + 30 = 877.50 USD; released 1,442.50 − 877.50 = 565 USD;
     # in CNY: 10,241.75 − 877.50 × 7.1 (= 6,230.25) = 4,011.50
     assert (release.kept_amount, release.released_amount, release.released_base) == (
-        D("877.50"), D("565.00"), D("4011.50"))
+        D("877.50"),
+        D("565.00"),
+        D("4011.50"),
+    )
 
 
 @pytest.mark.parametrize("received", [None, "10"])
@@ -77,8 +79,9 @@ def test_a_refused_return_gives_its_quantities_back():
     assert (po.lines[0].returned_quantity, po.lines[0].returnable) == (D(0), D(10))
 
 
-RETURN = RequestedReturn(id=4, number="RTN-000004", status="requested", request_event_id="ev-1",
-                         quantities={1: D(2), 3: D(5)})
+RETURN = RequestedReturn(
+    id=4, number="RTN-000004", status="requested", request_event_id="ev-1", quantities={1: D(2), 3: D(5)}
+)
 
 
 def test_only_a_requested_return_takes_a_reply():
@@ -102,8 +105,10 @@ def test_inventory_issues_exactly_the_requested_lines():
 def test_business_times_must_have_happened():
     assert ensure_happened(NOW - timedelta(days=30), NOW, "received_at") == NOW - timedelta(days=30)
     assert ensure_happened(NOW + timedelta(minutes=5), NOW, "received_at") == NOW + timedelta(minutes=5)
-    for value, code in ((NOW + timedelta(minutes=5, seconds=1), "FUTURE_DATE"),
-                        (datetime(1999, 12, 31, tzinfo=UTC), "DATE_TOO_EARLY")):
+    for value, code in (
+        (NOW + timedelta(minutes=5, seconds=1), "FUTURE_DATE"),
+        (datetime(1999, 12, 31, tzinfo=UTC), "DATE_TOO_EARLY"),
+    ):
         with pytest.raises(RuleViolation) as caught:
             ensure_happened(value, NOW, "received_at")
         assert (caught.value.code, list(caught.value.errors)) == (code, ["received_at"])

@@ -13,10 +13,14 @@ NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 def _order() -> SalesOrder:
-    return SalesOrder(status=OrderStatus.DRAFT, currency="CNY", lines=[
-        OrderLine(1, "WIDGET", D(10), D("100"), D("87.5425"), D("0.13")),
-        OrderLine(2, "GADGET", D(3), D("20"), D("19"), D("0.13")),
-    ])
+    return SalesOrder(
+        status=OrderStatus.DRAFT,
+        currency="CNY",
+        lines=[
+            OrderLine(1, "WIDGET", D(10), D("100"), D("87.5425"), D("0.13")),
+            OrderLine(2, "GADGET", D(3), D("20"), D("19"), D("0.13")),
+        ],
+    )
 
 
 def test_totals_round_each_line_then_add() -> None:

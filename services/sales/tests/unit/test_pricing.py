@@ -33,8 +33,14 @@ RULES = [
     DiscountRule(11, "class B", RuleKind.CLASS_DISCOUNT, D(5), ALWAYS, customer_class="B"),
     DiscountRule(12, "class A", RuleKind.CLASS_DISCOUNT, D(8), ALWAYS, customer_class="A"),
     DiscountRule(13, "20+ widgets", RuleKind.QUANTITY_BREAK, D(3), ALWAYS, sku="WIDGET", min_quantity=D(20)),
-    DiscountRule(14, "December promotion", RuleKind.PROMOTION, D(10),
-                 Validity(date(2026, 12, 1), date(2026, 12, 10)), category="widgets"),
+    DiscountRule(
+        14,
+        "December promotion",
+        RuleKind.PROMOTION,
+        D(10),
+        Validity(date(2026, 12, 1), date(2026, 12, 10)),
+        category="widgets",
+    ),
 ]
 
 
@@ -81,9 +87,11 @@ def test_manual_discount_stacks_last_and_above_the_cap_needs_a_manager() -> None
 
 
 def test_a_customer_list_beats_the_class_list_which_beats_the_general_list() -> None:
-    prices = [*PRICES,
-              PriceListLine(3, "Class B", Scope.CLASS, "B", "CNY", "WIDGET", D(1), D("90.00"), ALWAYS),
-              PriceListLine(4, "Customer 7", Scope.CUSTOMER, "7", "CNY", "WIDGET", D(1), D("88.00"), ALWAYS)]
+    prices = [
+        *PRICES,
+        PriceListLine(3, "Class B", Scope.CLASS, "B", "CNY", "WIDGET", D(1), D("90.00"), ALWAYS),
+        PriceListLine(4, "Customer 7", Scope.CUSTOMER, "7", "CNY", "WIDGET", D(1), D("88.00"), ALWAYS),
+    ]
     line = LineToPrice("WIDGET", "widgets", D(3), D(0))
     assert price_line(B_CUSTOMER, line, date(2026, 11, 15), prices, [], CAP).price_list_id == 4
     other_b = Customer(id="8", customer_class="B", currency="CNY")
@@ -101,8 +109,11 @@ def test_the_order_currency_picks_the_price_list_and_no_price_is_refused() -> No
 
 
 def test_an_expired_price_list_is_not_used() -> None:
-    expired = [PriceListLine(5, "Old", Scope.GENERAL, None, "CNY", "GADGET", D(1), D("9"),
-                             Validity(date(2025, 1, 1), date(2025, 12, 31)))]
+    expired = [
+        PriceListLine(
+            5, "Old", Scope.GENERAL, None, "CNY", "GADGET", D(1), D("9"), Validity(date(2025, 1, 1), date(2025, 12, 31))
+        )
+    ]
     line = LineToPrice("GADGET", None, D(1), D(0))
     with pytest.raises(NoPrice):
         price_line(B_CUSTOMER, line, date(2026, 1, 1), expired, [], CAP)

@@ -17,8 +17,16 @@ from psi_inventory.adapters.tables import reservations
 from psi_inventory.domain.reservation_book import ReservationBook, ReservationRow
 
 _LOAD = (
-    select(reservations.c.id, reservations.c.reference, reservations.c.line_no, reservations.c.sku,
-           reservations.c.warehouse_code, reservations.c.quantity, reservations.c.consumed, reservations.c.status)
+    select(
+        reservations.c.id,
+        reservations.c.reference,
+        reservations.c.line_no,
+        reservations.c.sku,
+        reservations.c.warehouse_code,
+        reservations.c.quantity,
+        reservations.c.consumed,
+        reservations.c.status,
+    )
     .where(reservations.c.reference.in_(bindparam("references", expanding=True)))
     .order_by(reservations.c.reference, reservations.c.sku, reservations.c.line_no)
     .with_for_update()
@@ -29,22 +37,43 @@ def load_reservations(session: Session, references: Iterable[str]) -> list[Reser
     wanted = sorted(set(references))
     if not wanted:
         return []
-    return [ReservationRow(r.id, r.reference, r.line_no, r.sku, r.warehouse_code, r.quantity, r.consumed, r.status)
-            for r in session.execute(_LOAD, {"references": wanted})]
+    return [
+        ReservationRow(r.id, r.reference, r.line_no, r.sku, r.warehouse_code, r.quantity, r.consumed, r.status)
+        for r in session.execute(_LOAD, {"references": wanted})
+    ]
 
 
 def save_reservations(session: Session, book: ReservationBook, now: datetime) -> None:
     if book.new_rows:
-        ids = insert_rows(session, reservations, [
-            {"reference": r.reference, "line_no": r.line_no, "sku": r.sku, "warehouse_code": r.warehouse,
-             "quantity": r.quantity, "consumed": r.consumed, "status": r.status, "created_at": now, "updated_at": now}
-            for r in book.new_rows], returning="id")
+        ids = insert_rows(
+            session,
+            reservations,
+            [
+                {
+                    "reference": r.reference,
+                    "line_no": r.line_no,
+                    "sku": r.sku,
+                    "warehouse_code": r.warehouse,
+                    "quantity": r.quantity,
+                    "consumed": r.consumed,
+                    "status": r.status,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for r in book.new_rows
+            ],
+            returning="id",
+        )
         for row, row_id in zip(book.new_rows, ids, strict=True):
             row.id = row_id
     inserted = {id(r) for r in book.new_rows}
     changed = [r for rows in book.rows.values() for r in rows if r.changed and id(r) not in inserted]
-    update_rows(session, reservations, [{"id": r.id, "consumed": r.consumed, "status": r.status, "updated_at": now}
-                                        for r in changed], key=("id",))
+    update_rows(
+        session,
+        reservations,
+        [{"id": r.id, "consumed": r.consumed, "status": r.status, "updated_at": now} for r in changed],
+        key=("id",),
+    )
     # New rows changed again in this book (a confirmation then a cancellation) were inserted as they ended up.
     book.new_rows.clear()
     for rows in book.rows.values():

@@ -30,10 +30,19 @@ _BALANCE_KEY = tuple_(stock_balances.c.sku, stock_balances.c.warehouse_code)
 
 
 _LOCK_BALANCES: Select[Any] = (
-    select(stock_balances.c.sku, stock_balances.c.warehouse_code, stock_balances.c.on_hand,
-           stock_balances.c.reserved, stock_balances.c.value, stock_balances.c.value_fifo,
-           stock_balances.c.below_reorder, items.c.sku.label("item_sku"), items.c.reorder_point,
-           items.c.reorder_quantity, items.c.safety_stock)
+    select(
+        stock_balances.c.sku,
+        stock_balances.c.warehouse_code,
+        stock_balances.c.on_hand,
+        stock_balances.c.reserved,
+        stock_balances.c.value,
+        stock_balances.c.value_fifo,
+        stock_balances.c.below_reorder,
+        items.c.sku.label("item_sku"),
+        items.c.reorder_point,
+        items.c.reorder_quantity,
+        items.c.safety_stock,
+    )
     .select_from(stock_balances.outerjoin(items, (items.c.sku == stock_balances.c.sku) & items.c.active.is_(True)))
     .where(_BALANCE_KEY.in_(_KEYS))
     .order_by(stock_balances.c.sku, stock_balances.c.warehouse_code)
@@ -51,30 +60,55 @@ SELECT id, sku, warehouse_code, remaining, unit_cost, original_quantity, po_numb
        AS n(sku, warehouse_code, needed) ON c.sku = n.sku AND c.warehouse_code = n.warehouse_code
   WHERE c.remaining > 0
 ) t WHERE t.before < t.needed ORDER BY id
-""").columns(cost_layers.c.id, cost_layers.c.sku, cost_layers.c.warehouse_code, cost_layers.c.remaining,
-             cost_layers.c.unit_cost, cost_layers.c.original_quantity, cost_layers.c.po_number, cost_layers.c.po_line)
+""").columns(
+    cost_layers.c.id,
+    cost_layers.c.sku,
+    cost_layers.c.warehouse_code,
+    cost_layers.c.remaining,
+    cost_layers.c.unit_cost,
+    cost_layers.c.original_quantity,
+    cost_layers.c.po_number,
+    cost_layers.c.po_line,
+)
 
 _METHODS = select(warehouses.c.code, warehouses.c.valuation_method).where(warehouses.c.code.in_(_CODES))
 
 _OPEN_LAYERS = (
-    select(cost_layers.c.id, cost_layers.c.sku, cost_layers.c.warehouse_code, cost_layers.c.remaining,
-           cost_layers.c.unit_cost, cost_layers.c.original_quantity, cost_layers.c.po_number, cost_layers.c.po_line)
+    select(
+        cost_layers.c.id,
+        cost_layers.c.sku,
+        cost_layers.c.warehouse_code,
+        cost_layers.c.remaining,
+        cost_layers.c.unit_cost,
+        cost_layers.c.original_quantity,
+        cost_layers.c.po_number,
+        cost_layers.c.po_line,
+    )
     .where(tuple_(cost_layers.c.sku, cost_layers.c.warehouse_code).in_(_KEYS), cost_layers.c.remaining > ZERO)
     .order_by(cost_layers.c.id)
 )
 
-_LAST_MOVES = select(func.max(stock_moves.c.id)).where(
-    tuple_(stock_moves.c.sku, stock_moves.c.warehouse_code).in_(_KEYS)
-).group_by(stock_moves.c.sku, stock_moves.c.warehouse_code)
+_LAST_MOVES = (
+    select(func.max(stock_moves.c.id))
+    .where(tuple_(stock_moves.c.sku, stock_moves.c.warehouse_code).in_(_KEYS))
+    .group_by(stock_moves.c.sku, stock_moves.c.warehouse_code)
+)
 _LAST_COSTS = select(stock_moves.c.sku, stock_moves.c.warehouse_code, stock_moves.c.unit_cost).where(
     stock_moves.c.id.in_(_LAST_MOVES.scalar_subquery())
 )
 
 
-
-def load_book(session: Session, keys: Iterable[Key], recorded_at: datetime, *, layers: bool = False,
-              last_costs: Iterable[Key] = (), existing: Iterable[Key] = (), methods: bool = True,
-              layers_for: Mapping[Key, Decimal] | None = None) -> StockBook:
+def load_book(
+    session: Session,
+    keys: Iterable[Key],
+    recorded_at: datetime,
+    *,
+    layers: bool = False,
+    last_costs: Iterable[Key] = (),
+    existing: Iterable[Key] = (),
+    methods: bool = True,
+    layers_for: Mapping[Key, Decimal] | None = None,
+) -> StockBook:
     """Create the balance rows of ``keys`` that do not exist yet, lock and load them and the rows of ``existing``
     that exist (a posting that only takes stock out creates no row), their warehouses' methods, and (``layers``)
     their open FIFO layers, (``last_costs``) the last move's unit cost of the keys named. ``methods=False`` skips
@@ -89,13 +123,31 @@ def load_book(session: Session, keys: Iterable[Key], recorded_at: datetime, *, l
         return StockBook(positions={}, methods={}, recorded_at=recorded_at)
     created: set[Key] = set()
     if created_keys:
-        created = set(insert_rows(
-            session, stock_balances,
-            [{"sku": sku, "warehouse_code": wh, "on_hand": ZERO, "reserved": ZERO, "value": ZERO, "value_fifo": ZERO,
-              "below_reorder": False, "updated_at": recorded_at} for sku, wh in created_keys],
-            returning=("sku", "warehouse_code"), skip_conflicts_on=("sku", "warehouse_code")))
-    positions = {(r.sku, r.warehouse_code): _position(r, (r.sku, r.warehouse_code) not in created)
-                 for r in session.execute(_LOCK_BALANCES, {"keys": wanted})}
+        created = set(
+            insert_rows(
+                session,
+                stock_balances,
+                [
+                    {
+                        "sku": sku,
+                        "warehouse_code": wh,
+                        "on_hand": ZERO,
+                        "reserved": ZERO,
+                        "value": ZERO,
+                        "value_fifo": ZERO,
+                        "below_reorder": False,
+                        "updated_at": recorded_at,
+                    }
+                    for sku, wh in created_keys
+                ],
+                returning=("sku", "warehouse_code"),
+                skip_conflicts_on=("sku", "warehouse_code"),
+            )
+        )
+    positions = {
+        (r.sku, r.warehouse_code): _position(r, (r.sku, r.warehouse_code) not in created)
+        for r in session.execute(_LOCK_BALANCES, {"keys": wanted})
+    }
     valuation: dict[str, str] = {}
     if methods:
         codes = sorted({wh for _, wh in wanted})
@@ -105,8 +157,8 @@ def load_book(session: Session, keys: Iterable[Key], recorded_at: datetime, *, l
             pos.layers = []
         for r in _layer_rows(session, wanted, layers_for or {}):
             positions[(r.sku, r.warehouse_code)].layers.append(  # type: ignore[union-attr]
-                OpenLayer(r.id, r.remaining, r.unit_cost, r.original_quantity, po_number=r.po_number,
-                          po_line=r.po_line))
+                OpenLayer(r.id, r.remaining, r.unit_cost, r.original_quantity, po_number=r.po_number, po_line=r.po_line)
+            )
     costs_for = sorted(set(last_costs))
     if costs_for:
         for r in session.execute(_LAST_COSTS, {"keys": costs_for}):
@@ -123,9 +175,14 @@ def _layer_rows(session: Session, keys: list[Key], bounded: Mapping[Key, Decimal
     unlimited = [key for key in keys if key not in bounded]
     rows = list(session.execute(_OPEN_LAYERS, {"keys": unlimited})) if unlimited else []
     if limited:
-        rows += session.execute(_OLDEST_LAYERS_PG, {"skus": [k[0] for k in limited],
-                                                    "warehouses": [k[1] for k in limited],
-                                                    "needed": [bounded[k] for k in limited]}).all()
+        rows += session.execute(
+            _OLDEST_LAYERS_PG,
+            {
+                "skus": [k[0] for k in limited],
+                "warehouses": [k[1] for k in limited],
+                "needed": [bounded[k] for k in limited],
+            },
+        ).all()
     return sorted(rows, key=lambda r: r.id)
 
 
@@ -133,22 +190,42 @@ def _position(row: Any, existed: bool) -> Position:
     rule = None
     if row.item_sku is not None:
         rule = ReorderRule(row.reorder_point, row.reorder_quantity, row.safety_stock)
-    return Position(row.sku, row.warehouse_code, row.on_hand, row.reserved, row.value, row.value_fifo,
-                    bool(row.below_reorder), rule, existed=existed)
+    return Position(
+        row.sku,
+        row.warehouse_code,
+        row.on_hand,
+        row.reserved,
+        row.value,
+        row.value_fifo,
+        bool(row.below_reorder),
+        rule,
+        existed=existed,
+    )
 
 
 def save_book(session: Session, book: StockBook) -> list[int]:
     """Write what the book changed: moves (their ids returned in order), new and consumed layers, balances."""
     move_ids = _insert_moves(session, book)
-    layer_ids = insert_rows(session, cost_layers, [_layer_row(layer, book, move_ids) for layer in book.new_layers],
-                            returning="id")
+    layer_ids = insert_rows(
+        session, cost_layers, [_layer_row(layer, book, move_ids) for layer in book.new_layers], returning="id"
+    )
     for layer, layer_id in zip(book.new_layers, layer_ids, strict=True):
         layer.id, layer.move_index, layer.changed = layer_id, None, False  # stored: later changes are updates
-    update_rows(session, cost_layers, [{"id": ly.id, "remaining": ly.remaining} for pos in book.positions.values()
-                                       for ly in (pos.layers or ()) if ly.changed and not ly.is_new], key=("id",))
+    update_rows(
+        session,
+        cost_layers,
+        [
+            {"id": ly.id, "remaining": ly.remaining}
+            for pos in book.positions.values()
+            for ly in (pos.layers or ())
+            if ly.changed and not ly.is_new
+        ],
+        key=("id",),
+    )
     changed = [pos for pos in book.positions.values() if pos.changed]
-    update_rows(session, stock_balances, [_balance_row(pos, book.recorded_at) for pos in changed],
-                key=("sku", "warehouse_code"))
+    update_rows(
+        session, stock_balances, [_balance_row(pos, book.recorded_at) for pos in changed], key=("sku", "warehouse_code")
+    )
     for pos in changed:
         pos.changed = False
     book.moves.clear()
@@ -159,27 +236,54 @@ def save_book(session: Session, book: StockBook) -> list[int]:
 def _insert_moves(session: Session, book: StockBook) -> list[int]:
     if not book.moves:
         return []
-    rows = [{"sku": m.sku, "warehouse_code": m.warehouse, "kind": m.kind, "quantity": m.quantity,
-             "unit_cost": m.unit_cost, "value": m.value, "value_fifo": m.value_fifo,
-             "source_event_id": m.source.event_id, "source_line": m.source.line,
-             "document_ref": m.source.document_ref, "reason_code": m.source.reason_code,
-             "occurred_at": m.source.occurred_at, "recorded_at": book.recorded_at} for m in book.moves]
+    rows = [
+        {
+            "sku": m.sku,
+            "warehouse_code": m.warehouse,
+            "kind": m.kind,
+            "quantity": m.quantity,
+            "unit_cost": m.unit_cost,
+            "value": m.value,
+            "value_fifo": m.value_fifo,
+            "source_event_id": m.source.event_id,
+            "source_line": m.source.line,
+            "document_ref": m.source.document_ref,
+            "reason_code": m.source.reason_code,
+            "occurred_at": m.source.occurred_at,
+            "recorded_at": book.recorded_at,
+        }
+        for m in book.moves
+    ]
     return insert_rows(session, stock_moves, rows, returning="id")
 
 
 def _layer_row(layer: OpenLayer, book: StockBook, move_ids: Sequence[int]) -> dict[str, Any]:
     assert layer.move_index is not None
     move = book.moves[layer.move_index]
-    return {"sku": move.sku, "warehouse_code": move.warehouse, "move_id": move_ids[layer.move_index],
-            "original_quantity": layer.original_quantity, "remaining": layer.remaining,
-            "unit_cost": layer.unit_cost, "occurred_at": layer.occurred_at, "po_number": layer.po_number,
-            "po_line": layer.po_line}
+    return {
+        "sku": move.sku,
+        "warehouse_code": move.warehouse,
+        "move_id": move_ids[layer.move_index],
+        "original_quantity": layer.original_quantity,
+        "remaining": layer.remaining,
+        "unit_cost": layer.unit_cost,
+        "occurred_at": layer.occurred_at,
+        "po_number": layer.po_number,
+        "po_line": layer.po_line,
+    }
 
 
 def _balance_row(pos: Position, recorded_at: datetime) -> dict[str, Any]:
-    return {"sku": pos.sku, "warehouse_code": pos.warehouse, "on_hand": pos.on_hand, "reserved": pos.reserved,
-            "value": pos.value, "value_fifo": pos.value_fifo, "below_reorder": pos.below_reorder,
-            "updated_at": recorded_at}
+    return {
+        "sku": pos.sku,
+        "warehouse_code": pos.warehouse,
+        "on_hand": pos.on_hand,
+        "reserved": pos.reserved,
+        "value": pos.value,
+        "value_fifo": pos.value_fifo,
+        "below_reorder": pos.below_reorder,
+        "updated_at": recorded_at,
+    }
 
 
 __all__ = ["load_book", "save_book"]

@@ -49,8 +49,13 @@ def _not_in_the_future(value: datetime) -> None:
 def business_time_field(description: str) -> fields.AwareDateTime:
     """An optional business time of a document (``domain/business_time.py``): ISO 8601 with an offset, not in
     the future, not before 2000; default now."""
-    return fields.AwareDateTime(format="iso", validate=_not_in_the_future, metadata={
-        "description": f"{description} (ISO 8601 with offset; not in the future, not before 2000); default now."})
+    return fields.AwareDateTime(
+        format="iso",
+        validate=_not_in_the_future,
+        metadata={
+            "description": f"{description} (ISO 8601 with offset; not in the future, not before 2000); default now."
+        },
+    )
 
 
 def _representable(value: datetime) -> None:
@@ -86,18 +91,17 @@ def range_of(args: dict[str, Any]) -> dict[str, Any]:
 
 def optional_money() -> fields.Decimal:
     """A decimal string on the way out that may be ``null`` (not counted yet, not posted yet)."""
-    return fields.Decimal(as_string=True, required=True, allow_none=True,
-                          metadata={"type": "string", "format": "decimal"})
+    return fields.Decimal(
+        as_string=True, required=True, allow_none=True, metadata={"type": "string", "format": "decimal"}
+    )
 
 
 def sku_field(**kwargs: Any) -> fields.String:
-    return fields.String(validate=[validate.Length(min=1, max=64), WholeText(r"^\S+$", error="No spaces.")],
-                         **kwargs)
+    return fields.String(validate=[validate.Length(min=1, max=64), WholeText(r"^\S+$", error="No spaces.")], **kwargs)
 
 
 def warehouse_field(**kwargs: Any) -> fields.String:
-    return fields.String(validate=[validate.Length(min=1, max=32), WholeText(r"^\S+$", error="No spaces.")],
-                         **kwargs)
+    return fields.String(validate=[validate.Length(min=1, max=32), WholeText(r"^\S+$", error="No spaces.")], **kwargs)
 
 
 def note_field() -> fields.String:
@@ -109,10 +113,17 @@ def note_field() -> fields.String:
 
 class AdjustmentLineCreateSchema(StrictSchema):
     sku = sku_field(required=True)
-    quantity = DecimalString(sign=NON_ZERO, required=True,
-                             metadata={"description": "Signed: positive adds stock, negative removes it; not 0."})
-    unit_cost = DecimalString(sign=NON_NEGATIVE, metadata={
-        "description": "Cost per unit of a line that adds stock (default: the current cost); not for a removal."})
+    quantity = DecimalString(
+        sign=NON_ZERO,
+        required=True,
+        metadata={"description": "Signed: positive adds stock, negative removes it; not 0."},
+    )
+    unit_cost = DecimalString(
+        sign=NON_NEGATIVE,
+        metadata={
+            "description": "Cost per unit of a line that adds stock (default: the current cost); not for a removal."
+        },
+    )
 
 
 class AdjustmentCreateSchema(StrictSchema):
@@ -158,8 +169,9 @@ AdjustmentPage = page_schema(AdjustmentSchema, "AdjustmentPage")
 
 # --- routes -------------------------------------------------------------------------------------------------
 
-blp = Blueprint("adjustments", __name__, url_prefix="/api/v1/inventory/adjustments",
-                description="Manual stock adjustments")
+blp = Blueprint(
+    "adjustments", __name__, url_prefix="/api/v1/inventory/adjustments", description="Manual stock adjustments"
+)
 
 
 @blp.route("")
@@ -169,9 +181,15 @@ class Adjustments(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Adjustments, newest first; filter by warehouse, reason, SKU and business time (from, to)."""
         with current_db().unit_of_work() as session:
-            found, total = list_adjustments(session, warehouse_code=args.get("warehouse_code"),
-                                            reason_code=args.get("reason_code"), sku=args.get("sku"),
-                                            **range_of(args), page=args["page"], page_size=args["page_size"])
+            found, total = list_adjustments(
+                session,
+                warehouse_code=args.get("warehouse_code"),
+                reason_code=args.get("reason_code"),
+                sku=args.get("sku"),
+                **range_of(args),
+                page=args["page"],
+                page_size=args["page_size"],
+            )
         return page_of(found, args, total)
 
     @blp.arguments(AdjustmentCreateSchema)
@@ -184,10 +202,16 @@ class Adjustments(MethodView):
         cost on a removal. Nothing is written when anything is refused.
         """
         lines = tuple(AdjustmentLine(ln["sku"], ln["quantity"], ln.get("unit_cost")) for ln in body["lines"])
-        view = post_adjustment(current_db(), PostAdjustment(
-            warehouse_code=body["warehouse_code"], reason_code=body["reason_code"], lines=lines,
-            occurred_at=body.get("occurred_at"), note=body.get("note"),
-        ))
+        view = post_adjustment(
+            current_db(),
+            PostAdjustment(
+                warehouse_code=body["warehouse_code"],
+                reason_code=body["reason_code"],
+                lines=lines,
+                occurred_at=body.get("occurred_at"),
+                note=body.get("note"),
+            ),
+        )
         return view, {"Location": url_for("adjustments.AdjustmentById", document_id=view["id"])}
 
 

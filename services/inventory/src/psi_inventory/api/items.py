@@ -40,7 +40,6 @@ from psi_inventory.service import catalog
 blp = Blueprint("items", __name__, url_prefix="/api/v1/inventory/items", description="Item master")
 
 
-
 def _sku(value: str) -> None:
     if not is_valid_sku(value):
         raise ValidationError(f"Must be {SKU_RULE}.")
@@ -61,13 +60,13 @@ def _unit(**kwargs: Any) -> fields.String:
 
 
 def _category(**kwargs: Any) -> fields.String:
-    return fields.String(allow_none=True, validate=[validate.Length(min=1, max=64), trimmed],
-                         **kwargs)
+    return fields.String(allow_none=True, validate=[validate.Length(min=1, max=64), trimmed], **kwargs)
 
 
 def _barcode(**kwargs: Any) -> fields.String:
     return fields.String(
-        allow_none=True, validate=_gtin,
+        allow_none=True,
+        validate=_gtin,
         metadata={"description": "A GTIN with a valid check digit: EAN-8, UPC-A (12), EAN-13 or GTIN-14 digits."},
         **kwargs,
     )
@@ -111,8 +110,9 @@ class ItemPatchSchema(StrictSchema):
 
 
 def _optional_quantity() -> fields.Decimal:
-    return fields.Decimal(as_string=True, required=True, allow_none=True,
-                          metadata={"type": "string", "format": "decimal"})
+    return fields.Decimal(
+        as_string=True, required=True, allow_none=True, metadata={"type": "string", "format": "decimal"}
+    )
 
 
 class ItemSchema(Schema):
@@ -150,8 +150,12 @@ class Items(MethodView):
         """Items in SKU order, optionally searched (``q``) and filtered by category and active flag."""
         with current_db().unit_of_work() as session:
             found, total = catalog.list_items(
-                session, q=args.get("q") or None, category=args.get("category"), active=args.get("active"),
-                page=args["page"], page_size=args["page_size"],
+                session,
+                q=args.get("q") or None,
+                category=args.get("category"),
+                active=args.get("active"),
+                page=args["page"],
+                page_size=args["page_size"],
             )
         return page_of(found, args, total)
 

@@ -18,8 +18,12 @@ from psi_chassis.app import current_db
 from psi_inventory.api.adjustments import DateRangeArgs, range_of
 from psi_inventory.service import source_documents as docs
 
-blp = Blueprint("source_documents", __name__, url_prefix="/api/v1/inventory",
-                description="Receipts and returns booked from other services")
+blp = Blueprint(
+    "source_documents",
+    __name__,
+    url_prefix="/api/v1/inventory",
+    description="Receipts and returns booked from other services",
+)
 
 
 class BookedLineSchema(Schema):
@@ -77,8 +81,15 @@ class Receipts(MethodView):
         """Goods receipts booked into stock, newest first; filter by warehouse, SKU and time received."""
         with current_db().unit_of_work() as session:
             found, total = docs.list_documents(
-                session, (docs.RECEIPT,), sku=args.get("sku"), warehouse_code=args.get("warehouse_code"),
-                status=None, **range_of(args), page=args["page"], page_size=args["page_size"])
+                session,
+                (docs.RECEIPT,),
+                sku=args.get("sku"),
+                warehouse_code=args.get("warehouse_code"),
+                status=None,
+                **range_of(args),
+                page=args["page"],
+                page_size=args["page_size"],
+            )
         return page_of(found, args, total)
 
 
@@ -91,6 +102,13 @@ class Returns(MethodView):
         kinds = (args["kind"],) if args.get("kind") else docs.RETURN_KINDS
         with current_db().unit_of_work() as session:
             found, total = docs.list_documents(
-                session, kinds, sku=args.get("sku"), warehouse_code=args.get("warehouse_code"),
-                status=args.get("status"), **range_of(args), page=args["page"], page_size=args["page_size"])
+                session,
+                kinds,
+                sku=args.get("sku"),
+                warehouse_code=args.get("warehouse_code"),
+                status=args.get("status"),
+                **range_of(args),
+                page=args["page"],
+                page_size=args["page_size"],
+            )
         return page_of(found, args, total)

@@ -78,8 +78,7 @@ class ReservationQueryArgs(DateRangeArgs):
     reference = fields.String(validate=validate.Length(min=1, max=64))
     sku = fields.String(validate=validate.Length(min=1, max=64))
     warehouse_code = fields.String(validate=validate.Length(min=1, max=32))
-    status = fields.String(validate=validate.OneOf([reservations.ACTIVE, reservations.RELEASED,
-                                                    reservations.CONSUMED]))
+    status = fields.String(validate=validate.OneOf([reservations.ACTIVE, reservations.RELEASED, reservations.CONSUMED]))
 
 
 ReservationPage = page_schema(ReservationListLine, "ReservationPage")
@@ -94,9 +93,15 @@ class ReservationCollection(MethodView):
         warehouse, status and when they were made (from, to)."""
         with current_db().unit_of_work() as session:
             found, total = queries.list_reservations(
-                session, reference=args.get("reference"), sku=args.get("sku"),
-                warehouse_code=args.get("warehouse_code"), status=args.get("status"), **range_of(args),
-                page=args["page"], page_size=args["page_size"])
+                session,
+                reference=args.get("reference"),
+                sku=args.get("sku"),
+                warehouse_code=args.get("warehouse_code"),
+                status=args.get("status"),
+                **range_of(args),
+                page=args["page"],
+                page_size=args["page_size"],
+            )
         return page_of(found, args, total)
 
     @blp.arguments(RESERVATION_IN)  # one instance: webargs builds a new one per request from a class
@@ -108,20 +113,35 @@ class ReservationCollection(MethodView):
 
         The warehouse must be listed and active and every SKU in the item master (422 naming what is not).
         """
-        lines = [reservations.ReservationLine(ln.get("line_no", i), ln["sku"], ln["quantity"])
-                 for i, ln in enumerate(body["lines"], start=1)]
+        lines = [
+            reservations.ReservationLine(ln.get("line_no", i), ln["sku"], ln["quantity"])
+            for i, ln in enumerate(body["lines"], start=1)
+        ]
         try:
             short, written = reservations.reserve_stock(current_db(), body["reference"], body["warehouse_code"], lines)
         except reservations.AlreadyReserved as exc:
-            raise Conflict(f"reference {body['reference']} already holds a reservation",
-                           code="RESERVATION_EXISTS") from exc
+            raise Conflict(
+                f"reference {body['reference']} already holds a reservation", code="RESERVATION_EXISTS"
+            ) from exc
         if short:
-            raise Conflict("not enough stock for every line; nothing was reserved", code="INSUFFICIENT_STOCK",
-                           errors={"short_lines": [
-                               {"line_no": s.line_no, "sku": s.sku, "requested_quantity": f"{s.requested_quantity:.6f}",
-                                "available_quantity": f"{s.available_quantity:.6f}"} for s in short]})
+            raise Conflict(
+                "not enough stock for every line; nothing was reserved",
+                code="INSUFFICIENT_STOCK",
+                errors={
+                    "short_lines": [
+                        {
+                            "line_no": s.line_no,
+                            "sku": s.sku,
+                            "requested_quantity": f"{s.requested_quantity:.6f}",
+                            "available_quantity": f"{s.available_quantity:.6f}",
+                        }
+                        for s in short
+                    ]
+                },
+            )
         return {"reference": body["reference"], "lines": written}, {
-            "Location": f"/api/v1/inventory/reservations/{body['reference']}"}
+            "Location": f"/api/v1/inventory/reservations/{body['reference']}"
+        }
 
 
 @blp.route("/<string:reference>")

@@ -76,8 +76,11 @@ class AsOfTotalsSchema(Schema):
 
 
 class AsOfPageSchema(page_schema(AsOfSchema, "StockAsOfRows")):  # type: ignore[misc]
-    totals = fields.Nested(AsOfTotalsSchema, required=True,
-                           metadata={"description": "Over every row the filters match, not only this page"})
+    totals = fields.Nested(
+        AsOfTotalsSchema,
+        required=True,
+        metadata={"description": "Over every row the filters match, not only this page"},
+    )
 
 
 class StockCardArgs(DateRangeArgs):
@@ -135,8 +138,9 @@ class WarehouseValueSchema(ValuesSchema):
 class StockValueSchema(Schema):
     currency = fields.String(required=True)
     warehouses = fields.List(fields.Nested(WarehouseValueSchema), required=True)
-    in_transit = fields.Nested(ValuesSchema, required=True,
-                               metadata={"description": "Transfers on their way (books: the source's method)"})
+    in_transit = fields.Nested(
+        ValuesSchema, required=True, metadata={"description": "Transfers on their way (books: the source's method)"}
+    )
     total = fields.Nested(ValuesSchema, required=True)
 
 
@@ -168,9 +172,14 @@ class StockAsOf(MethodView):
         """On hand and value per SKU and warehouse at a past business time, from the ledger, with the stock in
         transit towards each warehouse at that time, and the totals (stock in transit counted in)."""
         with current_db().unit_of_work() as session:
-            found, total, totals = queries.stock_as_of(session, args["at"], sku=args.get("sku"),
-                                                       warehouse_code=args.get("warehouse_code"),
-                                                       page=args["page"], page_size=args["page_size"])
+            found, total, totals = queries.stock_as_of(
+                session,
+                args["at"],
+                sku=args.get("sku"),
+                warehouse_code=args.get("warehouse_code"),
+                page=args["page"],
+                page_size=args["page_size"],
+            )
         return {**page_of(found, args, total), "totals": totals}
 
 
@@ -182,8 +191,14 @@ class StockCard(MethodView):
         """The stock card (库存流水) of one SKU in one warehouse: each move in business-time order with the
         running balance and value after it, the opening balance at 'from' and the closing balance."""
         with current_db().unit_of_work() as session:
-            return queries.stock_card(session, args["sku"], args["warehouse_code"], **range_of(args),
-                                      page=args["page"], page_size=args["page_size"])
+            return queries.stock_card(
+                session,
+                args["sku"],
+                args["warehouse_code"],
+                **range_of(args),
+                page=args["page"],
+                page_size=args["page_size"],
+            )
 
 
 @as_of_blp.route("/stock-value")
@@ -205,8 +220,9 @@ class LowStock(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Items whose available quantity is below their reorder point."""
         with current_db().unit_of_work() as session:
-            found, total = queries.below_reorder_point(session, warehouse_code=args.get("warehouse_code"),
-                                                       page=args["page"], page_size=args["page_size"])
+            found, total = queries.below_reorder_point(
+                session, warehouse_code=args.get("warehouse_code"), page=args["page"], page_size=args["page_size"]
+            )
         return page_of(found, args, total)
 
 

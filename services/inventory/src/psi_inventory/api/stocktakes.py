@@ -36,8 +36,11 @@ from psi_inventory.service.stocktakes import (
 
 class StocktakeCreateSchema(StrictSchema):
     warehouse_code = warehouse_field(required=True)
-    skus = fields.List(sku_field(), validate=validate.Length(min=1, max=5000), metadata={
-        "description": "The SKUs to count; default every SKU of the warehouse that is active or in stock."})
+    skus = fields.List(
+        sku_field(),
+        validate=validate.Length(min=1, max=5000),
+        metadata={"description": "The SKUs to count; default every SKU of the warehouse that is active or in stock."},
+    )
     note = note_field()
 
 
@@ -48,8 +51,11 @@ class CountSchema(StrictSchema):
 
 
 class CountsSchema(StrictSchema):
-    counts = fields.List(fields.Nested(CountSchema), required=True,
-                         validate=validate.Length(min=1, max=5000, error="Enter between {min} and {max} counts."))
+    counts = fields.List(
+        fields.Nested(CountSchema),
+        required=True,
+        validate=validate.Length(min=1, max=5000, error="Enter between {min} and {max} counts."),
+    )
 
 
 class StocktakeLineSchema(Schema):
@@ -99,9 +105,15 @@ class Stocktakes(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Stocktakes, newest first; filter by warehouse, status, SKU and when they were opened (from, to)."""
         with current_db().unit_of_work() as session:
-            found, total = list_stocktakes(session, warehouse_code=args.get("warehouse_code"),
-                                           status=args.get("status"), sku=args.get("sku"), **range_of(args),
-                                           page=args["page"], page_size=args["page_size"])
+            found, total = list_stocktakes(
+                session,
+                warehouse_code=args.get("warehouse_code"),
+                status=args.get("status"),
+                sku=args.get("sku"),
+                **range_of(args),
+                page=args["page"],
+                page_size=args["page_size"],
+            )
         return page_of(found, args, total)
 
     @blp.arguments(StocktakeCreateSchema)
@@ -113,10 +125,14 @@ class Stocktakes(MethodView):
         the warehouse holds nothing to count and no SKUs were named.
         """
         skus = body.get("skus")
-        view = open_stocktake(current_db(), OpenStocktake(
-            warehouse_code=body["warehouse_code"], skus=tuple(skus) if skus is not None else None,
-            note=body.get("note"),
-        ))
+        view = open_stocktake(
+            current_db(),
+            OpenStocktake(
+                warehouse_code=body["warehouse_code"],
+                skus=tuple(skus) if skus is not None else None,
+                note=body.get("note"),
+            ),
+        )
         return view, {"Location": url_for("stocktakes.StocktakeById", document_id=view["id"])}
 
 
@@ -149,8 +165,11 @@ class StocktakeCounts(MethodView):
 class PostStocktake(MethodView):
     @blp.response(200, StocktakeSchema)
     @blp.alt_response(404, description="STOCKTAKE_NOT_FOUND")
-    @blp.alt_response(409, description="INVALID_STATUS (not open) or INSUFFICIENT_STOCK (a loss beyond what is"
-                                       " on hand now: the stock left after it was counted)")
+    @blp.alt_response(
+        409,
+        description="INVALID_STATUS (not open) or INSUFFICIENT_STOCK (a loss beyond what is"
+        " on hand now: the stock left after it was counted)",
+    )
     @blp.alt_response(422, description="VALIDATION_FAILED: a gain whose value would not fit the ledger")
     def post(self, document_id: int) -> dict[str, Any]:
         """Post counted − book at the time of counting of every counted line as an adjustment (reason stocktake).

@@ -38,8 +38,9 @@ class TransferLineCreateSchema(StrictSchema):
 
 class TransferCreateSchema(StrictSchema):
     from_warehouse_code = warehouse_field(required=True)
-    to_warehouse_code = warehouse_field(required=True,
-                                        metadata={"description": "Must differ from from_warehouse_code."})
+    to_warehouse_code = warehouse_field(
+        required=True, metadata={"description": "Must differ from from_warehouse_code."}
+    )
     shipped_at = business_time_field("When the goods left the source warehouse")
     note = note_field()
     lines = line_list(TransferLineCreateSchema)
@@ -61,8 +62,11 @@ class TransferLineSchema(Schema):
     value = money()
     value_fifo = money()
     unit_cost = money()
-    layers = fields.List(fields.Nested(CarriedLayerSchema), required=True,
-                         metadata={"description": "FIFO layers taken at the source, oldest first."})
+    layers = fields.List(
+        fields.Nested(CarriedLayerSchema),
+        required=True,
+        metadata={"description": "FIFO layers taken at the source, oldest first."},
+    )
 
 
 class TransferSchema(Schema):
@@ -87,16 +91,18 @@ class TransferSchema(Schema):
 class TransferQueryArgs(DateRangeArgs):
     status = fields.String(validate=validate.OneOf([IN_TRANSIT, RECEIVED]))
     sku = fields.String(validate=validate.Length(min=1, max=64))
-    warehouse_code = fields.String(validate=validate.Length(min=1, max=32),
-                                   metadata={"description": "Either end of the transfer"})
+    warehouse_code = fields.String(
+        validate=validate.Length(min=1, max=32), metadata={"description": "Either end of the transfer"}
+    )
     from_warehouse_code = fields.String(validate=validate.Length(min=1, max=32))
     to_warehouse_code = fields.String(validate=validate.Length(min=1, max=32))
 
 
 TransferPage = page_schema(TransferSchema, "TransferPage")
 
-blp = Blueprint("transfers", __name__, url_prefix="/api/v1/inventory/transfers",
-                description="Transfers between warehouses")
+blp = Blueprint(
+    "transfers", __name__, url_prefix="/api/v1/inventory/transfers", description="Transfers between warehouses"
+)
 
 
 @blp.route("")
@@ -108,9 +114,16 @@ class Transfers(MethodView):
         they were shipped (from, to)."""
         with current_db().unit_of_work() as session:
             found, total = list_transfers(
-                session, status=args.get("status"), sku=args.get("sku"), warehouse_code=args.get("warehouse_code"),
-                from_warehouse_code=args.get("from_warehouse_code"), to_warehouse_code=args.get("to_warehouse_code"),
-                **range_of(args), page=args["page"], page_size=args["page_size"])
+                session,
+                status=args.get("status"),
+                sku=args.get("sku"),
+                warehouse_code=args.get("warehouse_code"),
+                from_warehouse_code=args.get("from_warehouse_code"),
+                to_warehouse_code=args.get("to_warehouse_code"),
+                **range_of(args),
+                page=args["page"],
+                page_size=args["page_size"],
+            )
         return page_of(found, args, total)
 
     @blp.arguments(TransferCreateSchema)
@@ -123,10 +136,16 @@ class Transfers(MethodView):
         unknown or inactive warehouse. Publishes inventory.StockTransferred.v1 (status shipped).
         """
         lines = tuple(TransferLine(ln["sku"], ln["quantity"]) for ln in body["lines"])
-        view = ship_transfer(current_db(), ShipTransfer(
-            from_warehouse=body["from_warehouse_code"], to_warehouse=body["to_warehouse_code"], lines=lines,
-            note=body.get("note"), shipped_at=body.get("shipped_at"),
-        ))
+        view = ship_transfer(
+            current_db(),
+            ShipTransfer(
+                from_warehouse=body["from_warehouse_code"],
+                to_warehouse=body["to_warehouse_code"],
+                lines=lines,
+                note=body.get("note"),
+                shipped_at=body.get("shipped_at"),
+            ),
+        )
         return view, {"Location": url_for("transfers.TransferById", document_id=view["id"])}
 
 

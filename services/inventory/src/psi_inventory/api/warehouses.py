@@ -25,9 +25,7 @@ from psi_inventory.service import catalog
 
 blp = Blueprint("warehouses", __name__, url_prefix="/api/v1/inventory/warehouses", description="Warehouses")
 
-_METHOD_DOC = {
-    "description": "Which valuation the books use: moving_average or fifo. Both values are always kept."
-}
+_METHOD_DOC = {"description": "Which valuation the books use: moving_average or fifo. Both values are always kept."}
 
 
 def _code(value: str) -> None:
@@ -45,7 +43,8 @@ def _method(**kwargs: Any) -> fields.String:
 
 class WarehouseCreateSchema(StrictSchema):
     code = fields.String(
-        required=True, validate=_code,
+        required=True,
+        validate=_code,
         metadata={"pattern": WAREHOUSE_CODE_PATTERN, "description": WAREHOUSE_CODE_RULE + "."},
     )
     name = _name(required=True)

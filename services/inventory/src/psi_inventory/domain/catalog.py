@@ -85,10 +85,11 @@ def gtin_forms(barcode: str) -> tuple[str, ...]:
     if barcode_problem(barcode) is not None:
         return (barcode,)
     full = barcode.rjust(14, "0")
-    return tuple(full[14 - length:] for length in GTIN_LENGTHS if full[: 14 - length].strip("0") == "")
+    return tuple(full[14 - length :] for length in GTIN_LENGTHS if full[: 14 - length].strip("0") == "")
 
 
 # --- reorder settings ----------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ReorderSettings:
@@ -164,15 +165,23 @@ class NewWarehouse:
 
 #: What PATCH /items/<sku> may change.
 ITEM_MUTABLE_FIELDS = (
-    "name", "unit_of_measure", "category", "barcode", "reorder_point", "reorder_quantity", "safety_stock", "active",
+    "name",
+    "unit_of_measure",
+    "category",
+    "barcode",
+    "reorder_point",
+    "reorder_quantity",
+    "safety_stock",
+    "active",
 )
 REORDER_FIELDS = ("reorder_point", "reorder_quantity", "safety_stock")
 #: What PATCH /warehouses/<code> may change.
 WAREHOUSE_MUTABLE_FIELDS = ("name", "active", "valuation_method")
 
 
-def changed_fields(current: Mapping[str, Any], requested: Mapping[str, Any],
-                   allowed: tuple[str, ...]) -> dict[str, Any]:
+def changed_fields(
+    current: Mapping[str, Any], requested: Mapping[str, Any], allowed: tuple[str, ...]
+) -> dict[str, Any]:
     """The requested values that differ from the current record (a PATCH that changes nothing is a no-op).
 
     Decimals compare by value (``"5"`` equals ``"5.000000"``). Raises ``KeyError`` for a field not in

@@ -126,8 +126,9 @@ def require_status(kind: str, action: str, status: str, number: str) -> None:
 # --- field errors -------------------------------------------------------------------------------------------
 
 
-def add_error(errors: dict[str, Any], field: str, message: str, index: int | None = None,
-              name: str | None = None) -> None:
+def add_error(
+    errors: dict[str, Any], field: str, message: str, index: int | None = None, name: str | None = None
+) -> None:
     """Collect a field error the way marshmallow reports it: ``field`` or ``field.<index>[.<name>]``."""
     if index is None:
         errors.setdefault(field, []).append(message)
@@ -177,8 +178,13 @@ def adjustment_line_errors(lines: Sequence[AdjustmentLine]) -> dict[str, Any]:
         if line.unit_cost < ZERO:
             add_error(errors, "lines", "must be greater than or equal to 0", i, "unit_cost")
         elif line.quantity < ZERO:
-            add_error(errors, "lines", "only a line that adds stock has a unit cost; a removal is valued at"
-                      " the current cost", i, "unit_cost")
+            add_error(
+                errors,
+                "lines",
+                "only a line that adds stock has a unit cost; a removal is valued at the current cost",
+                i,
+                "unit_cost",
+            )
         elif line.quantity * line.unit_cost >= MAX_AMOUNT:
             add_error(errors, "lines", f"the line value must be less than {MAX_AMOUNT}", i, "unit_cost")
     return errors

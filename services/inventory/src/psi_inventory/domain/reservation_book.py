@@ -96,8 +96,9 @@ class ReservationBook:
             return short
         for line in ordered:
             self.stock.change_reserved(line.sku, warehouse, line.quantity)
-        created = [ReservationRow(None, reference, ln.line_no, ln.sku, warehouse, ln.quantity, ZERO, ACTIVE)
-                   for ln in lines]
+        created = [
+            ReservationRow(None, reference, ln.line_no, ln.sku, warehouse, ln.quantity, ZERO, ACTIVE) for ln in lines
+        ]
         self.rows[reference] = created
         self.new_rows.extend(created)
         return []
@@ -110,8 +111,9 @@ class ReservationBook:
 
     def release(self, reference: str) -> int:
         """Give back what ``reference`` still holds; returns how many lines were released."""
-        active = sorted((r for r in self.rows.get(reference, ()) if r.status == ACTIVE),
-                        key=lambda r: (r.sku, r.line_no))
+        active = sorted(
+            (r for r in self.rows.get(reference, ()) if r.status == ACTIVE), key=lambda r: (r.sku, r.line_no)
+        )
         for row in active:
             if row.left > ZERO:
                 self.stock.change_reserved(row.sku, row.warehouse, -row.left)
@@ -132,8 +134,14 @@ class ReservationBook:
 
         The balance row's ``reserved`` is lowered by the issue itself (``from_reserved``), not here.
         """
-        rows = sorted((r for r in self.rows.get(reference, ()) if r.status == ACTIVE and r.sku == sku
-                       and r.warehouse == warehouse), key=lambda r: r.line_no)
+        rows = sorted(
+            (
+                r
+                for r in self.rows.get(reference, ())
+                if r.status == ACTIVE and r.sku == sku and r.warehouse == warehouse
+            ),
+            key=lambda r: r.line_no,
+        )
         covered = ZERO
         for row in rows:
             if covered >= quantity:

@@ -72,12 +72,22 @@ def refuse_shipment(lines: Sequence[ShipmentLine], stock: Mapping[str, SkuStock]
         rejected = RejectedLine(line.line_no, line.sku, line.quantity, held.reserved_for_order, held.available)
         covered, on_shelf = reservation_left.get(line.sku, ZERO), shelf_left.get(line.sku, ZERO)
         if line.quantity > covered:
-            failed.append((NOT_RESERVED, rejected,
-                           f"line {line.line_no} ships {line.quantity} of {line.sku} but the order holds only"
-                           f" {covered} reserved for it"))
+            failed.append(
+                (
+                    NOT_RESERVED,
+                    rejected,
+                    f"line {line.line_no} ships {line.quantity} of {line.sku} but the order holds only"
+                    f" {covered} reserved for it",
+                )
+            )
         elif line.quantity > on_shelf:
-            failed.append((INSUFFICIENT_STOCK, rejected,
-                           f"line {line.line_no} ships {line.quantity} of {line.sku} but only {on_shelf} is on hand"))
+            failed.append(
+                (
+                    INSUFFICIENT_STOCK,
+                    rejected,
+                    f"line {line.line_no} ships {line.quantity} of {line.sku} but only {on_shelf} is on hand",
+                )
+            )
         else:
             reservation_left[line.sku] = covered - line.quantity
             shelf_left[line.sku] = on_shelf - line.quantity

@@ -64,7 +64,6 @@ class OpenLayer:
         return self.move_index is not None
 
 
-
 @dataclass
 class Position:
     """One balance row as the book holds it."""
@@ -176,9 +175,18 @@ class StockBook:
         return pos.last_unit_cost if pos.last_unit_cost is not None else ZERO
 
     # -- postings ----------------------------------------------------------------------------------------------------
-    def receive(self, sku: str, warehouse: str, kind: str, quantity: Decimal, unit_cost: Decimal, source: Source,
-                fifo_layers: Iterable[tuple[Decimal, Decimal]] | None = None, value: Decimal | None = None,
-                origin: tuple[str, int] | None = None) -> Posted:
+    def receive(
+        self,
+        sku: str,
+        warehouse: str,
+        kind: str,
+        quantity: Decimal,
+        unit_cost: Decimal,
+        source: Source,
+        fifo_layers: Iterable[tuple[Decimal, Decimal]] | None = None,
+        value: Decimal | None = None,
+        origin: tuple[str, int] | None = None,
+    ) -> Posted:
         """Stock in at ``unit_cost``. A transfer-in passes the value and the FIFO layers it carries instead (a
         customer return its moving-average value and its FIFO layer). ``origin`` is the purchase order number
         and line a receipt came from, remembered on its FIFO layer for a later supplier return."""
@@ -193,16 +201,32 @@ class StockBook:
         index = self._append(sku, warehouse, kind, quantity, unit_cost, ma_value, fifo_value, source)
         po_number, po_line = origin if origin is not None else (None, None)
         for layer_quantity, layer_cost in layers:
-            layer = OpenLayer(-1 - len(self.new_layers), layer_quantity, layer_cost, layer_quantity,
-                              source.occurred_at, po_number, po_line, move_index=index)
+            layer = OpenLayer(
+                -1 - len(self.new_layers),
+                layer_quantity,
+                layer_cost,
+                layer_quantity,
+                source.occurred_at,
+                po_number,
+                po_line,
+                move_index=index,
+            )
             self.new_layers.append(layer)
             if pos.layers is not None:
                 pos.layers.append(layer)
         self._change(pos, quantity, ZERO, ma_value, fifo_value)
         return Posted(index, quantity, ma_value, fifo_value, unit_cost)
 
-    def issue(self, sku: str, warehouse: str, kind: str, quantity: Decimal, source: Source,
-              from_reserved: Decimal = ZERO, may_take_reserved: bool = False) -> Posted:
+    def issue(
+        self,
+        sku: str,
+        warehouse: str,
+        kind: str,
+        quantity: Decimal,
+        source: Source,
+        from_reserved: Decimal = ZERO,
+        may_take_reserved: bool = False,
+    ) -> Posted:
         """Stock out, valued both ways. ``from_reserved`` of it was reserved for this very issue (a shipment).
 
         Unreserved stock is all an issue may take beyond its own reservation: another order's reservation is
@@ -214,16 +238,27 @@ class StockBook:
         fifo, consumed = fifo_issue(self._oldest_first(pos), quantity)
         return self._book_issue(pos, kind, quantity, IssueCost(ma, fifo, consumed), source, from_reserved)
 
-    def issue_supplier_return(self, sku: str, warehouse: str, kind: str, quantity: Decimal, source: Source,
-                              receipt_cost: Decimal, po_number: str, po_line: int) -> tuple[Posted, Decimal]:
+    def issue_supplier_return(
+        self,
+        sku: str,
+        warehouse: str,
+        kind: str,
+        quantity: Decimal,
+        source: Source,
+        receipt_cost: Decimal,
+        po_number: str,
+        po_line: int,
+    ) -> tuple[Posted, Decimal]:
         """Goods back to the supplier at the cost they came in at (``domain/supplier_returns.py``); unreserved
         stock only. Also returns how much of the quantity the PO line's own layers held (the rest is the
         shortfall, taken from older layers at their own cost)."""
         pos = self._checked_for_issue(sku, warehouse, quantity, ZERO, False)
         open_layers = [ly for ly in self._oldest_first(pos) if ly.remaining > ZERO]
         cost = supplier_return_cost(pos.on_hand, pos.value, open_layers, quantity, receipt_cost, po_number, po_line)
-        own = min(sum((ly.remaining for ly in open_layers if (ly.po_number, ly.po_line) == (po_number, po_line)),
-                      ZERO), quantity)
+        own = min(
+            sum((ly.remaining for ly in open_layers if (ly.po_number, ly.po_line) == (po_number, po_line)), ZERO),
+            quantity,
+        )
         return self._book_issue(pos, kind, quantity, cost, source, ZERO), own
 
     def change_reserved(self, sku: str, warehouse: str, delta: Decimal) -> Decimal:
@@ -233,13 +268,23 @@ class StockBook:
         return pos.available
 
     # -- inside ------------------------------------------------------------------------------------------------------
-    def _append(self, sku: str, warehouse: str, kind: str, quantity: Decimal, unit_cost: Decimal, value: Decimal,
-                value_fifo: Decimal, source: Source) -> int:
+    def _append(
+        self,
+        sku: str,
+        warehouse: str,
+        kind: str,
+        quantity: Decimal,
+        unit_cost: Decimal,
+        value: Decimal,
+        value_fifo: Decimal,
+        source: Source,
+    ) -> int:
         self.moves.append(NewMove(sku, warehouse, kind, quantity, unit_cost, value, value_fifo, source))
         return len(self.moves) - 1
 
-    def _checked_for_issue(self, sku: str, warehouse: str, quantity: Decimal, from_reserved: Decimal,
-                           may_take_reserved: bool) -> Position:
+    def _checked_for_issue(
+        self, sku: str, warehouse: str, quantity: Decimal, from_reserved: Decimal, may_take_reserved: bool
+    ) -> Position:
         if quantity <= ZERO:
             raise StockRuleViolation(f"quantity must be positive, got {quantity}")
         pos = self.position(sku, warehouse)
@@ -260,20 +305,28 @@ class StockBook:
             pos.emptied += 1
         return islice(pos.layers, pos.emptied, None)
 
-    def _book_issue(self, pos: Position, kind: str, quantity: Decimal, cost: IssueCost, source: Source,
-                    from_reserved: Decimal) -> Posted:
+    def _book_issue(
+        self, pos: Position, kind: str, quantity: Decimal, cost: IssueCost, source: Source, from_reserved: Decimal
+    ) -> Posted:
         """Append an outgoing move valued ``cost``, lower the layers it consumed, change the position."""
         books = cost.for_method(self.method_of(pos.warehouse))
         unit_cost = q6(books / quantity)
-        index = self._append(pos.sku, pos.warehouse, kind, -quantity, unit_cost, -cost.moving_average, -cost.fifo,
-                             source)
+        index = self._append(
+            pos.sku, pos.warehouse, kind, -quantity, unit_cost, -cost.moving_average, -cost.fifo, source
+        )
         for taken in cost.consumed:
             layer: OpenLayer = taken.layer
             layer.remaining -= taken.quantity
             layer.changed = True
         self._change(pos, -quantity, -from_reserved, -cost.moving_average, -cost.fifo)
-        return Posted(index, -quantity, -cost.moving_average, -cost.fifo, unit_cost,
-                      tuple((c.quantity, c.unit_cost) for c in cost.consumed))
+        return Posted(
+            index,
+            -quantity,
+            -cost.moving_average,
+            -cost.fifo,
+            unit_cost,
+            tuple((c.quantity, c.unit_cost) for c in cost.consumed),
+        )
 
     def _change(self, pos: Position, on_hand: Decimal, reserved: Decimal, value: Decimal, value_fifo: Decimal) -> None:
         pos.on_hand += on_hand
@@ -285,8 +338,14 @@ class StockBook:
         below, announce = crossed_below(rule.reorder_point if rule else None, pos.below_reorder, pos.available)
         pos.below_reorder = below
         if announce and rule is not None:
-            self.on_low_stock({
-                "sku": pos.sku, "warehouse_code": pos.warehouse, "available": pos.available,
-                "reorder_point": rule.reorder_point, "reorder_quantity": rule.reorder_quantity or ZERO,
-                "safety_stock": rule.safety_stock, "occurred_at": self.recorded_at,
-            })
+            self.on_low_stock(
+                {
+                    "sku": pos.sku,
+                    "warehouse_code": pos.warehouse,
+                    "available": pos.available,
+                    "reorder_point": rule.reorder_point,
+                    "reorder_quantity": rule.reorder_quantity or ZERO,
+                    "safety_stock": rule.safety_stock,
+                    "occurred_at": self.recorded_at,
+                }
+            )

@@ -25,8 +25,7 @@ class CardBalance:
         return CardBalance(self.quantity + quantity, self.value + value, self.value_fifo + value_fifo)
 
 
-def running_balances(opening: CardBalance,
-                     moves: Iterable[tuple[Decimal, Decimal, Decimal]]) -> list[CardBalance]:
+def running_balances(opening: CardBalance, moves: Iterable[tuple[Decimal, Decimal, Decimal]]) -> list[CardBalance]:
     """The balance after each of ``moves`` (signed quantity, value, FIFO value), starting from ``opening``."""
     balances = []
     balance = opening

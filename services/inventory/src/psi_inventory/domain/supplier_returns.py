@@ -73,8 +73,11 @@ def short_lines(lines: Sequence[ReturnLine], available: Mapping[str, Decimal]) -
 
 def unknown_skus(lines: Sequence[ReturnLine], known: set[str]) -> list[RefusedLine]:
     """Lines whose SKU the warehouse has never known (not in the item master, never stocked there)."""
-    return [RefusedLine(ln.line_no, ln.sku, ln.quantity, ZERO)
-            for ln in sorted(lines, key=lambda ln: ln.line_no) if ln.sku not in known]
+    return [
+        RefusedLine(ln.line_no, ln.sku, ln.quantity, ZERO)
+        for ln in sorted(lines, key=lambda ln: ln.line_no)
+        if ln.sku not in known
+    ]
 
 
 def return_layer_order(layers: Sequence[Layer], po_number: str, po_line: int) -> list[Layer]:
@@ -84,8 +87,15 @@ def return_layer_order(layers: Sequence[Layer], po_number: str, po_line: int) ->
     return own + others
 
 
-def supplier_return_cost(on_hand: Decimal, value: Decimal, layers: Sequence[Layer], quantity: Decimal,
-                         receipt_cost: Decimal, po_number: str, po_line: int) -> IssueCost:
+def supplier_return_cost(
+    on_hand: Decimal,
+    value: Decimal,
+    layers: Sequence[Layer],
+    quantity: Decimal,
+    receipt_cost: Decimal,
+    po_number: str,
+    po_line: int,
+) -> IssueCost:
     """What a supplier return of ``quantity`` takes out of the books, both ways (see the module docstring)."""
     if quantity <= ZERO:
         raise StockRuleViolation(f"return quantity must be positive, got {quantity}")

@@ -68,8 +68,13 @@ class _Posting:
     posted: Posted = field(repr=False)
 
     def event_line(self) -> dict[str, Any]:
-        return {"sku": self.sku, "quantity": self.quantity, "unit_cost": self.posted.unit_cost,
-                "value": self.posted.value, "value_fifo": self.posted.value_fifo}
+        return {
+            "sku": self.sku,
+            "quantity": self.quantity,
+            "unit_cost": self.posted.unit_cost,
+            "value": self.posted.value,
+            "value_fifo": self.posted.value_fifo,
+        }
 
 
 def post_adjustment(db: Database, cmd: PostAdjustment) -> dict[str, Any]:
@@ -83,17 +88,31 @@ def post_adjustment(db: Database, cmd: PostAdjustment) -> dict[str, Any]:
 
         now = utcnow()
         occurred_at = booked_time(cmd.occurred_at or now, now)
-        document_id, number = create_document(session, ADJUSTMENT, POSTED, cmd.warehouse_code, now,
-                                              reason_code=cmd.reason_code, note=cmd.note)
-        postings = apply_differences(
-            session, cmd.warehouse_code,
-            [Correction(i + 1, ln.sku, ln.quantity, ln.unit_cost) for i, ln in enumerate(cmd.lines)],
-            Source(occurred_at, number, reason_code=cmd.reason_code), field_name="lines", quantity_name="quantity",
+        document_id, number = create_document(
+            session, ADJUSTMENT, POSTED, cmd.warehouse_code, now, reason_code=cmd.reason_code, note=cmd.note
         )
-        add_lines(session, document_id, [
-            {"line_no": p.line_no, "sku": p.sku, "quantity": p.quantity, "value": p.posted.value,
-             "value_fifo": p.posted.value_fifo} for p in postings
-        ])
+        postings = apply_differences(
+            session,
+            cmd.warehouse_code,
+            [Correction(i + 1, ln.sku, ln.quantity, ln.unit_cost) for i, ln in enumerate(cmd.lines)],
+            Source(occurred_at, number, reason_code=cmd.reason_code),
+            field_name="lines",
+            quantity_name="quantity",
+        )
+        add_lines(
+            session,
+            document_id,
+            [
+                {
+                    "line_no": p.line_no,
+                    "sku": p.sku,
+                    "quantity": p.quantity,
+                    "value": p.posted.value,
+                    "value_fifo": p.posted.value_fifo,
+                }
+                for p in postings
+            ],
+        )
         record_adjusted(session, document_id, number, cmd.warehouse_code, occurred_at, cmd.reason_code, postings)
         view = adjustment_view(session, document_id)
         session.commit()
@@ -112,8 +131,16 @@ class Correction:
     occurred_at: datetime | None = None
 
 
-def apply_differences(session: Session, warehouse: str, corrections: list[Correction], source: Source, *,
-                      field_name: str, quantity_name: str, may_take_reserved: bool = False) -> list[_Posting]:
+def apply_differences(
+    session: Session,
+    warehouse: str,
+    corrections: list[Correction],
+    source: Source,
+    *,
+    field_name: str,
+    quantity_name: str,
+    may_take_reserved: bool = False,
+) -> list[_Posting]:
     """Book signed corrections as ``adjustment`` moves.
 
     In (sku) order, so concurrent postings lock balance rows in one global order. A gain is received at the
@@ -124,37 +151,69 @@ def apply_differences(session: Session, warehouse: str, corrections: list[Correc
     ledger = Ledger(session)
     postings: list[_Posting] = []
     for line in sorted(corrections, key=lambda ln: (ln.sku, ln.line_no)):
-        line_source = Source(line.occurred_at or source.occurred_at, source.document_ref, line=line.line_no,
-                             reason_code=source.reason_code)
+        line_source = Source(
+            line.occurred_at or source.occurred_at,
+            source.document_ref,
+            line=line.line_no,
+            reason_code=source.reason_code,
+        )
         if line.quantity > ZERO:
             cost = line.unit_cost if line.unit_cost is not None else ledger.current_unit_cost(line.sku, warehouse)
             if line.quantity * cost >= MAX_AMOUNT:
                 errors: dict[str, Any] = {}
-                add_error(errors, field_name, f"at {cost} a unit the value must stay below {MAX_AMOUNT}",
-                          line.line_no - 1, quantity_name)
+                add_error(
+                    errors,
+                    field_name,
+                    f"at {cost} a unit the value must stay below {MAX_AMOUNT}",
+                    line.line_no - 1,
+                    quantity_name,
+                )
                 raise RuleViolation("the value of a line is too large", errors=errors)
             posted = ledger.receive(line.sku, warehouse, MOVE_ADJUSTMENT, line.quantity, cost, line_source)
         else:
             try:
-                posted = ledger.issue(line.sku, warehouse, MOVE_ADJUSTMENT, -line.quantity, line_source,
-                                      may_take_reserved=may_take_reserved)
+                posted = ledger.issue(
+                    line.sku,
+                    warehouse,
+                    MOVE_ADJUSTMENT,
+                    -line.quantity,
+                    line_source,
+                    may_take_reserved=may_take_reserved,
+                )
             except StockRuleViolation as exc:
                 raise insufficient(exc, field_name, line.line_no - 1, quantity_name) from exc
         postings.append(_Posting(line.line_no, line.sku, q6(line.quantity), posted))
     return sorted(postings, key=lambda p: p.line_no)
 
 
-def record_adjusted(session: Session, document_id: int, number: str, warehouse: str, occurred_at: datetime,
-                    reason_code: str, postings: list[_Posting]) -> str | None:
+def record_adjusted(
+    session: Session,
+    document_id: int,
+    number: str,
+    warehouse: str,
+    occurred_at: datetime,
+    reason_code: str,
+    postings: list[_Posting],
+) -> str | None:
     """inventory.StockAdjusted.v1 for the postings (none when nothing moved); returns the event id."""
     if not postings:
         return None
-    return record_event(session, events.STOCK_ADJUSTED, {
-        "adjustment_id": str(document_id), "document_ref": number, "warehouse_code": warehouse,
-        "occurred_at": occurred_at, "reason_code": reason_code, "currency": base_currency(),
-        "lines": [p.event_line() for p in postings],
-        "total_value": total(Ledger(session).books_value(warehouse, p.posted) for p in postings),
-    }, source=SERVICE_NAME, subject=number)
+    return record_event(
+        session,
+        events.STOCK_ADJUSTED,
+        {
+            "adjustment_id": str(document_id),
+            "document_ref": number,
+            "warehouse_code": warehouse,
+            "occurred_at": occurred_at,
+            "reason_code": reason_code,
+            "currency": base_currency(),
+            "lines": [p.event_line() for p in postings],
+            "total_value": total(Ledger(session).books_value(warehouse, p.posted) for p in postings),
+        },
+        source=SERVICE_NAME,
+        subject=number,
+    )
 
 
 def adjustment_view(session: Session, document_id: int) -> dict[str, Any]:
@@ -165,14 +224,28 @@ def adjustment_view(session: Session, document_id: int) -> dict[str, Any]:
     for line in lines_of(session, document_id):
         move = moves.get((MOVE_ADJUSTMENT, line.line_no))
         occurred_at = occurred_at or (move.occurred_at if move is not None else None)
-        lines.append({"line_no": line.line_no, "sku": line.sku, "quantity": line.quantity,
-                      "unit_cost": move.unit_cost if move is not None else ZERO,
-                      "value": line.value, "value_fifo": line.value_fifo})
+        lines.append(
+            {
+                "line_no": line.line_no,
+                "sku": line.sku,
+                "quantity": line.quantity,
+                "unit_cost": move.unit_cost if move is not None else ZERO,
+                "value": line.value,
+                "value_fifo": line.value_fifo,
+            }
+        )
     return {
-        "id": header.id, "number": header.number, "status": header.status, "warehouse_code": header.warehouse_code,
-        "reason_code": header.reason_code, "note": header.note, "occurred_at": occurred_at or header.created_at,
-        "currency": base_currency(), "lines": lines,
-        "total_value": total(ln["value"] for ln in lines), "total_value_fifo": total(ln["value_fifo"] for ln in lines),
+        "id": header.id,
+        "number": header.number,
+        "status": header.status,
+        "warehouse_code": header.warehouse_code,
+        "reason_code": header.reason_code,
+        "note": header.note,
+        "occurred_at": occurred_at or header.created_at,
+        "currency": base_currency(),
+        "lines": lines,
+        "total_value": total(ln["value"] for ln in lines),
+        "total_value_fifo": total(ln["value_fifo"] for ln in lines),
         "created_at": header.created_at,
     }
 
@@ -182,9 +255,17 @@ def get_adjustment(db: Database, document_id: int) -> dict[str, Any]:
         return adjustment_view(session, document_id)
 
 
-def list_adjustments(session: Session, *, warehouse_code: str | None, reason_code: str | None, sku: str | None,
-                     date_from: datetime | None, date_to: datetime | None, page: int,
-                     page_size: int) -> tuple[list[dict[str, Any]], int]:
+def list_adjustments(
+    session: Session,
+    *,
+    warehouse_code: str | None,
+    reason_code: str | None,
+    sku: str | None,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    page: int,
+    page_size: int,
+) -> tuple[list[dict[str, Any]], int]:
     """Adjustments, newest first, filtered by warehouse, reason, SKU and business time (``occurred_at``)."""
     query = select(documents.c.id).where(documents.c.kind == ADJUSTMENT)
     if warehouse_code:

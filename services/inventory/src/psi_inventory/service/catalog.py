@@ -61,12 +61,29 @@ _log = logging.getLogger(__name__)
 CATALOG_LOCK = int.from_bytes(b"psi-catl", "big")
 
 _ITEM_COLUMNS = (
-    "sku", "name", "unit_of_measure", "category", "barcode", "reorder_point", "reorder_quantity", "safety_stock",
-    "active", "version", "created_at", "updated_at",
+    "sku",
+    "name",
+    "unit_of_measure",
+    "category",
+    "barcode",
+    "reorder_point",
+    "reorder_quantity",
+    "safety_stock",
+    "active",
+    "version",
+    "created_at",
+    "updated_at",
 )
 _WAREHOUSE_COLUMNS = ("code", "name", "active", "valuation_method", "version", "created_at", "updated_at")
 _BALANCE_COLUMNS = (
-    "sku", "warehouse_code", "on_hand", "reserved", "value", "value_fifo", "below_reorder", "updated_at",
+    "sku",
+    "warehouse_code",
+    "on_hand",
+    "reserved",
+    "value",
+    "value_fifo",
+    "below_reorder",
+    "updated_at",
 )
 
 
@@ -98,11 +115,13 @@ def list_items(
     """Items by SKU; ``q`` is a case-insensitive substring of the SKU, the name or the barcode."""
     query = select(items)
     if q:
-        query = query.where(or_(
-            items.c.sku.icontains(q, autoescape=True),
-            items.c.name.icontains(q, autoescape=True),
-            items.c.barcode.icontains(q, autoescape=True),
-        ))
+        query = query.where(
+            or_(
+                items.c.sku.icontains(q, autoescape=True),
+                items.c.name.icontains(q, autoescape=True),
+                items.c.barcode.icontains(q, autoescape=True),
+            )
+        )
     if category is not None:
         query = query.where(items.c.category == category)
     if active is not None:
@@ -124,8 +143,9 @@ def list_warehouses(
     return _page(session, query, warehouses.c.code, page, page_size, _warehouse)
 
 
-def _page(session: Session, query: Select[Any], order: Any, page: int, page_size: int,
-          view: Any) -> tuple[list[dict[str, Any]], int]:
+def _page(
+    session: Session, query: Select[Any], order: Any, page: int, page_size: int, view: Any
+) -> tuple[list[dict[str, Any]], int]:
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     rows = session.execute(query.order_by(order).limit(page_size).offset((page - 1) * page_size)).all()
     return [view(r) for r in rows], int(total)
@@ -164,16 +184,22 @@ def _barcode_owner(session: Session, barcode: str, other_than: str | None = None
 
 
 def _barcode_taken(barcode: str, owner: str) -> BarcodeTaken:
-    return BarcodeTaken(f"barcode {barcode} already belongs to item {owner}",
-                        errors={"barcode": [f"already used by item {owner}"]})
+    return BarcodeTaken(
+        f"barcode {barcode} already belongs to item {owner}", errors={"barcode": [f"already used by item {owner}"]}
+    )
 
 
 def _reevaluate_low_stock(session: Session, sku: str) -> None:
     """Apply the low-stock rule to every balance row of ``sku`` (in warehouse order, as the ledger locks)."""
-    codes = session.execute(
-        select(stock_balances.c.warehouse_code).where(stock_balances.c.sku == sku)
-        .order_by(stock_balances.c.warehouse_code)
-    ).scalars().all()
+    codes = (
+        session.execute(
+            select(stock_balances.c.warehouse_code)
+            .where(stock_balances.c.sku == sku)
+            .order_by(stock_balances.c.warehouse_code)
+        )
+        .scalars()
+        .all()
+    )
     ledger = Ledger(session)
     ledger.preload([(sku, code) for code in codes], layers=False)
     for code in codes:
@@ -213,9 +239,18 @@ def create_item(db: Database, cmd: NewItem) -> dict[str, Any]:
             raise _barcode_taken(cmd.barcode, owner)
         now = utcnow()
         record = {
-            "sku": cmd.sku, "name": cmd.name, "unit_of_measure": cmd.unit_of_measure, "category": cmd.category,
-            "barcode": cmd.barcode, "reorder_point": cmd.reorder_point, "reorder_quantity": cmd.reorder_quantity,
-            "safety_stock": cmd.safety_stock, "active": True, "version": 1, "created_at": now, "updated_at": now,
+            "sku": cmd.sku,
+            "name": cmd.name,
+            "unit_of_measure": cmd.unit_of_measure,
+            "category": cmd.category,
+            "barcode": cmd.barcode,
+            "reorder_point": cmd.reorder_point,
+            "reorder_quantity": cmd.reorder_quantity,
+            "safety_stock": cmd.safety_stock,
+            "active": True,
+            "version": 1,
+            "created_at": now,
+            "updated_at": now,
         }
         try:
             with session.begin_nested():
@@ -226,8 +261,9 @@ def create_item(db: Database, cmd: NewItem) -> dict[str, Any]:
             if cmd.barcode is not None and (owner := _barcode_owner(session, cmd.barcode)) is not None:
                 raise _barcode_taken(cmd.barcode, owner) from None
             raise
-        _fill_balances(session, select(literal(cmd.sku, String()), warehouses.c.code, *_zero_row_values(now))
-                       .where(true()))  # SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT
+        _fill_balances(
+            session, select(literal(cmd.sku, String()), warehouses.c.code, *_zero_row_values(now)).where(true())
+        )  # SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT
         item = get_item(session, cmd.sku)
         assert item is not None
         _publish(session, events.ITEM_CREATED, item)
@@ -282,7 +318,8 @@ def _apply(session: Session, current: Mapping[str, Any], changes: Mapping[str, A
     try:
         with session.begin_nested():
             session.execute(
-                update(items).where(items.c.sku == current["sku"])
+                update(items)
+                .where(items.c.sku == current["sku"])
                 .values(**changes, version=version, updated_at=utcnow())
             )
     except IntegrityError:
@@ -302,8 +339,9 @@ def _apply(session: Session, current: Mapping[str, Any], changes: Mapping[str, A
 def _publish_warehouse(session: Session, event_type: str, warehouse: Mapping[str, Any]) -> None:
     data = {name: warehouse[name] for name in ("code", "name", "active", "valuation_method", "version")}
     data["changed_at"] = warehouse["updated_at"]
-    record_event(session, event_type, data, source=SERVICE_NAME, subject=warehouse["code"],
-                 sequence=warehouse["version"])
+    record_event(
+        session, event_type, data, source=SERVICE_NAME, subject=warehouse["code"], sequence=warehouse["version"]
+    )
 
 
 def _insert_warehouse(session: Session, code: str, name: str, valuation_method: str, active: bool) -> dict[str, Any]:
@@ -313,12 +351,18 @@ def _insert_warehouse(session: Session, code: str, name: str, valuation_method: 
     """
     now = utcnow()
     with session.begin_nested():
-        session.execute(warehouses.insert().values(
-            code=code, name=name, active=active, valuation_method=valuation_method, version=1,
-            created_at=now, updated_at=now,
-        ))
-    _fill_balances(session, select(items.c.sku, literal(code, String()), *_zero_row_values(now))
-                   .where(true()))
+        session.execute(
+            warehouses.insert().values(
+                code=code,
+                name=name,
+                active=active,
+                valuation_method=valuation_method,
+                version=1,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    _fill_balances(session, select(items.c.sku, literal(code, String()), *_zero_row_values(now)).where(true()))
     warehouse = get_warehouse(session, code)
     assert warehouse is not None
     _publish_warehouse(session, events.WAREHOUSE_CREATED, warehouse)
@@ -361,8 +405,9 @@ def ensure_warehouse(session: Session, code: str, document_ref: str) -> bool:
     _catalog_lock(session)
     if get_warehouse(session, code) is not None:
         return False
-    _insert_warehouse(session, code, unlisted_warehouse_name(code, document_ref), DEFAULT_VALUATION_METHOD,
-                      active=False)
+    _insert_warehouse(
+        session, code, unlisted_warehouse_name(code, document_ref), DEFAULT_VALUATION_METHOD, active=False
+    )
     _log.warning("warehouse %s is not listed: created it inactive to book %s", code, document_ref)
     return True
 
@@ -388,8 +433,11 @@ def update_warehouse(db: Database, code: str, requested: Mapping[str, Any]) -> d
         changes = changed_fields(current, requested, WAREHOUSE_MUTABLE_FIELDS)
         if not changes:
             return current
-        session.execute(update(warehouses).where(warehouses.c.code == code).values(
-            **changes, version=warehouse_version_after(current["version"], changes), updated_at=utcnow()))
+        session.execute(
+            update(warehouses)
+            .where(warehouses.c.code == code)
+            .values(**changes, version=warehouse_version_after(current["version"], changes), updated_at=utcnow())
+        )
         warehouse = get_warehouse(session, code)
         assert warehouse is not None
         _publish_warehouse(session, events.WAREHOUSE_UPDATED, warehouse)

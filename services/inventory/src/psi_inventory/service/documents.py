@@ -23,16 +23,35 @@ from psi_inventory.domain.documents import NOT_FOUND, InsufficientStock, add_err
 from psi_inventory.domain.model import StockRuleViolation
 
 
-def create_document(session: Session, kind: str, status: str, warehouse: str, now: datetime, *,
-                    to_warehouse: str | None = None, reason_code: str | None = None,
-                    note: str | None = None) -> tuple[int, str]:
+def create_document(
+    session: Session,
+    kind: str,
+    status: str,
+    warehouse: str,
+    now: datetime,
+    *,
+    to_warehouse: str | None = None,
+    reason_code: str | None = None,
+    note: str | None = None,
+) -> tuple[int, str]:
     """Insert the header and number it from its id in the same transaction; returns (id, number)."""
-    document_id = int(session.execute(
-        insert(documents).values(kind=kind, number=None, status=status, warehouse_code=warehouse,
-                                 to_warehouse_code=to_warehouse, reason_code=reason_code, note=note,
-                                 created_at=now, updated_at=now)
-        .returning(documents.c.id)
-    ).scalar_one())
+    document_id = int(
+        session.execute(
+            insert(documents)
+            .values(
+                kind=kind,
+                number=None,
+                status=status,
+                warehouse_code=warehouse,
+                to_warehouse_code=to_warehouse,
+                reason_code=reason_code,
+                note=note,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(documents.c.id)
+        ).scalar_one()
+    )
     number = document_number(kind, document_id)
     session.execute(update(documents).where(documents.c.id == document_id).values(number=number))
     return document_id, number
@@ -59,16 +78,24 @@ def find_document(session: Session, kind: str, document_id: int, *, lock: bool =
 
 
 def lines_of(session: Session, document_id: int) -> list[Row[Any]]:
-    return list(session.execute(
-        select(document_lines).where(document_lines.c.document_id == document_id).order_by(document_lines.c.line_no)
-    ).all())
+    return list(
+        session.execute(
+            select(document_lines).where(document_lines.c.document_id == document_id).order_by(document_lines.c.line_no)
+        ).all()
+    )
 
 
 def moves_of(session: Session, number: str) -> dict[tuple[str, int], Row[Any]]:
     """The moves a document posted, by (move kind, line number)."""
     rows = session.execute(
-        select(stock_moves.c.kind, stock_moves.c.source_line, stock_moves.c.unit_cost, stock_moves.c.occurred_at,
-               stock_moves.c.value, stock_moves.c.value_fifo)
+        select(
+            stock_moves.c.kind,
+            stock_moves.c.source_line,
+            stock_moves.c.unit_cost,
+            stock_moves.c.occurred_at,
+            stock_moves.c.value,
+            stock_moves.c.value_fifo,
+        )
         .where(stock_moves.c.document_ref == number, stock_moves.c.source_event_id.is_(None))
         .order_by(stock_moves.c.id)
     ).all()
@@ -80,8 +107,9 @@ def moves_of(session: Session, number: str) -> dict[tuple[str, int], Row[Any]]:
 
 def check_warehouse(session: Session, code: str, field: str, errors: dict[str, Any]) -> None:
     """A document names an existing, active warehouse."""
-    _warehouse_errors(session.execute(select(warehouses.c.active).where(warehouses.c.code == code)).scalar(),
-                      code, field, errors)
+    _warehouse_errors(
+        session.execute(select(warehouses.c.active).where(warehouses.c.code == code)).scalar(), code, field, errors
+    )
 
 
 def _warehouse_errors(active: bool | None, code: str, field: str, errors: dict[str, Any]) -> None:
@@ -91,8 +119,7 @@ def _warehouse_errors(active: bool | None, code: str, field: str, errors: dict[s
         add_error(errors, field, f"warehouse {code} is inactive")
 
 
-def check_skus(session: Session, skus: list[str], field: str, errors: dict[str, Any],
-               name: str | None = "sku") -> None:
+def check_skus(session: Session, skus: list[str], field: str, errors: dict[str, Any], name: str | None = "sku") -> None:
     """Every SKU is in the item master; an unknown one is a field error at its index."""
     known = set(session.execute(select(items.c.sku).where(items.c.sku.in_(set(skus)))).scalars()) if skus else set()
     _sku_errors(skus, known, field, errors, name)
@@ -105,14 +132,26 @@ def _sku_errors(skus: list[str], known: set[str], field: str, errors: dict[str, 
 
 
 # Built once: the warehouse's row, and one row per named SKU the item master knows.
-_WAREHOUSE_ONLY = select(literal_column("'w'").label("kind"), warehouses.c.code.label("key"),
-                         warehouses.c.active.label("active")).where(warehouses.c.code == bindparam("warehouse"))
-_MASTER_DATA = union_all(_WAREHOUSE_ONLY, select(literal_column("'s'"), items.c.sku, cast(null(), Boolean))
-                         .where(items.c.sku.in_(bindparam("skus", expanding=True))))
+_WAREHOUSE_ONLY = select(
+    literal_column("'w'").label("kind"), warehouses.c.code.label("key"), warehouses.c.active.label("active")
+).where(warehouses.c.code == bindparam("warehouse"))
+_MASTER_DATA = union_all(
+    _WAREHOUSE_ONLY,
+    select(literal_column("'s'"), items.c.sku, cast(null(), Boolean)).where(
+        items.c.sku.in_(bindparam("skus", expanding=True))
+    ),
+)
 
 
-def check_master_data(session: Session, warehouse: str, warehouse_field: str, skus: list[str], skus_field: str,
-                      errors: dict[str, Any], name: str | None = "sku") -> None:
+def check_master_data(
+    session: Session,
+    warehouse: str,
+    warehouse_field: str,
+    skus: list[str],
+    skus_field: str,
+    errors: dict[str, Any],
+    name: str | None = "sku",
+) -> None:
     """:func:`check_warehouse` and :func:`check_skus` in one round trip (the reservation request's path)."""
     query = _MASTER_DATA if skus else _WAREHOUSE_ONLY
     params = {"warehouse": warehouse, "skus": sorted(set(skus))} if skus else {"warehouse": warehouse}
@@ -135,8 +174,9 @@ def total(values: Iterable[Decimal | None]) -> Decimal:
 # --- lists --------------------------------------------------------------------------------------------------
 
 
-def filter_documents(query: Select[Any], *, sku: str | None, date_from: datetime | None, date_to: datetime | None,
-                     move_kind: str | None) -> Select[Any]:
+def filter_documents(
+    query: Select[Any], *, sku: str | None, date_from: datetime | None, date_to: datetime | None, move_kind: str | None
+) -> Select[Any]:
     """Narrow a ``select(documents.c.id)`` to documents with a line of ``sku`` and a business time in the range.
 
     A document's business time is that of the moves of ``move_kind`` it posted (an adjustment's
@@ -144,8 +184,11 @@ def filter_documents(query: Select[Any], *, sku: str | None, date_from: datetime
     Both ends are inclusive.
     """
     if sku:
-        query = query.where(select(document_lines.c.line_no).where(
-            document_lines.c.document_id == documents.c.id, document_lines.c.sku == sku).exists())
+        query = query.where(
+            select(document_lines.c.line_no)
+            .where(document_lines.c.document_id == documents.c.id, document_lines.c.sku == sku)
+            .exists()
+        )
     if date_from is None and date_to is None:
         return query
     if move_kind is None:
@@ -154,8 +197,11 @@ def filter_documents(query: Select[Any], *, sku: str | None, date_from: datetime
         if date_to is not None:
             query = query.where(documents.c.created_at <= date_to)
         return query
-    moved = select(stock_moves.c.id).where(stock_moves.c.document_ref == documents.c.number,
-                                           stock_moves.c.kind == move_kind, stock_moves.c.source_event_id.is_(None))
+    moved = select(stock_moves.c.id).where(
+        stock_moves.c.document_ref == documents.c.number,
+        stock_moves.c.kind == move_kind,
+        stock_moves.c.source_event_id.is_(None),
+    )
     if date_from is not None:
         moved = moved.where(stock_moves.c.occurred_at >= date_from)
     if date_to is not None:
@@ -166,10 +212,25 @@ def filter_documents(query: Select[Any], *, sku: str | None, date_from: datetime
 def page_of_ids(session: Session, query: Select[Any], page: int, page_size: int) -> tuple[list[int], int]:
     """One page of document ids, newest first, and how many there are in all."""
     total_count = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    ids = session.execute(query.order_by(documents.c.id.desc()).limit(page_size)
-                          .offset((page - 1) * page_size)).scalars().all()
+    ids = (
+        session.execute(query.order_by(documents.c.id.desc()).limit(page_size).offset((page - 1) * page_size))
+        .scalars()
+        .all()
+    )
     return [int(i) for i in ids], int(total_count)
 
 
-__all__ = ["add_lines", "check_skus", "check_warehouse", "create_document", "filter_documents", "find_document",
-           "insufficient", "lines_of", "moves_of", "page_of_ids", "set_status", "total"]
+__all__ = [
+    "add_lines",
+    "check_skus",
+    "check_warehouse",
+    "create_document",
+    "filter_documents",
+    "find_document",
+    "insufficient",
+    "lines_of",
+    "moves_of",
+    "page_of_ids",
+    "set_status",
+    "total",
+]

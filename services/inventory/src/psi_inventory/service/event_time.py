@@ -20,6 +20,12 @@ _log = logging.getLogger(__name__)
 def fact_time(event: Event, value: datetime, now: datetime) -> datetime:
     """The business time to book ``event`` at: ``value``, or ``now`` when ``value`` lies after it."""
     if ahead_of_clock(value, now):
-        _log.warning("event %s (%s) is dated %s, ahead of this service's clock (%s): booked at %s",
-                     event.id, event.type, value.isoformat(), now.isoformat(), now.isoformat())
+        _log.warning(
+            "event %s (%s) is dated %s, ahead of this service's clock (%s): booked at %s",
+            event.id,
+            event.type,
+            value.isoformat(),
+            now.isoformat(),
+            now.isoformat(),
+        )
     return booked_time(value, now)

@@ -57,15 +57,33 @@ class Ledger:
         return self.book.position(sku, warehouse).balance
 
     # -- postings ---------------------------------------------------------------------------------------------------
-    def receive(self, sku: str, warehouse: str, kind: str, quantity: Decimal, unit_cost: Decimal, source: Source,
-                fifo_layers: list[tuple[Decimal, Decimal]] | None = None, value: Decimal | None = None,
-                origin: tuple[str, int] | None = None) -> Posted:
+    def receive(
+        self,
+        sku: str,
+        warehouse: str,
+        kind: str,
+        quantity: Decimal,
+        unit_cost: Decimal,
+        source: Source,
+        fifo_layers: list[tuple[Decimal, Decimal]] | None = None,
+        value: Decimal | None = None,
+        origin: tuple[str, int] | None = None,
+    ) -> Posted:
         self._ready(sku, warehouse, layers=False)
-        return self._saved(self.book.receive(sku, warehouse, kind, quantity, unit_cost, source, fifo_layers, value,
-                                             origin))
+        return self._saved(
+            self.book.receive(sku, warehouse, kind, quantity, unit_cost, source, fifo_layers, value, origin)
+        )
 
-    def issue(self, sku: str, warehouse: str, kind: str, quantity: Decimal, source: Source,
-              from_reserved: Decimal = Decimal(0), may_take_reserved: bool = False) -> Posted:
+    def issue(
+        self,
+        sku: str,
+        warehouse: str,
+        kind: str,
+        quantity: Decimal,
+        source: Source,
+        from_reserved: Decimal = Decimal(0),
+        may_take_reserved: bool = False,
+    ) -> Posted:
         self._ready(sku, warehouse, layers=True)
         return self._saved(self.book.issue(sku, warehouse, kind, quantity, source, from_reserved, may_take_reserved))
 
@@ -77,7 +95,8 @@ class Ledger:
     def method_of(self, warehouse: str) -> str:
         if warehouse not in self.book.methods:
             method = self.session.execute(
-                select(warehouses.c.valuation_method).where(warehouses.c.code == warehouse)).scalar()
+                select(warehouses.c.valuation_method).where(warehouses.c.code == warehouse)
+            ).scalar()
             self.book.methods[warehouse] = method or MOVING_AVERAGE
         return self.book.method_of(warehouse)
 
@@ -98,4 +117,3 @@ class Ledger:
 
     def _announce(self, alert: LowStock) -> None:
         record_event(self.session, events.STOCK_BELOW_REORDER_POINT, alert, source=SERVICE_NAME, subject=alert["sku"])
-

@@ -24,13 +24,19 @@ def goods_received(data: Data) -> Needs:
 
 def goods_return_requested(data: Data) -> Needs:
     keys = _keys(data)
-    return Needs(existing=keys, warehouses=frozenset({data["warehouse_code"]}), layers=True, all_layers=keys,
-                 skus_to_know=frozenset(ln["sku"] for ln in data["lines"]))
+    return Needs(
+        existing=keys,
+        warehouses=frozenset({data["warehouse_code"]}),
+        layers=True,
+        all_layers=keys,
+        skus_to_know=frozenset(ln["sku"] for ln in data["lines"]),
+    )
 
 
 def order_confirmed(data: Data) -> Needs:
-    return Needs(keys=_keys(data), references=frozenset({data["order_id"]}),
-                 warehouses=frozenset({data["warehouse_code"]}))
+    return Needs(
+        keys=_keys(data), references=frozenset({data["order_id"]}), warehouses=frozenset({data["warehouse_code"]})
+    )
 
 
 def order_cancelled(data: Data) -> Needs:
@@ -39,14 +45,23 @@ def order_cancelled(data: Data) -> Needs:
 
 def order_shipped(data: Data) -> Needs:
     taken = tuple(((ln["sku"], data["warehouse_code"]), ln["quantity"]) for ln in data["lines"])
-    return Needs(existing=_keys(data), references=frozenset({data["order_id"]}),
-                 warehouses=frozenset({data["warehouse_code"]}), layers=True, taken=taken)
+    return Needs(
+        existing=_keys(data),
+        references=frozenset({data["order_id"]}),
+        warehouses=frozenset({data["warehouse_code"]}),
+        layers=True,
+        taken=taken,
+    )
 
 
 def return_received(data: Data) -> Needs:
     keys = _keys(data)
-    return Needs(keys=keys, warehouses=frozenset({data["warehouse_code"]}), last_costs=keys,
-                 shipped=frozenset((data["order_number"], ln["sku"]) for ln in data["lines"]))
+    return Needs(
+        keys=keys,
+        warehouses=frozenset({data["warehouse_code"]}),
+        last_costs=keys,
+        shipped=frozenset((data["order_number"], ln["sku"]) for ln in data["lines"]),
+    )
 
 
 NEEDS_BY_TYPE: dict[str, Callable[[Data], Needs]] = {

@@ -49,8 +49,9 @@ def on_goods_received(batch: PostingBatch, received: Sequence[Event]) -> None:
 def _receive(batch: PostingBatch, event: Event) -> None:
     data = event.data
     warehouse = data["warehouse_code"]
-    lines = [ln for ln in sorted(data["lines"], key=lambda ln: (ln["sku"], ln["line_no"]))
-             if ln["accepted_quantity"] > 0]
+    lines = [
+        ln for ln in sorted(data["lines"], key=lambda ln: (ln["sku"], ln["line_no"])) if ln["accepted_quantity"] > 0
+    ]
     if not lines:
         return
     occurred_at = fact_time(event, data["received_at"], batch.stock.recorded_at)
@@ -59,18 +60,37 @@ def _receive(batch: PostingBatch, event: Event) -> None:
     total = Decimal(0)
     for line in lines:
         posted = batch.stock.receive(
-            line["sku"], warehouse, RECEIPT, line["accepted_quantity"], line["unit_cost_base"],
+            line["sku"],
+            warehouse,
+            RECEIPT,
+            line["accepted_quantity"],
+            line["unit_cost_base"],
             Source(occurred_at, data["receipt_number"], event.id, line["line_no"]),
             origin=(data["po_number"], line["line_no"]),
         )
-        received_lines.append({"sku": line["sku"], "quantity": line["accepted_quantity"],
-                               "unit_cost": line["unit_cost_base"], "value": posted.value})
+        received_lines.append(
+            {
+                "sku": line["sku"],
+                "quantity": line["accepted_quantity"],
+                "unit_cost": line["unit_cost_base"],
+                "value": posted.value,
+            }
+        )
         total += posted.value
     batch.booked(SourceDocument(RECEIPT, data["receipt_number"], data["po_number"], warehouse, occurred_at, event.id))
-    batch.record(events.STOCK_RECEIVED, {
-        "source_event_id": event.id, "document_ref": data["receipt_number"], "warehouse_code": warehouse,
-        "occurred_at": occurred_at, "currency": base_currency(), "lines": received_lines, "total_value": total,
-    }, data["receipt_number"])
+    batch.record(
+        events.STOCK_RECEIVED,
+        {
+            "source_event_id": event.id,
+            "document_ref": data["receipt_number"],
+            "warehouse_code": warehouse,
+            "occurred_at": occurred_at,
+            "currency": base_currency(),
+            "lines": received_lines,
+            "total_value": total,
+        },
+        data["receipt_number"],
+    )
 
 
 @batched
@@ -90,8 +110,9 @@ def _issue_return(batch: PostingBatch, event: Event) -> None:
     warehouse = data["warehouse_code"]
     occurred_at = fact_time(event, data["requested_at"], batch.stock.recorded_at)
     lines = [ReturnLine(ln["line_no"], ln["sku"], ln["quantity"], ln["unit_cost_base"]) for ln in data["lines"]]
-    document = SourceDocument(SUPPLIER_RETURN, data["return_number"], data["po_number"], warehouse, occurred_at,
-                              event.id)
+    document = SourceDocument(
+        SUPPLIER_RETURN, data["return_number"], data["po_number"], warehouse, occurred_at, event.id
+    )
     refusal = _refusal(batch, warehouse, lines)
     if refusal is not None:
         _reject(batch, event, document, *refusal)
@@ -99,23 +120,49 @@ def _issue_return(batch: PostingBatch, event: Event) -> None:
     issued = []
     for line in sorted(lines, key=lambda ln: (ln.sku, ln.line_no)):
         posted, _own = batch.stock.issue_supplier_return(
-            line.sku, warehouse, SUPPLIER_RETURN, line.quantity,
+            line.sku,
+            warehouse,
+            SUPPLIER_RETURN,
+            line.quantity,
             Source(occurred_at, data["return_number"], event.id, line.line_no, reason_code=RETURN_REASON),
-            receipt_cost=line.unit_cost, po_number=data["po_number"], po_line=line.line_no)
-        issued.append(({"line_no": line.line_no, "sku": line.sku, "quantity": line.quantity,
-                        "unit_cost": posted.unit_cost, "value": -posted.value, "value_fifo": -posted.value_fifo},
-                       -batch.stock.books_value(warehouse, posted)))
+            receipt_cost=line.unit_cost,
+            po_number=data["po_number"],
+            po_line=line.line_no,
+        )
+        issued.append(
+            (
+                {
+                    "line_no": line.line_no,
+                    "sku": line.sku,
+                    "quantity": line.quantity,
+                    "unit_cost": posted.unit_cost,
+                    "value": -posted.value,
+                    "value_fifo": -posted.value_fifo,
+                },
+                -batch.stock.books_value(warehouse, posted),
+            )
+        )
     batch.booked(document)
-    batch.record(events.SUPPLIER_RETURN_ISSUED, {
-        "source_event_id": event.id, "return_id": data["return_id"], "return_number": data["return_number"],
-        "po_number": data["po_number"], "warehouse_code": warehouse, "occurred_at": occurred_at,
-        "currency": base_currency(), "lines": [ln for ln, _ in sorted(issued, key=lambda i: i[0]["line_no"])],
-        "total_value": sum((books for _, books in issued), ZERO),
-    }, data["return_number"])
+    batch.record(
+        events.SUPPLIER_RETURN_ISSUED,
+        {
+            "source_event_id": event.id,
+            "return_id": data["return_id"],
+            "return_number": data["return_number"],
+            "po_number": data["po_number"],
+            "warehouse_code": warehouse,
+            "occurred_at": occurred_at,
+            "currency": base_currency(),
+            "lines": [ln for ln, _ in sorted(issued, key=lambda i: i[0]["line_no"])],
+            "total_value": sum((books for _, books in issued), ZERO),
+        },
+        data["return_number"],
+    )
 
 
-def _refusal(batch: PostingBatch, warehouse: str,
-             lines: Sequence[ReturnLine]) -> tuple[str, str, list[RefusedLine]] | None:
+def _refusal(
+    batch: PostingBatch, warehouse: str, lines: Sequence[ReturnLine]
+) -> tuple[str, str, list[RefusedLine]] | None:
     """Why the return cannot be issued (reason code, reason, lines), or None."""
     if warehouse not in batch.listed:
         return UNKNOWN_WAREHOUSE, f"warehouse {warehouse} is not in inventory's list of warehouses", []
@@ -130,7 +177,9 @@ def _refusal(batch: PostingBatch, warehouse: str,
         return None
     reason = "; ".join(
         f"{ln.sku} in {warehouse}: cannot take {ln.requested_quantity}, only {ln.available_quantity} available"
-        f" (on hand {_held(positions[ln.sku])})" for ln in short)
+        f" (on hand {_held(positions[ln.sku])})"
+        for ln in short
+    )
     return INSUFFICIENT_STOCK, reason, short
 
 
@@ -138,14 +187,30 @@ def _held(pos: Position | None) -> str:
     return f"{pos.on_hand}, reserved {pos.reserved}" if pos is not None else f"{ZERO}, reserved {ZERO}"
 
 
-def _reject(batch: PostingBatch, event: Event, document: SourceDocument, reason_code: str, reason: str,
-            lines: list[RefusedLine]) -> None:
+def _reject(
+    batch: PostingBatch, event: Event, document: SourceDocument, reason_code: str, reason: str, lines: list[RefusedLine]
+) -> None:
     refused: list[dict[str, Any]] = [
-        {"line_no": ln.line_no, "sku": ln.sku, "requested_quantity": ln.requested_quantity,
-         "available_quantity": ln.available_quantity} for ln in lines]
+        {
+            "line_no": ln.line_no,
+            "sku": ln.sku,
+            "requested_quantity": ln.requested_quantity,
+            "available_quantity": ln.available_quantity,
+        }
+        for ln in lines
+    ]
     batch.rejected(document, reason_code, reason, refused)
-    batch.record(events.SUPPLIER_RETURN_REJECTED, {
-        "source_event_id": event.id, "return_id": event.data["return_id"], "return_number": document.number,
-        "warehouse_code": document.warehouse_code, "occurred_at": utcnow(), "reason_code": reason_code,
-        "reason": reason, "lines": refused,
-    }, document.number)
+    batch.record(
+        events.SUPPLIER_RETURN_REJECTED,
+        {
+            "source_event_id": event.id,
+            "return_id": event.data["return_id"],
+            "return_number": document.number,
+            "warehouse_code": document.warehouse_code,
+            "occurred_at": utcnow(),
+            "reason_code": reason_code,
+            "reason": reason,
+            "lines": refused,
+        },
+        document.number,
+    )

@@ -44,16 +44,34 @@ def on_order_confirmed(batch: PostingBatch, confirmed: Sequence[Event]) -> None:
             short = batch.reservations.reserve(data["order_id"], data["warehouse_code"], lines)
         except AlreadyReserved:
             continue  # the same order confirmed again: its reservation stands
-        common = {"order_id": data["order_id"], "order_number": data["order_number"],
-                  "warehouse_code": data["warehouse_code"]}
+        common = {
+            "order_id": data["order_id"],
+            "order_number": data["order_number"],
+            "warehouse_code": data["warehouse_code"],
+        }
         if short:
-            batch.record(events.RESERVATION_REJECTED, {**common, "short_lines": [
-                {"line_no": s.line_no, "sku": s.sku, "requested_quantity": s.requested_quantity,
-                 "available_quantity": s.available_quantity} for s in short]}, data["order_number"])
+            batch.record(
+                events.RESERVATION_REJECTED,
+                {
+                    **common,
+                    "short_lines": [
+                        {
+                            "line_no": s.line_no,
+                            "sku": s.sku,
+                            "requested_quantity": s.requested_quantity,
+                            "available_quantity": s.available_quantity,
+                        }
+                        for s in short
+                    ],
+                },
+                data["order_number"],
+            )
         else:
-            batch.record(events.STOCK_RESERVED, {**common, "lines": [
-                {"line_no": ln.line_no, "sku": ln.sku, "quantity": ln.quantity} for ln in lines]},
-                data["order_number"])
+            batch.record(
+                events.STOCK_RESERVED,
+                {**common, "lines": [{"line_no": ln.line_no, "sku": ln.sku, "quantity": ln.quantity} for ln in lines]},
+                data["order_number"],
+            )
 
 
 @batched
@@ -77,8 +95,7 @@ def _ship(batch: PostingBatch, event: Event) -> None:
     data = event.data
     warehouse = data["warehouse_code"]
     occurred_at = fact_time(event, data["shipped_at"], batch.stock.recorded_at)
-    document = SourceDocument(SHIPMENT, data["shipment_number"], data["order_number"], warehouse, occurred_at,
-                              event.id)
+    document = SourceDocument(SHIPMENT, data["shipment_number"], data["order_number"], warehouse, occurred_at, event.id)
     lines = [ShipmentLine(ln["line_no"], ln["sku"], ln["quantity"]) for ln in data["lines"]]
     refusal = _shipment_refusal(batch, data["order_id"], warehouse, lines)
     if refusal is not None:
@@ -88,23 +105,45 @@ def _ship(batch: PostingBatch, event: Event) -> None:
     total_cost = Decimal(0)  # what the books removed, exactly (not unit cost × quantity, which rounds)
     for line in sorted(lines, key=lambda ln: (ln.sku, ln.line_no)):
         covered = batch.reservations.take_for_shipment(data["order_id"], line.sku, warehouse, line.quantity)
-        posted = batch.stock.issue(line.sku, warehouse, ISSUE, line.quantity,
-                                   Source(occurred_at, data["order_number"], event.id, line.line_no),
-                                   from_reserved=covered)
-        issued.append({"line_no": line.line_no, "sku": line.sku, "quantity": line.quantity,
-                       "cost_moving_average": -posted.value, "cost_fifo": -posted.value_fifo,
-                       "unit_cost": posted.unit_cost})
+        posted = batch.stock.issue(
+            line.sku,
+            warehouse,
+            ISSUE,
+            line.quantity,
+            Source(occurred_at, data["order_number"], event.id, line.line_no),
+            from_reserved=covered,
+        )
+        issued.append(
+            {
+                "line_no": line.line_no,
+                "sku": line.sku,
+                "quantity": line.quantity,
+                "cost_moving_average": -posted.value,
+                "cost_fifo": -posted.value_fifo,
+                "unit_cost": posted.unit_cost,
+            }
+        )
         total_cost -= batch.stock.books_value(warehouse, posted)
     batch.booked(document)
-    batch.record(events.STOCK_ISSUED, {
-        "shipment_id": data["shipment_id"], "order_id": data["order_id"], "order_number": data["order_number"],
-        "warehouse_code": warehouse, "occurred_at": occurred_at, "currency": base_currency(),
-        "lines": sorted(issued, key=lambda ln: ln["line_no"]), "total_cost": total_cost,
-    }, data["order_number"])
+    batch.record(
+        events.STOCK_ISSUED,
+        {
+            "shipment_id": data["shipment_id"],
+            "order_id": data["order_id"],
+            "order_number": data["order_number"],
+            "warehouse_code": warehouse,
+            "occurred_at": occurred_at,
+            "currency": base_currency(),
+            "lines": sorted(issued, key=lambda ln: ln["line_no"]),
+            "total_cost": total_cost,
+        },
+        data["order_number"],
+    )
 
 
-def _shipment_refusal(batch: PostingBatch, order_id: str, warehouse: str,
-                      lines: list[ShipmentLine]) -> ShipmentRefusal | None:
+def _shipment_refusal(
+    batch: PostingBatch, order_id: str, warehouse: str, lines: list[ShipmentLine]
+) -> ShipmentRefusal | None:
     """Why the shipment cannot be issued, or None."""
     if warehouse not in batch.listed:
         return unknown_warehouse(warehouse)
@@ -117,16 +156,34 @@ def _shipment_refusal(batch: PostingBatch, order_id: str, warehouse: str,
 
 
 def _reject_shipment(batch: PostingBatch, event: Event, document: SourceDocument, refusal: ShipmentRefusal) -> None:
-    refused = [{"line_no": ln.line_no, "sku": ln.sku, "requested_quantity": ln.requested_quantity,
-                "reserved_quantity": ln.reserved_quantity, "available_quantity": ln.available_quantity}
-               for ln in refusal.lines]
+    refused = [
+        {
+            "line_no": ln.line_no,
+            "sku": ln.sku,
+            "requested_quantity": ln.requested_quantity,
+            "reserved_quantity": ln.reserved_quantity,
+            "available_quantity": ln.available_quantity,
+        }
+        for ln in refusal.lines
+    ]
     batch.rejected(document, refusal.reason_code, refusal.reason, refused)
     data = event.data
-    batch.record(events.SHIPMENT_REJECTED, {
-        "source_event_id": event.id, "shipment_id": data["shipment_id"], "shipment_number": data["shipment_number"],
-        "order_id": data["order_id"], "order_number": data["order_number"], "warehouse_code": document.warehouse_code,
-        "occurred_at": utcnow(), "reason_code": refusal.reason_code, "reason": refusal.reason, "lines": refused,
-    }, data["order_number"])
+    batch.record(
+        events.SHIPMENT_REJECTED,
+        {
+            "source_event_id": event.id,
+            "shipment_id": data["shipment_id"],
+            "shipment_number": data["shipment_number"],
+            "order_id": data["order_id"],
+            "order_number": data["order_number"],
+            "warehouse_code": document.warehouse_code,
+            "occurred_at": utcnow(),
+            "reason_code": refusal.reason_code,
+            "reason": refusal.reason,
+            "lines": refused,
+        },
+        data["order_number"],
+    )
 
 
 @batched
@@ -152,12 +209,21 @@ def _restock(batch: PostingBatch, event: Event) -> None:
         if cost is None:
             current = batch.stock.current_unit_cost(line["sku"], warehouse)
             cost = ReturnedCost(current, current)
-        batch.stock.receive(line["sku"], warehouse, CUSTOMER_RETURN, quantity, cost.for_method(method),
-                            Source(occurred_at, data["return_number"], event.id, line["line_no"],
-                                   reason_code="customer_return"),
-                            fifo_layers=[(quantity, cost.fifo)], value=q6(quantity * cost.moving_average))
-    batch.booked(SourceDocument(CUSTOMER_RETURN_DOC, data["return_number"], data["order_number"], warehouse,
-                                occurred_at, event.id))
+        batch.stock.receive(
+            line["sku"],
+            warehouse,
+            CUSTOMER_RETURN,
+            quantity,
+            cost.for_method(method),
+            Source(occurred_at, data["return_number"], event.id, line["line_no"], reason_code="customer_return"),
+            fifo_layers=[(quantity, cost.fifo)],
+            value=q6(quantity * cost.moving_average),
+        )
+    batch.booked(
+        SourceDocument(
+            CUSTOMER_RETURN_DOC, data["return_number"], data["order_number"], warehouse, occurred_at, event.id
+        )
+    )
 
 
 def _cost_that_left(batch: PostingBatch, order_number: str, sku: str) -> ReturnedCost | None:

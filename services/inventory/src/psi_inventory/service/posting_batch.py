@@ -38,13 +38,21 @@ from psi_inventory.service.source_documents import BOOKED, REJECTED, SourceDocum
 ISSUE = "issue"
 
 _WAREHOUSES = select(warehouses.c.code, warehouses.c.active).where(
-    warehouses.c.code.in_(bindparam("codes", expanding=True)))
+    warehouses.c.code.in_(bindparam("codes", expanding=True))
+)
 _KNOWN_SKUS = select(items.c.sku).where(items.c.sku.in_(bindparam("skus", expanding=True)))
 _SHIPPED_COSTS = (
-    select(stock_moves.c.document_ref, stock_moves.c.sku, func.sum(stock_moves.c.quantity),
-           func.sum(stock_moves.c.value), func.sum(stock_moves.c.value_fifo))
-    .where(tuple_(stock_moves.c.document_ref, stock_moves.c.sku).in_(bindparam("pairs", expanding=True)),
-           stock_moves.c.kind == ISSUE)
+    select(
+        stock_moves.c.document_ref,
+        stock_moves.c.sku,
+        func.sum(stock_moves.c.quantity),
+        func.sum(stock_moves.c.value),
+        func.sum(stock_moves.c.value_fifo),
+    )
+    .where(
+        tuple_(stock_moves.c.document_ref, stock_moves.c.sku).in_(bindparam("pairs", expanding=True)),
+        stock_moves.c.kind == ISSUE,
+    )
     .group_by(stock_moves.c.document_ref, stock_moves.c.sku)
 )
 
@@ -138,11 +146,21 @@ def _nothing() -> Iterator[None]:
     yield
 
 
-def _document_row(doc: SourceDocument, status: str, reason_code: str | None, reason: str | None,
-                  refused: str | None) -> dict[str, Any]:
-    return {"kind": doc.kind, "number": doc.number, "reference": doc.reference, "warehouse_code": doc.warehouse_code,
-            "status": status, "reason_code": reason_code, "reason": reason, "refused_lines": refused,
-            "occurred_at": doc.occurred_at, "source_event_id": doc.event_id}
+def _document_row(
+    doc: SourceDocument, status: str, reason_code: str | None, reason: str | None, refused: str | None
+) -> dict[str, Any]:
+    return {
+        "kind": doc.kind,
+        "number": doc.number,
+        "reference": doc.reference,
+        "warehouse_code": doc.warehouse_code,
+        "status": status,
+        "reason_code": reason_code,
+        "reason": reason,
+        "refused_lines": refused,
+        "occurred_at": doc.occurred_at,
+        "source_event_id": doc.event_id,
+    }
 
 
 def open_batch(session: Session, needs: Needs) -> PostingBatch:
@@ -154,8 +172,15 @@ def open_batch(session: Session, needs: Needs) -> PostingBatch:
     for key, quantity in needs.taken:
         taken[key] = taken.get(key, Decimal(0)) + quantity
     bounded = {key: quantity for key, quantity in taken.items() if key not in needs.all_layers}
-    stock = load_book(session, keys, now, layers=needs.layers, last_costs=needs.last_costs,
-                      existing=needs.existing, layers_for=bounded)
+    stock = load_book(
+        session,
+        keys,
+        now,
+        layers=needs.layers,
+        last_costs=needs.last_costs,
+        existing=needs.existing,
+        layers_for=bounded,
+    )
     codes = sorted(needs.warehouses | {wh for _, wh in keys | needs.existing})
     listed = {r.code: bool(r.active) for r in session.execute(_WAREHOUSES, {"codes": codes})} if codes else {}
     known: set[str] = set()

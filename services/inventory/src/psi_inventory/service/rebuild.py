@@ -33,25 +33,51 @@ def _sums(session: Session, statement: object) -> dict[tuple[str, str], tuple[De
 
 
 def find_differences(session: Session) -> list[Difference]:
-    ledger = _sums(session, select(stock_moves.c.sku, stock_moves.c.warehouse_code, func.sum(stock_moves.c.quantity),
-                                   func.sum(stock_moves.c.value), func.sum(stock_moves.c.value_fifo))
-                   .group_by(stock_moves.c.sku, stock_moves.c.warehouse_code))
-    held = _sums(session, select(reservations.c.sku, reservations.c.warehouse_code,
-                                 func.sum(reservations.c.quantity - reservations.c.consumed))
-                 .where(reservations.c.status == "active")
-                 .group_by(reservations.c.sku, reservations.c.warehouse_code))
-    layers = _sums(session, select(cost_layers.c.sku, cost_layers.c.warehouse_code, func.sum(cost_layers.c.remaining))
-                   .group_by(cost_layers.c.sku, cost_layers.c.warehouse_code))
+    ledger = _sums(
+        session,
+        select(
+            stock_moves.c.sku,
+            stock_moves.c.warehouse_code,
+            func.sum(stock_moves.c.quantity),
+            func.sum(stock_moves.c.value),
+            func.sum(stock_moves.c.value_fifo),
+        ).group_by(stock_moves.c.sku, stock_moves.c.warehouse_code),
+    )
+    held = _sums(
+        session,
+        select(
+            reservations.c.sku,
+            reservations.c.warehouse_code,
+            func.sum(reservations.c.quantity - reservations.c.consumed),
+        )
+        .where(reservations.c.status == "active")
+        .group_by(reservations.c.sku, reservations.c.warehouse_code),
+    )
+    layers = _sums(
+        session,
+        select(cost_layers.c.sku, cost_layers.c.warehouse_code, func.sum(cost_layers.c.remaining)).group_by(
+            cost_layers.c.sku, cost_layers.c.warehouse_code
+        ),
+    )
     stored = {(r.sku, r.warehouse_code): r for r in session.execute(select(stock_balances)).all()}
     differences: list[Difference] = []
     for key in sorted(set(ledger) | set(stored) | set(held)):
         on_hand, value, value_fifo = ledger.get(key, (ZERO, ZERO, ZERO))
         row = stored.get(key)
-        expected = {"on_hand": on_hand, "value": value, "value_fifo": value_fifo,
-                    "reserved": held.get(key, (ZERO,))[0], "fifo_layers_remaining": on_hand}
-        actual = {"on_hand": row.on_hand if row else ZERO, "value": row.value if row else ZERO,
-                  "value_fifo": row.value_fifo if row else ZERO, "reserved": row.reserved if row else ZERO,
-                  "fifo_layers_remaining": layers.get(key, (ZERO,))[0]}
+        expected = {
+            "on_hand": on_hand,
+            "value": value,
+            "value_fifo": value_fifo,
+            "reserved": held.get(key, (ZERO,))[0],
+            "fifo_layers_remaining": on_hand,
+        }
+        actual = {
+            "on_hand": row.on_hand if row else ZERO,
+            "value": row.value if row else ZERO,
+            "value_fifo": row.value_fifo if row else ZERO,
+            "reserved": row.reserved if row else ZERO,
+            "fifo_layers_remaining": layers.get(key, (ZERO,))[0],
+        }
         for field, want in expected.items():
             if actual[field] != want:
                 differences.append(Difference(key[0], key[1], field, actual[field], want))
@@ -72,6 +98,7 @@ def rebuild_balances(session: Session, apply: bool) -> list[Difference]:
             if diff.field == "fifo_layers_remaining":
                 continue  # layers are corrected by hand: which receipt is short is a judgement call
             row = (stock_balances.c.sku == diff.sku) & (stock_balances.c.warehouse_code == diff.warehouse_code)
-            session.execute(update(stock_balances).where(row)
-                            .values({diff.field: diff.from_ledger, "updated_at": utcnow()}))
+            session.execute(
+                update(stock_balances).where(row).values({diff.field: diff.from_ledger, "updated_at": utcnow()})
+            )
     return differences

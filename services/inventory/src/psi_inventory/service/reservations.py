@@ -34,8 +34,20 @@ from psi_inventory.domain.reservation_book import (
 )
 from psi_inventory.service.documents import check_master_data
 
-__all__ = ["ACTIVE", "CONSUMED", "RELEASED", "AlreadyReserved", "ReservationLine", "ShortLine", "UnknownTarget",
-           "check_request", "reserve", "release", "reserve_stock", "release_stock"]
+__all__ = [
+    "ACTIVE",
+    "CONSUMED",
+    "RELEASED",
+    "AlreadyReserved",
+    "ReservationLine",
+    "ShortLine",
+    "UnknownTarget",
+    "check_request",
+    "reserve",
+    "release",
+    "reserve_stock",
+    "release_stock",
+]
 
 
 class UnknownTarget(RuleViolation):
@@ -55,8 +67,9 @@ def check_request(session: Session, warehouse: str, skus: list[str]) -> None:
     if "warehouse_code" in errors:
         code = "INACTIVE_WAREHOUSE" if "inactive" in str(errors["warehouse_code"]) else "UNKNOWN_WAREHOUSE"
     if errors:
-        raise UnknownTarget("the reservation names what inventory does not know; see errors",
-                            code=code or "UNKNOWN_SKU", errors=errors)
+        raise UnknownTarget(
+            "the reservation names what inventory does not know; see errors", code=code or "UNKNOWN_SKU", errors=errors
+        )
 
 
 def _books(session: Session, references: Sequence[str], keys: Sequence[tuple[str, str]]) -> ReservationBook:
@@ -81,12 +94,14 @@ def _collect_low_stock(book: ReservationBook) -> list[Outgoing]:
     """The StockBelowReorderPoint events the book's changes announce, to record with them."""
     alerts: list[Outgoing] = []
     book.stock.on_low_stock = lambda alert: alerts.append(
-        Outgoing(events.STOCK_BELOW_REORDER_POINT, alert, alert["sku"]))
+        Outgoing(events.STOCK_BELOW_REORDER_POINT, alert, alert["sku"])
+    )
     return alerts
 
 
-def _reserve_in(session: Session, book: ReservationBook, reference: str, warehouse: str,
-                lines: list[ReservationLine]) -> list[ShortLine]:
+def _reserve_in(
+    session: Session, book: ReservationBook, reference: str, warehouse: str, lines: list[ReservationLine]
+) -> list[ShortLine]:
     alerts = _collect_low_stock(book)
     short = book.reserve(reference, warehouse, lines)
     if short:
@@ -97,8 +112,9 @@ def _reserve_in(session: Session, book: ReservationBook, reference: str, warehou
     return []
 
 
-def reserve_stock(db: Database, reference: str, warehouse: str,
-                  lines: list[ReservationLine]) -> tuple[list[ShortLine], list[dict[str, Any]]]:
+def reserve_stock(
+    db: Database, reference: str, warehouse: str, lines: list[ReservationLine]
+) -> tuple[list[ShortLine], list[dict[str, Any]]]:
     """The API's reservation: (short lines, []) when refused, ([], the lines written) when reserved."""
 
     def attempt() -> tuple[list[ShortLine], list[dict[str, Any]]]:
@@ -140,5 +156,14 @@ def release_stock(db: Database, reference: str) -> list[dict[str, Any]]:
 
 
 def _lines(rows: Sequence[ReservationRow]) -> list[dict[str, Any]]:
-    return [{"line_no": r.line_no, "sku": r.sku, "warehouse_code": r.warehouse, "quantity": r.quantity,
-             "consumed": r.consumed, "status": r.status} for r in sorted(rows, key=lambda r: r.line_no)]
+    return [
+        {
+            "line_no": r.line_no,
+            "sku": r.sku,
+            "warehouse_code": r.warehouse,
+            "quantity": r.quantity,
+            "consumed": r.consumed,
+            "status": r.status,
+        }
+        for r in sorted(rows, key=lambda r: r.line_no)
+    ]

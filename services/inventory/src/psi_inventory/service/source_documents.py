@@ -45,27 +45,54 @@ def record_booked(session: Session, doc: SourceDocument) -> None:
     _insert(session, doc, BOOKED, None, None, None)
 
 
-def record_rejected(session: Session, doc: SourceDocument, reason_code: str, reason: str,
-                    lines: Sequence[dict[str, Any]]) -> None:
-    _insert(session, doc, REJECTED, reason_code, reason,
-            json.dumps([{k: str(v) if isinstance(v, Decimal) else v for k, v in ln.items()} for ln in lines]))
+def record_rejected(
+    session: Session, doc: SourceDocument, reason_code: str, reason: str, lines: Sequence[dict[str, Any]]
+) -> None:
+    _insert(
+        session,
+        doc,
+        REJECTED,
+        reason_code,
+        reason,
+        json.dumps([{k: str(v) if isinstance(v, Decimal) else v for k, v in ln.items()} for ln in lines]),
+    )
 
 
-def _insert(session: Session, doc: SourceDocument, status: str, reason_code: str | None, reason: str | None,
-            refused: str | None) -> None:
-    session.execute(insert(source_documents).values(
-        kind=doc.kind, number=doc.number, reference=doc.reference, warehouse_code=doc.warehouse_code,
-        status=status, reason_code=reason_code, reason=reason, refused_lines=refused, occurred_at=doc.occurred_at,
-        recorded_at=utcnow(), source_event_id=doc.event_id,
-    ))
+def _insert(
+    session: Session, doc: SourceDocument, status: str, reason_code: str | None, reason: str | None, refused: str | None
+) -> None:
+    session.execute(
+        insert(source_documents).values(
+            kind=doc.kind,
+            number=doc.number,
+            reference=doc.reference,
+            warehouse_code=doc.warehouse_code,
+            status=status,
+            reason_code=reason_code,
+            reason=reason,
+            refused_lines=refused,
+            occurred_at=doc.occurred_at,
+            recorded_at=utcnow(),
+            source_event_id=doc.event_id,
+        )
+    )
 
 
 # --- reads --------------------------------------------------------------------------------------------------
 
 
-def list_documents(session: Session, kinds: Sequence[str], *, sku: str | None, warehouse_code: str | None,
-                   status: str | None, date_from: datetime | None, date_to: datetime | None, page: int,
-                   page_size: int) -> tuple[list[dict[str, Any]], int]:
+def list_documents(
+    session: Session,
+    kinds: Sequence[str],
+    *,
+    sku: str | None,
+    warehouse_code: str | None,
+    status: str | None,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    page: int,
+    page_size: int,
+) -> tuple[list[dict[str, Any]], int]:
     """Documents of ``kinds``, newest business time first, each with its lines."""
     query = select(source_documents).where(source_documents.c.kind.in_(kinds))
     if warehouse_code:
@@ -77,13 +104,17 @@ def list_documents(session: Session, kinds: Sequence[str], *, sku: str | None, w
     if date_to is not None:
         query = query.where(source_documents.c.occurred_at <= date_to)
     if sku:
-        moved = select(stock_moves.c.id).where(stock_moves.c.source_event_id == source_documents.c.source_event_id,
-                                               stock_moves.c.sku == sku)
+        moved = select(stock_moves.c.id).where(
+            stock_moves.c.source_event_id == source_documents.c.source_event_id, stock_moves.c.sku == sku
+        )
         refused = source_documents.c.refused_lines.contains(json.dumps(sku), autoescape=True)
         query = query.where(moved.exists() | refused)
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    rows = session.execute(query.order_by(source_documents.c.occurred_at.desc(), source_documents.c.id.desc())
-                           .limit(page_size).offset((page - 1) * page_size)).all()
+    rows = session.execute(
+        query.order_by(source_documents.c.occurred_at.desc(), source_documents.c.id.desc())
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    ).all()
     lines = _lines(session, [r.source_event_id for r in rows])
     return [_view(r, lines.get(r.source_event_id, [])) for r in rows], int(total)
 
@@ -93,28 +124,49 @@ def _lines(session: Session, event_ids: list[str]) -> dict[str, list[dict[str, A
     if not event_ids:
         return {}
     rows = session.execute(
-        select(stock_moves).where(stock_moves.c.source_event_id.in_(event_ids))
+        select(stock_moves)
+        .where(stock_moves.c.source_event_id.in_(event_ids))
         .order_by(stock_moves.c.source_line, stock_moves.c.sku)
     ).all()
     out: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
-        out.setdefault(r.source_event_id, []).append({
-            "line_no": r.source_line, "sku": r.sku, "quantity": abs(r.quantity), "unit_cost": r.unit_cost,
-            "value": abs(r.value), "value_fifo": abs(r.value_fifo),
-        })
+        out.setdefault(r.source_event_id, []).append(
+            {
+                "line_no": r.source_line,
+                "sku": r.sku,
+                "quantity": abs(r.quantity),
+                "unit_cost": r.unit_cost,
+                "value": abs(r.value),
+                "value_fifo": abs(r.value_fifo),
+            }
+        )
     return out
 
 
 def _view(row: Any, lines: list[dict[str, Any]]) -> dict[str, Any]:
     refused = json.loads(row.refused_lines) if row.refused_lines else []
     return {
-        "id": row.id, "kind": row.kind, "number": row.number, "reference": row.reference,
-        "warehouse_code": row.warehouse_code, "status": row.status, "reason_code": row.reason_code,
-        "reason": row.reason, "occurred_at": row.occurred_at, "recorded_at": row.recorded_at,
-        "source_event_id": row.source_event_id, "lines": lines,
-        "refused_lines": [{"line_no": ln["line_no"], "sku": ln["sku"],
-                           "requested_quantity": Decimal(ln["requested_quantity"]),
-                           "available_quantity": Decimal(ln["available_quantity"])} for ln in refused],
+        "id": row.id,
+        "kind": row.kind,
+        "number": row.number,
+        "reference": row.reference,
+        "warehouse_code": row.warehouse_code,
+        "status": row.status,
+        "reason_code": row.reason_code,
+        "reason": row.reason,
+        "occurred_at": row.occurred_at,
+        "recorded_at": row.recorded_at,
+        "source_event_id": row.source_event_id,
+        "lines": lines,
+        "refused_lines": [
+            {
+                "line_no": ln["line_no"],
+                "sku": ln["sku"],
+                "requested_quantity": Decimal(ln["requested_quantity"]),
+                "available_quantity": Decimal(ln["available_quantity"]),
+            }
+            for ln in refused
+        ],
         "total_value": sum((ln["value"] for ln in lines), Decimal(0)),
         "total_value_fifo": sum((ln["value_fifo"] for ln in lines), Decimal(0)),
     }

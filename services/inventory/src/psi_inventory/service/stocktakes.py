@@ -98,15 +98,22 @@ def open_stocktake(db: Database, cmd: OpenStocktake) -> dict[str, Any]:
 
         book = _book_quantities(session, cmd.warehouse_code, cmd.skus)
         if not book:
-            raise NothingToCount(f"warehouse {cmd.warehouse_code} holds nothing to count; name the SKUs to count",
-                                 errors={"skus": ["no active item or stock in this warehouse; name the SKUs"]})
+            raise NothingToCount(
+                f"warehouse {cmd.warehouse_code} holds nothing to count; name the SKUs to count",
+                errors={"skus": ["no active item or stock in this warehouse; name the SKUs"]},
+            )
         now = utcnow()
-        document_id, _ = create_document(session, STOCKTAKE, OPEN, cmd.warehouse_code, now,
-                                         reason_code=STOCKTAKE_REASON, note=cmd.note)
-        add_lines(session, document_id, [
-            {"line_no": i + 1, "sku": sku, "quantity": None, "book_quantity": on_hand}
-            for i, (sku, on_hand) in enumerate(book)
-        ])
+        document_id, _ = create_document(
+            session, STOCKTAKE, OPEN, cmd.warehouse_code, now, reason_code=STOCKTAKE_REASON, note=cmd.note
+        )
+        add_lines(
+            session,
+            document_id,
+            [
+                {"line_no": i + 1, "sku": sku, "quantity": None, "book_quantity": on_hand}
+                for i, (sku, on_hand) in enumerate(book)
+            ],
+        )
         view = stocktake_view(session, document_id)
         session.commit()
     return view
@@ -116,16 +123,21 @@ def _book_quantities(session: Session, warehouse: str, skus: tuple[str, ...] | N
     """(sku, on hand) to freeze: the SKUs asked for (0 when never stocked here), in the order asked; else every
     balance row of the warehouse whose item is active or which still holds stock, in SKU order."""
     if skus is not None:
-        on_hand = dict(session.execute(
-            select(stock_balances.c.sku, stock_balances.c.on_hand)
-            .where(stock_balances.c.warehouse_code == warehouse, stock_balances.c.sku.in_(set(skus)))
-        ).all())
+        on_hand = dict(
+            session.execute(
+                select(stock_balances.c.sku, stock_balances.c.on_hand).where(
+                    stock_balances.c.warehouse_code == warehouse, stock_balances.c.sku.in_(set(skus))
+                )
+            ).all()
+        )
         return [(sku, on_hand.get(sku, ZERO)) for sku in skus]
     rows = session.execute(
         select(stock_balances.c.sku, stock_balances.c.on_hand)
         .select_from(stock_balances.outerjoin(items, items.c.sku == stock_balances.c.sku))
-        .where(stock_balances.c.warehouse_code == warehouse,
-               or_(items.c.active.is_(True), stock_balances.c.on_hand != ZERO))
+        .where(
+            stock_balances.c.warehouse_code == warehouse,
+            or_(items.c.active.is_(True), stock_balances.c.on_hand != ZERO),
+        )
         .order_by(stock_balances.c.sku)
     ).all()
     return list(rows)
@@ -142,11 +154,11 @@ def record_counts(db: Database, document_id: int, counts: tuple[Count, ...]) -> 
             raise RuleViolation("the counts are not valid; see errors", errors=errors)
         now = utcnow()
         for count in counts:
-            session.execute(update(document_lines)
-                            .where(document_lines.c.document_id == document_id,
-                                   document_lines.c.line_no == lines[count.sku])
-                            .values(quantity=count.counted_quantity,
-                                    counted_at=booked_time(count.counted_at or now, now)))
+            session.execute(
+                update(document_lines)
+                .where(document_lines.c.document_id == document_id, document_lines.c.line_no == lines[count.sku])
+                .values(quantity=count.counted_quantity, counted_at=booked_time(count.counted_at or now, now))
+            )
         _store_books_at_count(session, document_id, header.warehouse_code, [lines[c.sku] for c in counts])
         set_status(session, document_id, OPEN, now)
         view = stocktake_view(session, document_id)
@@ -158,18 +170,27 @@ def _store_books_at_count(session: Session, document_id: int, warehouse: str, li
     """Store, on each counted line (of ``line_nos``, or all), the ledger's on hand at its ``counted_at``."""
     query = (
         select(document_lines.c.line_no, func.coalesce(func.sum(stock_moves.c.quantity), ZERO).label("book"))
-        .select_from(document_lines.outerjoin(stock_moves, and_(
-            stock_moves.c.sku == document_lines.c.sku, stock_moves.c.warehouse_code == warehouse,
-            stock_moves.c.occurred_at <= document_lines.c.counted_at)))
+        .select_from(
+            document_lines.outerjoin(
+                stock_moves,
+                and_(
+                    stock_moves.c.sku == document_lines.c.sku,
+                    stock_moves.c.warehouse_code == warehouse,
+                    stock_moves.c.occurred_at <= document_lines.c.counted_at,
+                ),
+            )
+        )
         .where(document_lines.c.document_id == document_id, document_lines.c.counted_at.is_not(None))
         .group_by(document_lines.c.line_no)
     )
     if line_nos is not None:
         query = query.where(document_lines.c.line_no.in_(list(line_nos)))
     for row in session.execute(query).all():
-        session.execute(update(document_lines)
-                        .where(document_lines.c.document_id == document_id, document_lines.c.line_no == row.line_no)
-                        .values(counted_book=row.book))
+        session.execute(
+            update(document_lines)
+            .where(document_lines.c.document_id == document_id, document_lines.c.line_no == row.line_no)
+            .values(counted_book=row.book)
+        )
 
 
 def post_stocktake(db: Database, document_id: int) -> dict[str, Any]:
@@ -183,23 +204,31 @@ def post_stocktake(db: Database, document_id: int) -> dict[str, Any]:
         rows = lines_of(session, document_id)
         counted_at = {ln.line_no: ln.counted_at for ln in rows}
         differences = stocktake_adjustments(
-            [CountLine(ln.line_no, ln.sku, ln.book_quantity, ln.quantity, ln.counted_book) for ln in rows])
+            [CountLine(ln.line_no, ln.sku, ln.book_quantity, ln.quantity, ln.counted_book) for ln in rows]
+        )
         postings = apply_differences(
-            session, header.warehouse_code,
-            [Correction(line.line_no, line.sku, difference, occurred_at=counted_at[line.line_no])
-             for line, difference in differences],
+            session,
+            header.warehouse_code,
+            [
+                Correction(line.line_no, line.sku, difference, occurred_at=counted_at[line.line_no])
+                for line, difference in differences
+            ],
             Source(now, header.number, reason_code=STOCKTAKE_REASON),
-            field_name="lines", quantity_name="counted_quantity", may_take_reserved=True,
+            field_name="lines",
+            quantity_name="counted_quantity",
+            may_take_reserved=True,
         )
         for posting in postings:
-            session.execute(update(document_lines)
-                            .where(document_lines.c.document_id == document_id,
-                                   document_lines.c.line_no == posting.line_no)
-                            .values(value=posting.posted.value, value_fifo=posting.posted.value_fifo))
+            session.execute(
+                update(document_lines)
+                .where(document_lines.c.document_id == document_id, document_lines.c.line_no == posting.line_no)
+                .values(value=posting.posted.value, value_fifo=posting.posted.value_fifo)
+            )
         set_status(session, document_id, POSTED, now)
         occurred_at = max((counted_at[p.line_no] or now for p in postings), default=now)
-        record_adjusted(session, document_id, header.number, header.warehouse_code, occurred_at, STOCKTAKE_REASON,
-                        postings)
+        record_adjusted(
+            session, document_id, header.number, header.warehouse_code, occurred_at, STOCKTAKE_REASON, postings
+        )
         for posting in postings:
             if posting.quantity < ZERO:
                 _announce_shortfall(session, posting.sku, header.warehouse_code, header.number, occurred_at)
@@ -211,27 +240,44 @@ def post_stocktake(db: Database, document_id: int) -> dict[str, Any]:
 def _announce_shortfall(session: Session, sku: str, warehouse: str, number: str, occurred_at: datetime) -> None:
     """ReservationShortfall when the row now holds less than is reserved, naming each reference still holding."""
     row = session.execute(
-        select(stock_balances.c.on_hand, stock_balances.c.reserved)
-        .where(stock_balances.c.sku == sku, stock_balances.c.warehouse_code == warehouse)
+        select(stock_balances.c.on_hand, stock_balances.c.reserved).where(
+            stock_balances.c.sku == sku, stock_balances.c.warehouse_code == warehouse
+        )
     ).one()
     shortfall = reservation_shortfall(row.on_hand, row.reserved)
     if shortfall == ZERO:
         return
     held = session.execute(
         select(reservations.c.reference, func.sum(reservations.c.quantity - reservations.c.consumed).label("open"))
-        .where(reservations.c.sku == sku, reservations.c.warehouse_code == warehouse,
-               reservations.c.status == ACTIVE)
-        .group_by(reservations.c.reference).order_by(reservations.c.reference)
+        .where(reservations.c.sku == sku, reservations.c.warehouse_code == warehouse, reservations.c.status == ACTIVE)
+        .group_by(reservations.c.reference)
+        .order_by(reservations.c.reference)
     ).all()
     named = [{"reference": h.reference, "reserved_quantity": h.open} for h in held if h.open > ZERO]
     if not named:  # the reserved column disagrees with the reservations: rebuild-balances reports it
-        _log.warning("%s in %s: %s reserved but no active reservation holds it; run rebuild-balances",
-                     sku, warehouse, row.reserved)
+        _log.warning(
+            "%s in %s: %s reserved but no active reservation holds it; run rebuild-balances",
+            sku,
+            warehouse,
+            row.reserved,
+        )
         return
-    record_event(session, events.RESERVATION_SHORTFALL, {
-        "sku": sku, "warehouse_code": warehouse, "on_hand": row.on_hand, "reserved": row.reserved,
-        "shortfall": shortfall, "document_ref": number, "occurred_at": occurred_at, "reservations": named,
-    }, source=SERVICE_NAME, subject=sku)
+    record_event(
+        session,
+        events.RESERVATION_SHORTFALL,
+        {
+            "sku": sku,
+            "warehouse_code": warehouse,
+            "on_hand": row.on_hand,
+            "reserved": row.reserved,
+            "shortfall": shortfall,
+            "document_ref": number,
+            "occurred_at": occurred_at,
+            "reservations": named,
+        },
+        source=SERVICE_NAME,
+        subject=sku,
+    )
 
 
 def cancel_stocktake(db: Database, document_id: int) -> dict[str, Any]:
@@ -252,21 +298,34 @@ def stocktake_view(session: Session, document_id: int) -> dict[str, Any]:
     for row in lines_of(session, document_id):
         line = CountLine(row.line_no, row.sku, row.book_quantity, row.quantity, row.counted_book)
         move = moves.get((MOVE_ADJUSTMENT, row.line_no))
-        lines.append({
-            "line_no": line.line_no, "sku": line.sku, "book_quantity": line.book_quantity,
-            "counted_quantity": line.counted_quantity, "counted_at": row.counted_at,
-            "book_at_count": row.counted_book, "difference": line.difference,
-            "unit_cost": move.unit_cost if move is not None else None,
-            "value": row.value, "value_fifo": row.value_fifo,
-        })
+        lines.append(
+            {
+                "line_no": line.line_no,
+                "sku": line.sku,
+                "book_quantity": line.book_quantity,
+                "counted_quantity": line.counted_quantity,
+                "counted_at": row.counted_at,
+                "book_at_count": row.counted_book,
+                "difference": line.difference,
+                "unit_cost": move.unit_cost if move is not None else None,
+                "value": row.value,
+                "value_fifo": row.value_fifo,
+            }
+        )
     return {
-        "id": header.id, "number": header.number, "status": header.status, "warehouse_code": header.warehouse_code,
-        "note": header.note, "currency": base_currency(), "lines": lines,
+        "id": header.id,
+        "number": header.number,
+        "status": header.status,
+        "warehouse_code": header.warehouse_code,
+        "note": header.note,
+        "currency": base_currency(),
+        "lines": lines,
         "counted_lines": sum(1 for ln in lines if ln["counted_quantity"] is not None),
         "total_value": total(ln["value"] for ln in lines),
         "total_value_fifo": total(ln["value_fifo"] for ln in lines),
         "posted_at": header.updated_at if header.status == POSTED else None,
-        "created_at": header.created_at, "updated_at": header.updated_at,
+        "created_at": header.created_at,
+        "updated_at": header.updated_at,
     }
 
 
@@ -275,9 +334,17 @@ def get_stocktake(db: Database, document_id: int) -> dict[str, Any]:
         return stocktake_view(session, document_id)
 
 
-def list_stocktakes(session: Session, *, warehouse_code: str | None, status: str | None, sku: str | None,
-                    date_from: datetime | None, date_to: datetime | None, page: int,
-                    page_size: int) -> tuple[list[dict[str, Any]], int]:
+def list_stocktakes(
+    session: Session,
+    *,
+    warehouse_code: str | None,
+    status: str | None,
+    sku: str | None,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    page: int,
+    page_size: int,
+) -> tuple[list[dict[str, Any]], int]:
     """Stocktakes, newest first, filtered by warehouse, status, SKU and when they were opened."""
     query = select(documents.c.id).where(documents.c.kind == STOCKTAKE)
     if warehouse_code:

@@ -78,8 +78,10 @@ def ship_transfer(db: Database, cmd: ShipTransfer) -> dict[str, Any]:
     """Create the transfer and issue every line at the source; status ``in_transit``."""
     with db.unit_of_work() as session:
         if same_warehouse(cmd.from_warehouse, cmd.to_warehouse):
-            raise SameWarehouse(f"a transfer needs two different warehouses, got {cmd.from_warehouse} twice",
-                                errors={"to_warehouse_code": ["must differ from from_warehouse_code"]})
+            raise SameWarehouse(
+                f"a transfer needs two different warehouses, got {cmd.from_warehouse} twice",
+                errors={"to_warehouse_code": ["must differ from from_warehouse_code"]},
+            )
         errors = transfer_line_errors(cmd.lines)
         check_warehouse(session, cmd.from_warehouse, "from_warehouse_code", errors)
         check_warehouse(session, cmd.to_warehouse, "to_warehouse_code", errors)
@@ -89,24 +91,36 @@ def ship_transfer(db: Database, cmd: ShipTransfer) -> dict[str, Any]:
 
         now = utcnow()
         shipped_at = booked_time(cmd.shipped_at or now, now)
-        document_id, number = create_document(session, TRANSFER, IN_TRANSIT, cmd.from_warehouse, now,
-                                              to_warehouse=cmd.to_warehouse, note=cmd.note)
+        document_id, number = create_document(
+            session, TRANSFER, IN_TRANSIT, cmd.from_warehouse, now, to_warehouse=cmd.to_warehouse, note=cmd.note
+        )
         ledger = Ledger(session)
         stored = []
         numbered = [(i + 1, ln) for i, ln in enumerate(cmd.lines)]
         for line_no, line in sorted(numbered, key=lambda pair: (pair[1].sku, pair[0])):
             try:
-                posted = ledger.issue(line.sku, cmd.from_warehouse, MOVE_TRANSFER_OUT, line.quantity,
-                                      Source(shipped_at, number, line=line_no))
+                posted = ledger.issue(
+                    line.sku,
+                    cmd.from_warehouse,
+                    MOVE_TRANSFER_OUT,
+                    line.quantity,
+                    Source(shipped_at, number, line=line_no),
+                )
             except StockRuleViolation as exc:
                 raise insufficient(exc, "lines", line_no - 1, "quantity") from exc
-            stored.append({"line_no": line_no, "sku": line.sku, "quantity": q6(line.quantity),
-                           "value": -posted.value, "value_fifo": -posted.value_fifo,
-                           "layers": encode_layers(posted.layers)})
+            stored.append(
+                {
+                    "line_no": line_no,
+                    "sku": line.sku,
+                    "quantity": q6(line.quantity),
+                    "value": -posted.value,
+                    "value_fifo": -posted.value_fifo,
+                    "layers": encode_layers(posted.layers),
+                }
+            )
         stored.sort(key=lambda ln: ln["line_no"])
         add_lines(session, document_id, stored)
-        _record(session, document_id, number, cmd.from_warehouse, cmd.to_warehouse, SHIPPED_STATUS, shipped_at,
-                stored)
+        _record(session, document_id, number, cmd.from_warehouse, cmd.to_warehouse, SHIPPED_STATUS, shipped_at, stored)
         view = transfer_view(session, document_id)
         session.commit()
     return view
@@ -129,13 +143,27 @@ def receive_transfer(db: Database, document_id: int, received_at: datetime | Non
         ledger = Ledger(session)
         lines = lines_of(session, document_id)
         for line in sorted(lines, key=lambda ln: (ln.sku, ln.line_no)):
-            ledger.receive(line.sku, header.to_warehouse_code, MOVE_TRANSFER_IN, line.quantity,
-                           carried_unit_cost(line.value, line.quantity),
-                           Source(arrived, header.number, line=line.line_no),
-                           fifo_layers=decode_layers(line.layers) or None, value=line.value)
+            ledger.receive(
+                line.sku,
+                header.to_warehouse_code,
+                MOVE_TRANSFER_IN,
+                line.quantity,
+                carried_unit_cost(line.value, line.quantity),
+                Source(arrived, header.number, line=line.line_no),
+                fifo_layers=decode_layers(line.layers) or None,
+                value=line.value,
+            )
         set_status(session, document_id, RECEIVED, now)
-        _record(session, document_id, header.number, header.warehouse_code, header.to_warehouse_code,
-                RECEIVED_STATUS, arrived, [line._asdict() for line in lines])
+        _record(
+            session,
+            document_id,
+            header.number,
+            header.warehouse_code,
+            header.to_warehouse_code,
+            RECEIVED_STATUS,
+            arrived,
+            [line._asdict() for line in lines],
+        )
         view = transfer_view(session, document_id)
         session.commit()
     return view
@@ -144,26 +172,58 @@ def receive_transfer(db: Database, document_id: int, received_at: datetime | Non
 def _shipped_at(session: Session, header: Row[Any]) -> datetime:
     """When the transfer left: the business time of its ``transfer_out`` moves."""
     shipped = session.execute(
-        select(func.min(stock_moves.c.occurred_at))
-        .where(stock_moves.c.document_ref == header.number, stock_moves.c.kind == MOVE_TRANSFER_OUT)
+        select(func.min(stock_moves.c.occurred_at)).where(
+            stock_moves.c.document_ref == header.number, stock_moves.c.kind == MOVE_TRANSFER_OUT
+        )
     ).scalar()
     return shipped if shipped is not None else header.created_at
 
 
-def _record(session: Session, document_id: int, number: str, from_warehouse: str, to_warehouse: str, status: str,
-            occurred_at: datetime, lines: list[dict[str, Any]]) -> None:
-    record_event(session, events.STOCK_TRANSFERRED, {
-        "transfer_id": str(document_id), "transfer_number": number, "from_warehouse": from_warehouse,
-        "to_warehouse": to_warehouse, "status": status, "occurred_at": occurred_at, "currency": base_currency(),
-        "lines": [{"line_no": ln["line_no"], "sku": ln["sku"], "quantity": ln["quantity"], "value": ln["value"],
-                   "value_fifo": ln["value_fifo"]} for ln in lines],
-    }, source=SERVICE_NAME, subject=number)
+def _record(
+    session: Session,
+    document_id: int,
+    number: str,
+    from_warehouse: str,
+    to_warehouse: str,
+    status: str,
+    occurred_at: datetime,
+    lines: list[dict[str, Any]],
+) -> None:
+    record_event(
+        session,
+        events.STOCK_TRANSFERRED,
+        {
+            "transfer_id": str(document_id),
+            "transfer_number": number,
+            "from_warehouse": from_warehouse,
+            "to_warehouse": to_warehouse,
+            "status": status,
+            "occurred_at": occurred_at,
+            "currency": base_currency(),
+            "lines": [
+                {
+                    "line_no": ln["line_no"],
+                    "sku": ln["sku"],
+                    "quantity": ln["quantity"],
+                    "value": ln["value"],
+                    "value_fifo": ln["value_fifo"],
+                }
+                for ln in lines
+            ],
+        },
+        source=SERVICE_NAME,
+        subject=number,
+    )
 
 
 def _line_view(line: Row[Any]) -> dict[str, Any]:
     return {
-        "line_no": line.line_no, "sku": line.sku, "quantity": line.quantity, "value": line.value,
-        "value_fifo": line.value_fifo, "unit_cost": carried_unit_cost(line.value, line.quantity),
+        "line_no": line.line_no,
+        "sku": line.sku,
+        "quantity": line.quantity,
+        "value": line.value,
+        "value_fifo": line.value_fifo,
+        "unit_cost": carried_unit_cost(line.value, line.quantity),
         "layers": [{"quantity": q, "unit_cost": c} for q, c in decode_layers(line.layers)],
     }
 
@@ -175,17 +235,22 @@ def transfer_view(session: Session, document_id: int) -> dict[str, Any]:
     shipped = [m.occurred_at for (kind, _), m in moves.items() if kind == MOVE_TRANSFER_OUT]
     received = [m.occurred_at for (kind, _), m in moves.items() if kind == MOVE_TRANSFER_IN]
     return {
-        "id": header.id, "number": header.number, "status": header.status,
-        "from_warehouse_code": header.warehouse_code, "to_warehouse_code": header.to_warehouse_code,
+        "id": header.id,
+        "number": header.number,
+        "status": header.status,
+        "from_warehouse_code": header.warehouse_code,
+        "to_warehouse_code": header.to_warehouse_code,
         "note": header.note,
-        "currency": base_currency(), "lines": lines,
+        "currency": base_currency(),
+        "lines": lines,
         "total_value": total(ln["value"] for ln in lines),
         "total_value_fifo": total(ln["value_fifo"] for ln in lines),
         "in_transit_value": in_transit(header.status, (ln["value"] for ln in lines)),
         "in_transit_value_fifo": in_transit(header.status, (ln["value_fifo"] for ln in lines)),
         "shipped_at": min(shipped) if shipped else header.created_at,
         "received_at": min(received) if received else None,
-        "created_at": header.created_at, "updated_at": header.updated_at,
+        "created_at": header.created_at,
+        "updated_at": header.updated_at,
     }
 
 
@@ -197,8 +262,10 @@ def get_transfer(db: Database, document_id: int) -> dict[str, Any]:
 def stock_in_transit(session: Session) -> dict[str, Decimal]:
     """Value of every transfer still in transit, both ways: the stock no warehouse holds right now."""
     row = session.execute(
-        select(func.coalesce(func.sum(document_lines.c.value), ZERO).label("value"),
-               func.coalesce(func.sum(document_lines.c.value_fifo), ZERO).label("value_fifo"))
+        select(
+            func.coalesce(func.sum(document_lines.c.value), ZERO).label("value"),
+            func.coalesce(func.sum(document_lines.c.value_fifo), ZERO).label("value_fifo"),
+        )
         .select_from(document_lines.join(documents, documents.c.id == document_lines.c.document_id))
         .where(documents.c.kind == TRANSFER, documents.c.status == IN_TRANSIT)
     ).one()
@@ -212,35 +279,61 @@ def in_transit_lines_at(at: datetime) -> Select[Any]:
     From the ledger: a transfer left when its ``transfer_out`` moves occurred and arrived when its
     ``transfer_in`` moves did (``domain.documents.in_transit_at``), so the answer is right for any past time.
     """
-    def moved(kind: str) -> Any:  # when the transfer's moves of ``kind`` happened (index on document_ref)
-        return (select(func.min(stock_moves.c.occurred_at))
-                .where(stock_moves.c.document_ref == documents.c.number, stock_moves.c.kind == kind)
-                .scalar_subquery())
 
-    transfers = (select(documents.c.id, documents.c.warehouse_code, documents.c.to_warehouse_code,
-                        moved(MOVE_TRANSFER_OUT).label("shipped_at"), moved(MOVE_TRANSFER_IN).label("received_at"))
-                 .where(documents.c.kind == TRANSFER).subquery())
+    def moved(kind: str) -> Any:  # when the transfer's moves of ``kind`` happened (index on document_ref)
+        return (
+            select(func.min(stock_moves.c.occurred_at))
+            .where(stock_moves.c.document_ref == documents.c.number, stock_moves.c.kind == kind)
+            .scalar_subquery()
+        )
+
+    transfers = (
+        select(
+            documents.c.id,
+            documents.c.warehouse_code,
+            documents.c.to_warehouse_code,
+            moved(MOVE_TRANSFER_OUT).label("shipped_at"),
+            moved(MOVE_TRANSFER_IN).label("received_at"),
+        )
+        .where(documents.c.kind == TRANSFER)
+        .subquery()
+    )
     return (
-        select(document_lines.c.sku, transfers.c.to_warehouse_code.label("warehouse_code"),
-               document_lines.c.quantity, document_lines.c.value, document_lines.c.value_fifo,
-               transfers.c.warehouse_code.label("from_warehouse_code"))
+        select(
+            document_lines.c.sku,
+            transfers.c.to_warehouse_code.label("warehouse_code"),
+            document_lines.c.quantity,
+            document_lines.c.value,
+            document_lines.c.value_fifo,
+            transfers.c.warehouse_code.label("from_warehouse_code"),
+        )
         .select_from(document_lines.join(transfers, transfers.c.id == document_lines.c.document_id))
-        .where(transfers.c.shipped_at <= at,
-               or_(transfers.c.received_at.is_(None), transfers.c.received_at > at))
+        .where(transfers.c.shipped_at <= at, or_(transfers.c.received_at.is_(None), transfers.c.received_at > at))
     )
 
 
-def list_transfers(session: Session, *, status: str | None, sku: str | None, warehouse_code: str | None,
-                   from_warehouse_code: str | None, to_warehouse_code: str | None, date_from: datetime | None,
-                   date_to: datetime | None, page: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
+def list_transfers(
+    session: Session,
+    *,
+    status: str | None,
+    sku: str | None,
+    warehouse_code: str | None,
+    from_warehouse_code: str | None,
+    to_warehouse_code: str | None,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    page: int,
+    page_size: int,
+) -> tuple[list[dict[str, Any]], int]:
     """Transfers, newest first, each as :func:`transfer_view` shows it; ``warehouse_code`` matches either end,
     the dates the time it was shipped."""
     query = select(documents.c.id).where(documents.c.kind == TRANSFER)
     if status:
         query = query.where(documents.c.status == status)
     if warehouse_code:
-        query = query.where(or_(documents.c.warehouse_code == warehouse_code,
-                                documents.c.to_warehouse_code == warehouse_code))
+        query = query.where(
+            or_(documents.c.warehouse_code == warehouse_code, documents.c.to_warehouse_code == warehouse_code)
+        )
     if from_warehouse_code:
         query = query.where(documents.c.warehouse_code == from_warehouse_code)
     if to_warehouse_code:

@@ -102,9 +102,7 @@ def add_purchase_order(
             )
         ).inserted_primary_key[0]
     )
-    session.execute(
-        update(purchase_orders).where(purchase_orders.c.id == po_id).values(number=po_number(po_id))
-    )
+    session.execute(update(purchase_orders).where(purchase_orders.c.id == po_id).values(number=po_number(po_id)))
     insert_lines(session, po_id, po.lines)
     return po_id
 
@@ -161,21 +159,34 @@ def save_order(session: Session, po_id: int, po: PurchaseOrder, now: datetime, *
 
 
 # Every writer of an order runs these: built once. The order row is locked (not the supplier's: FOR UPDATE OF).
-_LOCK_ORDER = (select(purchase_orders, suppliers.c.code.label("supplier_code"))
-               .join(suppliers, suppliers.c.id == purchase_orders.c.supplier_id)
-               .where(purchase_orders.c.id == bindparam("po_id"))
-               .with_for_update(of=purchase_orders))
-_ORDER_LINES = (select(purchase_order_lines).where(purchase_order_lines.c.po_id == bindparam("po_id"))
-                .order_by(purchase_order_lines.c.line_no))
-_LINE = (purchase_order_lines.c.po_id == bindparam("b_po_id")) & (
-    purchase_order_lines.c.line_no == bindparam("b_line_no"))
-_ADD_RECEIVED = update(purchase_order_lines).where(_LINE).values(
-    received_quantity=purchase_order_lines.c.received_quantity + bindparam("b_received"),
-    accepted_quantity=purchase_order_lines.c.accepted_quantity + bindparam("b_accepted"),
-    rejected_quantity=purchase_order_lines.c.rejected_quantity + bindparam("b_rejected"),
+_LOCK_ORDER = (
+    select(purchase_orders, suppliers.c.code.label("supplier_code"))
+    .join(suppliers, suppliers.c.id == purchase_orders.c.supplier_id)
+    .where(purchase_orders.c.id == bindparam("po_id"))
+    .with_for_update(of=purchase_orders)
 )
-_ADD_RETURNED = update(purchase_order_lines).where(_LINE).values(
-    returned_quantity=purchase_order_lines.c.returned_quantity + bindparam("b_returned"))
+_ORDER_LINES = (
+    select(purchase_order_lines)
+    .where(purchase_order_lines.c.po_id == bindparam("po_id"))
+    .order_by(purchase_order_lines.c.line_no)
+)
+_LINE = (purchase_order_lines.c.po_id == bindparam("b_po_id")) & (
+    purchase_order_lines.c.line_no == bindparam("b_line_no")
+)
+_ADD_RECEIVED = (
+    update(purchase_order_lines)
+    .where(_LINE)
+    .values(
+        received_quantity=purchase_order_lines.c.received_quantity + bindparam("b_received"),
+        accepted_quantity=purchase_order_lines.c.accepted_quantity + bindparam("b_accepted"),
+        rejected_quantity=purchase_order_lines.c.rejected_quantity + bindparam("b_rejected"),
+    )
+)
+_ADD_RETURNED = (
+    update(purchase_order_lines)
+    .where(_LINE)
+    .values(returned_quantity=purchase_order_lines.c.returned_quantity + bindparam("b_returned"))
+)
 
 
 def lock_purchase_order(session: Session, po_id: int) -> tuple[OrderHeader, PurchaseOrder] | None:
@@ -229,9 +240,7 @@ def lock_purchase_order(session: Session, po_id: int) -> tuple[OrderHeader, Purc
 
 def save_status(session: Session, po_id: int, status: str, now: datetime, **extra: Any) -> None:
     session.execute(
-        update(purchase_orders)
-        .where(purchase_orders.c.id == po_id)
-        .values(status=str(status), updated_at=now, **extra)
+        update(purchase_orders).where(purchase_orders.c.id == po_id).values(status=str(status), updated_at=now, **extra)
     )
 
 
@@ -243,9 +252,19 @@ def add_received_quantities(session: Session, po_id: int, received: Sequence[Rec
     of a lost update hiding it.
     """
     if received:  # one statement for every line (an executemany the driver pipelines)
-        session.execute(_ADD_RECEIVED, [
-            {"b_po_id": po_id, "b_line_no": line.line_no, "b_received": line.received_quantity,
-             "b_accepted": line.accepted_quantity, "b_rejected": line.rejected_quantity} for line in received])
+        session.execute(
+            _ADD_RECEIVED,
+            [
+                {
+                    "b_po_id": po_id,
+                    "b_line_no": line.line_no,
+                    "b_received": line.received_quantity,
+                    "b_accepted": line.accepted_quantity,
+                    "b_rejected": line.rejected_quantity,
+                }
+                for line in received
+            ],
+        )
 
 
 def add_receipt(
@@ -279,17 +298,17 @@ def add_receipt(
 
 def complete_receipt(session: Session, receipt_id: int, number: str, event_id: str) -> None:
     session.execute(
-        update(goods_receipts)
-        .where(goods_receipts.c.id == receipt_id)
-        .values(number=number, event_id=event_id)
+        update(goods_receipts).where(goods_receipts.c.id == receipt_id).values(number=number, event_id=event_id)
     )
 
 
 def add_returned_quantities(session: Session, po_id: int, returned: Sequence[ReturnedLine]) -> None:
     """Add a return's quantities to its order lines as increments (the CHECK keeps returned <= accepted)."""
     if returned:
-        session.execute(_ADD_RETURNED, [{"b_po_id": po_id, "b_line_no": line.line_no, "b_returned": line.quantity}
-                                        for line in returned])
+        session.execute(
+            _ADD_RETURNED,
+            [{"b_po_id": po_id, "b_line_no": line.line_no, "b_returned": line.quantity} for line in returned],
+        )
 
 
 def add_return(
@@ -304,7 +323,10 @@ def add_return(
     return_id = int(
         session.execute(
             insert(purchase_returns).values(
-                po_id=po_id, reason=reason, status=ReturnStatus.REQUESTED.value, requested_at=requested_at,
+                po_id=po_id,
+                reason=reason,
+                status=ReturnStatus.REQUESTED.value,
+                requested_at=requested_at,
                 created_at=now,
             )
         ).inserted_primary_key[0]
@@ -337,24 +359,18 @@ def add_return(
 def number_return(session: Session, return_id: int, number: str, event_id: str) -> None:
     """Write the return's number and the id of the GoodsReturnRequested event that asked for it."""
     session.execute(
-        update(purchase_returns)
-        .where(purchase_returns.c.id == return_id)
-        .values(number=number, event_id=event_id)
+        update(purchase_returns).where(purchase_returns.c.id == return_id).values(number=number, event_id=event_id)
     )
 
 
 def return_order_id(session: Session, return_id: int) -> int | None:
     """The order a return belongs to (no lock: the order row is locked first, then the return)."""
-    return session.execute(
-        select(purchase_returns.c.po_id).where(purchase_returns.c.id == return_id)
-    ).scalar()
+    return session.execute(select(purchase_returns.c.po_id).where(purchase_returns.c.id == return_id)).scalar()
 
 
 def lock_return(session: Session, return_id: int) -> RequestedReturn | None:
     """A return with its quantity per order line, holding its row lock, so two replies apply one at a time."""
-    row = session.execute(
-        select(purchase_returns).where(purchase_returns.c.id == return_id).with_for_update()
-    ).first()
+    row = session.execute(select(purchase_returns).where(purchase_returns.c.id == return_id).with_for_update()).first()
     if row is None:
         return None
     lines = session.execute(
@@ -401,16 +417,23 @@ def mark_return_completed(
     session.execute(
         update(purchase_returns)
         .where(purchase_returns.c.id == return_id)
-        .values(status=ReturnStatus.COMPLETED.value, returned_at=returned_at, answered_at=answered_at,
-                issued_currency=currency, issued_total_value=total_value, returned_event_id=returned_event_id)
+        .values(
+            status=ReturnStatus.COMPLETED.value,
+            returned_at=returned_at,
+            answered_at=answered_at,
+            issued_currency=currency,
+            issued_total_value=total_value,
+            returned_event_id=returned_event_id,
+        )
     )
     lines = purchase_return_lines.c
     for line in issued:
         session.execute(
             update(purchase_return_lines)
             .where(lines.return_id == return_id, lines.line_no == line["line_no"])
-            .values(issued_unit_cost=line["unit_cost"], issued_value=line["value"],
-                    issued_value_fifo=line["value_fifo"])
+            .values(
+                issued_unit_cost=line["unit_cost"], issued_value=line["value"], issued_value_fifo=line["value_fifo"]
+            )
         )
 
 
@@ -419,8 +442,9 @@ def mark_return_refused(session: Session, return_id: int, *, answered_at: dateti
     session.execute(
         update(purchase_returns)
         .where(purchase_returns.c.id == return_id)
-        .values(status=ReturnStatus.REFUSED.value, answered_at=answered_at, refusal_code=code[:64],
-                refusal_reason=reason)
+        .values(
+            status=ReturnStatus.REFUSED.value, answered_at=answered_at, refusal_code=code[:64], refusal_reason=reason
+        )
     )
 
 

@@ -28,8 +28,7 @@ from psi_chassis.types import ExactDecimal, UTCDateTime
 metadata = MetaData()
 # Inspection splits what arrived into accepted and rejected; nothing is lost or counted twice.
 _INSPECTED = (
-    "accepted_quantity >= 0 AND rejected_quantity >= 0"
-    " AND accepted_quantity + rejected_quantity = received_quantity"
+    "accepted_quantity >= 0 AND rejected_quantity >= 0 AND accepted_quantity + rejected_quantity = received_quantity"
 )
 
 suppliers = Table(
@@ -57,9 +56,7 @@ purchase_orders = Table(
     metadata,
     Column("id", _BigId, primary_key=True, autoincrement=True),
     Column("number", String(32), nullable=True),
-    Column(
-        "supplier_id", _BigId, ForeignKey("suppliers.id", name="fk_purchase_orders_supplier"), nullable=False
-    ),
+    Column("supplier_id", _BigId, ForeignKey("suppliers.id", name="fk_purchase_orders_supplier"), nullable=False),
     Column("warehouse_code", String(32), nullable=False),
     Column("currency", String(3), nullable=False),
     Column("exchange_rate", ExactDecimal(), nullable=False),
@@ -82,8 +79,7 @@ purchase_orders = Table(
     UniqueConstraint("number", name="uq_purchase_orders_number"),
     CheckConstraint("exchange_rate > 0", name="ck_purchase_orders_exchange_rate"),
     CheckConstraint(
-        "status IN ('draft', 'pending_approval', 'approved', 'partially_received', 'received', 'closed',"
-        " 'cancelled')",
+        "status IN ('draft', 'pending_approval', 'approved', 'partially_received', 'received', 'closed', 'cancelled')",
         name="ck_purchase_orders_status",
     ),
 )
@@ -94,9 +90,7 @@ purchase_order_lines = Table(
     "purchase_order_lines",
     metadata,
     Column("id", _BigId, primary_key=True, autoincrement=True),
-    Column(
-        "po_id", _BigId, ForeignKey("purchase_orders.id", name="fk_purchase_order_lines_po"), nullable=False
-    ),
+    Column("po_id", _BigId, ForeignKey("purchase_orders.id", name="fk_purchase_order_lines_po"), nullable=False),
     Column("line_no", Integer, nullable=False),
     Column("sku", String(64), nullable=False),
     Column("quantity", ExactDecimal(), nullable=False),

@@ -21,9 +21,7 @@ from psi_purchasing.api.schemas import (
 from psi_purchasing.domain.approval import Tier
 from psi_purchasing.service import approvals
 
-blp = Blueprint(
-    "approval_policy", __name__, url_prefix="/api/v1/purchasing", description="Approval tiers and budgets"
-)
+blp = Blueprint("approval_policy", __name__, url_prefix="/api/v1/purchasing", description="Approval tiers and budgets")
 
 
 @blp.route("/approval-tiers")

@@ -64,9 +64,7 @@ class PurchaseOrders(MethodView):
         422 SUPPLIER_NOT_FOUND.
         """
         lines = tuple(OrderLine(**line) for line in body.pop("lines"))
-        order = commands.create_purchase_order(
-            current_db(), CreatePurchaseOrder(lines=lines, **body), current_actor()
-        )
+        order = commands.create_purchase_order(current_db(), CreatePurchaseOrder(lines=lines, **body), current_actor())
         return order, {"Location": url_for("purchase_orders.PurchaseOrderById", po_id=order["id"])}
 
 
@@ -116,17 +114,16 @@ class ApprovePurchaseOrderView(MethodView):
     @blp.arguments(ReasonSchema, required=False)
     @blp.response(200, PurchaseOrderSchema)
     @blp.alt_response(
-        403, description="APPROVER_ROLE_REQUIRED (the amount tier needs another role), SELF_APPROVAL_FORBIDDEN "
-        "(the caller created, submitted or revised it: four-eyes)"
+        403,
+        description="APPROVER_ROLE_REQUIRED (the amount tier needs another role), SELF_APPROVAL_FORBIDDEN "
+        "(the caller created, submitted or revised it: four-eyes)",
     )
     @blp.alt_response(404, description="PURCHASE_ORDER_NOT_FOUND")
     @blp.alt_response(409, description="INVALID_STATUS (not pending), BUDGET_EXCEEDED, NO_BUDGET")
     def post(self, body: dict[str, Any] | None, po_id: int) -> dict[str, Any]:
         """Approve an order pending approval; publishes purchasing.PurchaseOrderApproved.v1."""
         reason = (body or {}).get("reason")
-        return commands.approve_purchase_order(
-            current_db(), po_id, current_actor(), config.receipt_tolerance(), reason
-        )
+        return commands.approve_purchase_order(current_db(), po_id, current_actor(), config.receipt_tolerance(), reason)
 
 
 @blp.route("/<int:po_id>/reject")
@@ -187,7 +184,5 @@ class ApprovalsOfOrder(MethodView):
         with current_db().unit_of_work() as session:
             if not queries.purchase_order_exists(session, po_id):
                 raise PurchaseOrderNotFound(f"purchase order {po_id} does not exist")
-            items, total = approvals.log_of(
-                session, commands.PO, po_id, page=args["page"], page_size=args["page_size"]
-            )
+            items, total = approvals.log_of(session, commands.PO, po_id, page=args["page"], page_size=args["page_size"])
         return page_of(items, args, total)

@@ -58,11 +58,7 @@ class RequisitionLineCreateSchema(StrictSchema):
     quantity = DecimalString(sign=POSITIVE, required=True)
     needed_by = fields.Date(allow_none=True)
     note = fields.String(**_NOTE)
-    preferred_supplier_id = fields.Integer(
-        strict=True, allow_none=True, validate=validate.Range(min=1, max=2**63 - 1)
-    )
-
-
+    preferred_supplier_id = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=2**63 - 1))
 
 
 class RequisitionCreateSchema(StrictSchema):
@@ -231,9 +227,7 @@ class RejectRequisition(MethodView):
 class CancelRequisition(MethodView):
     @blp.arguments(DecisionSchema, required=False)
     @blp.response(200, RequisitionSchema)
-    @blp.alt_response(
-        409, description="INVALID_STATUS: only a draft or submitted requisition can be cancelled"
-    )
+    @blp.alt_response(409, description="INVALID_STATUS: only a draft or submitted requisition can be cancelled")
     def post(self, body: dict[str, Any] | None, requisition_id: int) -> dict[str, Any]:
         """Cancel a draft or submitted requisition."""
         return service.cancel_requisition(current_db(), requisition_id, current_actor(), (body or {}).get("reason"))

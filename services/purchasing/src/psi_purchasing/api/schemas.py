@@ -74,9 +74,7 @@ class _AtLeastOne(StrictSchema):
 class SupplierCreateSchema(StrictSchema):
     code = fields.String(
         required=True,
-        validate=WholeText(
-            r"^[A-Z0-9_-]{1,32}$", error="Must be 1-32 characters of A-Z, 0-9, '_' or '-'."
-        ),
+        validate=WholeText(r"^[A-Z0-9_-]{1,32}$", error="Must be 1-32 characters of A-Z, 0-9, '_' or '-'."),
     )
     name = fields.String(required=True, validate=[validate.Length(min=1, max=200), trimmed])
     currency = fields.String(validate=_CURRENCY, metadata={"description": "Default: the base currency"})
@@ -226,9 +224,13 @@ class OrderLineSchema(Schema):
     max_receivable = _optional_money()
     short_closed_quantity = money()
     owed_quantity = fields.Decimal(
-        as_string=True, required=True,
-        metadata={"type": "string", "format": "decimal",
-                  "description": "Still to be delivered: ordered − accepted − short-closed, at least 0"},
+        as_string=True,
+        required=True,
+        metadata={
+            "type": "string",
+            "format": "decimal",
+            "description": "Still to be delivered: ordered − accepted − short-closed, at least 0",
+        },
     )
     requisition_line_id = fields.Integer(allow_none=True)
 
@@ -327,8 +329,10 @@ class ReturnCreateSchema(StrictSchema):
     reason = fields.String(required=True, validate=[validate.Length(min=1, max=1000), trimmed_text])
     requested_at = fields.AwareDateTime(
         format="iso",
-        metadata={"description": "When the goods leave (the business time of the stock issue); not in the "
-                                 "future; default now."},
+        metadata={
+            "description": "When the goods leave (the business time of the stock issue); not in the "
+            "future; default now."
+        },
     )
     lines = line_list(ReturnLineCreateSchema)
 
@@ -443,9 +447,7 @@ class ConvertLineSchema(StrictSchema):
 
 
 class ConvertSchema(StrictSchema):
-    warehouse_code = fields.String(
-        validate=[validate.Length(min=1, max=32), WholeText(r"^\S+$", error="No spaces.")]
-    )
+    warehouse_code = fields.String(validate=[validate.Length(min=1, max=32), WholeText(r"^\S+$", error="No spaces.")])
     exchange_rates = fields.Dict(keys=fields.String(validate=_CURRENCY), values=DecimalString(sign=POSITIVE))
     lines = line_list(ConvertLineSchema)
 

@@ -25,9 +25,7 @@ MAX_DAYS = 3660
 
 class PeriodArgs(Schema):
     date_from = fields.Date(required=True, data_key="from", metadata={"description": "First receipt date"})
-    date_to = fields.Date(
-        required=True, data_key="to", metadata={"description": "Last receipt date (inclusive)"}
-    )
+    date_to = fields.Date(required=True, data_key="to", metadata={"description": "Last receipt date (inclusive)"})
 
     @validates_schema
     def _ordered(self, data: dict[str, Any], **_: Any) -> None:

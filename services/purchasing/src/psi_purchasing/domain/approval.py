@@ -111,9 +111,7 @@ def ensure_can_approve(tier: Tier, roles: Collection[str], amount: Decimal) -> N
         )
 
 
-def ensure_fits(
-    budget_amount: Decimal, committed: Decimal, add: Decimal, *, department: str, period: str
-) -> None:
+def ensure_fits(budget_amount: Decimal, committed: Decimal, add: Decimal, *, department: str, period: str) -> None:
     """The rule the conditional UPDATE enforces: committed + add <= amount."""
     if committed + add > budget_amount:
         raise BudgetExceeded(

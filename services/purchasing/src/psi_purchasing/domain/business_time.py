@@ -23,5 +23,6 @@ def ensure_happened(value: datetime, now: datetime, field: str) -> datetime:
         message = f"must not be in the future (it is {now.isoformat(timespec='seconds')} now)"
     else:
         return value.astimezone(UTC)
-    raise RuleViolation(f"{field} {message}", code="FUTURE_DATE" if value > now else "DATE_TOO_EARLY",
-                        errors={field: [message]})
+    raise RuleViolation(
+        f"{field} {message}", code="FUTURE_DATE" if value > now else "DATE_TOO_EARLY", errors={field: [message]}
+    )

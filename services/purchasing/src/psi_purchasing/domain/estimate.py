@@ -79,8 +79,9 @@ def estimate(lines: Sequence[EstimateLine], base: str, bands: Mapping[str, RateB
             total += line.quantity * price
         elif line.prices:
             currencies = ", ".join(sorted({p.currency for p in _winning(line.prices)}))
-            unpriced.append(f"line {line.line_no} ({line.sku}): priced in {currencies}, which has no "
-                            f"exchange-rate band")
+            unpriced.append(
+                f"line {line.line_no} ({line.sku}): priced in {currencies}, which has no exchange-rate band"
+            )
         else:
             unpriced.append(f"line {line.line_no} ({line.sku}): no supplier price for {plain(line.quantity)}")
     return Estimate(q6(total), tuple(unpriced))

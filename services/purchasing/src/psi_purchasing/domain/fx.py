@@ -74,17 +74,23 @@ def check_exchange_rate(
 
     if currency == base:
         if rate != ONE:
-            raise refuse("EXCHANGE_RATE_NOT_ONE", f"an order in the base currency {base} has the rate 1, "
-                                                  f"not {plain(rate)}")
+            raise refuse(
+                "EXCHANGE_RATE_NOT_ONE", f"an order in the base currency {base} has the rate 1, not {plain(rate)}"
+            )
         return ONE
     band = bands.get(currency)
     if band is None:
-        raise refuse("NO_RATE_BAND", f"no exchange-rate band is configured for {currency}: add one to "
-                                     f"{RATE_BANDS_SETTING} (e.g. {currency}:low-high) to order in it")
+        raise refuse(
+            "NO_RATE_BAND",
+            f"no exchange-rate band is configured for {currency}: add one to "
+            f"{RATE_BANDS_SETTING} (e.g. {currency}:low-high) to order in it",
+        )
     if rate not in band:
-        raise refuse("EXCHANGE_RATE_OUT_OF_BAND",
-                     f"{plain(rate)} {base} per {currency} is outside the band {plain(band.low)} to "
-                     f"{plain(band.high)} ({RATE_BANDS_SETTING})")
+        raise refuse(
+            "EXCHANGE_RATE_OUT_OF_BAND",
+            f"{plain(rate)} {base} per {currency} is outside the band {plain(band.low)} to "
+            f"{plain(band.high)} ({RATE_BANDS_SETTING})",
+        )
     return rate
 
 

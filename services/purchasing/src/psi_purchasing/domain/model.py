@@ -281,9 +281,7 @@ class PurchaseOrder:
     def approve(self, tolerance: Decimal = ZERO) -> None:
         """pending_approval -> approved; fixes each line's max_receivable = quantity × (1 + tolerance)."""
         if self.status != POStatus.PENDING_APPROVAL:
-            raise InvalidStatus(
-                f"only a purchase order pending approval can be approved; this one is {self.status}"
-            )
+            raise InvalidStatus(f"only a purchase order pending approval can be approved; this one is {self.status}")
         self.status = POStatus.APPROVED
         for line in self.lines:
             line.max_receivable = q6(line.quantity * (1 + tolerance))
@@ -291,18 +289,14 @@ class PurchaseOrder:
     def reject(self) -> None:
         """pending_approval -> draft."""
         if self.status != POStatus.PENDING_APPROVAL:
-            raise InvalidStatus(
-                f"only a purchase order pending approval can be rejected; this one is {self.status}"
-            )
+            raise InvalidStatus(f"only a purchase order pending approval can be rejected; this one is {self.status}")
         self.status = POStatus.DRAFT
 
     def unapprove(self) -> None:
         """approved -> draft (反审核), only while nothing has been received."""
         self._refuse_if_received("un-approved")
         if self.status != POStatus.APPROVED:
-            raise InvalidStatus(
-                f"only an approved purchase order can be un-approved; this one is {self.status}"
-            )
+            raise InvalidStatus(f"only an approved purchase order can be un-approved; this one is {self.status}")
         self.status = POStatus.DRAFT
         for line in self.lines:
             line.max_receivable = None
@@ -321,9 +315,7 @@ class PurchaseOrder:
         the order becomes a new revision waiting for approval (returns True). Refused after a receipt."""
         self._refuse_if_received("amended")
         if self.status not in (POStatus.DRAFT, POStatus.APPROVED):
-            raise InvalidStatus(
-                f"only a draft or an approved purchase order can be amended; this one is {self.status}"
-            )
+            raise InvalidStatus(f"only a draft or an approved purchase order can be amended; this one is {self.status}")
         if lines is not None:
             errors: dict[str, Any] = {}
             _check_lines(lines, errors)
@@ -354,9 +346,7 @@ class PurchaseOrder:
         if self.status in (POStatus.CLOSED, POStatus.RECEIVED):
             raise OverReceipt("everything ordered has been received and the purchase order is closed")
         if self.status not in RECEIVABLE:
-            raise InvalidStatus(
-                f"goods can only be received on an approved purchase order; this one is {self.status}"
-            )
+            raise InvalidStatus(f"goods can only be received on an approved purchase order; this one is {self.status}")
         errors: dict[str, Any] = {}
         if not lines:
             errors["lines"] = ["a goods receipt needs at least one line"]
@@ -401,9 +391,7 @@ class PurchaseOrder:
                     unit_cost_base=base_cost(po_line.unit_price, self.exchange_rate),
                 )
             )
-        self.status = (
-            POStatus.CLOSED if all(line.settled for line in self.lines) else POStatus.PARTIALLY_RECEIVED
-        )
+        self.status = POStatus.CLOSED if all(line.settled for line in self.lines) else POStatus.PARTIALLY_RECEIVED
         return received
 
     def short_close(self) -> list[ShortClosedLine]:
@@ -458,7 +446,9 @@ class PurchaseOrder:
             assert po_line is not None
             if rl.quantity > po_line.returnable:
                 _line_error(
-                    over, i, "quantity",
+                    over,
+                    i,
+                    "quantity",
                     f"line {rl.line_no}: {plain(po_line.accepted_quantity)} accepted, "
                     f"{plain(po_line.returned_quantity)} already returned; {plain(rl.quantity)} is too many",
                 )

@@ -50,8 +50,7 @@ def contradiction(ret: RequestedReturn, *, return_number: str, source_event_id: 
     if return_number != ret.number:
         return f"the reply names {return_number}, but return {ret.id} is {ret.number}"
     if ret.request_event_id is not None and source_event_id != ret.request_event_id:
-        return (f"the reply answers event {source_event_id}, but {ret.number} was requested by "
-                f"{ret.request_event_id}")
+        return f"the reply answers event {source_event_id}, but {ret.number} was requested by {ret.request_event_id}"
     return None
 
 
@@ -63,10 +62,11 @@ def issue_mismatch(ret: RequestedReturn, issued: Sequence[tuple[int, Decimal]]) 
     """
     got = dict(issued)
     if len(got) != len(issued) or set(got) != set(ret.quantities):
-        return (f"{ret.number} asked for lines {sorted(ret.quantities)}, inventory issued lines "
-                f"{sorted(ln for ln, _ in issued)}")
+        return (
+            f"{ret.number} asked for lines {sorted(ret.quantities)}, inventory issued lines "
+            f"{sorted(ln for ln, _ in issued)}"
+        )
     for line_no, quantity in sorted(ret.quantities.items()):
         if got[line_no] != quantity:
-            return (f"{ret.number} line {line_no}: asked for {plain(quantity)}, inventory issued "
-                    f"{plain(got[line_no])}")
+            return f"{ret.number} line {line_no}: asked for {plain(quantity)}, inventory issued {plain(got[line_no])}"
     return None

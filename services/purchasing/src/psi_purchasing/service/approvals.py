@@ -92,9 +92,7 @@ def list_budgets(
         query = query.where(department_budgets.c.department == department)
     if period:
         query = query.where(department_budgets.c.period == period)
-    rows, total = _page(
-        session, query, (department_budgets.c.period, department_budgets.c.department), page, page_size
-    )
+    rows, total = _page(session, query, (department_budgets.c.period, department_budgets.c.department), page, page_size)
     return [_budget_view(r) for r in rows], total
 
 
@@ -143,9 +141,7 @@ def commit_budget(session: Session, department: str, period: str, add: Decimal) 
     ).rowcount
     if done == 1:
         return
-    row = session.execute(
-        select(c.amount, c.committed).where(c.department == department, c.period == period)
-    ).first()
+    row = session.execute(select(c.amount, c.committed).where(c.department == department, c.period == period)).first()
     if row is None:
         raise NoBudget(f"department {department} has no budget for {period}")
     ensure_fits(row.amount, row.committed, add, department=department, period=period)
@@ -215,11 +211,18 @@ def makers(session: Session, document_type: str, document_id: int, revision: int
 
 def ever_approved(session: Session, document_type: str, document_id: int) -> bool:
     """Whether any revision of the document was approved (finance may hold it open even if it is not now)."""
-    return session.execute(
-        select(approvals.c.id).where(approvals.c.document_type == document_type,
-                                     approvals.c.document_id == document_id, approvals.c.decision == "approved")
-        .limit(1)
-    ).first() is not None
+    return (
+        session.execute(
+            select(approvals.c.id)
+            .where(
+                approvals.c.document_type == document_type,
+                approvals.c.document_id == document_id,
+                approvals.c.decision == "approved",
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
 def log_of(
@@ -227,8 +230,6 @@ def log_of(
 ) -> tuple[list[dict[str, Any]], int]:
     from psi_purchasing.service.queries import _page
 
-    query = select(approvals).where(
-        approvals.c.document_type == document_type, approvals.c.document_id == document_id
-    )
+    query = select(approvals).where(approvals.c.document_type == document_type, approvals.c.document_id == document_id)
     rows, total = _page(session, query, approvals.c.id, page, page_size)
     return [dict(r._mapping) for r in rows], total

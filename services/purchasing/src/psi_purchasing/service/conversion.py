@@ -89,8 +89,9 @@ def _group_rate(
             _err(errors, i, "supplier_id", f"the supplier bills in {currency}: give exchange_rates.{currency}")
         return None
     try:
-        return check_exchange_rate(currency, rates[currency], base=base_currency,
-                                   bands=config.rules().rate_bands, field=currency)
+        return check_exchange_rate(
+            currency, rates[currency], base=base_currency, bands=config.rules().rate_bands, field=currency
+        )
     except RuleViolation as exc:
         errors.setdefault("exchange_rates", {}).update(exc.errors or {})
         errors.setdefault("_codes", exc.code)
@@ -107,9 +108,7 @@ def _convert(
 ) -> list[dict[str, Any]]:
     ids = sorted({ln.requisition_line_id for ln in lines})
     req_ids = (
-        session.execute(
-            select(requisition_lines.c.requisition_id).where(requisition_lines.c.id.in_(ids)).distinct()
-        )
+        session.execute(select(requisition_lines.c.requisition_id).where(requisition_lines.c.id.in_(ids)).distinct())
         .scalars()
         .all()
     )
@@ -117,10 +116,7 @@ def _convert(
     heads = {
         r.id: r
         for r in session.execute(
-            select(requisitions)
-            .where(requisitions.c.id.in_(req_ids))
-            .order_by(requisitions.c.id)
-            .with_for_update()
+            select(requisitions).where(requisitions.c.id.in_(req_ids)).order_by(requisitions.c.id).with_for_update()
         ).all()
     }
     rows = {
@@ -136,9 +132,7 @@ def _convert(
     suppliers: dict[int, Any] = {}
     for i, ln in enumerate(lines):
         if ln.requisition_line_id not in rows:
-            _err(
-                errors, i, "requisition_line_id", f"requisition line {ln.requisition_line_id} does not exist"
-            )
+            _err(errors, i, "requisition_line_id", f"requisition line {ln.requisition_line_id} does not exist")
         if ln.supplier_id not in suppliers:
             supplier = repository.get_supplier(session, ln.supplier_id)
             if supplier is None:
@@ -240,9 +234,7 @@ def _convert(
         ).scalar_one()
         if open_lines == 0:
             session.execute(
-                update(requisitions)
-                .where(requisitions.c.id == req_id)
-                .values(status="converted", updated_at=now)
+                update(requisitions).where(requisitions.c.id == req_id).values(status="converted", updated_at=now)
             )
     views = [queries.purchase_order(session, po_id) for po_id in po_ids]
     return [v for v in views if v is not None]

@@ -115,9 +115,7 @@ def resolve_lines(
                 )
         resolved.append(dataclasses.replace(line, unit_price=price))
     if errors:
-        raise RuleViolation(
-            "the purchase order lines are not valid; see errors", code=codes[0], errors=errors
-        )
+        raise RuleViolation("the purchase order lines are not valid; see errors", code=codes[0], errors=errors)
     return tuple(resolved)
 
 
@@ -384,9 +382,7 @@ def cancel_purchase_order(db: Database, po_id: int, actor: Actor, reason: str) -
         was_approved = po.cancel() or approvals.ever_approved(session, PO, po_id)
         now = utcnow()
         _release(session, header)
-        repository.save_order(
-            session, po_id, po, now, budget_period=None, cancelled_at=now, cancel_reason=reason
-        )
+        repository.save_order(session, po_id, po, now, budget_period=None, cancelled_at=now, cancel_reason=reason)
         approvals.record(
             session,
             document_type=PO,
@@ -402,9 +398,7 @@ def cancel_purchase_order(db: Database, po_id: int, actor: Actor, reason: str) -
             data = events.purchase_order_cancelled(
                 po_id=po_id, po_number=header.number, revision=po.revision, cancelled_at=now, reason=reason
             )
-            record_event(
-                session, events.PURCHASE_ORDER_CANCELLED, data, source=SERVICE_NAME, subject=header.number
-            )
+            record_event(session, events.PURCHASE_ORDER_CANCELLED, data, source=SERVICE_NAME, subject=header.number)
         return po_id
 
     return _finish(db, work)

@@ -20,9 +20,7 @@ from psi_purchasing.adapters.tables import (
 from psi_purchasing.domain.model import owed_quantity
 
 
-def _page(
-    session: Session, query: Select[Any], order_by: Any, page: int, page_size: int
-) -> tuple[list[Any], int]:
+def _page(session: Session, query: Select[Any], order_by: Any, page: int, page_size: int) -> tuple[list[Any], int]:
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     order = order_by if isinstance(order_by, tuple) else (order_by,)
     rows = session.execute(query.order_by(*order).limit(page_size).offset((page - 1) * page_size)).all()
@@ -91,9 +89,7 @@ def list_purchase_orders(
 
 
 def purchase_order_exists(session: Session, po_id: int) -> bool:
-    return (
-        session.execute(select(purchase_orders.c.id).where(purchase_orders.c.id == po_id)).first() is not None
-    )
+    return session.execute(select(purchase_orders.c.id).where(purchase_orders.c.id == po_id)).first() is not None
 
 
 # --- goods receipts -----------------------------------------------------------------------------------------
@@ -207,7 +203,10 @@ def list_prices(
     if sku:
         query = query.where(supplier_prices.c.sku == sku)
     rows, total = _page(
-        session, query, (supplier_prices.c.sku, supplier_prices.c.min_quantity, supplier_prices.c.id), page,
+        session,
+        query,
+        (supplier_prices.c.sku, supplier_prices.c.min_quantity, supplier_prices.c.id),
+        page,
         page_size,
     )
     return [dict(r._mapping) for r in rows], total

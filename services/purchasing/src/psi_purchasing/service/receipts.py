@@ -49,9 +49,7 @@ def receive_goods(db: Database, cmd: ReceiveGoods) -> dict[str, Any]:
             exchange_rate=po.exchange_rate,
             lines=received,
         )
-        event_id = record_event(
-            session, events.GOODS_RECEIVED, data, source=SERVICE_NAME, subject=header.number
-        )
+        event_id = record_event(session, events.GOODS_RECEIVED, data, source=SERVICE_NAME, subject=header.number)
         repository.complete_receipt(session, receipt_id, number, event_id)
         view = queries.receipt(session, receipt_id)
         session.commit()

@@ -38,27 +38,37 @@ def _upsert_newest(session: Session, table: Table, key: str, values: dict[str, A
 
 def apply_item_snapshot(session: Session, data: Mapping[str, Any]) -> bool:
     """Upsert one item snapshot; True when it was newer than what the replica held (and so was stored)."""
-    return _upsert_newest(session, items, "sku", {
-        "sku": data["sku"],
-        "name": data["name"],
-        "unit_of_measure": data["unit_of_measure"],
-        "active": bool(data["active"]),
-        "reorder_quantity": data.get("reorder_quantity"),
-        "version": int(data["version"]),
-        "updated_at": data.get("changed_at") or utcnow(),
-    })
+    return _upsert_newest(
+        session,
+        items,
+        "sku",
+        {
+            "sku": data["sku"],
+            "name": data["name"],
+            "unit_of_measure": data["unit_of_measure"],
+            "active": bool(data["active"]),
+            "reorder_quantity": data.get("reorder_quantity"),
+            "version": int(data["version"]),
+            "updated_at": data.get("changed_at") or utcnow(),
+        },
+    )
 
 
 def apply_warehouse_snapshot(session: Session, data: Mapping[str, Any]) -> bool:
     """Upsert one warehouse snapshot; True when it was newer than what the replica held."""
-    return _upsert_newest(session, warehouses, "code", {
-        "code": data["code"],
-        "name": data["name"],
-        "active": bool(data["active"]),
-        "valuation_method": data["valuation_method"],
-        "version": int(data["version"]),
-        "updated_at": data.get("changed_at") or utcnow(),
-    })
+    return _upsert_newest(
+        session,
+        warehouses,
+        "code",
+        {
+            "code": data["code"],
+            "name": data["name"],
+            "active": bool(data["active"]),
+            "valuation_method": data["valuation_method"],
+            "version": int(data["version"]),
+            "updated_at": data.get("changed_at") or utcnow(),
+        },
+    )
 
 
 def item_status(session: Session, skus: list[str]) -> dict[str, bool]:

@@ -88,9 +88,7 @@ def check_transition(status: str, action: str) -> str | None:
     allowed, target = TRANSITIONS[action]
     if status not in allowed:
         raise InvalidStatus(
-            f"a {status} requisition cannot be {_PAST[action]}; only "
-            + " or ".join(sorted(allowed))
-            + " ones can"
+            f"a {status} requisition cannot be {_PAST[action]}; only " + " or ".join(sorted(allowed)) + " ones can"
         )
     return target
 
@@ -271,9 +269,7 @@ def _check_lines(session: Session, lines: Sequence[Mapping[str, Any]]) -> None:
     naming the lines."""
     known = item_status(session, [ln["sku"] for ln in lines])
     stores = warehouse_status(session, {ln["warehouse_code"] for ln in lines})
-    wanted_suppliers = {
-        ln["preferred_supplier_id"] for ln in lines if ln.get("preferred_supplier_id") is not None
-    }
+    wanted_suppliers = {ln["preferred_supplier_id"] for ln in lines if ln.get("preferred_supplier_id") is not None}
     existing = (
         set(session.execute(select(suppliers.c.id).where(suppliers.c.id.in_(wanted_suppliers))).scalars())
         if wanted_suppliers
@@ -295,9 +291,7 @@ def _check_lines(session: Session, lines: Sequence[Mapping[str, Any]]) -> None:
             codes.append(problem[0])
         supplier_id = line.get("preferred_supplier_id")
         if supplier_id is not None and supplier_id not in existing:
-            errors.setdefault(str(index), {})["preferred_supplier_id"] = [
-                f"supplier {supplier_id} does not exist"
-            ]
+            errors.setdefault(str(index), {})["preferred_supplier_id"] = [f"supplier {supplier_id} does not exist"]
             codes.append("SUPPLIER_NOT_FOUND")
     if errors:
         code = codes[0]
@@ -319,14 +313,15 @@ def _check_warehouses(session: Session, lines: Sequence[Any]) -> None:
             errors[str(index)] = {"warehouse_code": [problem[1]]}
             codes.append(problem[0])
     if errors:
-        raise RuleViolation(f"{len(errors)} requisition line(s) name a warehouse that cannot take orders",
-                            code=codes[0], errors={"lines": errors})
+        raise RuleViolation(
+            f"{len(errors)} requisition line(s) name a warehouse that cannot take orders",
+            code=codes[0],
+            errors={"lines": errors},
+        )
 
 
 def _lock(session: Session, requisition_id: int) -> Any:
-    row = session.execute(
-        select(requisitions).where(requisitions.c.id == requisition_id).with_for_update()
-    ).first()
+    row = session.execute(select(requisitions).where(requisitions.c.id == requisition_id).with_for_update()).first()
     if row is None:
         raise RequisitionNotFound(f"requisition {requisition_id} does not exist")
     return row
@@ -334,8 +329,9 @@ def _lock(session: Session, requisition_id: int) -> Any:
 
 def _ensure_owner(row: Any, actor: Actor, action: str) -> None:
     owner = Owner(user_id=row.created_by, username=row.requester, source=row.source)
-    ensure_may_change(owner, actor.user_id, actor.username, actor.roles, action=action,
-                      number=row.number or str(row.id))
+    ensure_may_change(
+        owner, actor.user_id, actor.username, actor.roles, action=action, number=row.number or str(row.id)
+    )
 
 
 def _makers(session: Session, row: Any) -> set[str]:
@@ -390,8 +386,17 @@ def _record(
     reason: str | None = None,
     amount_base: Decimal | None = None,
 ) -> None:
-    approvals_log.record(session, document_type=DOCUMENT_TYPE, document_id=requisition_id, revision=1,
-                         decision=decision, actor=actor, now=now, reason=reason, amount_base=amount_base)
+    approvals_log.record(
+        session,
+        document_type=DOCUMENT_TYPE,
+        document_id=requisition_id,
+        revision=1,
+        decision=decision,
+        actor=actor,
+        now=now,
+        reason=reason,
+        amount_base=amount_base,
+    )
 
 
 def _submitted_amount(session: Session, requisition_id: int) -> Decimal:
@@ -410,9 +415,7 @@ def _submitted_amount(session: Session, requisition_id: int) -> Decimal:
 
 def _set_status(session: Session, requisition_id: int, status: str, now: datetime, **extra: Any) -> None:
     session.execute(
-        update(requisitions)
-        .where(requisitions.c.id == requisition_id)
-        .values(status=status, updated_at=now, **extra)
+        update(requisitions).where(requisitions.c.id == requisition_id).values(status=status, updated_at=now, **extra)
     )
 
 
@@ -439,9 +442,7 @@ def create_requisition(db: Database, actor: Actor, body: Mapping[str, Any]) -> d
     return view
 
 
-def update_requisition(
-    db: Database, requisition_id: int, actor: Actor, changes: Mapping[str, Any]
-) -> dict[str, Any]:
+def update_requisition(db: Database, requisition_id: int, actor: Actor, changes: Mapping[str, Any]) -> dict[str, Any]:
     """Change a draft's note, department or (all of its) lines: its requester, or a manager (ownership.py)."""
     with db.unit_of_work() as session:
         row = _lock(session, requisition_id)
@@ -450,14 +451,10 @@ def update_requisition(
         header = {k: changes[k] for k in ("note", "department") if k in changes}
         if "lines" in changes:
             _check_lines(session, changes["lines"])
-            session.execute(
-                requisition_lines.delete().where(requisition_lines.c.requisition_id == requisition_id)
-            )
+            session.execute(requisition_lines.delete().where(requisition_lines.c.requisition_id == requisition_id))
             _insert_lines(session, requisition_id, changes["lines"])
         session.execute(
-            update(requisitions)
-            .where(requisitions.c.id == requisition_id)
-            .values(updated_at=utcnow(), **header)
+            update(requisitions).where(requisitions.c.id == requisition_id).values(updated_at=utcnow(), **header)
         )
         view = requisition(session, requisition_id)
         session.commit()
@@ -491,24 +488,22 @@ def submit_requisition(db: Database, requisition_id: int, actor: Actor, base_cur
                 reason="automatic: within the first approval tier",
             )
         else:
-            _set_status(session, requisition_id, RequisitionStatus.SUBMITTED, now, replenish_key=None,
-                        approver_role=role)
+            _set_status(
+                session, requisition_id, RequisitionStatus.SUBMITTED, now, replenish_key=None, approver_role=role
+            )
         view = requisition(session, requisition_id)
         session.commit()
     assert view is not None
     return view
 
 
-def approve_requisition(
-    db: Database, requisition_id: int, actor: Actor, reason: str | None = None
-) -> dict[str, Any]:
+def approve_requisition(db: Database, requisition_id: int, actor: Actor, reason: str | None = None) -> dict[str, Any]:
     with db.unit_of_work() as session:
         row = _lock(session, requisition_id)
         check_transition(row.status, "approve")
         amount = _submitted_amount(session, requisition_id)
         ensure_can_approve(Tier(None, _approver_role(session, row, amount)), actor.roles, amount)
-        ensure_not_maker(actor.user_id, _makers(session, row), document=row.number,
-                         enabled=config.rules().four_eyes)
+        ensure_not_maker(actor.user_id, _makers(session, row), document=row.number, enabled=config.rules().four_eyes)
         now = utcnow()
         _set_status(session, requisition_id, RequisitionStatus.APPROVED, now)
         _record(session, requisition_id, "approved", actor, now, reason=reason, amount_base=amount)
@@ -534,9 +529,7 @@ def reject_requisition(db: Database, requisition_id: int, actor: Actor, reason: 
     return view
 
 
-def cancel_requisition(
-    db: Database, requisition_id: int, actor: Actor, reason: str | None = None
-) -> dict[str, Any]:
+def cancel_requisition(db: Database, requisition_id: int, actor: Actor, reason: str | None = None) -> dict[str, Any]:
     with db.unit_of_work() as session:
         row = _lock(session, requisition_id)
         _ensure_owner(row, actor, "cancel")
@@ -565,15 +558,11 @@ def requisition(session: Session, requisition_id: int) -> dict[str, Any] | None:
         .where(approvals.c.document_type == DOCUMENT_TYPE, approvals.c.document_id == requisition_id)
         .order_by(approvals.c.id)
     ).all()
-    view["approvals"] = [
-        {**dict(a._mapping), "actor_roles": [r for r in a.actor_roles.split(",") if r]} for a in log
-    ]
+    view["approvals"] = [{**dict(a._mapping), "actor_roles": [r for r in a.actor_roles.split(",") if r]} for a in log]
     submitted = [a for a in view["approvals"] if a["decision"] == "submitted"]
     view["amount_base"] = submitted[-1]["amount_base"] if submitted else None
     view["approver_role"] = (
-        _approver_role(session, row, view["amount_base"] or ZERO)
-        if row.status == RequisitionStatus.SUBMITTED
-        else None
+        _approver_role(session, row, view["amount_base"] or ZERO) if row.status == RequisitionStatus.SUBMITTED else None
     )
     return view
 

@@ -44,14 +44,20 @@ def _answered(session: Session, event: Event) -> tuple[OrderHeader, PurchaseOrde
     loaded = None if po_id is None else repository.lock_purchase_order(session, po_id)
     ret = None if loaded is None else repository.lock_return(session, return_id)
     if loaded is None or ret is None:
-        raise PoisonMessage(f"{event.type} answers return {return_id} ({data['return_number']}), which "
-                            f"purchasing does not have")
+        raise PoisonMessage(
+            f"{event.type} answers return {return_id} ({data['return_number']}), which purchasing does not have"
+        )
     problem = contradiction(ret, return_number=data["return_number"], source_event_id=data["source_event_id"])
     if problem is not None:
         raise PoisonMessage(f"{event.type}: {problem}")
     if not awaits_reply(ret.status):
-        _log.warning("ignored %s %s for return %s: it is %s already, the first answer stands",
-                     event.type, event.id, ret.number, ret.status)
+        _log.warning(
+            "ignored %s %s for return %s: it is %s already, the first answer stands",
+            event.type,
+            event.id,
+            ret.number,
+            ret.status,
+        )
         counter = metrics.RETURN_REPLIES_IGNORED.labels(event.type, ret.status)
         # counted once the inbox row commits, so a retried delivery is not counted twice
         sa_event.listen(session, "after_commit", lambda _session: counter.inc(), once=True)

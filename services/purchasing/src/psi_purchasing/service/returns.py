@@ -39,9 +39,7 @@ def return_goods(db: Database, cmd: ReturnGoods) -> dict[str, Any]:
             requested_at = ensure_happened(cmd.requested_at or now, now, "requested_at")
             returned = po.return_goods(cmd.lines)
             repository.add_returned_quantities(session, header.id, returned)
-            return_id, number = repository.add_return(
-                session, header.id, cmd.reason, requested_at, returned, now
-            )
+            return_id, number = repository.add_return(session, header.id, cmd.reason, requested_at, returned, now)
             data = events.goods_return_requested(
                 return_id=return_id,
                 return_number=number,
@@ -53,9 +51,7 @@ def return_goods(db: Database, cmd: ReturnGoods) -> dict[str, Any]:
                 reason=cmd.reason,
                 lines=returned,
             )
-            event_id = record_event(
-                session, events.GOODS_RETURN_REQUESTED, data, source=SERVICE_NAME, subject=number
-            )
+            event_id = record_event(session, events.GOODS_RETURN_REQUESTED, data, source=SERVICE_NAME, subject=number)
             repository.number_return(session, return_id, number, event_id)
             view = queries.purchase_return(session, return_id)
             session.commit()

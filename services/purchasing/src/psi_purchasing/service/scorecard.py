@@ -113,9 +113,7 @@ def list_price(prices: Sequence[Any], on: date, quantity: Decimal, currency: str
 
 
 def _bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
-    return datetime.combine(date_from, time(), UTC), datetime.combine(
-        date_to + timedelta(days=1), time(), UTC
-    )
+    return datetime.combine(date_from, time(), UTC), datetime.combine(date_to + timedelta(days=1), time(), UTC)
 
 
 def suppliers_with_receipts(
@@ -130,15 +128,11 @@ def suppliers_with_receipts(
         .distinct()
     )
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    rows = session.execute(
-        query.order_by(suppliers.c.code).limit(page_size).offset((page - 1) * page_size)
-    ).all()
+    rows = session.execute(query.order_by(suppliers.c.code).limit(page_size).offset((page - 1) * page_size)).all()
     return [r.supplier_id for r in rows], int(total)
 
 
-def scorecards(
-    session: Session, supplier_ids: Sequence[int], date_from: date, date_to: date
-) -> list[dict[str, Any]]:
+def scorecards(session: Session, supplier_ids: Sequence[int], date_from: date, date_to: date) -> list[dict[str, Any]]:
     """One scorecard per supplier id (in the order given), over receipts dated ``date_from`` to
     ``date_to``."""
     if not supplier_ids:
@@ -175,8 +169,7 @@ def scorecards(
         .join(purchase_orders, po.id == goods_receipts.c.po_id)
         .join(
             purchase_order_lines,
-            (purchase_order_lines.c.po_id == po.id)
-            & (purchase_order_lines.c.line_no == goods_receipt_lines.c.line_no),
+            (purchase_order_lines.c.po_id == po.id) & (purchase_order_lines.c.line_no == goods_receipt_lines.c.line_no),
         )
         .where(
             po.supplier_id.in_(supplier_ids),

@@ -23,9 +23,7 @@ from psi_purchasing.service import queries
 def create_supplier(db: Database, cmd: CreateSupplier) -> dict[str, Any]:
     """Register a supplier; its code is unique (checked first, and again by the unique index under a race)."""
     status = SupplierStatus(cmd.status)
-    taken = SupplierCodeTaken(
-        f"supplier code {cmd.code} is already taken", errors={"code": ["already taken"]}
-    )
+    taken = SupplierCodeTaken(f"supplier code {cmd.code} is already taken", errors={"code": ["already taken"]})
     with db.unit_of_work() as session:
         if repository.supplier_code_exists(session, cmd.code):
             raise taken
@@ -60,8 +58,16 @@ def create_supplier(db: Database, cmd: CreateSupplier) -> dict[str, Any]:
 
 #: What PATCH /suppliers/<id> may change (the code is the supplier's identity and stays).
 EDITABLE = frozenset(
-    {"name", "contact_name", "contact_email", "contact_phone", "currency", "payment_terms_days",
-     "lead_time_days", "status"}
+    {
+        "name",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "currency",
+        "payment_terms_days",
+        "lead_time_days",
+        "status",
+    }
 )
 
 
@@ -71,14 +77,10 @@ def update_supplier(db: Database, supplier_id: int, changes: dict[str, Any]) -> 
     if "status" in changes:
         changes["status"] = str(SupplierStatus(changes["status"]))
     with db.unit_of_work() as session:
-        found = session.execute(
-            select(suppliers.c.id).where(suppliers.c.id == supplier_id).with_for_update()
-        ).first()
+        found = session.execute(select(suppliers.c.id).where(suppliers.c.id == supplier_id).with_for_update()).first()
         if found is None:
             raise SupplierNotFound(f"supplier {supplier_id} does not exist")
-        session.execute(
-            update(suppliers).where(suppliers.c.id == supplier_id).values(**changes, updated_at=utcnow())
-        )
+        session.execute(update(suppliers).where(suppliers.c.id == supplier_id).values(**changes, updated_at=utcnow()))
         view = queries.supplier(session, supplier_id)
         session.commit()
     assert view is not None
@@ -99,9 +101,7 @@ def add_price(
 ) -> dict[str, Any]:
     """Add an entry to a supplier's price list (in the supplier's currency unless another is given)."""
     if valid_to is not None and valid_to < valid_from:
-        raise RuleViolation(
-            "valid_to is before valid_from", errors={"valid_to": ["must be on or after valid_from"]}
-        )
+        raise RuleViolation("valid_to is before valid_from", errors={"valid_to": ["must be on or after valid_from"]})
     with db.unit_of_work() as session:
         supplier = repository.get_supplier(session, supplier_id)
         if supplier is None:

@@ -45,8 +45,10 @@ class CreditDecision:
         if not self.held:
             return "within the credit limit" if self.credit_limit is not None else "no credit limit"
         assert self.credit_limit is not None
-        return (f"exposure {plain(self.exposure_before)} + this order {plain(self.order_amount)} = "
-                f"{plain(self.exposure_after)} is over the credit limit {plain(self.credit_limit)}")
+        return (
+            f"exposure {plain(self.exposure_before)} + this order {plain(self.order_amount)} = "
+            f"{plain(self.exposure_after)} is over the credit limit {plain(self.credit_limit)}"
+        )
 
 
 def open_order_exposure(open_orders: Iterable[tuple[Decimal, Decimal]]) -> Decimal:

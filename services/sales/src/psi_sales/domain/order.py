@@ -197,16 +197,17 @@ class SalesOrder:
             elif sl.quantity <= ZERO:
                 errors[f"lines.{i}.quantity"] = ["must be greater than 0"]
             elif sl.quantity > line.open_quantity:
-                errors[f"lines.{i}.quantity"] = [f"line {sl.line_no}: {plain(line.open_quantity)} reserved and not"
-                                                 f" shipped yet; {plain(sl.quantity)} is more"]
+                errors[f"lines.{i}.quantity"] = [
+                    f"line {sl.line_no}: {plain(line.open_quantity)} reserved and not"
+                    f" shipped yet; {plain(sl.quantity)} is more"
+                ]
             else:
                 taken.append((line, sl.quantity))
             seen.add(sl.line_no)
         if not lines:
             errors["lines"] = ["a shipment needs at least one line"]
         if errors:
-            raise OrderRuleViolation("the shipment takes more than the order holds reserved", "OVER_SHIPMENT",
-                                     errors)
+            raise OrderRuleViolation("the shipment takes more than the order holds reserved", "OVER_SHIPMENT", errors)
         shipped_now = {ln.line_no: q for ln, q in taken}
         self.lines = [replace(ln, shipped=ln.shipped + shipped_now.get(ln.line_no, ZERO)) for ln in self.lines]
         fully = all(ln.open_quantity == ZERO for ln in self.lines)
@@ -237,5 +238,8 @@ class SalesOrder:
 
     def reservation_overdue(self, now: datetime, timeout_seconds: float) -> bool:
         """Inventory has not answered the confirmation within the timeout (shown on the order, and alerted)."""
-        return (self.status is OrderStatus.CONFIRMED and self.reservation_requested_at is not None
-                and (now - self.reservation_requested_at).total_seconds() > timeout_seconds)
+        return (
+            self.status is OrderStatus.CONFIRMED
+            and self.reservation_requested_at is not None
+            and (now - self.reservation_requested_at).total_seconds() > timeout_seconds
+        )

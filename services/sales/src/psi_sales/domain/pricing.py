@@ -173,8 +173,16 @@ def list_price(customer: Customer, line: LineToPrice, on: date, price_lines: Ite
     candidates = [pl for pl in price_lines if _applies(pl, customer, line, on)]
     if not candidates:
         raise NoPrice(f"no price for {line.sku} in {customer.currency} on {on.isoformat()} for this customer")
-    return max(candidates, key=lambda pl: (_SCOPE_RANK[pl.scope], pl.min_quantity, pl.valid.starts or date.min,
-                                           -pl.unit_price, -pl.price_list_id))
+    return max(
+        candidates,
+        key=lambda pl: (
+            _SCOPE_RANK[pl.scope],
+            pl.min_quantity,
+            pl.valid.starts or date.min,
+            -pl.unit_price,
+            -pl.price_list_id,
+        ),
+    )
 
 
 def _applies(pl: PriceListLine, customer: Customer, line: LineToPrice, on: date) -> bool:
@@ -193,16 +201,24 @@ def _class_discount(customer: Customer, on: date, rules: Sequence[DiscountRule])
     """Step 2: the best class discount valid on ``on``."""
     if customer.customer_class is None:
         return None
-    matching = [r for r in rules if r.kind is RuleKind.CLASS_DISCOUNT and r.customer_class == customer.customer_class
-                and r.valid.covers(on)]
+    matching = [
+        r
+        for r in rules
+        if r.kind is RuleKind.CLASS_DISCOUNT and r.customer_class == customer.customer_class and r.valid.covers(on)
+    ]
     return _best(matching, lambda r: (r.percent, -r.id))
 
 
 def _item_discount(line: LineToPrice, on: date, rules: Sequence[DiscountRule]) -> AppliedDiscount | None:
     """Step 3: the best single quantity break or promotion on the SKU or its category."""
-    matching = [r for r in rules if r.kind in (RuleKind.QUANTITY_BREAK, RuleKind.PROMOTION)
-                and _targets(r, line) and r.valid.covers(on)
-                and (r.kind is RuleKind.PROMOTION or (r.min_quantity or ZERO) <= line.quantity)]
+    matching = [
+        r
+        for r in rules
+        if r.kind in (RuleKind.QUANTITY_BREAK, RuleKind.PROMOTION)
+        and _targets(r, line)
+        and r.valid.covers(on)
+        and (r.kind is RuleKind.PROMOTION or (r.min_quantity or ZERO) <= line.quantity)
+    ]
     return _best(matching, lambda r: (r.percent, r.sku is not None, -r.id))
 
 

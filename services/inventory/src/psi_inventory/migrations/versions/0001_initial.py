@@ -18,7 +18,6 @@ branch_labels = None
 depends_on = None
 
 
-
 def upgrade() -> None:
     create_messaging_tables(op)
     op.create_table(

@@ -49,8 +49,9 @@ def upgrade() -> None:
     op.add_column("stock_moves", sa.Column("reason_code", sa.String(32), nullable=True))
     op.create_index("ix_stock_moves_document", "stock_moves", ["document_ref"])
     op.add_column("stock_balances", sa.Column("value_fifo", ExactDecimal(), nullable=False, server_default=_ZERO))
-    op.add_column("stock_balances", sa.Column("below_reorder", sa.Boolean, nullable=False,
-                                              server_default=sa.text("false")))
+    op.add_column(
+        "stock_balances", sa.Column("below_reorder", sa.Boolean, nullable=False, server_default=sa.text("false"))
+    )
     op.create_table(
         "cost_layers",
         sa.Column("id", BigId, primary_key=True, autoincrement=True),

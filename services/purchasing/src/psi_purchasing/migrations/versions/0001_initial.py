@@ -18,8 +18,7 @@ branch_labels = None
 depends_on = None
 
 _INSPECTED = (
-    "accepted_quantity >= 0 AND rejected_quantity >= 0"
-    " AND accepted_quantity + rejected_quantity = received_quantity"
+    "accepted_quantity >= 0 AND rejected_quantity >= 0 AND accepted_quantity + rejected_quantity = received_quantity"
 )
 
 
@@ -97,9 +96,7 @@ def upgrade() -> None:
         "goods_receipts",
         sa.Column("id", _BigId, primary_key=True, autoincrement=True),
         sa.Column("number", sa.String(32), nullable=True),
-        sa.Column(
-            "po_id", _BigId, sa.ForeignKey("purchase_orders.id", name="fk_goods_receipts_po"), nullable=False
-        ),
+        sa.Column("po_id", _BigId, sa.ForeignKey("purchase_orders.id", name="fk_goods_receipts_po"), nullable=False),
         sa.Column("received_at", UTCDateTime(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("event_id", sa.String(64), nullable=True),

@@ -193,8 +193,7 @@ def downgrade() -> None:
             "ck_purchase_order_lines_received", "received_quantity >= 0 AND received_quantity <= quantity"
         )
     with op.batch_alter_table("purchase_orders") as batch:
-        for column in ("cancel_reason", "cancelled_at", "budget_period", "total_amount_base", "revision",
-                       "department"):
+        for column in ("cancel_reason", "cancelled_at", "budget_period", "total_amount_base", "revision", "department"):
             batch.drop_column(column)
         batch.drop_constraint("ck_purchase_orders_status", type_="check")
         batch.create_check_constraint(

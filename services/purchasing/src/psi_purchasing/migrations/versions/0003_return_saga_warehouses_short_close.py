@@ -83,15 +83,27 @@ def downgrade() -> None:
             batch.drop_column(column)
     op.drop_index("ix_purchase_returns_status", table_name="purchase_returns")
     # Requested or refused returns have no place in the old model (it knew only announced returns).
-    op.execute("DELETE FROM purchase_return_lines WHERE return_id IN"
-               " (SELECT id FROM purchase_returns WHERE status <> 'completed')")
+    op.execute(
+        "DELETE FROM purchase_return_lines WHERE return_id IN"
+        " (SELECT id FROM purchase_returns WHERE status <> 'completed')"
+    )
     op.execute("DELETE FROM purchase_returns WHERE status <> 'completed'")
-    op.execute("UPDATE purchase_returns SET event_id = returned_event_id, returned_at = requested_at"
-               " WHERE returned_at IS NULL OR event_id IS NULL")
+    op.execute(
+        "UPDATE purchase_returns SET event_id = returned_event_id, returned_at = requested_at"
+        " WHERE returned_at IS NULL OR event_id IS NULL"
+    )
     with op.batch_alter_table("purchase_returns") as batch:
         batch.drop_constraint("ck_purchase_returns_status", type_="check")
-        for column in ("issued_total_value", "issued_currency", "refusal_reason", "refusal_code", "answered_at",
-                       "returned_event_id", "requested_at", "status"):
+        for column in (
+            "issued_total_value",
+            "issued_currency",
+            "refusal_reason",
+            "refusal_code",
+            "answered_at",
+            "returned_event_id",
+            "requested_at",
+            "status",
+        ):
             batch.drop_column(column)
         batch.alter_column("returned_at", existing_type=UTCDateTime(), nullable=False)
     with op.batch_alter_table("requisitions") as batch:
