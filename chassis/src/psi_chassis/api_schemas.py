@@ -9,6 +9,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from psi_chassis.decimals import MAX_AMOUNT
 from psi_chassis.jsonbody import install_strict_parser
 
 # Every API module imports this one for its schemas before it decorates a route: flask-smorest's argument
@@ -54,8 +55,6 @@ def money() -> fields.Decimal:
     return fields.Decimal(as_string=True, required=True, metadata={"type": "string", "format": "decimal"})
 
 
-#: The largest money amount or quantity a request may carry (the ledgers hold far more; no SME needs it).
-MAX_AMOUNT = Decimal(10) ** 12
 _PLAIN_DECIMAL = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 POSITIVE, NON_NEGATIVE, NON_ZERO = "> 0", ">= 0", "!= 0"
 
@@ -168,3 +167,18 @@ trimmed_text = WholeText(
     error="Must be visible text: not blank, no spaces or invisible characters at the start or end, no control "
     "characters other than tabs and line breaks, no line separators or bidirectional controls.",
 )
+
+#: The longest free text a person writes on a document: a note, or why it was approved, rejected or cancelled.
+MAX_TEXT_LENGTH = 1000
+
+
+def reason_field(*, required: bool = False) -> fields.String:
+    """Why a person acted on a document. Required: visible text (:data:`trimmed_text`); optional: may be null."""
+    if required:
+        return fields.String(required=True, validate=[validate.Length(min=1, max=MAX_TEXT_LENGTH), trimmed_text])
+    return fields.String(validate=validate.Length(min=1, max=MAX_TEXT_LENGTH), allow_none=True, load_default=None)
+
+
+def note_field() -> fields.String:
+    """A free note on a document or a line; may be empty or null."""
+    return fields.String(allow_none=True, load_default=None, validate=validate.Length(max=MAX_TEXT_LENGTH))

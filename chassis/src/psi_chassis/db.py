@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 import psycopg
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects import postgresql as postgresql_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.orm import Session, sessionmaker
 
 T = TypeVar("T")
@@ -56,6 +58,16 @@ def connection_lost(exc: BaseException) -> bool:
 def is_sqlite(url_or_engine: str | Engine) -> bool:
     name = url_or_engine.dialect.name if isinstance(url_or_engine, Engine) else str(url_or_engine)
     return name.startswith("sqlite")
+
+
+def insert_on_conflict(session: Session, table: Any) -> Any:
+    """``INSERT`` into ``table`` in the session's dialect, so ``on_conflict_do_nothing/_update`` can follow.
+
+    PostgreSQL (deployed) and SQLite (``make run``) both have ``ON CONFLICT``, each behind its own dialect's
+    ``insert``; this is the one place that picks it.
+    """
+    module = sqlite_dialect if is_sqlite(session.get_bind()) else postgresql_dialect
+    return module.insert(table)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

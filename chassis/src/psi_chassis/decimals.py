@@ -13,6 +13,9 @@ QUANTUM = Decimal("0.000001")
 ZERO = Decimal(0)
 ONE = Decimal(1)
 HUNDRED = Decimal(100)
+#: The largest money amount or quantity a request or a document line may carry (the ledgers hold far more; no SME
+#: needs it).
+MAX_AMOUNT = Decimal(10) ** 12
 
 
 def q6(value: Decimal) -> Decimal:

@@ -75,3 +75,29 @@ class Unavailable(ProblemError):
 
     def __init__(self, detail: str, *, code: str | None = None, retry_after: int = 1) -> None:
         super().__init__(detail, code=code, headers={"Retry-After": str(retry_after)})
+
+
+class InvalidStatus(Conflict):
+    """The document is not in a status that allows the action."""
+
+    default_code = "INVALID_STATUS"
+
+
+class RuleViolation(InvalidRequest):
+    """A well-formed request that breaks a document rule; ``errors`` names the fields."""
+
+
+def add_error(
+    errors: dict[str, Any], field: str, message: str, index: int | None = None, name: str | None = None
+) -> None:
+    """Collect a field error the way marshmallow reports it: ``field``, ``field.<index>`` or ``field.<index>.<name>``.
+
+    Domain rules collect every problem of a request before raising one error, so a client sees all of them at
+    once, keyed exactly as schema validation would key them.
+    """
+    if index is None:
+        errors.setdefault(field, []).append(message)
+    elif name is None:
+        errors.setdefault(field, {}).setdefault(str(index), []).append(message)
+    else:
+        errors.setdefault(field, {}).setdefault(str(index), {}).setdefault(name, []).append(message)

@@ -27,9 +27,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 
-from psi_chassis.db import Database, is_sqlite
+from psi_chassis.db import Database, insert_on_conflict
 from psi_chassis.errors import Conflict, InvalidRequest
 from psi_chassis.types import utcnow
 from psi_gateway import metrics
@@ -118,7 +117,6 @@ class IdempotencyStore:
     def _try_claim(self, principal: str, key: str, print_: str) -> tuple[bool, object | None]:
         with self.db.unit_of_work() as session:
             now = utcnow()
-            module = sqlite if is_sqlite(session.get_bind()) else postgresql
             # An expired key is free again, whatever became of it.
             session.execute(
                 delete(idempotency_keys).where(
@@ -128,7 +126,7 @@ class IdempotencyStore:
                 )
             )
             claimed = session.execute(
-                module.insert(idempotency_keys)
+                insert_on_conflict(session, idempotency_keys)
                 .values(principal=principal, key=key, fingerprint=print_, created_at=now)
                 .on_conflict_do_nothing(index_elements=["principal", "key"])
                 .returning(idempotency_keys.c.key)

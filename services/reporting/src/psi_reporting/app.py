@@ -7,6 +7,7 @@ from flask import Flask
 from psi_chassis.app import create_service_app
 from psi_chassis.service import ServiceDefinition
 from psi_reporting import config
+from psi_reporting.consumers import HANDLERS
 
 SERVICE = ServiceDefinition(
     name=config.SERVICE_NAME,
@@ -14,6 +15,7 @@ SERVICE = ServiceDefinition(
     load_settings=config.load_settings,
     blueprints=list,
     migrations="psi_reporting:migrations",
+    handlers=HANDLERS,
 )
 
 

@@ -26,6 +26,7 @@ from psi_chassis.api_schemas import (
     WholeText,
     line_list,
     money,
+    note_field,
     page_of,
     page_schema,
 )
@@ -102,10 +103,6 @@ def sku_field(**kwargs: Any) -> fields.String:
 
 def warehouse_field(**kwargs: Any) -> fields.String:
     return fields.String(validate=[validate.Length(min=1, max=32), WholeText(r"^\S+$", error="No spaces.")], **kwargs)
-
-
-def note_field() -> fields.String:
-    return fields.String(allow_none=True, load_default=None, validate=validate.Length(max=1000))
 
 
 # --- schemas ------------------------------------------------------------------------------------------------

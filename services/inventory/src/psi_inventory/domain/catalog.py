@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from psi_chassis.decimals import ZERO
-from psi_chassis.errors import Conflict, InvalidRequest, NotFound
+from psi_chassis.errors import Conflict, InvalidRequest, NotFound, add_error
 from psi_inventory.domain.valuation import METHODS, MOVING_AVERAGE
 
 #: How a warehouse's books value its stock; both values are always kept (see ``domain/valuation.py``).
@@ -115,7 +115,7 @@ def reorder_problems(settings: ReorderSettings) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
 
     def add(name: str, message: str) -> None:
-        errors.setdefault(name, []).append(message)
+        add_error(errors, name, message)
 
     point, quantity, safety = settings.reorder_point, settings.reorder_quantity, settings.safety_stock
     if point is not None and point < ZERO:

@@ -16,8 +16,8 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from psi_chassis.decimals import ZERO, q6
-from psi_chassis.errors import Conflict, InvalidRequest, NotFound
+from psi_chassis.decimals import MAX_AMOUNT, ZERO, q6
+from psi_chassis.errors import Conflict, InvalidStatus, NotFound, RuleViolation, add_error
 
 # --- kinds, statuses, reasons -------------------------------------------------------------------------------
 
@@ -42,9 +42,6 @@ MOVE_TRANSFER_IN = "transfer_in"
 ADJUSTMENT_REASONS = ("damage", "found", "write_off", "correction", "expiry", "sample")
 #: The reason a stocktake's differences are published with.
 STOCKTAKE_REASON = "stocktake"
-
-#: Every quantity, cost and value stays below this, so it fits the six-decimal columns on both backends.
-MAX_AMOUNT = Decimal(10) ** 12
 
 #: Which status an action needs, per document kind.
 _ALLOWED_FROM: dict[tuple[str, str], tuple[str, ...]] = {
@@ -81,20 +78,10 @@ NOT_FOUND: dict[str, type[DocumentNotFound]] = {
 }
 
 
-class InvalidStatus(Conflict):
-    """The document is not in a status that allows the action."""
-
-    default_code = "INVALID_STATUS"
-
-
 class InsufficientStock(Conflict):
     """Taking the quantity would take more than is available (on hand minus reserved)."""
 
     default_code = "INSUFFICIENT_STOCK"
-
-
-class RuleViolation(InvalidRequest):
-    """A well-formed request that breaks a document rule; ``errors`` names the fields."""
 
 
 class SameWarehouse(RuleViolation):
@@ -124,18 +111,6 @@ def require_status(kind: str, action: str, status: str, number: str) -> None:
 
 
 # --- field errors -------------------------------------------------------------------------------------------
-
-
-def add_error(
-    errors: dict[str, Any], field: str, message: str, index: int | None = None, name: str | None = None
-) -> None:
-    """Collect a field error the way marshmallow reports it: ``field`` or ``field.<index>[.<name>]``."""
-    if index is None:
-        errors.setdefault(field, []).append(message)
-    elif name is None:
-        errors.setdefault(field, {}).setdefault(str(index), []).append(message)
-    else:
-        errors.setdefault(field, {}).setdefault(str(index), {}).setdefault(name, []).append(message)
 
 
 def duplicate_indexes(keys: Sequence[str]) -> list[int]:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from psi_chassis.db import Database
-from psi_chassis.decimals import ZERO, q6
+from psi_chassis.decimals import MAX_AMOUNT, ZERO, q6
 from psi_chassis.outbox import record_event
 from psi_chassis.types import utcnow
 from psi_inventory.adapters.tables import documents
@@ -24,7 +24,6 @@ from psi_inventory.domain import events
 from psi_inventory.domain.business_time import booked_time
 from psi_inventory.domain.documents import (
     ADJUSTMENT,
-    MAX_AMOUNT,
     MOVE_ADJUSTMENT,
     POSTED,
     AdjustmentLine,

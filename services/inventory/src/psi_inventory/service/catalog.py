@@ -19,15 +19,15 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, false, func, literal, or_, select, text, true, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import String, false, literal, or_, select, text, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from psi_chassis.db import Database, is_sqlite
+from psi_chassis.db import Database, insert_on_conflict, is_sqlite
 from psi_chassis.decimals import ZERO
 from psi_chassis.outbox import record_event
+from psi_chassis.paging import fetch_page
 from psi_chassis.types import ExactDecimal, UTCDateTime, utcnow
 from psi_inventory.adapters.tables import items, stock_balances, warehouses
 from psi_inventory.config import SERVICE_NAME
@@ -146,9 +146,8 @@ def list_warehouses(
 def _page(
     session: Session, query: Select[Any], order: Any, page: int, page_size: int, view: Any
 ) -> tuple[list[dict[str, Any]], int]:
-    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    rows = session.execute(query.order_by(order).limit(page_size).offset((page - 1) * page_size)).all()
-    return [view(r) for r in rows], int(total)
+    rows, total = fetch_page(session, query, order, page, page_size)
+    return [view(r) for r in rows], total
 
 
 # --- shared pieces -------------------------------------------------------------------------------------------
@@ -162,9 +161,8 @@ def _catalog_lock(session: Session) -> None:
 
 def _fill_balances(session: Session, pairs: Select[Any]) -> None:
     """Insert a zero balance row for every (sku, warehouse_code, ...) ``pairs`` yields, keeping existing rows."""
-    module = sqlite if is_sqlite(session.get_bind()) else postgresql
     session.execute(
-        module.insert(stock_balances)
+        insert_on_conflict(session, stock_balances)
         .from_select(list(_BALANCE_COLUMNS), pairs)
         .on_conflict_do_nothing(index_elements=["sku", "warehouse_code"])
     )

@@ -13,11 +13,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, bindparam, cast, func, insert, literal_column, null, select, union_all, update
+from sqlalchemy import Boolean, bindparam, cast, insert, literal_column, null, select, union_all, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
+from psi_chassis.paging import count_rows, page_window
 from psi_inventory.adapters.tables import document_lines, documents, items, stock_moves, warehouses
 from psi_inventory.domain.documents import NOT_FOUND, InsufficientStock, add_error, document_number
 from psi_inventory.domain.model import StockRuleViolation
@@ -211,12 +212,8 @@ def filter_documents(
 
 def page_of_ids(session: Session, query: Select[Any], page: int, page_size: int) -> tuple[list[int], int]:
     """One page of document ids, newest first, and how many there are in all."""
-    total_count = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    ids = (
-        session.execute(query.order_by(documents.c.id.desc()).limit(page_size).offset((page - 1) * page_size))
-        .scalars()
-        .all()
-    )
+    total_count = count_rows(session, query)
+    ids = session.execute(page_window(query.order_by(documents.c.id.desc()), page, page_size)).scalars().all()
     return [int(i) for i in ids], int(total_count)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from psi_chassis.decimals import ZERO
+from psi_chassis.paging import count_rows, page_window
 from psi_chassis.types import ExactDecimal
 from psi_inventory.adapters.tables import items, reservations, stock_balances, stock_moves, warehouses
 from psi_inventory.domain.stock_card import CardBalance, running_balances
@@ -40,11 +41,9 @@ def list_balances(
     if warehouse_code:
         query = query.where(stock_balances.c.warehouse_code == warehouse_code)
 
-    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    total = count_rows(session, query)
     rows = session.execute(
-        query.order_by(stock_balances.c.sku, stock_balances.c.warehouse_code)
-        .limit(page_size)
-        .offset((page - 1) * page_size)
+        page_window(query.order_by(stock_balances.c.sku, stock_balances.c.warehouse_code), page, page_size)
     ).all()
     return [_row(r) for r in rows], int(total)
 
@@ -127,7 +126,7 @@ def stock_as_of(
             func.sum(rows_of.c.in_transit_value_fifo),
         )
     ).one()
-    rows = session.execute(query.limit(page_size).offset((page - 1) * page_size)).all()
+    rows = session.execute(page_window(query, page, page_size)).all()
     value, value_fifo, moving, moving_fifo = (_dec(v) for v in sums[1:])
     totals = {
         "value": value,
@@ -182,11 +181,9 @@ def below_reorder_point(
     )
     if warehouse_code:
         query = query.where(stock_balances.c.warehouse_code == warehouse_code)
-    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    total = count_rows(session, query)
     rows = session.execute(
-        query.order_by(stock_balances.c.sku, stock_balances.c.warehouse_code)
-        .limit(page_size)
-        .offset((page - 1) * page_size)
+        page_window(query.order_by(stock_balances.c.sku, stock_balances.c.warehouse_code), page, page_size)
     ).all()
     return [
         {
@@ -248,10 +245,8 @@ def list_reservations(
         query = query.where(reservations.c.created_at >= date_from)
     if date_to is not None:
         query = query.where(reservations.c.created_at <= date_to)
-    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    rows = session.execute(
-        query.order_by(reservations.c.id.desc()).limit(page_size).offset((page - 1) * page_size)
-    ).all()
+    total = count_rows(session, query)
+    rows = session.execute(page_window(query.order_by(reservations.c.id.desc()), page, page_size)).all()
     return [
         {
             "reference": r.reference,
@@ -295,8 +290,8 @@ def stock_card(
     if date_to is not None:
         in_range.append(stock_moves.c.occurred_at <= date_to)
     query = select(stock_moves).where(*in_range)
-    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    rows = session.execute(_card_order(query).limit(page_size).offset((page - 1) * page_size)).all()
+    total = count_rows(session, query)
+    rows = session.execute(page_window(_card_order(query), page, page_size)).all()
     opening = _card_sum(session, pair, stock_moves.c.occurred_at < date_from) if date_from else CardBalance()
     page_opening = opening
     if rows:

@@ -15,9 +15,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from psi_chassis.paging import count_rows, page_window
 from psi_chassis.types import utcnow
 from psi_inventory.adapters.tables import source_documents, stock_moves
 
@@ -109,11 +110,11 @@ def list_documents(
         )
         refused = source_documents.c.refused_lines.contains(json.dumps(sku), autoescape=True)
         query = query.where(moved.exists() | refused)
-    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    total = count_rows(session, query)
     rows = session.execute(
-        query.order_by(source_documents.c.occurred_at.desc(), source_documents.c.id.desc())
-        .limit(page_size)
-        .offset((page - 1) * page_size)
+        page_window(
+            query.order_by(source_documents.c.occurred_at.desc(), source_documents.c.id.desc()), page, page_size
+        )
     ).all()
     lines = _lines(session, [r.source_event_id for r in rows])
     return [_view(r, lines.get(r.source_event_id, [])) for r in rows], int(total)

@@ -21,10 +21,11 @@ from psi_chassis.api_schemas import (
     WholeText,
     line_list,
     money,
+    note_field,
     page_of,
     page_schema,
+    reason_field,
     trimmed,
-    trimmed_text,
 )
 from psi_chassis.app import current_db, runtime
 from psi_purchasing.api.schemas import current_actor
@@ -43,7 +44,6 @@ blp = Blueprint(
 )
 
 _DEPARTMENT = fields.String(required=True, validate=[validate.Length(min=1, max=64), trimmed])
-_NOTE = {"allow_none": True, "validate": validate.Length(max=2000)}
 
 
 # --- schemas ------------------------------------------------------------------------------------------------
@@ -57,28 +57,28 @@ class RequisitionLineCreateSchema(StrictSchema):
     )
     quantity = DecimalString(sign=POSITIVE, required=True)
     needed_by = fields.Date(allow_none=True)
-    note = fields.String(**_NOTE)
+    note = note_field()
     preferred_supplier_id = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=2**63 - 1))
 
 
 class RequisitionCreateSchema(StrictSchema):
     department = _DEPARTMENT
-    note = fields.String(**_NOTE)
+    note = note_field()
     lines = line_list(RequisitionLineCreateSchema)
 
 
 class RequisitionPatchSchema(StrictSchema):
     department = fields.String(validate=[validate.Length(min=1, max=64), trimmed])
-    note = fields.String(**_NOTE)
+    note = note_field()
     lines = line_list(RequisitionLineCreateSchema, required=False)
 
 
 class DecisionSchema(StrictSchema):
-    reason = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    reason = reason_field()
 
 
 class RejectSchema(StrictSchema):
-    reason = fields.String(required=True, validate=[validate.Length(min=1, max=2000), trimmed_text])
+    reason = reason_field(required=True)
 
 
 class RequisitionLineSchema(Schema):

@@ -23,8 +23,8 @@ from psi_chassis.api_schemas import (
     line_list,
     money,
     page_schema,
+    reason_field,
     trimmed,
-    trimmed_text,
 )
 from psi_contracts.permissions import ROLES
 from psi_purchasing.domain.approval import DocumentType
@@ -186,11 +186,11 @@ class PurchaseOrderUpdateSchema(_AtLeastOne):
 
 
 class ReasonSchema(StrictSchema):
-    reason = fields.String(validate=validate.Length(min=1, max=1000), allow_none=True, load_default=None)
+    reason = reason_field()
 
 
 class RequiredReasonSchema(StrictSchema):
-    reason = fields.String(required=True, validate=[validate.Length(min=1, max=1000), trimmed_text])
+    reason = reason_field(required=True)
 
 
 class ApprovalRecordSchema(Schema):
@@ -326,7 +326,7 @@ class ReturnLineCreateSchema(StrictSchema):
 
 
 class ReturnCreateSchema(StrictSchema):
-    reason = fields.String(required=True, validate=[validate.Length(min=1, max=1000), trimmed_text])
+    reason = reason_field(required=True)
     requested_at = fields.AwareDateTime(
         format="iso",
         metadata={

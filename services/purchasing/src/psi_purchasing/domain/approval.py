@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from psi_chassis.decimals import ZERO, has_at_most_6_places, plain, q6
+from psi_chassis.errors import add_error
 from psi_purchasing.domain.errors import ApproverRoleRequired, BudgetExceeded, RuleViolation
 
 ADMIN = "admin"
@@ -63,7 +64,7 @@ def validate_tiers(tiers: Sequence[Tier], known_roles: Collection[str]) -> tuple
     errors: dict[str, Any] = {}
 
     def err(i: int, name: str, message: str) -> None:
-        errors.setdefault("tiers", {}).setdefault(str(i), {}).setdefault(name, []).append(message)
+        add_error(errors, "tiers", message, i, name)
 
     if not tiers:
         errors["tiers"] = ["at least one tier is needed"]

@@ -6,7 +6,9 @@ travel to the API unchanged and the app factory renders them as application/prob
 
 from __future__ import annotations
 
-from psi_chassis.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from psi_chassis.errors import Conflict, Forbidden, NotFound
+from psi_chassis.errors import InvalidStatus as InvalidStatus  # shared by every service, re-exported here
+from psi_chassis.errors import RuleViolation as RuleViolation
 
 
 class SupplierNotFound(NotFound):
@@ -29,20 +31,10 @@ class ReceiptNotFound(NotFound):
     default_code = "RECEIPT_NOT_FOUND"
 
 
-class InvalidStatus(Conflict):
-    """The document is not in a status that allows the action."""
-
-    default_code = "INVALID_STATUS"
-
-
 class OverReceipt(Conflict):
     """Receiving would take a line's cumulative received quantity beyond the ordered quantity."""
 
     default_code = "OVER_RECEIPT"
-
-
-class RuleViolation(InvalidRequest):
-    """A request that is well-formed but breaks a document rule; ``errors`` says which fields."""
 
 
 class AlreadyReceived(Conflict):

@@ -17,7 +17,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from psi_chassis.decimals import ZERO, has_at_most_6_places, plain, q6
+from psi_chassis.decimals import MAX_AMOUNT, ZERO, has_at_most_6_places, plain, q6
+from psi_chassis.errors import add_error
 from psi_purchasing.domain.commands import OrderLine, ReceiptLine, ReturnLine
 from psi_purchasing.domain.errors import (
     AlreadyReceived,
@@ -30,7 +31,6 @@ from psi_purchasing.domain.errors import (
 
 #: Every quantity, price and amount stays below this, so it fits the six-decimal columns on both backends
 #: (SQLite keeps micro-units in a signed 64-bit integer, about 9.2e12 units).
-MAX_AMOUNT = Decimal(10) ** 12
 
 
 def _valid(value: Decimal, *, positive: bool) -> bool:
@@ -87,8 +87,8 @@ CANCELLABLE = frozenset({POStatus.DRAFT, POStatus.PENDING_APPROVAL, POStatus.APP
 
 
 def _line_error(errors: dict[str, Any], index: int, name: str, message: str) -> None:
-    """Collect a field error the way marshmallow reports nested list errors: ``lines.<index>.<field>``."""
-    errors.setdefault("lines", {}).setdefault(str(index), {}).setdefault(name, []).append(message)
+    """A field error of one line: ``lines.<index>.<field>``."""
+    add_error(errors, "lines", message, index, name)
 
 
 @dataclass(frozen=True)

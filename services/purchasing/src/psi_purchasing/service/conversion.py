@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from psi_chassis.db import Database, run_transaction
 from psi_chassis.decimals import ZERO, plain, q6
+from psi_chassis.errors import add_error
 from psi_chassis.types import utcnow
 from psi_purchasing import config, metrics
 from psi_purchasing.adapters import repository
@@ -58,7 +59,7 @@ def convert_requisitions(
 
 
 def _err(errors: dict[str, Any], i: int, name: str, message: str) -> None:
-    errors.setdefault("lines", {}).setdefault(str(i), {}).setdefault(name, []).append(message)
+    add_error(errors, "lines", message, i, name)
 
 
 def _warehouse_takes_orders(

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from psi_chassis.db import Database, run_transaction
 from psi_chassis.decimals import plain
+from psi_chassis.errors import add_error
 from psi_chassis.outbox import record_event
 from psi_chassis.types import utcnow
 from psi_purchasing import config, metrics
@@ -94,7 +95,7 @@ def resolve_lines(
     def err(i: int, name: str, message: str, code: str) -> None:
         if indexes is not None:
             i = indexes[i]
-        errors.setdefault(field, {}).setdefault(str(i), {}).setdefault(name, []).append(message)
+        add_error(errors, field, message, i, name)
         codes.append(code)
 
     for i, line in enumerate(lines):

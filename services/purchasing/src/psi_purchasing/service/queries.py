@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from psi_chassis.paging import fetch_page
 from psi_purchasing.adapters.tables import (
     goods_receipt_lines,
     goods_receipts,
@@ -18,14 +19,6 @@ from psi_purchasing.adapters.tables import (
     suppliers,
 )
 from psi_purchasing.domain.model import owed_quantity
-
-
-def _page(session: Session, query: Select[Any], order_by: Any, page: int, page_size: int) -> tuple[list[Any], int]:
-    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    order = order_by if isinstance(order_by, tuple) else (order_by,)
-    rows = session.execute(query.order_by(*order).limit(page_size).offset((page - 1) * page_size)).all()
-    return list(rows), int(total)
-
 
 # --- suppliers ----------------------------------------------------------------------------------------------
 
@@ -41,7 +34,7 @@ def list_suppliers(
     query = select(suppliers)
     if status:
         query = query.where(suppliers.c.status == status)
-    rows, total = _page(session, query, suppliers.c.id, page, page_size)
+    rows, total = fetch_page(session, query, suppliers.c.id, page, page_size)
     return [dict(r._mapping) for r in rows], total
 
 
@@ -84,7 +77,7 @@ def list_purchase_orders(
         query = query.where(purchase_orders.c.status == status)
     if supplier_id is not None:
         query = query.where(purchase_orders.c.supplier_id == supplier_id)
-    rows, total = _page(session, query, purchase_orders.c.id.desc(), page, page_size)
+    rows, total = fetch_page(session, query, purchase_orders.c.id.desc(), page, page_size)
     return [dict(r._mapping) for r in rows], total
 
 
@@ -134,7 +127,7 @@ def list_receipts_of_order(
 ) -> tuple[list[dict[str, Any]], int]:
     """A purchase order's receipts, oldest first, each with its lines."""
     query = _receipt_query().where(goods_receipts.c.po_id == po_id)
-    rows, total = _page(session, query, goods_receipts.c.id, page, page_size)
+    rows, total = fetch_page(session, query, goods_receipts.c.id, page, page_size)
     return _with_lines(session, [dict(r._mapping) for r in rows]), total
 
 
@@ -189,7 +182,7 @@ def list_returns(
         query = query.where(purchase_returns.c.po_id == po_id)
     if supplier_id is not None:
         query = query.where(purchase_orders.c.supplier_id == supplier_id)
-    rows, total = _page(session, query, purchase_returns.c.id.desc(), page, page_size)
+    rows, total = fetch_page(session, query, purchase_returns.c.id.desc(), page, page_size)
     return _with_return_lines(session, [dict(r._mapping) for r in rows]), total
 
 
@@ -202,7 +195,7 @@ def list_prices(
     query = select(supplier_prices).where(supplier_prices.c.supplier_id == supplier_id)
     if sku:
         query = query.where(supplier_prices.c.sku == sku)
-    rows, total = _page(
+    rows, total = fetch_page(
         session,
         query,
         (supplier_prices.c.sku, supplier_prices.c.min_quantity, supplier_prices.c.id),

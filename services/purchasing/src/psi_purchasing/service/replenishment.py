@@ -13,10 +13,9 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from psi_chassis.decimals import ONE, ZERO, plain, q6
+from psi_chassis.decimals import MAX_AMOUNT, ONE, ZERO, plain, q6
 from psi_chassis.service import Event, PoisonMessage
 from psi_chassis.types import utcnow
-from psi_purchasing.domain.model import MAX_AMOUNT
 from psi_purchasing.service.requisitions import (
     SYSTEM,
     RequisitionSource,

@@ -15,10 +15,9 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from sqlalchemy import Table, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from psi_chassis.db import is_sqlite
+from psi_chassis.db import insert_on_conflict
 from psi_chassis.types import utcnow
 from psi_purchasing.adapters.tables import items, warehouses
 from psi_purchasing.domain.errors import RuleViolation
@@ -26,8 +25,7 @@ from psi_purchasing.domain.errors import RuleViolation
 
 def _upsert_newest(session: Session, table: Table, key: str, values: dict[str, Any]) -> bool:
     """INSERT, or UPDATE only when the stored version is older; True when the row was written."""
-    module: Any = sqlite if is_sqlite(session.get_bind()) else postgresql
-    stmt = module.insert(table).values(**values)
+    stmt = insert_on_conflict(session, table).values(**values)
     stmt = stmt.on_conflict_do_update(
         index_elements=[key],
         set_={name: stmt.excluded[name] for name in values if name != key},

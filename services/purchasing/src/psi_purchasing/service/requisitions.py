@@ -23,12 +23,12 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import and_, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from psi_chassis.db import Database, is_sqlite
+from psi_chassis.db import Database, insert_on_conflict
 from psi_chassis.decimals import ZERO
 from psi_chassis.errors import NotFound
+from psi_chassis.paging import count_rows, page_window
 from psi_chassis.types import utcnow
 from psi_purchasing import config
 from psi_purchasing.adapters.tables import (
@@ -225,9 +225,8 @@ def insert_requisition(
     if replenish_key is None:
         requisition_id = session.execute(insert(requisitions).values(**values)).inserted_primary_key[0]
     else:
-        module: Any = sqlite if is_sqlite(session.get_bind()) else postgresql
         requisition_id = session.execute(
-            module.insert(requisitions)
+            insert_on_conflict(session, requisitions)
             .values(**values)
             .on_conflict_do_nothing(index_elements=["replenish_key"])
             .returning(requisitions.c.id)
@@ -594,8 +593,6 @@ def list_requisitions(
         conditions.append(requisitions.c.source == source)
     if conditions:
         query = query.where(and_(*conditions))
-    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    rows = session.execute(
-        query.order_by(requisitions.c.id.desc()).limit(page_size).offset((page - 1) * page_size)
-    ).all()
+    total = count_rows(session, query)
+    rows = session.execute(page_window(query.order_by(requisitions.c.id.desc()), page, page_size)).all()
     return [dict(r._mapping) for r in rows], int(total)

@@ -22,10 +22,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from psi_chassis.decimals import ZERO, q6
+from psi_chassis.paging import count_rows, page_window
 from psi_purchasing.adapters.tables import (
     goods_receipt_lines,
     goods_receipts,
@@ -127,8 +128,8 @@ def suppliers_with_receipts(
         .where(goods_receipts.c.received_at >= start, goods_receipts.c.received_at < end)
         .distinct()
     )
-    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    rows = session.execute(query.order_by(suppliers.c.code).limit(page_size).offset((page - 1) * page_size)).all()
+    total = count_rows(session, query)
+    rows = session.execute(page_window(query.order_by(suppliers.c.code), page, page_size)).all()
     return [r.supplier_id for r in rows], int(total)
 
 

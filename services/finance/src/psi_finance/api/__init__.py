@@ -1,0 +1,1 @@
+"""finance's HTTP layer: thin routes and their schemas (schemas.py)."""

@@ -1,0 +1,1 @@
+"""reporting's HTTP layer: thin routes and their schemas (schemas.py)."""

@@ -1,0 +1,1 @@
+"""reporting's rules: pure Python, no I/O (no SQLAlchemy, Flask or kombu; see .importlinter)."""

@@ -1,0 +1,1 @@
+"""reporting's handlers: one transaction each (load, ask the domain, write, record events)."""

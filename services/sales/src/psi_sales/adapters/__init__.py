@@ -1,0 +1,1 @@
+"""sales's persistence: its tables, repositories and read queries (all of its SQL lives here)."""

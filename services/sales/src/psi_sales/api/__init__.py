@@ -1,0 +1,1 @@
+"""sales's HTTP layer: thin routes and their schemas (schemas.py)."""
