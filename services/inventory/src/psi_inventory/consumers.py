@@ -7,7 +7,8 @@ in answer to purchasing.GoodsReturnRequested.v1.
 """
 
 from psi_chassis.service import EventHandler
-from psi_inventory.domain import events
+from psi_contracts.events.purchasing import GOODS_RECEIVED_V1, GOODS_RETURN_REQUESTED_V1
+from psi_contracts.events.sales import ORDER_CANCELLED_V1, ORDER_CONFIRMED_V1, ORDER_SHIPPED_V1, RETURN_RECEIVED_V1
 from psi_inventory.service.on_purchasing_events import on_goods_received, on_goods_return_requested
 from psi_inventory.service.on_sales_events import (
     on_order_cancelled,
@@ -23,18 +24,18 @@ HANDLERS = (
     EventHandler(
         "on_purchasing_events",
         {
-            events.GOODS_RECEIVED: on_goods_received,
-            events.GOODS_RETURN_REQUESTED: on_goods_return_requested,
+            GOODS_RECEIVED_V1: on_goods_received,
+            GOODS_RETURN_REQUESTED_V1: on_goods_return_requested,
         },
         context=posting_batch,
     ),
     EventHandler(
         "on_sales_events",
         {
-            events.ORDER_CONFIRMED: on_order_confirmed,
-            events.ORDER_CANCELLED: on_order_cancelled,
-            events.ORDER_SHIPPED: on_order_shipped,
-            events.RETURN_RECEIVED: on_return_received,
+            ORDER_CONFIRMED_V1: on_order_confirmed,
+            ORDER_CANCELLED_V1: on_order_cancelled,
+            ORDER_SHIPPED_V1: on_order_shipped,
+            RETURN_RECEIVED_V1: on_return_received,
         },
         context=posting_batch,
     ),

@@ -18,9 +18,9 @@ from psi_chassis.db import Database
 from psi_chassis.decimals import MAX_AMOUNT, ZERO, q6
 from psi_chassis.outbox import record_event
 from psi_chassis.types import utcnow
+from psi_contracts.events.inventory import STOCK_ADJUSTED_V1
 from psi_inventory.adapters.tables import documents
 from psi_inventory.config import SERVICE_NAME, base_currency
-from psi_inventory.domain import events
 from psi_inventory.domain.business_time import booked_time
 from psi_inventory.domain.documents import (
     ADJUSTMENT,
@@ -199,7 +199,7 @@ def record_adjusted(
         return None
     return record_event(
         session,
-        events.STOCK_ADJUSTED,
+        STOCK_ADJUSTED_V1,
         {
             "adjustment_id": str(document_id),
             "document_ref": number,

@@ -29,9 +29,9 @@ from psi_chassis.decimals import ZERO
 from psi_chassis.outbox import record_event
 from psi_chassis.paging import fetch_page
 from psi_chassis.types import ExactDecimal, UTCDateTime, utcnow
+from psi_contracts.events.inventory import ITEM_CREATED_V1, ITEM_UPDATED_V1, WAREHOUSE_CREATED_V1, WAREHOUSE_UPDATED_V1
 from psi_inventory.adapters.tables import items, stock_balances, warehouses
 from psi_inventory.config import SERVICE_NAME
-from psi_inventory.domain import events
 from psi_inventory.domain.catalog import (
     DEFAULT_VALUATION_METHOD,
     ITEM_MUTABLE_FIELDS,
@@ -264,7 +264,7 @@ def create_item(db: Database, cmd: NewItem) -> dict[str, Any]:
         )  # SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT
         item = get_item(session, cmd.sku)
         assert item is not None
-        _publish(session, events.ITEM_CREATED, item)
+        _publish(session, ITEM_CREATED_V1, item)
         if cmd.reorder_point is not None:
             _reevaluate_low_stock(session, cmd.sku)
         session.commit()
@@ -327,7 +327,7 @@ def _apply(session: Session, current: Mapping[str, Any], changes: Mapping[str, A
         raise
     item = get_item(session, current["sku"])
     assert item is not None
-    _publish(session, events.ITEM_UPDATED, item)
+    _publish(session, ITEM_UPDATED_V1, item)
     return item
 
 
@@ -363,7 +363,7 @@ def _insert_warehouse(session: Session, code: str, name: str, valuation_method: 
     _fill_balances(session, select(items.c.sku, literal(code, String()), *_zero_row_values(now)).where(true()))
     warehouse = get_warehouse(session, code)
     assert warehouse is not None
-    _publish_warehouse(session, events.WAREHOUSE_CREATED, warehouse)
+    _publish_warehouse(session, WAREHOUSE_CREATED_V1, warehouse)
     return warehouse
 
 
@@ -438,7 +438,7 @@ def update_warehouse(db: Database, code: str, requested: Mapping[str, Any]) -> d
         )
         warehouse = get_warehouse(session, code)
         assert warehouse is not None
-        _publish_warehouse(session, events.WAREHOUSE_UPDATED, warehouse)
+        _publish_warehouse(session, WAREHOUSE_UPDATED_V1, warehouse)
         session.commit()
     return warehouse
 

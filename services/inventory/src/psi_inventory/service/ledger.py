@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from psi_chassis.outbox import record_event
 from psi_chassis.types import utcnow
+from psi_contracts.events.inventory import STOCK_BELOW_REORDER_POINT_V1
 from psi_inventory.adapters.stock_store import load_book, save_book
 from psi_inventory.adapters.tables import warehouses
 from psi_inventory.config import SERVICE_NAME
-from psi_inventory.domain import events
 from psi_inventory.domain.model import Balance
 from psi_inventory.domain.stock_book import Key, LowStock, Posted, Source, StockBook
 from psi_inventory.domain.valuation import FIFO, MOVING_AVERAGE
@@ -116,4 +116,4 @@ class Ledger:
         save_book(self.session, self.book)
 
     def _announce(self, alert: LowStock) -> None:
-        record_event(self.session, events.STOCK_BELOW_REORDER_POINT, alert, source=SERVICE_NAME, subject=alert["sku"])
+        record_event(self.session, STOCK_BELOW_REORDER_POINT_V1, alert, source=SERVICE_NAME, subject=alert["sku"])

@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from psi_inventory.domain import events
+from psi_contracts.events.purchasing import GOODS_RECEIVED_V1, GOODS_RETURN_REQUESTED_V1
+from psi_contracts.events.sales import ORDER_CANCELLED_V1, ORDER_CONFIRMED_V1, ORDER_SHIPPED_V1, RETURN_RECEIVED_V1
 from psi_inventory.service.posting_batch import Needs
 
 Data = Mapping[str, Any]
@@ -65,10 +66,10 @@ def return_received(data: Data) -> Needs:
 
 
 NEEDS_BY_TYPE: dict[str, Callable[[Data], Needs]] = {
-    events.GOODS_RECEIVED: goods_received,
-    events.GOODS_RETURN_REQUESTED: goods_return_requested,
-    events.ORDER_CONFIRMED: order_confirmed,
-    events.ORDER_CANCELLED: order_cancelled,
-    events.ORDER_SHIPPED: order_shipped,
-    events.RETURN_RECEIVED: return_received,
+    GOODS_RECEIVED_V1: goods_received,
+    GOODS_RETURN_REQUESTED_V1: goods_return_requested,
+    ORDER_CONFIRMED_V1: order_confirmed,
+    ORDER_CANCELLED_V1: order_cancelled,
+    ORDER_SHIPPED_V1: order_shipped,
+    RETURN_RECEIVED_V1: return_received,
 }

@@ -14,8 +14,8 @@ from typing import Any
 from psi_chassis.decimals import ZERO
 from psi_chassis.service import Event, batched
 from psi_chassis.types import utcnow
+from psi_contracts.events.inventory import STOCK_RECEIVED_V1, SUPPLIER_RETURN_ISSUED_V1, SUPPLIER_RETURN_REJECTED_V1
 from psi_inventory.config import base_currency
-from psi_inventory.domain import events
 from psi_inventory.domain.stock_book import Position, Source
 from psi_inventory.domain.supplier_returns import (
     INSUFFICIENT_STOCK,
@@ -79,7 +79,7 @@ def _receive(batch: PostingBatch, event: Event) -> None:
         total += posted.value
     batch.booked(SourceDocument(RECEIPT, data["receipt_number"], data["po_number"], warehouse, occurred_at, event.id))
     batch.record(
-        events.STOCK_RECEIVED,
+        STOCK_RECEIVED_V1,
         {
             "source_event_id": event.id,
             "document_ref": data["receipt_number"],
@@ -144,7 +144,7 @@ def _issue_return(batch: PostingBatch, event: Event) -> None:
         )
     batch.booked(document)
     batch.record(
-        events.SUPPLIER_RETURN_ISSUED,
+        SUPPLIER_RETURN_ISSUED_V1,
         {
             "source_event_id": event.id,
             "return_id": data["return_id"],
@@ -201,7 +201,7 @@ def _reject(
     ]
     batch.rejected(document, reason_code, reason, refused)
     batch.record(
-        events.SUPPLIER_RETURN_REJECTED,
+        SUPPLIER_RETURN_REJECTED_V1,
         {
             "source_event_id": event.id,
             "return_id": event.data["return_id"],

@@ -14,8 +14,13 @@ from decimal import Decimal
 from psi_chassis.decimals import ZERO, q6
 from psi_chassis.service import Event, batched
 from psi_chassis.types import utcnow
+from psi_contracts.events.inventory import (
+    RESERVATION_REJECTED_V1,
+    SHIPMENT_REJECTED_V1,
+    STOCK_ISSUED_V1,
+    STOCK_RESERVED_V1,
+)
 from psi_inventory.config import base_currency
-from psi_inventory.domain import events
 from psi_inventory.domain.reservation_book import AlreadyReserved, ReservationLine
 from psi_inventory.domain.shipments import (
     ShipmentLine,
@@ -51,7 +56,7 @@ def on_order_confirmed(batch: PostingBatch, confirmed: Sequence[Event]) -> None:
         }
         if short:
             batch.record(
-                events.RESERVATION_REJECTED,
+                RESERVATION_REJECTED_V1,
                 {
                     **common,
                     "short_lines": [
@@ -68,7 +73,7 @@ def on_order_confirmed(batch: PostingBatch, confirmed: Sequence[Event]) -> None:
             )
         else:
             batch.record(
-                events.STOCK_RESERVED,
+                STOCK_RESERVED_V1,
                 {**common, "lines": [{"line_no": ln.line_no, "sku": ln.sku, "quantity": ln.quantity} for ln in lines]},
                 data["order_number"],
             )
@@ -126,7 +131,7 @@ def _ship(batch: PostingBatch, event: Event) -> None:
         total_cost -= batch.stock.books_value(warehouse, posted)
     batch.booked(document)
     batch.record(
-        events.STOCK_ISSUED,
+        STOCK_ISSUED_V1,
         {
             "shipment_id": data["shipment_id"],
             "order_id": data["order_id"],
@@ -169,7 +174,7 @@ def _reject_shipment(batch: PostingBatch, event: Event, document: SourceDocument
     batch.rejected(document, refusal.reason_code, refusal.reason, refused)
     data = event.data
     batch.record(
-        events.SHIPMENT_REJECTED,
+        SHIPMENT_REJECTED_V1,
         {
             "source_event_id": event.id,
             "shipment_id": data["shipment_id"],

@@ -25,11 +25,11 @@ from psi_chassis.bulk import insert_rows
 from psi_chassis.outbox import Outgoing, record_events
 from psi_chassis.service import Event, caused_by
 from psi_chassis.types import utcnow
+from psi_contracts.events.inventory import STOCK_BELOW_REORDER_POINT_V1
 from psi_inventory.adapters.reservation_store import load_reservations, save_reservations
 from psi_inventory.adapters.stock_store import load_book, save_book
 from psi_inventory.adapters.tables import items, source_documents, stock_moves, warehouses
 from psi_inventory.config import SERVICE_NAME
-from psi_inventory.domain import events
 from psi_inventory.domain.reservation_book import ReservationBook
 from psi_inventory.domain.stock_book import Key, LowStock, StockBook
 from psi_inventory.service.source_documents import BOOKED, REJECTED, SourceDocument
@@ -104,7 +104,7 @@ class PostingBatch:
         self.outgoing.append(Outgoing(event_type, data, subject, self.cause))
 
     def announce_low_stock(self, alert: LowStock) -> None:
-        self.record(events.STOCK_BELOW_REORDER_POINT, alert, alert["sku"])
+        self.record(STOCK_BELOW_REORDER_POINT_V1, alert, alert["sku"])
 
     def booked(self, doc: SourceDocument) -> None:
         self.documents.append(_document_row(doc, BOOKED, None, None, None))

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from psi_chassis.db import Database, run_transaction
 from psi_chassis.outbox import Outgoing, record_events
 from psi_chassis.types import utcnow
+from psi_contracts.events.inventory import STOCK_BELOW_REORDER_POINT_V1
 from psi_inventory.adapters.reservation_store import load_reservations, save_reservations
 from psi_inventory.adapters.stock_store import load_book, save_book
 from psi_inventory.config import SERVICE_NAME
-from psi_inventory.domain import events
 from psi_inventory.domain.documents import RuleViolation
 from psi_inventory.domain.reservation_book import (
     ACTIVE,
@@ -93,9 +93,7 @@ def reserve(session: Session, reference: str, warehouse: str, lines: list[Reserv
 def _collect_low_stock(book: ReservationBook) -> list[Outgoing]:
     """The StockBelowReorderPoint events the book's changes announce, to record with them."""
     alerts: list[Outgoing] = []
-    book.stock.on_low_stock = lambda alert: alerts.append(
-        Outgoing(events.STOCK_BELOW_REORDER_POINT, alert, alert["sku"])
-    )
+    book.stock.on_low_stock = lambda alert: alerts.append(Outgoing(STOCK_BELOW_REORDER_POINT_V1, alert, alert["sku"]))
     return alerts
 
 

@@ -26,6 +26,7 @@ from psi_chassis.db import Database
 from psi_chassis.decimals import ZERO
 from psi_chassis.outbox import record_event
 from psi_chassis.types import utcnow
+from psi_contracts.events.inventory import RESERVATION_SHORTFALL_V1
 from psi_inventory.adapters.tables import (
     document_lines,
     documents,
@@ -35,7 +36,6 @@ from psi_inventory.adapters.tables import (
     stock_moves,
 )
 from psi_inventory.config import SERVICE_NAME, base_currency
-from psi_inventory.domain import events
 from psi_inventory.domain.business_time import booked_time
 from psi_inventory.domain.documents import (
     CANCELLED,
@@ -264,7 +264,7 @@ def _announce_shortfall(session: Session, sku: str, warehouse: str, number: str,
         return
     record_event(
         session,
-        events.RESERVATION_SHORTFALL,
+        RESERVATION_SHORTFALL_V1,
         {
             "sku": sku,
             "warehouse_code": warehouse,

@@ -23,9 +23,9 @@ from psi_chassis.db import Database
 from psi_chassis.decimals import ZERO, q6
 from psi_chassis.outbox import record_event
 from psi_chassis.types import utcnow
+from psi_contracts.events.inventory import STOCK_TRANSFERRED_V1
 from psi_inventory.adapters.tables import document_lines, documents, stock_moves
 from psi_inventory.config import SERVICE_NAME, base_currency
-from psi_inventory.domain import events
 from psi_inventory.domain.business_time import booked_time
 from psi_inventory.domain.documents import (
     IN_TRANSIT,
@@ -191,7 +191,7 @@ def _record(
 ) -> None:
     record_event(
         session,
-        events.STOCK_TRANSFERRED,
+        STOCK_TRANSFERRED_V1,
         {
             "transfer_id": str(document_id),
             "transfer_number": number,
