@@ -6,12 +6,13 @@ routes, not here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_load, validate
 
 from psi_chassis.api_schemas import (
     POSITIVE,
@@ -71,6 +72,11 @@ class RequisitionPatchSchema(StrictSchema):
     department = fields.String(validate=[validate.Length(min=1, max=64), trimmed])
     note = note_field()
     lines = line_list(RequisitionLineCreateSchema, required=False)
+
+    @post_load(pass_original=True)
+    def _only_fields_sent(self, data: dict[str, Any], original: Mapping[str, Any], **_: Any) -> dict[str, Any]:
+        """A PATCH changes only what it names: ``note_field``'s default (null) must not clear an unnamed note."""
+        return {name: value for name, value in data.items() if name in original}
 
 
 class DecisionSchema(StrictSchema):

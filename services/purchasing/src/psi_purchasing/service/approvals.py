@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from psi_chassis.db import Database
 from psi_chassis.decimals import plain, q6
+from psi_chassis.paging import fetch_page
 from psi_contracts.permissions import ROLES
 from psi_purchasing.adapters.tables import approval_tiers, approvals, department_budgets
 from psi_purchasing.domain.approval import DEFAULT_TIERS, DocumentType, Tier, ensure_fits, validate_tiers
@@ -85,14 +86,14 @@ def _budget_view(row: Any) -> dict[str, Any]:
 def list_budgets(
     session: Session, *, department: str | None, period: str | None, page: int, page_size: int
 ) -> tuple[list[dict[str, Any]], int]:
-    from psi_purchasing.service.queries import _page
-
     query = select(department_budgets)
     if department:
         query = query.where(department_budgets.c.department == department)
     if period:
         query = query.where(department_budgets.c.period == period)
-    rows, total = _page(session, query, (department_budgets.c.period, department_budgets.c.department), page, page_size)
+    rows, total = fetch_page(
+        session, query, (department_budgets.c.period, department_budgets.c.department), page, page_size
+    )
     return [_budget_view(r) for r in rows], total
 
 
@@ -228,8 +229,6 @@ def ever_approved(session: Session, document_type: str, document_id: int) -> boo
 def log_of(
     session: Session, document_type: str, document_id: int, *, page: int, page_size: int
 ) -> tuple[list[dict[str, Any]], int]:
-    from psi_purchasing.service.queries import _page
-
     query = select(approvals).where(approvals.c.document_type == document_type, approvals.c.document_id == document_id)
-    rows, total = _page(session, query, approvals.c.id, page, page_size)
+    rows, total = fetch_page(session, query, approvals.c.id, page, page_size)
     return [dict(r._mapping) for r in rows], total
