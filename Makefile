@@ -31,6 +31,8 @@ test: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 ## make openapi: rewrite the committed OpenAPI snapshot of every installed service from its code
 ## (contracts/src/psi_contracts/openapi/<service>.json; tests/test_openapi_snapshots.py checks they match).

@@ -123,25 +123,10 @@ def create_app(
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes)
     bound_int_paths(app)
     app.url_map.merge_slashes = False  # "//" is not silently redirected: paths match the table exactly or 404
-    db = Database(settings.database_url)
     if migrate:
         upgrade(MIGRATIONS, settings.database_url)
-    identity = Identity(settings, db)
-    rt = GatewayRuntime(
-        settings=settings,
-        routes=RouteTable(),
-        proxy=Proxy(settings),
-        db=db,
-        identity=identity,
-        limits=RateLimits(settings),
-        idempotency=IdempotencyStore(
-            db,
-            settings.idempotency_ttl_seconds,
-            wait_seconds=settings.read_timeout,
-            lease_seconds=settings.idempotency_lease_seconds,
-        ),
-    )
-    rt.purger = Purger(rt.idempotency, identity, settings.purge_interval_seconds)
+    rt = _runtime(settings, Database(settings.database_url))
+    identity = rt.identity
     rt.generated_admin_password = identity.ensure_first_admin(allow_generated_admin_password)
     app.config["PSI_GENERATED_ADMIN_PASSWORD"] = rt.generated_admin_password  # printed once by `psi dev`
     app.config["PSI_ADMIN_USERNAME"] = settings.admin_username
@@ -165,6 +150,27 @@ def create_app(
     )
     _log.info("gateway ready", extra={"services": dict(settings.service_urls)})
     return app
+
+
+def _runtime(settings: GatewaySettings, db: Database) -> GatewayRuntime:
+    """The gateway's long-lived parts: routes, forwarding client, identity, rate limits, idempotency, purger."""
+    identity = Identity(settings, db)
+    rt = GatewayRuntime(
+        settings=settings,
+        routes=RouteTable(),
+        proxy=Proxy(settings),
+        db=db,
+        identity=identity,
+        limits=RateLimits(settings),
+        idempotency=IdempotencyStore(
+            db,
+            settings.idempotency_ttl_seconds,
+            wait_seconds=settings.read_timeout,
+            lease_seconds=settings.idempotency_lease_seconds,
+        ),
+    )
+    rt.purger = Purger(rt.idempotency, identity, settings.purge_interval_seconds)
+    return rt
 
 
 # --- the API ------------------------------------------------------------------------------------------------

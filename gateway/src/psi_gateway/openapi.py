@@ -84,35 +84,14 @@ def merge_specs(
     tags: list[dict[str, str]] = []
     for service, spec in specs.items():
         rewrite = _ref_rewriter(renames[service])
-        for kind, definitions in (spec.get("components") or {}).items():
-            if kind.startswith("x-") or not isinstance(definitions, Mapping):
-                continue
-            merged = components.setdefault(kind, {})
-            for name, definition in definitions.items():
-                new_name = renames[service].get((kind, name), name)
-                body = rewrite(definition)
-                if new_name in merged and merged[new_name] != body:  # cannot happen after renaming; a guard
-                    raise ValueError(f"{service}: component {kind}/{new_name} clashes after renaming")
-                merged[new_name] = body
+        _merge_components(service, spec, renames[service], rewrite, components)
         service_paths = _api_paths(service, spec, rewrite)
-        for path, item in service_paths.items():
-            if path in paths:
-                raise ValueError(f"path {path} is defined by both {owner[path]} and {service}")
-            paths[path] = item
-            owner[path] = service
+        _add_paths(service, service_paths, paths, owner)
         if service_paths:
             tags.append({"name": service, "description": _tag_description(service, spec)})
 
     if gateway_paths:
-        for path, item in gateway_paths.items():
-            if path in paths:
-                raise ValueError(f"path {path} is defined by both {owner[path]} and the gateway")
-            item = copy.deepcopy(dict(item))
-            for method in _HTTP_METHODS:
-                if method in item:
-                    item[method].setdefault("tags", [GATEWAY_TAG])
-            paths[path] = item
-            owner[path] = GATEWAY_TAG
+        _add_paths("the gateway", _tagged_gateway_paths(gateway_paths), paths, owner)
         tags.append({"name": GATEWAY_TAG, "description": "The gateway's own endpoints"})
 
     titles = ", ".join(
@@ -135,6 +114,47 @@ def merge_specs(
     if components:
         document["components"] = {kind: dict(sorted(defs.items())) for kind, defs in sorted(components.items())}
     return document
+
+
+def _merge_components(
+    service: str,
+    spec: Mapping[str, Any],
+    renames: Mapping[tuple[str, str], str],
+    rewrite: Callable[[Any], Any],
+    components: dict[str, dict[str, Any]],
+) -> None:
+    """Add the service's components (renamed where they collide, refs rewritten) to ``components``."""
+    for kind, definitions in (spec.get("components") or {}).items():
+        if kind.startswith("x-") or not isinstance(definitions, Mapping):
+            continue
+        merged = components.setdefault(kind, {})
+        for name, definition in definitions.items():
+            new_name = renames.get((kind, name), name)
+            body = rewrite(definition)
+            if new_name in merged and merged[new_name] != body:  # cannot happen after renaming; a guard
+                raise ValueError(f"{service}: component {kind}/{new_name} clashes after renaming")
+            merged[new_name] = body
+
+
+def _add_paths(source: str, new: Mapping[str, Any], paths: dict[str, Any], owner: dict[str, str]) -> None:
+    """Add ``new`` path items to ``paths``; a path two sources define is an error, never an overwrite."""
+    for path, item in new.items():
+        if path in paths:
+            raise ValueError(f"path {path} is defined by both {owner[path]} and {source}")
+        paths[path] = item
+        owner[path] = source
+
+
+def _tagged_gateway_paths(gateway_paths: Mapping[str, Any]) -> dict[str, Any]:
+    """The gateway's own path items, each operation tagged ``gateway`` unless it carries tags."""
+    tagged: dict[str, Any] = {}
+    for path, item in gateway_paths.items():
+        item = copy.deepcopy(dict(item))
+        for method in _HTTP_METHODS:
+            if method in item:
+                item[method].setdefault("tags", [GATEWAY_TAG])
+        tagged[path] = item
+    return tagged
 
 
 def _api_paths(service: str, spec: Mapping[str, Any], rewrite: Callable[[Any], Any]) -> dict[str, Any]:
