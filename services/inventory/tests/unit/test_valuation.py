@@ -5,7 +5,7 @@ from decimal import Decimal as D
 import pytest
 
 from psi_inventory.domain.model import StockRuleViolation, crossed_below
-from psi_inventory.domain.valuation import Layer, fifo_issue, fifo_value, issue_cost, moving_average_issue
+from psi_inventory.domain.valuation import Layer, fifo_issue, issue_cost, layers_value, moving_average_issue
 
 
 def test_scripted_receipts_and_issues_match_hand_arithmetic() -> None:
@@ -19,7 +19,7 @@ def test_scripted_receipts_and_issues_match_hand_arithmetic() -> None:
     # Left: 5 units; MA value 60 − 45 = 15.00 (3.00 each); FIFO layer 2 holds 5 @ 4.00 = 20.00.
     # Receipt 5 @ 6.00 → MA value 15 + 30 = 45 on 10 units (4.50 each); FIFO 20 + 30 = 50.
     after = [Layer(2, D(5), D("4.00")), Layer(3, D(5), D("6.00"))]
-    assert fifo_value(after) == D("50.000000")
+    assert layers_value((ly.remaining, ly.unit_cost) for ly in after) == D("50.000000")
     # Issue 10 (everything): MA takes all that is left, 45.00; FIFO 5 × 4 + 5 × 6 = 50.00.
     final = issue_cost(D(10), D(45), after, D(10))
     assert (final.moving_average, final.fifo) == (D(45), D("50.000000"))

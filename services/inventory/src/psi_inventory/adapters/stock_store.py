@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 from psi_chassis.bulk import insert_rows, update_rows
 from psi_chassis.decimals import ZERO
 from psi_inventory.adapters.tables import cost_layers, items, stock_balances, stock_moves, warehouses
-from psi_inventory.domain.stock_book import Key, OpenLayer, Position, ReorderRule, StockBook
+from psi_inventory.domain.low_stock import ReorderRule
+from psi_inventory.domain.stock_book import Key, OpenLayer, Position, StockBook
 
 _KEYS = bindparam("keys", expanding=True)
 _CODES = bindparam("codes", expanding=True)
@@ -72,6 +73,7 @@ SELECT id, sku, warehouse_code, remaining, unit_cost, original_quantity, po_numb
 )
 
 _METHODS = select(warehouses.c.code, warehouses.c.valuation_method).where(warehouses.c.code.in_(_CODES))
+_METHOD_OF = select(warehouses.c.valuation_method).where(warehouses.c.code == bindparam("code"))
 
 _OPEN_LAYERS = (
     select(
@@ -121,29 +123,7 @@ def load_book(
     wanted = sorted(set(created_keys) | set(existing))
     if not wanted:
         return StockBook(positions={}, methods={}, recorded_at=recorded_at)
-    created: set[Key] = set()
-    if created_keys:
-        created = set(
-            insert_rows(
-                session,
-                stock_balances,
-                [
-                    {
-                        "sku": sku,
-                        "warehouse_code": wh,
-                        "on_hand": ZERO,
-                        "reserved": ZERO,
-                        "value": ZERO,
-                        "value_fifo": ZERO,
-                        "below_reorder": False,
-                        "updated_at": recorded_at,
-                    }
-                    for sku, wh in created_keys
-                ],
-                returning=("sku", "warehouse_code"),
-                skip_conflicts_on=("sku", "warehouse_code"),
-            )
-        )
+    created = _create_missing(session, created_keys, recorded_at)
     positions = {
         (r.sku, r.warehouse_code): _position(r, (r.sku, r.warehouse_code) not in created)
         for r in session.execute(_LOCK_BALANCES, {"keys": wanted})
@@ -153,17 +133,56 @@ def load_book(
         codes = sorted({wh for _, wh in wanted})
         valuation = {r.code: r.valuation_method for r in session.execute(_METHODS, {"codes": codes})}
     if layers:
-        for pos in positions.values():
-            pos.layers = []
-        for r in _layer_rows(session, wanted, layers_for or {}):
-            positions[(r.sku, r.warehouse_code)].layers.append(  # type: ignore[union-attr]
-                OpenLayer(r.id, r.remaining, r.unit_cost, r.original_quantity, po_number=r.po_number, po_line=r.po_line)
-            )
+        _attach_layers(session, positions, wanted, layers_for or {})
     costs_for = sorted(set(last_costs))
     if costs_for:
         for r in session.execute(_LAST_COSTS, {"keys": costs_for}):
             positions[(r.sku, r.warehouse_code)].last_unit_cost = r.unit_cost
     return StockBook(positions=positions, methods=valuation, recorded_at=recorded_at)
+
+
+def _create_missing(session: Session, keys: list[Key], recorded_at: datetime) -> set[Key]:
+    """Insert a zero balance row for each of ``keys`` that has none; the keys it inserted (one statement)."""
+    if not keys:
+        return set()
+    return set(
+        insert_rows(
+            session,
+            stock_balances,
+            [
+                {
+                    "sku": sku,
+                    "warehouse_code": wh,
+                    "on_hand": ZERO,
+                    "reserved": ZERO,
+                    "value": ZERO,
+                    "value_fifo": ZERO,
+                    "below_reorder": False,
+                    "updated_at": recorded_at,
+                }
+                for sku, wh in keys
+            ],
+            returning=("sku", "warehouse_code"),
+            skip_conflicts_on=("sku", "warehouse_code"),
+        )
+    )
+
+
+def _attach_layers(
+    session: Session, positions: Mapping[Key, Position], keys: list[Key], bounded: Mapping[Key, Decimal]
+) -> None:
+    """Give every loaded position its open FIFO layers, oldest first (see :func:`_layer_rows`)."""
+    for pos in positions.values():
+        pos.layers = []
+    for r in _layer_rows(session, keys, bounded):
+        positions[(r.sku, r.warehouse_code)].layers.append(  # type: ignore[union-attr]
+            OpenLayer(r.id, r.remaining, r.unit_cost, r.original_quantity, po_number=r.po_number, po_line=r.po_line)
+        )
+
+
+def valuation_method(session: Session, code: str) -> str | None:
+    """The valuation method a warehouse's books use; None when inventory does not list it."""
+    return session.execute(_METHOD_OF, {"code": code}).scalar()
 
 
 def _layer_rows(session: Session, keys: list[Key], bounded: Mapping[Key, Decimal]) -> Iterable[Any]:
@@ -286,4 +305,4 @@ def _balance_row(pos: Position, recorded_at: datetime) -> dict[str, Any]:
     }
 
 
-__all__ = ["load_book", "save_book"]
+__all__ = ["load_book", "save_book", "valuation_method"]

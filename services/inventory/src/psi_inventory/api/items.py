@@ -6,140 +6,27 @@ refused on the way in, and every decimal is a string on the way out. Items are n
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from psi_chassis.api_schemas import (
-    NON_NEGATIVE,
-    POSITIVE,
-    DecimalString,
-    PageArgs,
-    StrictSchema,
-    money,
-    page_of,
-    page_schema,
-    trimmed,
-)
+from psi_chassis.api_schemas import page_of
 from psi_chassis.app import current_db
-from psi_contracts.schema import StrictBoolean
-from psi_inventory.domain.catalog import (
-    SKU_PATTERN,
-    SKU_RULE,
-    ItemNotFound,
-    NewItem,
-    barcode_problem,
-    is_valid_sku,
+from psi_inventory.adapters.catalog import get_item, list_items
+from psi_inventory.api.schemas import (
+    ItemCreateSchema,
+    ItemPage,
+    ItemPatchSchema,
+    ItemQueryArgs,
+    ItemSchema,
 )
+from psi_inventory.domain.commands import NewItem
+from psi_inventory.domain.errors import ItemNotFound
 from psi_inventory.service import catalog
 
 blp = Blueprint("items", __name__, url_prefix="/api/v1/inventory/items", description="Item master")
-
-
-def _sku(value: str) -> None:
-    if not is_valid_sku(value):
-        raise ValidationError(f"Must be {SKU_RULE}.")
-
-
-def _gtin(value: str) -> None:
-    problem = barcode_problem(value)
-    if problem is not None:
-        raise ValidationError(problem)
-
-
-def _name() -> fields.String:
-    return fields.String(required=True, validate=[validate.Length(min=1, max=200), trimmed])
-
-
-def _unit(**kwargs: Any) -> fields.String:
-    return fields.String(validate=[validate.Length(min=1, max=16), trimmed], **kwargs)
-
-
-def _category(**kwargs: Any) -> fields.String:
-    return fields.String(allow_none=True, validate=[validate.Length(min=1, max=64), trimmed], **kwargs)
-
-
-def _barcode(**kwargs: Any) -> fields.String:
-    return fields.String(
-        allow_none=True,
-        validate=_gtin,
-        metadata={"description": "A GTIN with a valid check digit: EAN-8, UPC-A (12), EAN-13 or GTIN-14 digits."},
-        **kwargs,
-    )
-
-
-_REORDER_POINT_DOC = {"description": "Low-stock threshold on available stock; null: never low. Decimal string >= 0."}
-_REORDER_QTY_DOC = {"description": "Suggested order quantity; required when reorder_point is set. Decimal > 0."}
-
-
-class ItemCreateSchema(StrictSchema):
-    sku = fields.String(
-        required=True,
-        validate=_sku,
-        metadata={"pattern": SKU_PATTERN, "description": "Case-sensitive, kept as given. " + SKU_RULE + "."},
-    )
-    name = _name()
-    unit_of_measure = _unit(load_default="pcs")
-    category = _category(load_default=None)
-    barcode = _barcode(load_default=None)
-    reorder_point = DecimalString(sign=NON_NEGATIVE, allow_none=True, load_default=None, metadata=_REORDER_POINT_DOC)
-    reorder_quantity = DecimalString(sign=POSITIVE, allow_none=True, load_default=None, metadata=_REORDER_QTY_DOC)
-    safety_stock = DecimalString(sign=NON_NEGATIVE, load_default=Decimal(0))
-
-
-class ItemPatchSchema(StrictSchema):
-    """Any of the item's master data; ``null`` clears category, barcode, reorder point and reorder quantity."""
-
-    name = fields.String(validate=[validate.Length(min=1, max=200), trimmed])
-    unit_of_measure = _unit()
-    category = _category()
-    barcode = _barcode()
-    reorder_point = DecimalString(sign=NON_NEGATIVE, allow_none=True, metadata=_REORDER_POINT_DOC)
-    reorder_quantity = DecimalString(sign=POSITIVE, allow_none=True, metadata=_REORDER_QTY_DOC)
-    safety_stock = DecimalString(sign=NON_NEGATIVE)
-    active = StrictBoolean(required=False)
-
-    @validates_schema
-    def _not_empty(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if not data:
-            raise ValidationError("Give at least one field to change.")
-
-
-def _optional_quantity() -> fields.Decimal:
-    return fields.Decimal(
-        as_string=True, required=True, allow_none=True, metadata={"type": "string", "format": "decimal"}
-    )
-
-
-class ItemSchema(Schema):
-    sku = fields.String(required=True)
-    name = fields.String(required=True)
-    unit_of_measure = fields.String(required=True)
-    category = fields.String(required=True, allow_none=True)
-    barcode = fields.String(required=True, allow_none=True)
-    reorder_point = _optional_quantity()
-    reorder_quantity = _optional_quantity()
-    safety_stock = money()
-    active = fields.Boolean(required=True)
-    version = fields.Integer(required=True, metadata={"description": "1 on creation, +1 with every change"})
-    created_at = fields.AwareDateTime(required=True)
-    updated_at = fields.AwareDateTime(required=True)
-
-
-class ItemQueryArgs(PageArgs):
-    q = fields.String(
-        validate=validate.Length(max=200),
-        metadata={"description": "Case-insensitive substring of the SKU, the name or the barcode"},
-    )
-    category = fields.String(validate=validate.Length(max=64))
-    active = fields.Boolean()
-
-
-ItemPage = page_schema(ItemSchema, "ItemPage")
 
 
 @blp.route("")
@@ -149,7 +36,7 @@ class Items(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Items in SKU order, optionally searched (``q``) and filtered by category and active flag."""
         with current_db().unit_of_work() as session:
-            found, total = catalog.list_items(
+            found, total = list_items(
                 session,
                 q=args.get("q") or None,
                 category=args.get("category"),
@@ -180,7 +67,7 @@ class ItemBySku(MethodView):
     def get(self, sku: str) -> dict[str, Any]:
         """One item."""
         with current_db().unit_of_work() as session:
-            item = catalog.get_item(session, sku)
+            item = get_item(session, sku)
         if item is None:
             raise ItemNotFound(f"item {sku} does not exist")
         return item

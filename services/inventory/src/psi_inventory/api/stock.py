@@ -7,160 +7,30 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
 
-from psi_chassis.api_schemas import PageArgs, money, page_of, page_schema
+from psi_chassis.api_schemas import page_of
 from psi_chassis.app import current_db
-from psi_chassis.errors import NotFound
-from psi_inventory.api.adjustments import DateRangeArgs, query_time, range_of
+from psi_inventory.adapters import queries
+from psi_inventory.api.schemas import (
+    AsOfArgs,
+    AsOfPageSchema,
+    BalancePage,
+    LowStockArgs,
+    LowStockPage,
+    SkuStockSchema,
+    StockCardArgs,
+    StockCardSchema,
+    StockQueryArgs,
+    StockValueArgs,
+    StockValueSchema,
+    range_of,
+)
 from psi_inventory.config import base_currency
-from psi_inventory.service import queries
+from psi_inventory.domain.errors import SkuNotFound
 
 blp = Blueprint("stock", __name__, url_prefix="/api/v1/inventory/stock", description="Stock balances")
 
 
-class BalanceSchema(Schema):
-    sku = fields.String(required=True)
-    warehouse_code = fields.String(required=True)
-    on_hand = money()
-    reserved = money()
-    available = money()
-    value = money()
-    value_fifo = money()
-    updated_at = fields.AwareDateTime(required=True)
-
-
-class StockQueryArgs(PageArgs):
-    sku = fields.String()
-    warehouse_code = fields.String()
-
-
-class SkuStockSchema(Schema):
-    sku = fields.String(required=True)
-    on_hand = money()
-    reserved = money()
-    available = money()
-    value = money()
-    value_fifo = money()
-    warehouses = fields.List(fields.Nested(BalanceSchema), required=True)
-
-
-BalancePage = page_schema(BalanceSchema, "BalancePage")
-
-
-class AsOfArgs(PageArgs):
-    at = query_time("Business time, ISO 8601 with offset", required=True)
-    sku = fields.String()
-    warehouse_code = fields.String(metadata={"description": "Stock in transit is shown at its destination"})
-
-
-class AsOfSchema(Schema):
-    sku = fields.String(required=True)
-    warehouse_code = fields.String(required=True)
-    on_hand = money()
-    value = money()
-    value_fifo = money()
-    in_transit = money()
-    in_transit_value = money()
-    in_transit_value_fifo = money()
-    as_of = fields.AwareDateTime(required=True)
-
-
-class AsOfTotalsSchema(Schema):
-    value = money()
-    value_fifo = money()
-    in_transit_value = money()
-    in_transit_value_fifo = money()
-    total_value = money()
-    total_value_fifo = money()
-
-
-class AsOfPageSchema(page_schema(AsOfSchema, "StockAsOfRows")):  # type: ignore[misc]
-    totals = fields.Nested(
-        AsOfTotalsSchema,
-        required=True,
-        metadata={"description": "Over every row the filters match, not only this page"},
-    )
-
-
-class StockCardArgs(DateRangeArgs):
-    sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    warehouse_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
-
-
-class CardBalanceSchema(Schema):
-    quantity = money()
-    value = money()
-    value_fifo = money()
-
-
-class StockCardLineSchema(Schema):
-    move_id = fields.Integer(required=True)
-    occurred_at = fields.AwareDateTime(required=True)
-    recorded_at = fields.AwareDateTime(required=True)
-    kind = fields.String(required=True)
-    document_ref = fields.String(allow_none=True)
-    line_no = fields.Integer(allow_none=True)
-    reason_code = fields.String(allow_none=True)
-    quantity = money()
-    unit_cost = money()
-    value = money()
-    value_fifo = money()
-    balance_quantity = money()
-    balance_value = money()
-    balance_value_fifo = money()
-
-
-class StockCardSchema(page_schema(StockCardLineSchema, "StockCardRows")):  # type: ignore[misc]
-    sku = fields.String(required=True)
-    warehouse_code = fields.String(required=True)
-    date_from = fields.AwareDateTime(allow_none=True, data_key="from", attribute="from")
-    date_to = fields.AwareDateTime(allow_none=True, data_key="to", attribute="to")
-    opening = fields.Nested(CardBalanceSchema, required=True, metadata={"description": "Balance before 'from'"})
-    closing = fields.Nested(CardBalanceSchema, required=True, metadata={"description": "Balance at 'to' (or now)"})
-
-
-class StockValueArgs(Schema):
-    warehouse_code = fields.String(validate=validate.Length(min=1, max=32))
-
-
-class ValuesSchema(Schema):
-    value = money()
-    value_fifo = money()
-    books_value = money()
-
-
-class WarehouseValueSchema(ValuesSchema):
-    warehouse_code = fields.String(required=True)
-    valuation_method = fields.String(required=True)
-
-
-class StockValueSchema(Schema):
-    currency = fields.String(required=True)
-    warehouses = fields.List(fields.Nested(WarehouseValueSchema), required=True)
-    in_transit = fields.Nested(
-        ValuesSchema, required=True, metadata={"description": "Transfers on their way (books: the source's method)"}
-    )
-    total = fields.Nested(ValuesSchema, required=True)
-
-
-class LowStockArgs(PageArgs):
-    warehouse_code = fields.String()
-
-
-class LowStockSchema(Schema):
-    sku = fields.String(required=True)
-    warehouse_code = fields.String(required=True)
-    name = fields.String(required=True)
-    on_hand = money()
-    reserved = money()
-    available = money()
-    reorder_point = money()
-    reorder_quantity = money()
-    safety_stock = money()
-
-
-LowStockPage = page_schema(LowStockSchema, "LowStockPage")
 as_of_blp = Blueprint("stock_as_of", __name__, url_prefix="/api/v1/inventory", description="Stock reports")
 
 
@@ -251,7 +121,7 @@ class StockOfSku(MethodView):
         with current_db().unit_of_work() as session:
             rows = queries.balances_of_sku(session, sku)
         if not rows:
-            raise NotFound(f"no stock has ever been recorded for SKU {sku}", code="SKU_NOT_FOUND")
+            raise SkuNotFound(f"no stock has ever been recorded for SKU {sku}")
         return {
             "sku": sku,
             "on_hand": sum((r["on_hand"] for r in rows), Decimal(0)),

@@ -7,24 +7,19 @@ from typing import Any
 from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
 
-from psi_chassis.api_schemas import StrictSchema, money, page_of, page_schema
+from psi_chassis.api_schemas import page_of
 from psi_chassis.app import current_db
-from psi_inventory.api.adjustments import (
-    NON_NEGATIVE,
-    DateRangeArgs,
-    DecimalString,
-    business_time_field,
-    note_field,
-    optional_money,
+from psi_inventory.api.schemas import (
+    CountsSchema,
+    StocktakeCreateSchema,
+    StocktakePage,
+    StocktakeQueryArgs,
+    StocktakeSchema,
     range_of,
-    sku_field,
-    warehouse_field,
 )
-from psi_inventory.domain.documents import CANCELLED, OPEN, POSTED, Count
+from psi_inventory.domain.commands import Count, OpenStocktake
 from psi_inventory.service.stocktakes import (
-    OpenStocktake,
     cancel_stocktake,
     get_stocktake,
     list_stocktakes,
@@ -32,68 +27,6 @@ from psi_inventory.service.stocktakes import (
     post_stocktake,
     record_counts,
 )
-
-
-class StocktakeCreateSchema(StrictSchema):
-    warehouse_code = warehouse_field(required=True)
-    skus = fields.List(
-        sku_field(),
-        validate=validate.Length(min=1, max=5000),
-        metadata={"description": "The SKUs to count; default every SKU of the warehouse that is active or in stock."},
-    )
-    note = note_field()
-
-
-class CountSchema(StrictSchema):
-    sku = sku_field(required=True)
-    counted_quantity = DecimalString(sign=NON_NEGATIVE, required=True)
-    counted_at = business_time_field("When it was counted; the difference is taken against the book at this time")
-
-
-class CountsSchema(StrictSchema):
-    counts = fields.List(
-        fields.Nested(CountSchema),
-        required=True,
-        validate=validate.Length(min=1, max=5000, error="Enter between {min} and {max} counts."),
-    )
-
-
-class StocktakeLineSchema(Schema):
-    line_no = fields.Integer(required=True)
-    sku = fields.String(required=True)
-    book_quantity = money()
-    counted_quantity = optional_money()
-    counted_at = fields.AwareDateTime(required=True, allow_none=True)
-    book_at_count = optional_money()
-    difference = optional_money()
-    unit_cost = optional_money()
-    value = optional_money()
-    value_fifo = optional_money()
-
-
-class StocktakeSchema(Schema):
-    id = fields.Integer(required=True)
-    number = fields.String(required=True)
-    status = fields.String(required=True, metadata={"description": "open, posted or cancelled"})
-    warehouse_code = fields.String(required=True)
-    note = fields.String(allow_none=True)
-    currency = fields.String(required=True)
-    lines = fields.List(fields.Nested(StocktakeLineSchema), required=True)
-    counted_lines = fields.Integer(required=True)
-    total_value = money()
-    total_value_fifo = money()
-    posted_at = fields.AwareDateTime(required=True, allow_none=True)
-    created_at = fields.AwareDateTime(required=True)
-    updated_at = fields.AwareDateTime(required=True)
-
-
-class StocktakeQueryArgs(DateRangeArgs):
-    warehouse_code = fields.String(validate=validate.Length(min=1, max=32))
-    status = fields.String(validate=validate.OneOf([OPEN, POSTED, CANCELLED]))
-    sku = fields.String(validate=validate.Length(min=1, max=64))
-
-
-StocktakePage = page_schema(StocktakeSchema, "StocktakePage")
 
 blp = Blueprint("stocktakes", __name__, url_prefix="/api/v1/inventory/stocktakes", description="Stocktakes")
 

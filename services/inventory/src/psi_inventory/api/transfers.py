@@ -7,98 +7,19 @@ from typing import Any
 from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
 
-from psi_chassis.api_schemas import StrictSchema, line_list, money, page_of, page_schema
+from psi_chassis.api_schemas import page_of
 from psi_chassis.app import current_db
-from psi_inventory.api.adjustments import (
-    POSITIVE,
-    DateRangeArgs,
-    DecimalString,
-    business_time_field,
-    note_field,
+from psi_inventory.api.schemas import (
+    TransferCreateSchema,
+    TransferPage,
+    TransferQueryArgs,
+    TransferReceiveSchema,
+    TransferSchema,
     range_of,
-    sku_field,
-    warehouse_field,
 )
-from psi_inventory.domain.documents import IN_TRANSIT, RECEIVED, TransferLine
-from psi_inventory.service.transfers import (
-    ShipTransfer,
-    get_transfer,
-    list_transfers,
-    receive_transfer,
-    ship_transfer,
-)
-
-
-class TransferLineCreateSchema(StrictSchema):
-    sku = sku_field(required=True)
-    quantity = DecimalString(sign=POSITIVE, required=True)
-
-
-class TransferCreateSchema(StrictSchema):
-    from_warehouse_code = warehouse_field(required=True)
-    to_warehouse_code = warehouse_field(
-        required=True, metadata={"description": "Must differ from from_warehouse_code."}
-    )
-    shipped_at = business_time_field("When the goods left the source warehouse")
-    note = note_field()
-    lines = line_list(TransferLineCreateSchema)
-
-
-class TransferReceiveSchema(StrictSchema):
-    received_at = business_time_field("When the goods arrived (not before they were shipped)")
-
-
-class CarriedLayerSchema(Schema):
-    quantity = money()
-    unit_cost = money()
-
-
-class TransferLineSchema(Schema):
-    line_no = fields.Integer(required=True)
-    sku = fields.String(required=True)
-    quantity = money()
-    value = money()
-    value_fifo = money()
-    unit_cost = money()
-    layers = fields.List(
-        fields.Nested(CarriedLayerSchema),
-        required=True,
-        metadata={"description": "FIFO layers taken at the source, oldest first."},
-    )
-
-
-class TransferSchema(Schema):
-    id = fields.Integer(required=True)
-    number = fields.String(required=True)
-    status = fields.String(required=True, metadata={"description": "in_transit or received"})
-    from_warehouse_code = fields.String(required=True)
-    to_warehouse_code = fields.String(required=True)
-    note = fields.String(allow_none=True)
-    currency = fields.String(required=True)
-    lines = fields.List(fields.Nested(TransferLineSchema), required=True)
-    total_value = money()
-    total_value_fifo = money()
-    in_transit_value = money()
-    in_transit_value_fifo = money()
-    shipped_at = fields.AwareDateTime(required=True)
-    received_at = fields.AwareDateTime(required=True, allow_none=True)
-    created_at = fields.AwareDateTime(required=True)
-    updated_at = fields.AwareDateTime(required=True)
-
-
-class TransferQueryArgs(DateRangeArgs):
-    status = fields.String(validate=validate.OneOf([IN_TRANSIT, RECEIVED]))
-    sku = fields.String(validate=validate.Length(min=1, max=64))
-    warehouse_code = fields.String(
-        validate=validate.Length(min=1, max=32), metadata={"description": "Either end of the transfer"}
-    )
-    from_warehouse_code = fields.String(validate=validate.Length(min=1, max=32))
-    to_warehouse_code = fields.String(validate=validate.Length(min=1, max=32))
-
-
-TransferPage = page_schema(TransferSchema, "TransferPage")
+from psi_inventory.domain.commands import ShipTransfer, TransferLine
+from psi_inventory.service.transfers import get_transfer, list_transfers, receive_transfer, ship_transfer
 
 blp = Blueprint(
     "transfers", __name__, url_prefix="/api/v1/inventory/transfers", description="Transfers between warehouses"

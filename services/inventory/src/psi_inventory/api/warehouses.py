@@ -7,76 +7,22 @@ from typing import Any
 from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from psi_chassis.api_schemas import PageArgs, StrictSchema, page_of, page_schema, trimmed
+from psi_chassis.api_schemas import page_of
 from psi_chassis.app import current_db
-from psi_contracts.schema import StrictBoolean
-from psi_inventory.domain.catalog import (
-    DEFAULT_VALUATION_METHOD,
-    VALUATION_METHODS,
-    WAREHOUSE_CODE_PATTERN,
-    WAREHOUSE_CODE_RULE,
-    NewWarehouse,
-    WarehouseNotFound,
-    is_valid_warehouse_code,
+from psi_inventory.adapters.catalog import get_warehouse, list_warehouses
+from psi_inventory.api.schemas import (
+    WarehouseCreateSchema,
+    WarehousePage,
+    WarehousePatchSchema,
+    WarehouseQueryArgs,
+    WarehouseSchema,
 )
+from psi_inventory.domain.commands import NewWarehouse
+from psi_inventory.domain.errors import WarehouseNotFound
 from psi_inventory.service import catalog
 
 blp = Blueprint("warehouses", __name__, url_prefix="/api/v1/inventory/warehouses", description="Warehouses")
-
-_METHOD_DOC = {"description": "Which valuation the books use: moving_average or fifo. Both values are always kept."}
-
-
-def _code(value: str) -> None:
-    if not is_valid_warehouse_code(value):
-        raise ValidationError(f"Must be {WAREHOUSE_CODE_RULE}.")
-
-
-def _name(**kwargs: Any) -> fields.String:
-    return fields.String(validate=[validate.Length(min=1, max=200), trimmed], **kwargs)
-
-
-def _method(**kwargs: Any) -> fields.String:
-    return fields.String(validate=validate.OneOf(VALUATION_METHODS), metadata=_METHOD_DOC, **kwargs)
-
-
-class WarehouseCreateSchema(StrictSchema):
-    code = fields.String(
-        required=True,
-        validate=_code,
-        metadata={"pattern": WAREHOUSE_CODE_PATTERN, "description": WAREHOUSE_CODE_RULE + "."},
-    )
-    name = _name(required=True)
-    valuation_method = _method(load_default=DEFAULT_VALUATION_METHOD)
-
-
-class WarehousePatchSchema(StrictSchema):
-    name = _name()
-    active = StrictBoolean(required=False)
-    valuation_method = _method()
-
-    @validates_schema
-    def _not_empty(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if not data:
-            raise ValidationError("Give at least one field to change.")
-
-
-class WarehouseSchema(Schema):
-    code = fields.String(required=True)
-    name = fields.String(required=True)
-    active = fields.Boolean(required=True)
-    valuation_method = fields.String(required=True, metadata=_METHOD_DOC)
-    version = fields.Integer(required=True, metadata={"description": "1 on creation, one higher per change"})
-    created_at = fields.AwareDateTime(required=True)
-    updated_at = fields.AwareDateTime(required=True)
-
-
-class WarehouseQueryArgs(PageArgs):
-    active = fields.Boolean()
-
-
-WarehousePage = page_schema(WarehouseSchema, "WarehousePage")
 
 
 @blp.route("")
@@ -86,7 +32,7 @@ class Warehouses(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Warehouses in code order, optionally only the active (or inactive) ones."""
         with current_db().unit_of_work() as session:
-            found, total = catalog.list_warehouses(
+            found, total = list_warehouses(
                 session, active=args.get("active"), page=args["page"], page_size=args["page_size"]
             )
         return page_of(found, args, total)
@@ -110,7 +56,7 @@ class WarehouseByCode(MethodView):
     def get(self, code: str) -> dict[str, Any]:
         """One warehouse."""
         with current_db().unit_of_work() as session:
-            warehouse = catalog.get_warehouse(session, code)
+            warehouse = get_warehouse(session, code)
         if warehouse is None:
             raise WarehouseNotFound(f"warehouse {code} does not exist")
         return warehouse

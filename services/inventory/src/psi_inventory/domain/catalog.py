@@ -1,8 +1,7 @@
 """Pure rules of the item master and the warehouse list: codes, barcodes and reorder settings.
 
 No database and no framework: the API schemas and the handlers in ``service/catalog.py`` call these, and the
-unit tests exercise them directly. The errors carry stable problem codes (the chassis renders them as
-application/problem+json).
+unit tests exercise them directly. The commands are in ``domain/commands.py``, the errors in ``domain/errors.py``.
 """
 
 from __future__ import annotations
@@ -14,7 +13,15 @@ from decimal import Decimal
 from typing import Any
 
 from psi_chassis.decimals import ZERO
-from psi_chassis.errors import Conflict, InvalidRequest, NotFound, add_error
+from psi_chassis.errors import add_error
+from psi_inventory.domain.errors import (  # re-exported: callers and tests name them from here
+    BarcodeTaken,
+    InvalidReorderSettings,
+    ItemNotFound,
+    SkuTaken,
+    WarehouseCodeTaken,
+    WarehouseNotFound,
+)
 from psi_inventory.domain.valuation import METHODS, MOVING_AVERAGE
 
 #: How a warehouse's books value its stock; both values are always kept (see ``domain/valuation.py``).
@@ -133,34 +140,6 @@ def reorder_problems(settings: ReorderSettings) -> dict[str, list[str]]:
     return errors
 
 
-# --- commands ------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NewItem:
-    """POST /items, validated field by field by the API schema."""
-
-    sku: str
-    name: str
-    unit_of_measure: str = "pcs"
-    category: str | None = None
-    barcode: str | None = None
-    reorder_point: Decimal | None = None
-    reorder_quantity: Decimal | None = None
-    safety_stock: Decimal = ZERO
-
-    @property
-    def reorder(self) -> ReorderSettings:
-        return ReorderSettings(self.reorder_point, self.reorder_quantity, self.safety_stock)
-
-
-@dataclass(frozen=True)
-class NewWarehouse:
-    code: str
-    name: str
-    valuation_method: str = DEFAULT_VALUATION_METHOD
-
-
 # --- item changes --------------------------------------------------------------------------------------------
 
 #: What PATCH /items/<sku> may change.
@@ -219,37 +198,18 @@ def reorder_point_changed(changes: Mapping[str, Any]) -> bool:
     return "reorder_point" in changes
 
 
-# --- errors --------------------------------------------------------------------------------------------------
-
-
-class ItemNotFound(NotFound):
-    default_code = "ITEM_NOT_FOUND"
-
-
-class SkuTaken(Conflict):
-    default_code = "SKU_TAKEN"
-
-
-class BarcodeTaken(Conflict):
-    default_code = "BARCODE_TAKEN"
-
-
-class InvalidReorderSettings(InvalidRequest):
-    """Reorder point, reorder quantity and safety stock that do not fit together; ``errors`` names the fields."""
-
-    default_code = "INVALID_REORDER_SETTINGS"
-
-
-class WarehouseNotFound(NotFound):
-    default_code = "WAREHOUSE_NOT_FOUND"
-
-
-class WarehouseCodeTaken(Conflict):
-    default_code = "WAREHOUSE_CODE_TAKEN"
-
-
 def check_reorder_settings(settings: ReorderSettings) -> None:
     """Raise :class:`InvalidReorderSettings` (422) unless the settings are consistent."""
     errors = reorder_problems(settings)
     if errors:
         raise InvalidReorderSettings("The reorder settings are not consistent; see errors.", errors=errors)
+
+
+__all__ = [
+    "BarcodeTaken",
+    "InvalidReorderSettings",
+    "ItemNotFound",
+    "SkuTaken",
+    "WarehouseCodeTaken",
+    "WarehouseNotFound",
+]

@@ -3,8 +3,7 @@
 The documents only decide *what* should move; the ledger (``service/ledger.py``) posts every move. What lives
 here: document numbers, the status each action needs, the line checks that do not need the database, how a
 stocktake's counts become adjustments, and how a transfer carries its FIFO layers from one warehouse to the
-next. The errors subclass the chassis problem errors (plain exceptions, no web framework), each with a stable
-code, so the API renders them as application/problem+json unchanged.
+next. The lines the callers send are in ``domain/commands.py``, the errors in ``domain/errors.py``.
 """
 
 from __future__ import annotations
@@ -17,7 +16,18 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from psi_chassis.decimals import MAX_AMOUNT, ZERO, q6
-from psi_chassis.errors import Conflict, InvalidStatus, NotFound, RuleViolation, add_error
+from psi_chassis.errors import InvalidStatus, RuleViolation, add_error
+from psi_inventory.domain.commands import AdjustmentLine, Count, TransferLine
+from psi_inventory.domain.errors import (
+    AdjustmentNotFound,
+    DocumentNotFound,
+    InsufficientStock,
+    NothingToCount,
+    SameWarehouse,
+    StocktakeNotFound,
+    TransferNotFound,
+)
+from psi_inventory.domain.valuation import layers_value
 
 # --- kinds, statuses, reasons -------------------------------------------------------------------------------
 
@@ -52,44 +62,12 @@ _ALLOWED_FROM: dict[tuple[str, str], tuple[str, ...]] = {
 }
 
 
-# --- errors -------------------------------------------------------------------------------------------------
-
-
-class DocumentNotFound(NotFound):
-    default_code = "DOCUMENT_NOT_FOUND"
-
-
-class AdjustmentNotFound(DocumentNotFound):
-    default_code = "ADJUSTMENT_NOT_FOUND"
-
-
-class TransferNotFound(DocumentNotFound):
-    default_code = "TRANSFER_NOT_FOUND"
-
-
-class StocktakeNotFound(DocumentNotFound):
-    default_code = "STOCKTAKE_NOT_FOUND"
-
-
 NOT_FOUND: dict[str, type[DocumentNotFound]] = {
     ADJUSTMENT: AdjustmentNotFound,
     TRANSFER: TransferNotFound,
     STOCKTAKE: StocktakeNotFound,
 }
-
-
-class InsufficientStock(Conflict):
-    """Taking the quantity would take more than is available (on hand minus reserved)."""
-
-    default_code = "INSUFFICIENT_STOCK"
-
-
-class SameWarehouse(RuleViolation):
-    default_code = "SAME_WAREHOUSE"
-
-
-class NothingToCount(RuleViolation):
-    default_code = "NOTHING_TO_COUNT"
+"""The 404 of each document kind."""
 
 
 # --- numbers and statuses -----------------------------------------------------------------------------------
@@ -127,15 +105,6 @@ def duplicate_indexes(keys: Sequence[str]) -> list[int]:
 # --- adjustments --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class AdjustmentLine:
-    """One requested correction: positive adds stock (at ``unit_cost``, or the current cost), negative removes."""
-
-    sku: str
-    quantity: Decimal
-    unit_cost: Decimal | None = None
-
-
 def adjustment_line_errors(lines: Sequence[AdjustmentLine]) -> dict[str, Any]:
     """What is wrong with adjustment lines regardless of the database (empty when nothing is)."""
     errors: dict[str, Any] = {}
@@ -166,12 +135,6 @@ def adjustment_line_errors(lines: Sequence[AdjustmentLine]) -> dict[str, Any]:
 
 
 # --- transfers ----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TransferLine:
-    sku: str
-    quantity: Decimal
 
 
 def transfer_line_errors(lines: Sequence[TransferLine]) -> dict[str, Any]:
@@ -208,16 +171,16 @@ def decode_layers(stored: str | None) -> list[tuple[Decimal, Decimal]]:
         raise ValueError(f"not a stored layer list: {stored!r}") from exc
 
 
-def layers_value(layers: Iterable[tuple[Decimal, Decimal]]) -> Decimal:
-    """Value of FIFO layers, each rounded like the ledger rounds a layer (so it equals the ledger's figure)."""
-    return sum((q6(q * c) for q, c in layers), ZERO)
-
-
 def carried_unit_cost(value: Decimal, quantity: Decimal) -> Decimal:
     """The per-unit cost a transfer-in is booked at: the value carried over the quantity, six decimals."""
     if quantity <= ZERO:
         raise ValueError(f"quantity must be positive, got {quantity}")
     return q6(value / quantity)
+
+
+def total(values: Iterable[Decimal | None]) -> Decimal:
+    """The sum of a document's line values; a line without one (not posted yet) adds nothing."""
+    return sum((v for v in values if v is not None), Decimal(0))
 
 
 def in_transit(status: str, values: Iterable[Decimal]) -> Decimal:
@@ -269,15 +232,6 @@ class CountLine:
         return self.counted_quantity - book
 
 
-@dataclass(frozen=True)
-class Count:
-    """A count entered for one SKU; ``counted_at`` is when it was counted (None: when it is entered)."""
-
-    sku: str
-    counted_quantity: Decimal
-    counted_at: datetime | None = None
-
-
 def count_errors(counts: Sequence[Count], skus_in_stocktake: Iterable[str]) -> dict[str, Any]:
     """Counts name SKUs of the stocktake, once each, with a quantity of 0 or more."""
     errors: dict[str, Any] = {}
@@ -307,3 +261,22 @@ def stocktake_adjustments(lines: Iterable[CountLine]) -> list[tuple[CountLine, D
         if difference is not None and difference != ZERO:
             out.append((line, difference))
     return out
+
+
+#: Names other modules and the tests import from here (their homes: commands, errors, valuation, the chassis).
+__all__ = [
+    "AdjustmentLine",
+    "AdjustmentNotFound",
+    "Count",
+    "DocumentNotFound",
+    "InsufficientStock",
+    "InvalidStatus",
+    "NothingToCount",
+    "RuleViolation",
+    "SameWarehouse",
+    "StocktakeNotFound",
+    "TransferLine",
+    "TransferNotFound",
+    "add_error",
+    "layers_value",
+]

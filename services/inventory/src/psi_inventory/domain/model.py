@@ -1,4 +1,4 @@
-"""Pure stock rules: no database, no framework. Quantities and money are Decimals."""
+"""Pure stock rules: a balance row, what an issue may take from it, the reservation shortfall. No I/O."""
 
 from __future__ import annotations
 
@@ -6,10 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from psi_chassis.decimals import ZERO, q6
-
-
-class StockRuleViolation(ValueError):
-    """A movement that would break a stock invariant (negative stock, negative cost, ...)."""
+from psi_inventory.domain.errors import StockRuleViolation
+from psi_inventory.domain.low_stock import crossed_below
 
 
 @dataclass(frozen=True)
@@ -74,12 +72,5 @@ def reservation_shortfall(on_hand: Decimal, reserved: Decimal) -> Decimal:
     return max(reserved - on_hand, ZERO)
 
 
-def crossed_below(reorder_point: Decimal | None, was_below: bool, available: Decimal) -> tuple[bool, bool]:
-    """Low-stock rule: (now below, should announce). Announce once per crossing, again only after a recovery.
-
-    "Below" means available < reorder point; an item without a reorder point is never below.
-    """
-    if reorder_point is None or reorder_point <= ZERO:
-        return False, False
-    below = available < reorder_point
-    return below, below and not was_below
+#: Homes of their own (``errors.py``, ``low_stock.py``); still importable from here, where the tests name them.
+__all__ = ["Balance", "Position", "StockRuleViolation", "crossed_below", "reservation_shortfall", "takeable"]

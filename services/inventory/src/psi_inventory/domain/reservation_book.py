@@ -19,16 +19,11 @@ from datetime import datetime
 from decimal import Decimal
 
 from psi_chassis.decimals import ZERO
+from psi_inventory.domain.commands import ReservationLine
+from psi_inventory.domain.errors import AlreadyReserved
 from psi_inventory.domain.stock_book import StockBook
 
 ACTIVE, RELEASED, CONSUMED = "active", "released", "consumed"
-
-
-@dataclass(frozen=True)
-class ReservationLine:
-    line_no: int
-    sku: str
-    quantity: Decimal
 
 
 @dataclass(frozen=True)
@@ -54,10 +49,6 @@ class ReservationRow:
     @property
     def left(self) -> Decimal:
         return self.quantity - self.consumed
-
-
-class AlreadyReserved(Exception):
-    """The reference already holds reservations (a retried request, not a new order)."""
 
 
 @dataclass

@@ -6,9 +6,10 @@ FIFO layers, and the reservations of the orders involved; each posting changes t
 as the one-at-a-time code did; at the end the adapter writes the moves, layers, balances and reservations with a
 constant number of statements, whatever the batch size.
 
-The rules are the same as ever (``valuation.py``, ``supplier_returns.py``, ``model.py``): moving average and FIFO
-side by side, unreserved stock only (a shipment takes its own reservation too), the low-stock announcement once
-per crossing. Two postings of one SKU in one batch see each other's effect, because they share the position.
+The rules are the same as ever (``valuation.py``, ``supplier_returns.py``, ``model.py``, ``low_stock.py``):
+moving average and FIFO side by side, unreserved stock only (a shipment takes its own reservation too), the
+low-stock announcement once per crossing. Two postings of one SKU in one batch see each other's effect,
+because they share the position.
 """
 
 from __future__ import annotations
@@ -18,30 +19,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from itertools import islice
-from typing import Any
 
 from psi_chassis.decimals import ZERO, q6
-from psi_inventory.domain.model import Balance, StockRuleViolation, crossed_below, takeable
-from psi_inventory.domain.supplier_returns import supplier_return_cost
+from psi_inventory.domain.errors import StockRuleViolation
+from psi_inventory.domain.low_stock import LowStock, ReorderRule, crossed_below, low_stock_alert
+from psi_inventory.domain.model import Balance, takeable
+from psi_inventory.domain.supplier_returns import from_own_layers, supplier_return_cost
 from psi_inventory.domain.valuation import (
     MOVING_AVERAGE,
     IssueCost,
     books_value,
     fifo_issue,
+    layers_value,
     moving_average_issue,
 )
 
 Key = tuple[str, str]
 """(sku, warehouse code)."""
-
-
-@dataclass(frozen=True)
-class ReorderRule:
-    """An active item's low-stock settings (an inactive or unknown item has none)."""
-
-    reorder_point: Decimal | None
-    reorder_quantity: Decimal | None
-    safety_stock: Decimal
 
 
 @dataclass
@@ -136,10 +130,6 @@ class Posted:
     """FIFO layers an issue took: (quantity, unit cost)."""
 
 
-LowStock = dict[str, Any]
-"""The data of an ``inventory.StockBelowReorderPoint.v1``."""
-
-
 @dataclass
 class StockBook:
     """The working set of one transaction. The adapter loads it and writes back what ``changed``."""
@@ -197,7 +187,7 @@ class StockBook:
         pos = self.position(sku, warehouse)
         layers = list(fifo_layers) if fifo_layers else [(quantity, unit_cost)]
         ma_value = q6(quantity * unit_cost) if value is None else value
-        fifo_value = sum((q6(q * c) for q, c in layers), ZERO)
+        fifo_value = layers_value(layers)
         index = self._append(sku, warehouse, kind, quantity, unit_cost, ma_value, fifo_value, source)
         po_number, po_line = origin if origin is not None else (None, None)
         for layer_quantity, layer_cost in layers:
@@ -255,10 +245,7 @@ class StockBook:
         pos = self._checked_for_issue(sku, warehouse, quantity, ZERO, False)
         open_layers = [ly for ly in self._oldest_first(pos) if ly.remaining > ZERO]
         cost = supplier_return_cost(pos.on_hand, pos.value, open_layers, quantity, receipt_cost, po_number, po_line)
-        own = min(
-            sum((ly.remaining for ly in open_layers if (ly.po_number, ly.po_line) == (po_number, po_line)), ZERO),
-            quantity,
-        )
+        own = from_own_layers(open_layers, quantity, po_number, po_line)
         return self._book_issue(pos, kind, quantity, cost, source, ZERO), own
 
     def change_reserved(self, sku: str, warehouse: str, delta: Decimal) -> Decimal:
@@ -338,14 +325,4 @@ class StockBook:
         below, announce = crossed_below(rule.reorder_point if rule else None, pos.below_reorder, pos.available)
         pos.below_reorder = below
         if announce and rule is not None:
-            self.on_low_stock(
-                {
-                    "sku": pos.sku,
-                    "warehouse_code": pos.warehouse,
-                    "available": pos.available,
-                    "reorder_point": rule.reorder_point,
-                    "reorder_quantity": rule.reorder_quantity or ZERO,
-                    "safety_stock": rule.safety_stock,
-                    "occurred_at": self.recorded_at,
-                }
-            )
+            self.on_low_stock(low_stock_alert(pos.sku, pos.warehouse, pos.available, rule, self.recorded_at))

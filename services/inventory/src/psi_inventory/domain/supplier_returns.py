@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from psi_chassis.decimals import ZERO, q6
-from psi_inventory.domain.model import StockRuleViolation
+from psi_inventory.domain.errors import StockRuleViolation
 from psi_inventory.domain.valuation import IssueCost, Layer, fifo_issue
 
 INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK"

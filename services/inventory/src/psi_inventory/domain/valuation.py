@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from psi_chassis.decimals import ZERO, q6
-from psi_inventory.domain.model import StockRuleViolation
+from psi_inventory.domain.errors import StockRuleViolation
 
 MOVING_AVERAGE = "moving_average"
 FIFO = "fifo"
@@ -102,8 +102,13 @@ def issue_cost(on_hand: Decimal, value: Decimal, layers: Sequence[Layer], quanti
     return IssueCost(moving_average=ma, fifo=fifo, consumed=consumed)
 
 
-def fifo_value(layers: Sequence[Layer]) -> Decimal:
-    return sum((q6(layer.remaining * layer.unit_cost) for layer in layers), ZERO)
+def layers_value(layers: Iterable[tuple[Decimal, Decimal]]) -> Decimal:
+    """The FIFO value of layers given as (quantity, unit cost): each layer rounded to six decimals (half-even)
+    on its own, then summed, exactly as the ledger values each layer it books, so the two figures always agree.
+
+    3 @ 0.3333335 and 2 @ 1.25: 1.000000 (1.0000005 to even) + 2.500000 = 3.500000.
+    """
+    return sum((q6(quantity * unit_cost) for quantity, unit_cost in layers), ZERO)
 
 
 def books_value(method: str, value: Decimal, value_fifo: Decimal) -> Decimal:

@@ -11,7 +11,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from psi_chassis.db import Database
@@ -19,42 +18,31 @@ from psi_chassis.decimals import MAX_AMOUNT, ZERO, q6
 from psi_chassis.outbox import record_event
 from psi_chassis.types import utcnow
 from psi_contracts.events.inventory import STOCK_ADJUSTED_V1
-from psi_inventory.adapters.tables import documents
+from psi_inventory.adapters.documents import (
+    add_lines,
+    adjustment_ids,
+    check_skus,
+    check_warehouse,
+    create_document,
+    find_document,
+    lines_of,
+    moves_of,
+)
 from psi_inventory.config import SERVICE_NAME, base_currency
 from psi_inventory.domain.business_time import booked_time
+from psi_inventory.domain.commands import PostAdjustment
 from psi_inventory.domain.documents import (
     ADJUSTMENT,
     MOVE_ADJUSTMENT,
     POSTED,
-    AdjustmentLine,
     RuleViolation,
     add_error,
     adjustment_line_errors,
-)
-from psi_inventory.domain.model import StockRuleViolation
-from psi_inventory.service.documents import (
-    add_lines,
-    check_skus,
-    check_warehouse,
-    create_document,
-    filter_documents,
-    find_document,
-    insufficient,
-    lines_of,
-    moves_of,
-    page_of_ids,
     total,
 )
+from psi_inventory.domain.errors import StockRuleViolation, insufficient
 from psi_inventory.service.ledger import Ledger, Posted, Source
-
-
-@dataclass(frozen=True)
-class PostAdjustment:
-    warehouse_code: str
-    reason_code: str
-    lines: tuple[AdjustmentLine, ...]
-    occurred_at: datetime | None = None
-    note: str | None = None
+from psi_inventory.service.unit_of_work import run_command
 
 
 @dataclass
@@ -77,45 +65,46 @@ class _Posting:
 
 
 def post_adjustment(db: Database, cmd: PostAdjustment) -> dict[str, Any]:
-    """Check, book every line through the ledger, store the document and record the event; commit."""
-    with db.unit_of_work() as session:
-        errors = adjustment_line_errors(cmd.lines)
-        check_warehouse(session, cmd.warehouse_code, "warehouse_code", errors)
-        check_skus(session, [ln.sku for ln in cmd.lines], "lines", errors)
-        if errors:
-            raise RuleViolation("the adjustment is not valid; see errors", errors=errors)
+    """Check, book every line through the ledger, store the document and record the event, in one transaction."""
+    return run_command(db, lambda session: _post(session, cmd))
 
-        now = utcnow()
-        occurred_at = booked_time(cmd.occurred_at or now, now)
-        document_id, number = create_document(
-            session, ADJUSTMENT, POSTED, cmd.warehouse_code, now, reason_code=cmd.reason_code, note=cmd.note
-        )
-        postings = apply_differences(
-            session,
-            cmd.warehouse_code,
-            [Correction(i + 1, ln.sku, ln.quantity, ln.unit_cost) for i, ln in enumerate(cmd.lines)],
-            Source(occurred_at, number, reason_code=cmd.reason_code),
-            field_name="lines",
-            quantity_name="quantity",
-        )
-        add_lines(
-            session,
-            document_id,
-            [
-                {
-                    "line_no": p.line_no,
-                    "sku": p.sku,
-                    "quantity": p.quantity,
-                    "value": p.posted.value,
-                    "value_fifo": p.posted.value_fifo,
-                }
-                for p in postings
-            ],
-        )
-        record_adjusted(session, document_id, number, cmd.warehouse_code, occurred_at, cmd.reason_code, postings)
-        view = adjustment_view(session, document_id)
-        session.commit()
-    return view
+
+def _post(session: Session, cmd: PostAdjustment) -> dict[str, Any]:
+    errors = adjustment_line_errors(cmd.lines)
+    check_warehouse(session, cmd.warehouse_code, "warehouse_code", errors)
+    check_skus(session, [ln.sku for ln in cmd.lines], "lines", errors)
+    if errors:
+        raise RuleViolation("the adjustment is not valid; see errors", errors=errors)
+
+    now = utcnow()
+    occurred_at = booked_time(cmd.occurred_at or now, now)
+    document_id, number = create_document(
+        session, ADJUSTMENT, POSTED, cmd.warehouse_code, now, reason_code=cmd.reason_code, note=cmd.note
+    )
+    postings = apply_differences(
+        session,
+        cmd.warehouse_code,
+        [Correction(i + 1, ln.sku, ln.quantity, ln.unit_cost) for i, ln in enumerate(cmd.lines)],
+        Source(occurred_at, number, reason_code=cmd.reason_code),
+        field_name="lines",
+        quantity_name="quantity",
+    )
+    add_lines(
+        session,
+        document_id,
+        [
+            {
+                "line_no": p.line_no,
+                "sku": p.sku,
+                "quantity": p.quantity,
+                "value": p.posted.value,
+                "value_fifo": p.posted.value_fifo,
+            }
+            for p in postings
+        ],
+    )
+    record_adjusted(session, document_id, number, cmd.warehouse_code, occurred_at, cmd.reason_code, postings)
+    return adjustment_view(session, document_id)
 
 
 @dataclass(frozen=True)
@@ -266,11 +255,14 @@ def list_adjustments(
     page_size: int,
 ) -> tuple[list[dict[str, Any]], int]:
     """Adjustments, newest first, filtered by warehouse, reason, SKU and business time (``occurred_at``)."""
-    query = select(documents.c.id).where(documents.c.kind == ADJUSTMENT)
-    if warehouse_code:
-        query = query.where(documents.c.warehouse_code == warehouse_code)
-    if reason_code:
-        query = query.where(documents.c.reason_code == reason_code)
-    query = filter_documents(query, sku=sku, date_from=date_from, date_to=date_to, move_kind=MOVE_ADJUSTMENT)
-    ids, total_count = page_of_ids(session, query, page, page_size)
+    ids, total_count = adjustment_ids(
+        session,
+        warehouse_code=warehouse_code,
+        reason_code=reason_code,
+        sku=sku,
+        date_from=date_from,
+        date_to=date_to,
+        page=page,
+        page_size=page_size,
+    )
     return [adjustment_view(session, document_id) for document_id in ids], total_count

@@ -13,17 +13,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from psi_chassis.outbox import record_event
 from psi_chassis.types import utcnow
 from psi_contracts.events.inventory import STOCK_BELOW_REORDER_POINT_V1
-from psi_inventory.adapters.stock_store import load_book, save_book
-from psi_inventory.adapters.tables import warehouses
+from psi_inventory.adapters.stock_store import load_book, save_book, valuation_method
 from psi_inventory.config import SERVICE_NAME
+from psi_inventory.domain.low_stock import LowStock
 from psi_inventory.domain.model import Balance
-from psi_inventory.domain.stock_book import Key, LowStock, Posted, Source, StockBook
+from psi_inventory.domain.stock_book import Key, Posted, Source, StockBook
 from psi_inventory.domain.valuation import FIFO, MOVING_AVERAGE
 
 __all__ = ["FIFO", "MOVING_AVERAGE", "Ledger", "Posted", "Source"]
@@ -94,10 +93,7 @@ class Ledger:
     # -- reading ----------------------------------------------------------------------------------------------------
     def method_of(self, warehouse: str) -> str:
         if warehouse not in self.book.methods:
-            method = self.session.execute(
-                select(warehouses.c.valuation_method).where(warehouses.c.code == warehouse)
-            ).scalar()
-            self.book.methods[warehouse] = method or MOVING_AVERAGE
+            self.book.methods[warehouse] = valuation_method(self.session, warehouse) or MOVING_AVERAGE
         return self.book.method_of(warehouse)
 
     def books_value(self, warehouse: str, posted: Posted) -> Decimal:

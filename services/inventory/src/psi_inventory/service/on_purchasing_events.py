@@ -16,6 +16,7 @@ from psi_chassis.service import Event, batched
 from psi_chassis.types import utcnow
 from psi_contracts.events.inventory import STOCK_RECEIVED_V1, SUPPLIER_RETURN_ISSUED_V1, SUPPLIER_RETURN_REJECTED_V1
 from psi_inventory.config import base_currency
+from psi_inventory.domain.source_documents import RECEIPT, SUPPLIER_RETURN, SourceDocument
 from psi_inventory.domain.stock_book import Position, Source
 from psi_inventory.domain.supplier_returns import (
     INSUFFICIENT_STOCK,
@@ -28,7 +29,6 @@ from psi_inventory.domain.supplier_returns import (
 )
 from psi_inventory.service.event_time import fact_time
 from psi_inventory.service.posting_batch import PostingBatch
-from psi_inventory.service.source_documents import RECEIPT, SUPPLIER_RETURN, SourceDocument
 
 #: The reason code on a supplier return's moves.
 RETURN_REASON = "supplier_return"

@@ -29,12 +29,12 @@ from psi_inventory.domain.shipments import (
     refuse_shipment,
     unknown_warehouse,
 )
+from psi_inventory.domain.source_documents import CUSTOMER_RETURN as CUSTOMER_RETURN_DOC
+from psi_inventory.domain.source_documents import SHIPMENT, SourceDocument
 from psi_inventory.domain.stock_book import Source
 from psi_inventory.domain.valuation import ReturnedCost, cost_that_left
 from psi_inventory.service.event_time import fact_time
 from psi_inventory.service.posting_batch import ISSUE, PostingBatch
-from psi_inventory.service.source_documents import CUSTOMER_RETURN as CUSTOMER_RETURN_DOC
-from psi_inventory.service.source_documents import SHIPMENT, SourceDocument
 
 CUSTOMER_RETURN = "customer_return"
 

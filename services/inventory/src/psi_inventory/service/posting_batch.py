@@ -11,50 +11,27 @@ events): the statement count does not grow with the batch.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, tuple_
 from sqlalchemy.orm import Session
 
-from psi_chassis.bulk import insert_rows
 from psi_chassis.outbox import Outgoing, record_events
 from psi_chassis.service import Event, caused_by
 from psi_chassis.types import utcnow
 from psi_contracts.events.inventory import STOCK_BELOW_REORDER_POINT_V1
+from psi_inventory.adapters.batch_reads import ISSUE, known_skus, listed_warehouses, shipped_costs
 from psi_inventory.adapters.reservation_store import load_reservations, save_reservations
+from psi_inventory.adapters.source_documents import document_row, insert_documents
 from psi_inventory.adapters.stock_store import load_book, save_book
-from psi_inventory.adapters.tables import items, source_documents, stock_moves, warehouses
 from psi_inventory.config import SERVICE_NAME
+from psi_inventory.domain.low_stock import LowStock
 from psi_inventory.domain.reservation_book import ReservationBook
-from psi_inventory.domain.stock_book import Key, LowStock, StockBook
-from psi_inventory.service.source_documents import BOOKED, REJECTED, SourceDocument
-
-#: Moves whose cost a customer return restores (an order's shipments).
-ISSUE = "issue"
-
-_WAREHOUSES = select(warehouses.c.code, warehouses.c.active).where(
-    warehouses.c.code.in_(bindparam("codes", expanding=True))
-)
-_KNOWN_SKUS = select(items.c.sku).where(items.c.sku.in_(bindparam("skus", expanding=True)))
-_SHIPPED_COSTS = (
-    select(
-        stock_moves.c.document_ref,
-        stock_moves.c.sku,
-        func.sum(stock_moves.c.quantity),
-        func.sum(stock_moves.c.value),
-        func.sum(stock_moves.c.value_fifo),
-    )
-    .where(
-        tuple_(stock_moves.c.document_ref, stock_moves.c.sku).in_(bindparam("pairs", expanding=True)),
-        stock_moves.c.kind == ISSUE,
-    )
-    .group_by(stock_moves.c.document_ref, stock_moves.c.sku)
-)
+from psi_inventory.domain.source_documents import BOOKED, REJECTED, SourceDocument
+from psi_inventory.domain.stock_book import Key, StockBook
 
 
 @dataclass(frozen=True)
@@ -107,11 +84,10 @@ class PostingBatch:
         self.record(STOCK_BELOW_REORDER_POINT_V1, alert, alert["sku"])
 
     def booked(self, doc: SourceDocument) -> None:
-        self.documents.append(_document_row(doc, BOOKED, None, None, None))
+        self.documents.append(document_row(doc, BOOKED))
 
     def rejected(self, doc: SourceDocument, reason_code: str, reason: str, lines: Sequence[dict[str, Any]]) -> None:
-        refused = json.dumps([{k: str(v) if isinstance(v, Decimal) else v for k, v in ln.items()} for ln in lines])
-        self.documents.append(_document_row(doc, REJECTED, reason_code, reason, refused))
+        self.documents.append(document_row(doc, REJECTED, reason_code, reason, lines))
 
     def shipped_cost(self, order_number: str, sku: str) -> tuple[Decimal, Decimal, Decimal] | None:
         """What the order's shipments of ``sku`` took out, this batch's included."""
@@ -135,7 +111,7 @@ class PostingBatch:
         now = utcnow()
         save_reservations(self.session, self.reservations, now)
         save_book(self.session, self.stock)
-        insert_rows(self.session, source_documents, [{**doc, "recorded_at": now} for doc in self.documents])
+        insert_documents(self.session, self.documents, now)
         record_events(self.session, self.outgoing, source=SERVICE_NAME)
         self.documents.clear()
         self.outgoing.clear()
@@ -144,23 +120,6 @@ class PostingBatch:
 @contextmanager
 def _nothing() -> Iterator[None]:
     yield
-
-
-def _document_row(
-    doc: SourceDocument, status: str, reason_code: str | None, reason: str | None, refused: str | None
-) -> dict[str, Any]:
-    return {
-        "kind": doc.kind,
-        "number": doc.number,
-        "reference": doc.reference,
-        "warehouse_code": doc.warehouse_code,
-        "status": status,
-        "reason_code": reason_code,
-        "reason": reason,
-        "refused_lines": refused,
-        "occurred_at": doc.occurred_at,
-        "source_event_id": doc.event_id,
-    }
 
 
 def open_batch(session: Session, needs: Needs) -> PostingBatch:
@@ -181,15 +140,9 @@ def open_batch(session: Session, needs: Needs) -> PostingBatch:
         existing=needs.existing,
         layers_for=bounded,
     )
-    codes = sorted(needs.warehouses | {wh for _, wh in keys | needs.existing})
-    listed = {r.code: bool(r.active) for r in session.execute(_WAREHOUSES, {"codes": codes})} if codes else {}
-    known: set[str] = set()
-    if needs.skus_to_know:
-        known = set(session.execute(_KNOWN_SKUS, {"skus": sorted(needs.skus_to_know)}).scalars())
-    shipped: dict[tuple[str, str], tuple[Decimal, Decimal, Decimal]] = {}
-    if needs.shipped:
-        for ref, sku, quantity, value, value_fifo in session.execute(_SHIPPED_COSTS, {"pairs": sorted(needs.shipped)}):
-            shipped[(ref, sku)] = (Decimal(quantity), Decimal(value), Decimal(value_fifo))
+    listed = listed_warehouses(session, needs.warehouses | {wh for _, wh in keys | needs.existing})
+    known = known_skus(session, needs.skus_to_know)
+    shipped = shipped_costs(session, needs.shipped)
     batch = PostingBatch(session, stock, ReservationBook.of(stock, rows, now), listed, known, shipped)
     stock.on_low_stock = batch.announce_low_stock
     return batch

@@ -18,21 +18,27 @@ from psi_chassis.db import Database, run_transaction
 from psi_chassis.outbox import Outgoing, record_events
 from psi_chassis.types import utcnow
 from psi_contracts.events.inventory import STOCK_BELOW_REORDER_POINT_V1
+from psi_inventory.adapters.documents import check_master_data
+from psi_inventory.adapters.queries import reservation_lines
 from psi_inventory.adapters.reservation_store import load_reservations, save_reservations
 from psi_inventory.adapters.stock_store import load_book, save_book
 from psi_inventory.config import SERVICE_NAME
-from psi_inventory.domain.documents import RuleViolation
+from psi_inventory.domain.commands import ReservationLine, ReserveStock
+from psi_inventory.domain.errors import (
+    AlreadyReserved,
+    InsufficientStock,
+    ReservationExists,
+    ReservationNotFound,
+    UnknownTarget,
+)
 from psi_inventory.domain.reservation_book import (
     ACTIVE,
     CONSUMED,
     RELEASED,
-    AlreadyReserved,
     ReservationBook,
-    ReservationLine,
     ReservationRow,
     ShortLine,
 )
-from psi_inventory.service.documents import check_master_data
 
 __all__ = [
     "ACTIVE",
@@ -43,15 +49,14 @@ __all__ = [
     "ShortLine",
     "UnknownTarget",
     "check_request",
-    "reserve",
+    "get_reservation",
+    "place_reservation",
     "release",
-    "reserve_stock",
+    "release_reservation",
     "release_stock",
+    "reserve",
+    "reserve_stock",
 ]
-
-
-class UnknownTarget(RuleViolation):
-    """A reservation request naming a warehouse or a SKU inventory does not know (422, ``errors`` names it)."""
 
 
 def check_request(session: Session, warehouse: str, skus: list[str]) -> None:
@@ -129,6 +134,35 @@ def reserve_stock(
     return run_transaction(attempt)
 
 
+def place_reservation(db: Database, cmd: ReserveStock) -> list[dict[str, Any]]:
+    """The API's command: reserve every line or none and answer the lines written.
+
+    A reference that already holds a reservation is ``409 RESERVATION_EXISTS`` (a retried request changes
+    nothing); not enough stock for every line is ``409 INSUFFICIENT_STOCK`` listing the short lines, and nothing
+    is reserved.
+    """
+    try:
+        short, written = reserve_stock(db, cmd.reference, cmd.warehouse_code, list(cmd.lines))
+    except AlreadyReserved as exc:
+        raise ReservationExists(f"reference {cmd.reference} already holds a reservation") from exc
+    if short:
+        raise InsufficientStock(
+            "not enough stock for every line; nothing was reserved",
+            errors={
+                "short_lines": [
+                    {
+                        "line_no": s.line_no,
+                        "sku": s.sku,
+                        "requested_quantity": f"{s.requested_quantity:.6f}",
+                        "available_quantity": f"{s.available_quantity:.6f}",
+                    }
+                    for s in short
+                ]
+            },
+        )
+    return written
+
+
 def release(session: Session, reference: str) -> ReservationBook:
     """Give back what ``reference`` still holds, inside the caller's transaction."""
     book = _books(session, [reference], [])
@@ -165,3 +199,21 @@ def _lines(rows: Sequence[ReservationRow]) -> list[dict[str, Any]]:
         }
         for r in sorted(rows, key=lambda r: r.line_no)
     ]
+
+
+def release_reservation(db: Database, reference: str) -> list[dict[str, Any]]:
+    """The API's release: what ``reference`` still holds goes back; ``404 RESERVATION_NOT_FOUND`` when it holds
+    no reservation at all (releasing twice is harmless)."""
+    lines = release_stock(db, reference)
+    if not lines:
+        raise ReservationNotFound(f"no reservation {reference}")
+    return lines
+
+
+def get_reservation(db: Database, reference: str) -> list[dict[str, Any]]:
+    """The lines of one reservation as they are now; ``404 RESERVATION_NOT_FOUND`` when there are none."""
+    with db.unit_of_work() as session:
+        lines = reservation_lines(session, reference)
+    if not lines:
+        raise ReservationNotFound(f"no reservation {reference}")
+    return lines

@@ -14,12 +14,9 @@ the reservations that can no longer be shipped in full. A stocktake is posted or
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from psi_chassis.db import Database
@@ -27,16 +24,28 @@ from psi_chassis.decimals import ZERO
 from psi_chassis.outbox import record_event
 from psi_chassis.types import utcnow
 from psi_contracts.events.inventory import RESERVATION_SHORTFALL_V1
-from psi_inventory.adapters.tables import (
-    document_lines,
-    documents,
-    items,
-    reservations,
-    stock_balances,
-    stock_moves,
+from psi_inventory.adapters.documents import (
+    add_lines,
+    check_skus,
+    check_warehouse,
+    create_document,
+    find_document,
+    lines_of,
+    moves_of,
+    set_status,
+    stocktake_ids,
+)
+from psi_inventory.adapters.stocktakes import (
+    balance_of,
+    book_quantities,
+    references_holding,
+    store_books_at_count,
+    store_count,
+    store_line_value,
 )
 from psi_inventory.config import SERVICE_NAME, base_currency
 from psi_inventory.domain.business_time import booked_time
+from psi_inventory.domain.commands import Count, OpenStocktake
 from psi_inventory.domain.documents import (
     CANCELLED,
     MOVE_ADJUSTMENT,
@@ -44,7 +53,6 @@ from psi_inventory.domain.documents import (
     POSTED,
     STOCKTAKE,
     STOCKTAKE_REASON,
-    Count,
     CountLine,
     NothingToCount,
     RuleViolation,
@@ -53,207 +61,125 @@ from psi_inventory.domain.documents import (
     duplicate_indexes,
     require_status,
     stocktake_adjustments,
+    total,
 )
 from psi_inventory.domain.model import reservation_shortfall
 from psi_inventory.service.adjustments import Correction, apply_differences, record_adjusted
-from psi_inventory.service.documents import (
-    add_lines,
-    check_skus,
-    check_warehouse,
-    create_document,
-    filter_documents,
-    find_document,
-    lines_of,
-    moves_of,
-    page_of_ids,
-    set_status,
-    total,
-)
 from psi_inventory.service.ledger import Source
-from psi_inventory.service.reservations import ACTIVE
+from psi_inventory.service.unit_of_work import run_command
 
 _log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class OpenStocktake:
-    warehouse_code: str
-    skus: tuple[str, ...] | None = None  # None: every balance row of the warehouse worth counting
-    note: str | None = None
-
-
 def open_stocktake(db: Database, cmd: OpenStocktake) -> dict[str, Any]:
     """Create an open stocktake with the book quantity of each SKU frozen as it is now."""
-    with db.unit_of_work() as session:
-        errors: dict[str, Any] = {}
-        check_warehouse(session, cmd.warehouse_code, "warehouse_code", errors)
-        if cmd.skus is not None:
-            if not cmd.skus:
-                add_error(errors, "skus", "name at least one SKU, or leave skus out to count the whole warehouse")
-            for i in duplicate_indexes(list(cmd.skus)):
-                add_error(errors, "skus", "the SKU is already listed", i)
-            check_skus(session, list(cmd.skus), "skus", errors, name=None)
-        if errors:
-            raise RuleViolation("the stocktake is not valid; see errors", errors=errors)
-
-        book = _book_quantities(session, cmd.warehouse_code, cmd.skus)
-        if not book:
-            raise NothingToCount(
-                f"warehouse {cmd.warehouse_code} holds nothing to count; name the SKUs to count",
-                errors={"skus": ["no active item or stock in this warehouse; name the SKUs"]},
-            )
-        now = utcnow()
-        document_id, _ = create_document(
-            session, STOCKTAKE, OPEN, cmd.warehouse_code, now, reason_code=STOCKTAKE_REASON, note=cmd.note
-        )
-        add_lines(
-            session,
-            document_id,
-            [
-                {"line_no": i + 1, "sku": sku, "quantity": None, "book_quantity": on_hand}
-                for i, (sku, on_hand) in enumerate(book)
-            ],
-        )
-        view = stocktake_view(session, document_id)
-        session.commit()
-    return view
+    return run_command(db, lambda session: _open_stocktake(session, cmd))
 
 
-def _book_quantities(session: Session, warehouse: str, skus: tuple[str, ...] | None) -> list[tuple[str, Any]]:
-    """(sku, on hand) to freeze: the SKUs asked for (0 when never stocked here), in the order asked; else every
-    balance row of the warehouse whose item is active or which still holds stock, in SKU order."""
-    if skus is not None:
-        on_hand = dict(
-            session.execute(
-                select(stock_balances.c.sku, stock_balances.c.on_hand).where(
-                    stock_balances.c.warehouse_code == warehouse, stock_balances.c.sku.in_(set(skus))
-                )
-            ).all()
+def _open_stocktake(session: Session, cmd: OpenStocktake) -> dict[str, Any]:
+    errors: dict[str, Any] = {}
+    check_warehouse(session, cmd.warehouse_code, "warehouse_code", errors)
+    if cmd.skus is not None:
+        if not cmd.skus:
+            add_error(errors, "skus", "name at least one SKU, or leave skus out to count the whole warehouse")
+        for i in duplicate_indexes(list(cmd.skus)):
+            add_error(errors, "skus", "the SKU is already listed", i)
+        check_skus(session, list(cmd.skus), "skus", errors, name=None)
+    if errors:
+        raise RuleViolation("the stocktake is not valid; see errors", errors=errors)
+
+    book = book_quantities(session, cmd.warehouse_code, cmd.skus)
+    if not book:
+        raise NothingToCount(
+            f"warehouse {cmd.warehouse_code} holds nothing to count; name the SKUs to count",
+            errors={"skus": ["no active item or stock in this warehouse; name the SKUs"]},
         )
-        return [(sku, on_hand.get(sku, ZERO)) for sku in skus]
-    rows = session.execute(
-        select(stock_balances.c.sku, stock_balances.c.on_hand)
-        .select_from(stock_balances.outerjoin(items, items.c.sku == stock_balances.c.sku))
-        .where(
-            stock_balances.c.warehouse_code == warehouse,
-            or_(items.c.active.is_(True), stock_balances.c.on_hand != ZERO),
-        )
-        .order_by(stock_balances.c.sku)
-    ).all()
-    return list(rows)
+    now = utcnow()
+    document_id, _ = create_document(
+        session, STOCKTAKE, OPEN, cmd.warehouse_code, now, reason_code=STOCKTAKE_REASON, note=cmd.note
+    )
+    add_lines(
+        session,
+        document_id,
+        [
+            {"line_no": i + 1, "sku": sku, "quantity": None, "book_quantity": on_hand}
+            for i, (sku, on_hand) in enumerate(book)
+        ],
+    )
+    return stocktake_view(session, document_id)
 
 
 def record_counts(db: Database, document_id: int, counts: tuple[Count, ...]) -> dict[str, Any]:
     """Enter counts on an open stocktake; a SKU counted again gets the new count (and the new count time)."""
-    with db.unit_of_work() as session:
-        header = find_document(session, STOCKTAKE, document_id, lock=True)
-        require_status(STOCKTAKE, "count", header.status, header.number)
-        lines = {line.sku: line.line_no for line in lines_of(session, document_id)}
-        errors = count_errors(counts, lines)
-        if errors:
-            raise RuleViolation("the counts are not valid; see errors", errors=errors)
-        now = utcnow()
-        for count in counts:
-            session.execute(
-                update(document_lines)
-                .where(document_lines.c.document_id == document_id, document_lines.c.line_no == lines[count.sku])
-                .values(quantity=count.counted_quantity, counted_at=booked_time(count.counted_at or now, now))
-            )
-        _store_books_at_count(session, document_id, header.warehouse_code, [lines[c.sku] for c in counts])
-        set_status(session, document_id, OPEN, now)
-        view = stocktake_view(session, document_id)
-        session.commit()
-    return view
+    return run_command(db, lambda session: _record_counts(session, document_id, counts))
 
 
-def _store_books_at_count(session: Session, document_id: int, warehouse: str, line_nos: Iterable[int] | None) -> None:
-    """Store, on each counted line (of ``line_nos``, or all), the ledger's on hand at its ``counted_at``."""
-    query = (
-        select(document_lines.c.line_no, func.coalesce(func.sum(stock_moves.c.quantity), ZERO).label("book"))
-        .select_from(
-            document_lines.outerjoin(
-                stock_moves,
-                and_(
-                    stock_moves.c.sku == document_lines.c.sku,
-                    stock_moves.c.warehouse_code == warehouse,
-                    stock_moves.c.occurred_at <= document_lines.c.counted_at,
-                ),
-            )
+def _record_counts(session: Session, document_id: int, counts: tuple[Count, ...]) -> dict[str, Any]:
+    header = find_document(session, STOCKTAKE, document_id, lock=True)
+    require_status(STOCKTAKE, "count", header.status, header.number)
+    lines = {line.sku: line.line_no for line in lines_of(session, document_id)}
+    errors = count_errors(counts, lines)
+    if errors:
+        raise RuleViolation("the counts are not valid; see errors", errors=errors)
+    now = utcnow()
+    for count in counts:
+        store_count(
+            session, document_id, lines[count.sku], count.counted_quantity, booked_time(count.counted_at or now, now)
         )
-        .where(document_lines.c.document_id == document_id, document_lines.c.counted_at.is_not(None))
-        .group_by(document_lines.c.line_no)
-    )
-    if line_nos is not None:
-        query = query.where(document_lines.c.line_no.in_(list(line_nos)))
-    for row in session.execute(query).all():
-        session.execute(
-            update(document_lines)
-            .where(document_lines.c.document_id == document_id, document_lines.c.line_no == row.line_no)
-            .values(counted_book=row.book)
-        )
+    store_books_at_count(session, document_id, header.warehouse_code, [lines[c.sku] for c in counts])
+    set_status(session, document_id, OPEN, now)
+    return stocktake_view(session, document_id)
 
 
 def post_stocktake(db: Database, document_id: int) -> dict[str, Any]:
     """Book counted − book at the time of counting of every counted line as an adjustment dated at its count;
     status ``posted``. Rows left with less on hand than is reserved announce ReservationShortfall."""
-    with db.unit_of_work() as session:
-        header = find_document(session, STOCKTAKE, document_id, lock=True)
-        require_status(STOCKTAKE, "post", header.status, header.number)
-        now = utcnow()
-        _store_books_at_count(session, document_id, header.warehouse_code, None)  # backdated moves since counting
-        rows = lines_of(session, document_id)
-        counted_at = {ln.line_no: ln.counted_at for ln in rows}
-        differences = stocktake_adjustments(
-            [CountLine(ln.line_no, ln.sku, ln.book_quantity, ln.quantity, ln.counted_book) for ln in rows]
-        )
-        postings = apply_differences(
-            session,
-            header.warehouse_code,
-            [
-                Correction(line.line_no, line.sku, difference, occurred_at=counted_at[line.line_no])
-                for line, difference in differences
-            ],
-            Source(now, header.number, reason_code=STOCKTAKE_REASON),
-            field_name="lines",
-            quantity_name="counted_quantity",
-            may_take_reserved=True,
-        )
-        for posting in postings:
-            session.execute(
-                update(document_lines)
-                .where(document_lines.c.document_id == document_id, document_lines.c.line_no == posting.line_no)
-                .values(value=posting.posted.value, value_fifo=posting.posted.value_fifo)
-            )
-        set_status(session, document_id, POSTED, now)
-        occurred_at = max((counted_at[p.line_no] or now for p in postings), default=now)
-        record_adjusted(
-            session, document_id, header.number, header.warehouse_code, occurred_at, STOCKTAKE_REASON, postings
-        )
-        for posting in postings:
-            if posting.quantity < ZERO:
-                _announce_shortfall(session, posting.sku, header.warehouse_code, header.number, occurred_at)
-        view = stocktake_view(session, document_id)
-        session.commit()
-    return view
+    return run_command(db, lambda session: _post_stocktake(session, document_id))
+
+
+def _post_stocktake(session: Session, document_id: int) -> dict[str, Any]:
+    header = find_document(session, STOCKTAKE, document_id, lock=True)
+    require_status(STOCKTAKE, "post", header.status, header.number)
+    now = utcnow()
+    store_books_at_count(session, document_id, header.warehouse_code, None)  # backdated moves since counting
+    rows = lines_of(session, document_id)
+    counted_at = {ln.line_no: ln.counted_at for ln in rows}
+    differences = stocktake_adjustments(
+        [CountLine(ln.line_no, ln.sku, ln.book_quantity, ln.quantity, ln.counted_book) for ln in rows]
+    )
+    postings = apply_differences(
+        session,
+        header.warehouse_code,
+        [
+            Correction(line.line_no, line.sku, difference, occurred_at=counted_at[line.line_no])
+            for line, difference in differences
+        ],
+        Source(now, header.number, reason_code=STOCKTAKE_REASON),
+        field_name="lines",
+        quantity_name="counted_quantity",
+        may_take_reserved=True,
+    )
+    for posting in postings:
+        store_line_value(session, document_id, posting.line_no, posting.posted.value, posting.posted.value_fifo)
+    set_status(session, document_id, POSTED, now)
+    occurred_at = max((counted_at[p.line_no] or now for p in postings), default=now)
+    record_adjusted(session, document_id, header.number, header.warehouse_code, occurred_at, STOCKTAKE_REASON, postings)
+    for posting in postings:
+        if posting.quantity < ZERO:
+            _announce_shortfall(session, posting.sku, header.warehouse_code, header.number, occurred_at)
+    return stocktake_view(session, document_id)
 
 
 def _announce_shortfall(session: Session, sku: str, warehouse: str, number: str, occurred_at: datetime) -> None:
     """ReservationShortfall when the row now holds less than is reserved, naming each reference still holding."""
-    row = session.execute(
-        select(stock_balances.c.on_hand, stock_balances.c.reserved).where(
-            stock_balances.c.sku == sku, stock_balances.c.warehouse_code == warehouse
-        )
-    ).one()
+    row = balance_of(session, sku, warehouse)
     shortfall = reservation_shortfall(row.on_hand, row.reserved)
     if shortfall == ZERO:
         return
-    held = session.execute(
-        select(reservations.c.reference, func.sum(reservations.c.quantity - reservations.c.consumed).label("open"))
-        .where(reservations.c.sku == sku, reservations.c.warehouse_code == warehouse, reservations.c.status == ACTIVE)
-        .group_by(reservations.c.reference)
-        .order_by(reservations.c.reference)
-    ).all()
-    named = [{"reference": h.reference, "reserved_quantity": h.open} for h in held if h.open > ZERO]
+    named = [
+        {"reference": reference, "reserved_quantity": held}
+        for reference, held in references_holding(session, sku, warehouse)
+    ]
     if not named:  # the reserved column disagrees with the reservations: rebuild-balances reports it
         _log.warning(
             "%s in %s: %s reserved but no active reservation holds it; run rebuild-balances",
@@ -282,13 +208,14 @@ def _announce_shortfall(session: Session, sku: str, warehouse: str, number: str,
 
 def cancel_stocktake(db: Database, document_id: int) -> dict[str, Any]:
     """Abandon an open stocktake; nothing moves."""
-    with db.unit_of_work() as session:
-        header = find_document(session, STOCKTAKE, document_id, lock=True)
-        require_status(STOCKTAKE, "cancel", header.status, header.number)
-        set_status(session, document_id, CANCELLED, utcnow())
-        view = stocktake_view(session, document_id)
-        session.commit()
-    return view
+    return run_command(db, lambda session: _cancel_stocktake(session, document_id))
+
+
+def _cancel_stocktake(session: Session, document_id: int) -> dict[str, Any]:
+    header = find_document(session, STOCKTAKE, document_id, lock=True)
+    require_status(STOCKTAKE, "cancel", header.status, header.number)
+    set_status(session, document_id, CANCELLED, utcnow())
+    return stocktake_view(session, document_id)
 
 
 def stocktake_view(session: Session, document_id: int) -> dict[str, Any]:
@@ -346,11 +273,14 @@ def list_stocktakes(
     page_size: int,
 ) -> tuple[list[dict[str, Any]], int]:
     """Stocktakes, newest first, filtered by warehouse, status, SKU and when they were opened."""
-    query = select(documents.c.id).where(documents.c.kind == STOCKTAKE)
-    if warehouse_code:
-        query = query.where(documents.c.warehouse_code == warehouse_code)
-    if status:
-        query = query.where(documents.c.status == status)
-    query = filter_documents(query, sku=sku, date_from=date_from, date_to=date_to, move_kind=None)
-    ids, total_count = page_of_ids(session, query, page, page_size)
+    ids, total_count = stocktake_ids(
+        session,
+        warehouse_code=warehouse_code,
+        status=status,
+        sku=sku,
+        date_from=date_from,
+        date_to=date_to,
+        page=page,
+        page_size=page_size,
+    )
     return [stocktake_view(session, document_id) for document_id in ids], total_count

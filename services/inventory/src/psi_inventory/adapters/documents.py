@@ -1,5 +1,6 @@
-"""What adjustments, transfers and stocktakes share: the ``documents`` rows, their numbers, the checks against
-the item master and the warehouses, and reading a document back with the moves it posted.
+"""The repository of inventory's own documents (adjustments, transfers, stocktakes): the ``documents`` rows,
+their numbers, the checks against the item master and the warehouses, the lists, and reading a document back
+with the moves it posted.
 
 A document's moves carry its number as ``document_ref`` and its line number as ``source_line``, so the ledger
 can always be traced back to the document line that caused a move (and the document view shows the cost each
@@ -8,20 +9,26 @@ move was booked at without storing it twice).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, bindparam, cast, insert, literal_column, null, select, union_all, update
+from sqlalchemy import Boolean, bindparam, cast, insert, literal_column, null, or_, select, union_all, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from psi_chassis.paging import count_rows, page_window
 from psi_inventory.adapters.tables import document_lines, documents, items, stock_moves, warehouses
-from psi_inventory.domain.documents import NOT_FOUND, InsufficientStock, add_error, document_number
-from psi_inventory.domain.model import StockRuleViolation
+from psi_inventory.domain.documents import (
+    ADJUSTMENT,
+    MOVE_ADJUSTMENT,
+    MOVE_TRANSFER_OUT,
+    NOT_FOUND,
+    STOCKTAKE,
+    TRANSFER,
+    add_error,
+    document_number,
+)
 
 
 def create_document(
@@ -161,17 +168,6 @@ def check_master_data(
     _sku_errors(skus, {r.key for r in rows if r.kind == "s"}, skus_field, errors, name)
 
 
-def insufficient(exc: StockRuleViolation, field: str, index: int, name: str) -> InsufficientStock:
-    """The 409 for a removal the ledger refused, naming the line."""
-    errors: dict[str, Any] = {}
-    add_error(errors, field, str(exc), index, name)
-    return InsufficientStock(f"not enough stock: {exc}", errors=errors)
-
-
-def total(values: Iterable[Decimal | None]) -> Decimal:
-    return sum((v for v in values if v is not None), Decimal(0))
-
-
 # --- lists --------------------------------------------------------------------------------------------------
 
 
@@ -210,6 +206,77 @@ def filter_documents(
     return query.where(moved.exists())
 
 
+def adjustment_ids(
+    session: Session,
+    *,
+    warehouse_code: str | None,
+    reason_code: str | None,
+    sku: str | None,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    page: int,
+    page_size: int,
+) -> tuple[list[int], int]:
+    """One page of adjustment ids, newest first, filtered by warehouse, reason, SKU and business time."""
+    query = select(documents.c.id).where(documents.c.kind == ADJUSTMENT)
+    if warehouse_code:
+        query = query.where(documents.c.warehouse_code == warehouse_code)
+    if reason_code:
+        query = query.where(documents.c.reason_code == reason_code)
+    query = filter_documents(query, sku=sku, date_from=date_from, date_to=date_to, move_kind=MOVE_ADJUSTMENT)
+    return page_of_ids(session, query, page, page_size)
+
+
+def transfer_ids(
+    session: Session,
+    *,
+    status: str | None,
+    sku: str | None,
+    warehouse_code: str | None,
+    from_warehouse_code: str | None,
+    to_warehouse_code: str | None,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    page: int,
+    page_size: int,
+) -> tuple[list[int], int]:
+    """One page of transfer ids, newest first; ``warehouse_code`` matches either end, the dates the shipment."""
+    query = select(documents.c.id).where(documents.c.kind == TRANSFER)
+    if status:
+        query = query.where(documents.c.status == status)
+    if warehouse_code:
+        query = query.where(
+            or_(documents.c.warehouse_code == warehouse_code, documents.c.to_warehouse_code == warehouse_code)
+        )
+    if from_warehouse_code:
+        query = query.where(documents.c.warehouse_code == from_warehouse_code)
+    if to_warehouse_code:
+        query = query.where(documents.c.to_warehouse_code == to_warehouse_code)
+    query = filter_documents(query, sku=sku, date_from=date_from, date_to=date_to, move_kind=MOVE_TRANSFER_OUT)
+    return page_of_ids(session, query, page, page_size)
+
+
+def stocktake_ids(
+    session: Session,
+    *,
+    warehouse_code: str | None,
+    status: str | None,
+    sku: str | None,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    page: int,
+    page_size: int,
+) -> tuple[list[int], int]:
+    """One page of stocktake ids, newest first, filtered by warehouse, status, SKU and when they were opened."""
+    query = select(documents.c.id).where(documents.c.kind == STOCKTAKE)
+    if warehouse_code:
+        query = query.where(documents.c.warehouse_code == warehouse_code)
+    if status:
+        query = query.where(documents.c.status == status)
+    query = filter_documents(query, sku=sku, date_from=date_from, date_to=date_to, move_kind=None)
+    return page_of_ids(session, query, page, page_size)
+
+
 def page_of_ids(session: Session, query: Select[Any], page: int, page_size: int) -> tuple[list[int], int]:
     """One page of document ids, newest first, and how many there are in all."""
     total_count = count_rows(session, query)
@@ -219,15 +286,16 @@ def page_of_ids(session: Session, query: Select[Any], page: int, page_size: int)
 
 __all__ = [
     "add_lines",
+    "adjustment_ids",
     "check_skus",
     "check_warehouse",
     "create_document",
     "filter_documents",
     "find_document",
-    "insufficient",
     "lines_of",
     "moves_of",
     "page_of_ids",
     "set_status",
-    "total",
+    "stocktake_ids",
+    "transfer_ids",
 ]

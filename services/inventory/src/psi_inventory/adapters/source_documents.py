@@ -1,82 +1,58 @@
-"""The documents of other services inventory booked or refused: goods receipts, supplier returns, customer
-returns and shipments, one row per event applied (``source_documents``), written in the consumer's transaction.
+"""The documents of other services inventory booked or refused, as rows of ``source_documents``: written with
+the consumer's batch (one row per event applied), and listed for a clerk (``GET /receipts``, ``GET /returns``).
 
-They are what a clerk lists (``GET /receipts``, ``GET /returns``): the header from here, the lines from the
-moves the event booked (``stock_moves.source_event_id``), or, for a refused document, the lines it refused
-with what was available, kept as JSON beside the reason.
+A listed document shows its header from here and its lines from the moves the event booked
+(``stock_moves.source_event_id``), or, for a refused document, the lines it refused with what was available,
+kept as JSON beside the reason.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from psi_chassis.bulk import insert_rows
 from psi_chassis.paging import count_rows, page_window
-from psi_chassis.types import utcnow
 from psi_inventory.adapters.tables import source_documents, stock_moves
-
-RECEIPT = "receipt"
-SUPPLIER_RETURN = "supplier_return"
-CUSTOMER_RETURN = "customer_return"
-SHIPMENT = "shipment"
-RETURN_KINDS = (SUPPLIER_RETURN, CUSTOMER_RETURN)
-
-BOOKED = "booked"
-REJECTED = "rejected"
+from psi_inventory.domain.source_documents import SourceDocument
 
 
-@dataclass(frozen=True)
-class SourceDocument:
-    kind: str
-    number: str
-    reference: str | None
-    warehouse_code: str
-    occurred_at: datetime
-    event_id: str
-
-
-def record_booked(session: Session, doc: SourceDocument) -> None:
-    _insert(session, doc, BOOKED, None, None, None)
-
-
-def record_rejected(
-    session: Session, doc: SourceDocument, reason_code: str, reason: str, lines: Sequence[dict[str, Any]]
-) -> None:
-    _insert(
-        session,
-        doc,
-        REJECTED,
-        reason_code,
-        reason,
-        json.dumps([{k: str(v) if isinstance(v, Decimal) else v for k, v in ln.items()} for ln in lines]),
-    )
-
-
-def _insert(
-    session: Session, doc: SourceDocument, status: str, reason_code: str | None, reason: str | None, refused: str | None
-) -> None:
-    session.execute(
-        insert(source_documents).values(
-            kind=doc.kind,
-            number=doc.number,
-            reference=doc.reference,
-            warehouse_code=doc.warehouse_code,
-            status=status,
-            reason_code=reason_code,
-            reason=reason,
-            refused_lines=refused,
-            occurred_at=doc.occurred_at,
-            recorded_at=utcnow(),
-            source_event_id=doc.event_id,
+def document_row(
+    doc: SourceDocument,
+    status: str,
+    reason_code: str | None = None,
+    reason: str | None = None,
+    refused_lines: Sequence[Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The row of one document applied; a refusal keeps the lines it refused as JSON (decimals as strings)."""
+    refused = None
+    if refused_lines is not None:
+        refused = json.dumps(
+            [{k: str(v) if isinstance(v, Decimal) else v for k, v in ln.items()} for ln in refused_lines]
         )
-    )
+    return {
+        "kind": doc.kind,
+        "number": doc.number,
+        "reference": doc.reference,
+        "warehouse_code": doc.warehouse_code,
+        "status": status,
+        "reason_code": reason_code,
+        "reason": reason,
+        "refused_lines": refused,
+        "occurred_at": doc.occurred_at,
+        "source_event_id": doc.event_id,
+    }
+
+
+def insert_documents(session: Session, rows: Sequence[Mapping[str, Any]], recorded_at: datetime) -> None:
+    """Every document a batch applied, with one statement whatever their number."""
+    insert_rows(session, source_documents, [{**row, "recorded_at": recorded_at} for row in rows])
 
 
 # --- reads --------------------------------------------------------------------------------------------------
