@@ -1,4 +1,9 @@
-"""The only module of the purchasing service that reads the environment."""
+"""The only module of the purchasing service that reads the environment, once per start.
+
+:func:`load_settings` runs at every start (API, consumer, relay): it reads the chassis settings and checks
+purchasing's own rules, so a bad value stops the process there instead of failing requests later. The rules
+are then read once, on first use, and kept for the life of the process (:func:`rules`).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from psi_purchasing.domain.fx import CNY_DEFAULT_BANDS, RATE_BANDS_SETTING, Rate
 SERVICE_NAME = "purchasing"
 RECEIPT_TOLERANCE = "PURCHASING_RECEIPT_TOLERANCE"
 FOUR_EYES = "PURCHASING_FOUR_EYES"
+_DEFAULT_DATABASE_URL = "sqlite:///var/purchasing.db"
 
 
 @dataclass(frozen=True)
@@ -24,11 +30,15 @@ class PurchasingRules:
     rate_bands: Mapping[str, RateBand]
     #: The maker of a document never approves it above the automatic tier (``PURCHASING_FOUR_EYES``).
     four_eyes: bool
+    #: How far a line may be over-received (``PURCHASING_RECEIPT_TOLERANCE``, ``0.05`` = 5 %), fixed on the
+    #: lines when an order is approved: max_receivable = quantity × (1 + tolerance).
+    receipt_tolerance: Decimal = Decimal(0)
 
 
 def load_rules(env: Mapping[str, str] | None = None) -> PurchasingRules:
     """``PSI_FX_RATE_BANDS`` (default: bands for USD, EUR, GBP, HKD and JPY when the base currency is CNY,
-    none otherwise; set it to an empty string for none) and ``PURCHASING_FOUR_EYES`` (default on)."""
+    none otherwise; set it to an empty string for none), ``PURCHASING_FOUR_EYES`` (default on) and
+    ``PURCHASING_RECEIPT_TOLERANCE`` (default 0)."""
     env = os.environ if env is None else env
     base = env.get("PSI_BASE_CURRENCY") or "CNY"
     raw = env.get(RATE_BANDS_SETTING)
@@ -39,26 +49,33 @@ def load_rules(env: Mapping[str, str] | None = None) -> PurchasingRules:
     except ValueError as exc:
         raise SettingsError(f"{RATE_BANDS_SETTING}: {exc}") from exc
     bands.pop(base, None)  # the base currency's rate is always 1
-    return PurchasingRules(rate_bands=bands, four_eyes=env_bool(env, FOUR_EYES, True))
+    return PurchasingRules(
+        rate_bands=bands, four_eyes=env_bool(env, FOUR_EYES, True), receipt_tolerance=receipt_tolerance(env)
+    )
 
 
 @cache
 def rules() -> PurchasingRules:
-    """The rules of this process (read from the environment once)."""
+    """The rules of this process (read from the environment once, on first use after the start)."""
     return load_rules()
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> ServiceSettings:
-    """The chassis settings; purchasing's own rules are parsed too, so a bad value stops the process at start."""
+    """The chassis settings; purchasing's own rules are parsed too, so a bad value stops the process at start.
+
+    A start also forgets rules an earlier start in the same process read (tests start one app after another),
+    so every start reads them again, once.
+    """
     env = os.environ if env is None else env
     load_rules(env)
-    return ServiceSettings.from_env(env, SERVICE_NAME, default_database_url="sqlite:///var/purchasing.db")
+    rules.cache_clear()
+    return ServiceSettings.from_env(env, SERVICE_NAME, default_database_url=_DEFAULT_DATABASE_URL)
 
 
 def receipt_tolerance(env: Mapping[str, str] | None = None) -> Decimal:
     """``PURCHASING_RECEIPT_TOLERANCE``: the fraction a line may be over-received by (``0.05`` = 5 %).
 
-    Fixed per line when an order is approved (max_receivable = quantity × (1 + tolerance)). Default 0.
+    A decimal between 0 and 1 with at most six places; default 0. Part of :class:`PurchasingRules`.
     """
     raw = (os.environ if env is None else env).get(RECEIPT_TOLERANCE, "").strip()
     if not raw:
@@ -75,4 +92,4 @@ def receipt_tolerance(env: Mapping[str, str] | None = None) -> Decimal:
 @cache
 def base_currency() -> str:
     """The currency approval tiers and budgets are evaluated in (fixed for the life of a process)."""
-    return load_settings().base_currency
+    return ServiceSettings.from_env(os.environ, SERVICE_NAME, default_database_url=_DEFAULT_DATABASE_URL).base_currency

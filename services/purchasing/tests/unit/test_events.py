@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from psi_contracts import decode_data, encode_data, make_envelope
+from psi_contracts.events.purchasing import GOODS_RECEIVED_V1 as GOODS_RECEIVED
 from psi_purchasing.domain.commands import OrderLine, ReceiptLine
-from psi_purchasing.domain.events import GOODS_RECEIVED, goods_received
+from psi_purchasing.domain.events import goods_received
 from psi_purchasing.domain.model import PurchaseOrder
 
 D = Decimal
@@ -71,12 +72,9 @@ def _returned_lines():
 
 
 def test_return_request_and_return_are_valid_under_their_contracts():
-    from psi_purchasing.domain.events import (
-        GOODS_RETURN_REQUESTED,
-        GOODS_RETURNED,
-        goods_return_requested,
-        goods_returned,
-    )
+    from psi_contracts.events.purchasing import GOODS_RETURN_REQUESTED_V1 as GOODS_RETURN_REQUESTED
+    from psi_contracts.events.purchasing import GOODS_RETURNED_V1 as GOODS_RETURNED
+    from psi_purchasing.domain.events import goods_return_requested, goods_returned
 
     common = {
         "return_id": 4,
@@ -100,7 +98,8 @@ def test_return_request_and_return_are_valid_under_their_contracts():
 
 
 def test_short_close_is_valid_under_its_contract():
-    from psi_purchasing.domain.events import PURCHASE_ORDER_SHORT_CLOSED, purchase_order_short_closed
+    from psi_contracts.events.purchasing import PURCHASE_ORDER_SHORT_CLOSED_V1 as PURCHASE_ORDER_SHORT_CLOSED
+    from psi_purchasing.domain.events import purchase_order_short_closed
     from psi_purchasing.domain.model import ShortClosedLine
     from psi_purchasing.domain.short_close import Release
 

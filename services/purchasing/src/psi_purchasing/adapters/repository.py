@@ -1,4 +1,5 @@
-"""Loading and saving purchasing documents for the command handlers (API reads are in service/queries)."""
+"""Loading and saving purchase orders, receipts and returns for the command handlers (API reads are in
+adapters/queries.py; suppliers in adapters/suppliers.py)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,6 @@ from psi_purchasing.domain.model import (
     PurchaseOrderLine,
     ReceivedLine,
     ReturnedLine,
-    Supplier,
     po_number,
     receipt_number,
     return_number,
@@ -50,25 +50,6 @@ class OrderHeader:
     order_date: date | None = None
     #: The user id of whoever created the order (None for orders from before it was kept).
     created_by: str | None = None
-
-
-def get_supplier(session: Session, supplier_id: int) -> Supplier | None:
-    row = session.execute(
-        select(suppliers.c.id, suppliers.c.code, suppliers.c.currency, suppliers.c.status).where(
-            suppliers.c.id == supplier_id
-        )
-    ).first()
-    if row is None:
-        return None
-    return Supplier(id=row.id, code=row.code, currency=row.currency, status=row.status)
-
-
-def supplier_code_exists(session: Session, code: str) -> bool:
-    return session.execute(select(suppliers.c.id).where(suppliers.c.code == code)).first() is not None
-
-
-def add_supplier(session: Session, values: dict[str, Any]) -> int:
-    return int(session.execute(insert(suppliers).values(**values)).inserted_primary_key[0])
 
 
 def add_purchase_order(

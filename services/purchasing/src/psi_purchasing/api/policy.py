@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 
 from psi_chassis.api_schemas import page_of
 from psi_chassis.app import current_db
+from psi_purchasing.adapters import approvals as policy
 from psi_purchasing.api.schemas import (
     BudgetPage,
     BudgetPutSchema,
@@ -31,7 +32,7 @@ class ApprovalTiers(MethodView):
         """The amount tiers per document type (base currency, total including tax); the defaults (up to 5,000
         automatic, up to 50,000 purchasing_manager, above that admin) while a type has none configured."""
         with current_db().unit_of_work() as session:
-            return {"items": approvals.list_tiers(session)}
+            return {"items": policy.list_tiers(session)}
 
     @blp.arguments(TiersPutSchema)
     @blp.response(200, TiersSchema)
@@ -49,7 +50,7 @@ class Budgets(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Monthly department budgets with what approved orders have committed against them."""
         with current_db().unit_of_work() as session:
-            items, total = approvals.list_budgets(
+            items, total = policy.list_budgets(
                 session,
                 department=args.get("department"),
                 period=args.get("period"),

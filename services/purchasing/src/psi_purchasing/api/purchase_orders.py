@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 
 from psi_chassis.api_schemas import PageArgs, page_of
 from psi_chassis.app import current_db
-from psi_purchasing import config
+from psi_purchasing.adapters import approvals, queries
 from psi_purchasing.api.schemas import (
     ApprovalPage,
     PurchaseOrderCreateSchema,
@@ -24,7 +24,6 @@ from psi_purchasing.api.schemas import (
 )
 from psi_purchasing.domain.commands import CreatePurchaseOrder, OrderLine
 from psi_purchasing.domain.errors import PurchaseOrderNotFound
-from psi_purchasing.service import approvals, queries
 from psi_purchasing.service import purchase_orders as commands
 
 blp = Blueprint(
@@ -92,7 +91,6 @@ class PurchaseOrderById(MethodView):
             current_db(),
             po_id,
             current_actor(),
-            config.receipt_tolerance(),
             lines=None if lines is None else tuple(OrderLine(**line) for line in lines),
             **body,
         )
@@ -106,7 +104,7 @@ class SubmitPurchaseOrder(MethodView):
     def post(self, po_id: int) -> dict[str, Any]:
         """Submit a draft: approved at once when its base-currency total (with tax) is within the automatic
         tier, else pending_approval."""
-        return commands.submit_purchase_order(current_db(), po_id, current_actor(), config.receipt_tolerance())
+        return commands.submit_purchase_order(current_db(), po_id, current_actor())
 
 
 @blp.route("/<int:po_id>/approve")
@@ -123,7 +121,7 @@ class ApprovePurchaseOrderView(MethodView):
     def post(self, body: dict[str, Any] | None, po_id: int) -> dict[str, Any]:
         """Approve an order pending approval; publishes purchasing.PurchaseOrderApproved.v1."""
         reason = (body or {}).get("reason")
-        return commands.approve_purchase_order(current_db(), po_id, current_actor(), config.receipt_tolerance(), reason)
+        return commands.approve_purchase_order(current_db(), po_id, current_actor(), reason)
 
 
 @blp.route("/<int:po_id>/reject")

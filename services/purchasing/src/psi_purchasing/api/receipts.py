@@ -10,10 +10,10 @@ from flask_smorest import Blueprint
 
 from psi_chassis.api_schemas import PageArgs, page_of
 from psi_chassis.app import current_db
+from psi_purchasing.adapters import queries
 from psi_purchasing.api.schemas import ReceiptCreateSchema, ReceiptPage, ReceiptSchema
 from psi_purchasing.domain.commands import ReceiptLine, ReceiveGoods
 from psi_purchasing.domain.errors import PurchaseOrderNotFound, ReceiptNotFound
-from psi_purchasing.service import queries
 from psi_purchasing.service.receipts import receive_goods
 
 blp = Blueprint("goods_receipts", __name__, url_prefix="/api/v1/purchasing", description="Goods receipts")

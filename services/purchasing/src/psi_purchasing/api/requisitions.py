@@ -6,36 +6,27 @@ routes, not here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, post_load, validate
 
-from psi_chassis.api_schemas import (
-    POSITIVE,
-    DecimalString,
-    PageArgs,
-    StrictSchema,
-    WholeText,
-    line_list,
-    money,
-    note_field,
-    page_of,
-    page_schema,
-    reason_field,
-    trimmed,
-)
+from psi_chassis.api_schemas import page_of
 from psi_chassis.app import current_db, runtime
-from psi_purchasing.api.schemas import current_actor
-from psi_purchasing.service import requisitions as service
-from psi_purchasing.service.requisitions import (
-    RequisitionNotFound,
-    RequisitionSource,
-    RequisitionStatus,
+from psi_purchasing.adapters import requisitions as queries
+from psi_purchasing.api.schemas import (
+    DecisionSchema,
+    RejectSchema,
+    RequisitionCreateSchema,
+    RequisitionPage,
+    RequisitionPatchSchema,
+    RequisitionQueryArgs,
+    RequisitionSchema,
+    current_actor,
 )
+from psi_purchasing.domain.errors import RequisitionNotFound
+from psi_purchasing.service import requisitions as service
 
 blp = Blueprint(
     "requisitions",
@@ -43,109 +34,6 @@ blp = Blueprint(
     url_prefix="/api/v1/purchasing/requisitions",
     description="Requisitions (采购申请): department needs, their approval by amount tier",
 )
-
-_DEPARTMENT = fields.String(required=True, validate=[validate.Length(min=1, max=64), trimmed])
-
-
-# --- schemas ------------------------------------------------------------------------------------------------
-
-
-class RequisitionLineCreateSchema(StrictSchema):
-    sku = fields.String(required=True, validate=[validate.Length(min=1, max=64), trimmed])
-    warehouse_code = fields.String(
-        required=True,
-        validate=[validate.Length(min=1, max=32), WholeText(r"^\S+$", error="No spaces.")],
-    )
-    quantity = DecimalString(sign=POSITIVE, required=True)
-    needed_by = fields.Date(allow_none=True)
-    note = note_field()
-    preferred_supplier_id = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=2**63 - 1))
-
-
-class RequisitionCreateSchema(StrictSchema):
-    department = _DEPARTMENT
-    note = note_field()
-    lines = line_list(RequisitionLineCreateSchema)
-
-
-class RequisitionPatchSchema(StrictSchema):
-    department = fields.String(validate=[validate.Length(min=1, max=64), trimmed])
-    note = note_field()
-    lines = line_list(RequisitionLineCreateSchema, required=False)
-
-    @post_load(pass_original=True)
-    def _only_fields_sent(self, data: dict[str, Any], original: Mapping[str, Any], **_: Any) -> dict[str, Any]:
-        """A PATCH changes only what it names: ``note_field``'s default (null) must not clear an unnamed note."""
-        return {name: value for name, value in data.items() if name in original}
-
-
-class DecisionSchema(StrictSchema):
-    reason = reason_field()
-
-
-class RejectSchema(StrictSchema):
-    reason = reason_field(required=True)
-
-
-class RequisitionLineSchema(Schema):
-    id = fields.Integer(required=True, metadata={"description": "Names the line when converting it"})
-    line_no = fields.Integer(required=True)
-    sku = fields.String(required=True)
-    warehouse_code = fields.String(required=True)
-    quantity = money()
-    needed_by = fields.Date(allow_none=True)
-    note = fields.String(allow_none=True)
-    preferred_supplier_id = fields.Integer(allow_none=True)
-    ordered_quantity = money()
-
-
-class ApprovalSchema(Schema):
-    decision = fields.String(required=True)
-    actor_id = fields.String(required=True)
-    actor_name = fields.String(required=True)
-    actor_roles = fields.List(fields.String(), required=True)
-    reason = fields.String(allow_none=True)
-    amount_base = fields.Decimal(as_string=True, allow_none=True)
-    decided_at = fields.AwareDateTime(required=True)
-
-
-class RequisitionSummarySchema(Schema):
-    id = fields.Integer(required=True)
-    number = fields.String(required=True)
-    department = fields.String(required=True)
-    requester = fields.String(required=True)
-    status = fields.String(required=True)
-    source = fields.String(required=True)
-    note = fields.String(allow_none=True)
-    created_at = fields.AwareDateTime(required=True)
-    updated_at = fields.AwareDateTime(required=True)
-
-
-class RequisitionListItemSchema(RequisitionSummarySchema):
-    line_count = fields.Integer(required=True)
-
-
-class RequisitionSchema(RequisitionSummarySchema):
-    lines = fields.List(fields.Nested(RequisitionLineSchema), required=True)
-    approvals = fields.List(fields.Nested(ApprovalSchema), required=True)
-    amount_base = fields.Decimal(
-        as_string=True,
-        allow_none=True,
-        metadata={"description": "Estimated amount in the base currency at submission"},
-    )
-    approver_role = fields.String(
-        allow_none=True, metadata={"description": "The role that must approve (submitted ones only)"}
-    )
-
-
-class RequisitionQueryArgs(PageArgs):
-    status = fields.String(validate=validate.OneOf([s.value for s in RequisitionStatus]))
-    department = fields.String(validate=validate.Length(min=1, max=64))
-    source = fields.String(validate=validate.OneOf([s.value for s in RequisitionSource]))
-
-
-RequisitionPage = page_schema(RequisitionListItemSchema, "RequisitionPage")
-
 
 # --- routes -------------------------------------------------------------------------------------------------
 
@@ -157,7 +45,7 @@ class Requisitions(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Requisition headers, newest first, filtered by status, department and source."""
         with current_db().unit_of_work() as session:
-            items, total = service.list_requisitions(
+            items, total = queries.list_requisitions(
                 session,
                 status=args.get("status"),
                 department=args.get("department"),
@@ -183,7 +71,7 @@ class RequisitionById(MethodView):
     def get(self, requisition_id: int) -> dict[str, Any]:
         """One requisition with its lines, what was ordered of each, and its approvals log."""
         with current_db().unit_of_work() as session:
-            view = service.requisition(session, requisition_id)
+            view = queries.requisition(session, requisition_id)
         if view is None:
             raise RequisitionNotFound(f"requisition {requisition_id} does not exist")
         return view

@@ -10,10 +10,10 @@ from flask_smorest import Blueprint
 
 from psi_chassis.api_schemas import page_of
 from psi_chassis.app import current_db
+from psi_purchasing.adapters import queries
 from psi_purchasing.api.schemas import ReturnCreateSchema, ReturnPage, ReturnQueryArgs, ReturnSchema
 from psi_purchasing.domain.commands import ReturnGoods, ReturnLine
 from psi_purchasing.domain.errors import ReturnNotFound
-from psi_purchasing.service import queries
 from psi_purchasing.service.returns import return_goods
 
 blp = Blueprint("purchase_returns", __name__, url_prefix="/api/v1/purchasing", description="Purchase returns")

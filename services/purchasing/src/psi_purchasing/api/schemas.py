@@ -7,11 +7,12 @@ on the way out.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from flask import g
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from psi_chassis.api_schemas import (
     NON_NEGATIVE,
@@ -22,6 +23,7 @@ from psi_chassis.api_schemas import (
     WholeText,
     line_list,
     money,
+    note_field,
     page_schema,
     reason_field,
     trimmed,
@@ -31,6 +33,7 @@ from psi_purchasing.domain.approval import DocumentType
 from psi_purchasing.domain.commands import Actor
 from psi_purchasing.domain.model import POStatus, SupplierStatus
 from psi_purchasing.domain.purchase_return import ReturnStatus
+from psi_purchasing.domain.requisition import RequisitionSource, RequisitionStatus
 
 _CURRENCY = WholeText(r"^[A-Z]{3}$", error="Must be a three-letter upper-case currency code.")
 
@@ -454,3 +457,105 @@ class ConvertSchema(StrictSchema):
 
 class PurchaseOrderListSchema(Schema):
     items = fields.List(fields.Nested(PurchaseOrderSchema), required=True)
+
+
+# --- requisitions ------------------------------------------------------------------------------------------
+
+_REQUISITION_DEPARTMENT = fields.String(required=True, validate=[validate.Length(min=1, max=64), trimmed])
+
+
+class RequisitionLineCreateSchema(StrictSchema):
+    sku = fields.String(required=True, validate=[validate.Length(min=1, max=64), trimmed])
+    warehouse_code = fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=32), WholeText(r"^\S+$", error="No spaces.")],
+    )
+    quantity = DecimalString(sign=POSITIVE, required=True)
+    needed_by = fields.Date(allow_none=True)
+    note = note_field()
+    preferred_supplier_id = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=2**63 - 1))
+
+
+class RequisitionCreateSchema(StrictSchema):
+    department = _REQUISITION_DEPARTMENT
+    note = note_field()
+    lines = line_list(RequisitionLineCreateSchema)
+
+
+class RequisitionPatchSchema(StrictSchema):
+    department = fields.String(validate=[validate.Length(min=1, max=64), trimmed])
+    note = note_field()
+    lines = line_list(RequisitionLineCreateSchema, required=False)
+
+    @post_load(pass_original=True)
+    def _only_fields_sent(self, data: dict[str, Any], original: Mapping[str, Any], **_: Any) -> dict[str, Any]:
+        """A PATCH changes only what it names: ``note_field``'s default (null) must not clear an unnamed note."""
+        return {name: value for name, value in data.items() if name in original}
+
+
+class DecisionSchema(StrictSchema):
+    reason = reason_field()
+
+
+class RejectSchema(StrictSchema):
+    reason = reason_field(required=True)
+
+
+class RequisitionLineSchema(Schema):
+    id = fields.Integer(required=True, metadata={"description": "Names the line when converting it"})
+    line_no = fields.Integer(required=True)
+    sku = fields.String(required=True)
+    warehouse_code = fields.String(required=True)
+    quantity = money()
+    needed_by = fields.Date(allow_none=True)
+    note = fields.String(allow_none=True)
+    preferred_supplier_id = fields.Integer(allow_none=True)
+    ordered_quantity = money()
+
+
+class ApprovalSchema(Schema):
+    decision = fields.String(required=True)
+    actor_id = fields.String(required=True)
+    actor_name = fields.String(required=True)
+    actor_roles = fields.List(fields.String(), required=True)
+    reason = fields.String(allow_none=True)
+    amount_base = fields.Decimal(as_string=True, allow_none=True)
+    decided_at = fields.AwareDateTime(required=True)
+
+
+class RequisitionSummarySchema(Schema):
+    id = fields.Integer(required=True)
+    number = fields.String(required=True)
+    department = fields.String(required=True)
+    requester = fields.String(required=True)
+    status = fields.String(required=True)
+    source = fields.String(required=True)
+    note = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime(required=True)
+    updated_at = fields.AwareDateTime(required=True)
+
+
+class RequisitionListItemSchema(RequisitionSummarySchema):
+    line_count = fields.Integer(required=True)
+
+
+class RequisitionSchema(RequisitionSummarySchema):
+    lines = fields.List(fields.Nested(RequisitionLineSchema), required=True)
+    approvals = fields.List(fields.Nested(ApprovalSchema), required=True)
+    amount_base = fields.Decimal(
+        as_string=True,
+        allow_none=True,
+        metadata={"description": "Estimated amount in the base currency at submission"},
+    )
+    approver_role = fields.String(
+        allow_none=True, metadata={"description": "The role that must approve (submitted ones only)"}
+    )
+
+
+class RequisitionQueryArgs(PageArgs):
+    status = fields.String(validate=validate.OneOf([s.value for s in RequisitionStatus]))
+    department = fields.String(validate=validate.Length(min=1, max=64))
+    source = fields.String(validate=validate.OneOf([s.value for s in RequisitionSource]))
+
+
+RequisitionPage = page_schema(RequisitionListItemSchema, "RequisitionPage")

@@ -10,8 +10,10 @@ from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from psi_chassis.api_schemas import PageArgs, money, page_of, page_schema
 from psi_chassis.app import current_db
+from psi_purchasing.adapters import queries
+from psi_purchasing.adapters.scorecard import suppliers_with_receipts
 from psi_purchasing.domain.errors import SupplierNotFound
-from psi_purchasing.service import queries, scorecard
+from psi_purchasing.service import scorecard
 
 blp = Blueprint(
     "scorecards",
@@ -79,7 +81,7 @@ class Scorecards(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """A scorecard for every supplier with receipts dated in the period, by supplier code."""
         with current_db().unit_of_work() as session:
-            ids, total = scorecard.suppliers_with_receipts(
+            ids, total = suppliers_with_receipts(
                 session, args["date_from"], args["date_to"], args["page"], args["page_size"]
             )
             cards = scorecard.scorecards(session, ids, args["date_from"], args["date_to"])

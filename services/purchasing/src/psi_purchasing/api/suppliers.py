@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 
 from psi_chassis.api_schemas import page_of
 from psi_chassis.app import current_db
+from psi_purchasing.adapters import queries
 from psi_purchasing.api.schemas import (
     SupplierCreateSchema,
     SupplierPage,
@@ -23,7 +24,6 @@ from psi_purchasing.api.schemas import (
 )
 from psi_purchasing.domain.commands import CreateSupplier
 from psi_purchasing.domain.errors import SupplierNotFound
-from psi_purchasing.service import queries
 from psi_purchasing.service.suppliers import add_price, create_supplier, update_supplier
 
 blp = Blueprint("suppliers", __name__, url_prefix="/api/v1/purchasing/suppliers", description="Suppliers")

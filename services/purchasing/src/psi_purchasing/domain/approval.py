@@ -15,7 +15,7 @@ from typing import Any
 
 from psi_chassis.decimals import ZERO, has_at_most_6_places, plain, q6
 from psi_chassis.errors import add_error
-from psi_purchasing.domain.errors import ApproverRoleRequired, BudgetExceeded, RuleViolation
+from psi_purchasing.domain.errors import ApproverRoleRequired, BudgetBelowCommitted, BudgetExceeded, RuleViolation
 
 ADMIN = "admin"
 
@@ -119,4 +119,14 @@ def ensure_fits(budget_amount: Decimal, committed: Decimal, add: Decimal, *, dep
             f"the budget of {department} for {period} is {plain(budget_amount)}, "
             f"{plain(committed)} committed; "
             f"{plain(add)} more would exceed it by {plain(committed + add - budget_amount)}"
+        )
+
+
+def ensure_covers_committed(amount: Decimal, committed: Decimal, *, department: str, period: str) -> None:
+    """A budget never goes below what approved orders have committed against it (409 BUDGET_BELOW_COMMITTED)."""
+    if amount < committed:
+        raise BudgetBelowCommitted(
+            f"{plain(committed)} of the {department} budget for {period} is committed; "
+            f"it cannot go down to {plain(amount)}",
+            errors={"amount": [f"must be at least {plain(committed)}"]},
         )

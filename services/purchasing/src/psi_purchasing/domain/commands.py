@@ -55,11 +55,6 @@ class CreatePurchaseOrder:
 
 
 @dataclass(frozen=True)
-class ApprovePurchaseOrder:
-    po_id: int
-
-
-@dataclass(frozen=True)
 class ReceiptLine:
     """One PO line's delivery in a goods receipt: what arrived, and what inspection accepted or rejected."""
 

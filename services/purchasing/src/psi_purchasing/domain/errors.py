@@ -97,3 +97,7 @@ class NotRequisitionOwner(Forbidden):
     """A requester may change, submit or cancel only their own requisitions."""
 
     default_code = "NOT_REQUISITION_OWNER"
+
+
+class RequisitionNotFound(NotFound):
+    default_code = "REQUISITION_NOT_FOUND"

@@ -1,7 +1,8 @@
 """Events the purchasing service publishes, as plain data (schemas live in psi_contracts).
 
 The builders return ``data`` with Python values (ids as strings, Decimals, aware datetimes); the outbox
-encodes and validates them against the contract when the event is recorded.
+encodes and validates them against the contract when the event is recorded. The event type names are
+psi_contracts' (``psi_contracts.events.purchasing``); handlers import them from there.
 """
 
 from __future__ import annotations
@@ -11,23 +12,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from psi_contracts.events.purchasing import (
-    GOODS_RECEIVED_V1,
-    GOODS_RETURN_REQUESTED_V1,
-    GOODS_RETURNED_V1,
-    PURCHASE_ORDER_APPROVED_V1,
-    PURCHASE_ORDER_CANCELLED_V1,
-    PURCHASE_ORDER_SHORT_CLOSED_V1,
-)
 from psi_purchasing.domain.model import PurchaseOrder, ReceivedLine, ReturnedLine, ShortClosedLine
 from psi_purchasing.domain.short_close import Release
-
-GOODS_RECEIVED = GOODS_RECEIVED_V1
-GOODS_RETURN_REQUESTED = GOODS_RETURN_REQUESTED_V1
-GOODS_RETURNED = GOODS_RETURNED_V1
-PURCHASE_ORDER_APPROVED = PURCHASE_ORDER_APPROVED_V1
-PURCHASE_ORDER_CANCELLED = PURCHASE_ORDER_CANCELLED_V1
-PURCHASE_ORDER_SHORT_CLOSED = PURCHASE_ORDER_SHORT_CLOSED_V1
 
 
 def goods_received(

@@ -8,23 +8,27 @@ log exactly as they were.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from psi_chassis.db import Database, run_transaction
+from psi_chassis.db import Database
 from psi_chassis.decimals import plain
 from psi_chassis.errors import add_error
 from psi_chassis.outbox import record_event
 from psi_chassis.types import utcnow
+from psi_contracts.events.purchasing import (
+    PURCHASE_ORDER_APPROVED_V1,
+    PURCHASE_ORDER_CANCELLED_V1,
+    PURCHASE_ORDER_SHORT_CLOSED_V1,
+)
 from psi_purchasing import config, metrics
-from psi_purchasing.adapters import repository
+from psi_purchasing.adapters import approvals, prices, queries, replica, repository
+from psi_purchasing.adapters import suppliers as suppliers_store
 from psi_purchasing.adapters.repository import OrderHeader
-from psi_purchasing.adapters.tables import items, supplier_prices
 from psi_purchasing.config import SERVICE_NAME
 from psi_purchasing.domain import events
 from psi_purchasing.domain.approval import (
@@ -38,9 +42,10 @@ from psi_purchasing.domain.errors import PurchaseOrderNotFound, RuleViolation
 from psi_purchasing.domain.four_eyes import ensure_not_maker
 from psi_purchasing.domain.fx import check_exchange_rate
 from psi_purchasing.domain.model import POStatus, PurchaseOrder
+from psi_purchasing.domain.pricing import order_price
+from psi_purchasing.domain.replica import ensure_active_warehouse
 from psi_purchasing.domain.short_close import release_of
-from psi_purchasing.service import approvals, queries
-from psi_purchasing.service.replica import ensure_active_warehouse
+from psi_purchasing.service.transaction import in_transaction
 
 PO = str(DocumentType.PURCHASE_ORDER)
 
@@ -51,24 +56,11 @@ PO = str(DocumentType.PURCHASE_ORDER)
 def price_for(
     session: Session, supplier_id: int, sku: str, currency: str, on: date, quantity: Decimal
 ) -> Decimal | None:
-    """The supplier's price for a SKU valid on a date, in a currency, for a quantity: of the entries whose
-    ``min_quantity`` the quantity reaches, the highest ``min_quantity`` wins (then the newest
-    ``valid_from``)."""
-    p = supplier_prices.c
-    row = session.execute(
-        select(p.unit_price)
-        .where(
-            p.supplier_id == supplier_id,
-            p.sku == sku,
-            p.currency == currency,
-            p.valid_from <= on,
-            (p.valid_to.is_(None)) | (p.valid_to >= on),
-            p.min_quantity <= quantity,
-        )
-        .order_by(p.min_quantity.desc(), p.valid_from.desc(), p.id.desc())
-        .limit(1)
-    ).first()
-    return None if row is None else row.unit_price
+    """The supplier's price for a SKU valid on a date, in a currency, for a quantity (domain/pricing.order_price:
+    the highest quantity break it reaches wins, then the newest ``valid_from``)."""
+    entries = prices.applicable_prices(session, sku, on, quantity, supplier_id=supplier_id, currency=currency)
+    chosen = order_price(entries, on, quantity, currency)
+    return None if chosen is None else chosen.unit_price
 
 
 def resolve_lines(
@@ -86,8 +78,7 @@ def resolve_lines(
     Raises 422 with field errors ``lines.<n>.sku`` (UNKNOWN_SKU, INACTIVE_SKU) or ``lines.<n>.unit_price``
     (NO_PRICE); the code is that of the first problem found.
     """
-    skus = {line.sku for line in lines}
-    active = dict(session.execute(select(items.c.sku, items.c.active).where(items.c.sku.in_(skus))).all())
+    active = replica.item_status(session, {line.sku for line in lines})
     errors: dict[str, Any] = {}
     codes: list[str] = []
     resolved: list[OrderLine] = []
@@ -120,8 +111,13 @@ def resolve_lines(
     return tuple(resolved)
 
 
+def _ensure_active_warehouse(session: Session, code: str) -> None:
+    """422 UNKNOWN_WAREHOUSE / INACTIVE_WAREHOUSE unless the replica holds the warehouse as active."""
+    ensure_active_warehouse(replica.warehouse_status(session, [code]), code)
+
+
 def _supplier_for_order(session: Session, supplier_id: int) -> Any:
-    supplier = repository.get_supplier(session, supplier_id)
+    supplier = suppliers_store.get_supplier(session, supplier_id)
     if supplier is None:
         raise RuleViolation(
             f"supplier {supplier_id} does not exist",
@@ -151,7 +147,7 @@ def insert_order(session: Session, cmd: CreatePurchaseOrder, now: datetime, crea
     """Validate and insert a draft order (shared with the conversion of requisitions); ``created_by`` is its
     maker for the four-eyes rule."""
     supplier = _supplier_for_order(session, cmd.supplier_id)
-    ensure_active_warehouse(session, cmd.warehouse_code)
+    _ensure_active_warehouse(session, cmd.warehouse_code)
     currency = cmd.currency or supplier.currency
     rate = _exchange_rate(currency, cmd.exchange_rate)
     lines = resolve_lines(session, cmd.lines, supplier_id=supplier.id, currency=currency, on=now.date())
@@ -171,12 +167,8 @@ def insert_order(session: Session, cmd: CreatePurchaseOrder, now: datetime, crea
 
 def create_purchase_order(db: Database, cmd: CreatePurchaseOrder, actor: Actor) -> dict[str, Any]:
     """A draft order for an active supplier, in the supplier's currency unless another one is given."""
-    with db.unit_of_work() as session:
-        po_id = insert_order(session, cmd, utcnow(), actor)
-        view = queries.purchase_order(session, po_id)
-        session.commit()
+    view = _finish(db, lambda session: insert_order(session, cmd, utcnow(), actor))
     metrics.PURCHASE_ORDERS_CREATED.inc()
-    assert view is not None
     return view
 
 
@@ -202,17 +194,17 @@ def _approve(
     po: PurchaseOrder,
     actor: Actor,
     now: datetime,
-    tolerance: Decimal,
     reason: str | None,
 ) -> None:
-    """pending_approval -> approved: commit the budget, fix max_receivable, log it, publish the event."""
+    """pending_approval -> approved: commit the budget, fix max_receivable (with the receipt tolerance read at
+    start, config.py), log it, publish the event."""
     amount = po.total_amount_base
     period = None
     if header.department:
         assert header.order_date is not None
         period = budget_period(header.order_date)
         approvals.commit_budget(session, header.department, period, amount)
-    po.approve(tolerance)
+    po.approve(config.rules().receipt_tolerance)
     repository.save_order(session, header.id, po, now, approved_at=now, budget_period=period)
     approvals.record(
         session,
@@ -235,45 +227,40 @@ def _approve(
         approved_at=now,
         po=po,
     )
-    record_event(session, events.PURCHASE_ORDER_APPROVED, data, source=SERVICE_NAME, subject=header.number)
+    record_event(session, PURCHASE_ORDER_APPROVED_V1, data, source=SERVICE_NAME, subject=header.number)
 
 
-def _route(
-    session: Session, header: OrderHeader, po: PurchaseOrder, actor: Actor, now: datetime, tolerance: Decimal
-) -> None:
+def _route(session: Session, header: OrderHeader, po: PurchaseOrder, actor: Actor, now: datetime) -> None:
     """A pending order: approve it at once when its amount tier is automatic, else leave it waiting."""
     tiers, _ = approvals.load_tiers(session, PO)
     tier = tier_for(tiers, po.total_amount_base)
     if tier.automatic:
         bound = "no bound" if tier.up_to_amount is None else f"up to {plain(tier.up_to_amount)}"
-        _approve(session, header, po, actor, now, tolerance, f"automatic: amount tier {bound}")
+        _approve(session, header, po, actor, now, f"automatic: amount tier {bound}")
     else:
         repository.save_order(session, header.id, po, now)
 
 
-def _finish(db: Database, work: Any) -> dict[str, Any]:
-    """Run one command in its own transaction (again if the database chose it as a deadlock victim)."""
+def _finish(db: Database, work: Callable[[Session], int]) -> dict[str, Any]:
+    """Run one order command in its own transaction (service/transaction.py) and answer with the order."""
 
-    def attempt() -> dict[str, Any]:
-        with db.unit_of_work() as session:
-            po_id = work(session)
-            view = queries.purchase_order(session, po_id)
-            session.commit()
+    def run(session: Session) -> dict[str, Any]:
+        view = queries.purchase_order(session, work(session))
         assert view is not None
         return view
 
-    return run_transaction(attempt)
+    return in_transaction(db, run)
 
 
-def submit_purchase_order(db: Database, po_id: int, actor: Actor, tolerance: Decimal) -> dict[str, Any]:
+def submit_purchase_order(db: Database, po_id: int, actor: Actor) -> dict[str, Any]:
     """draft -> pending_approval, or straight to approved when the amount is within the automatic tier."""
 
     def work(session: Session) -> int:
         header, po = _lock(session, po_id)
-        supplier = repository.get_supplier(session, header.supplier_id)
+        supplier = suppliers_store.get_supplier(session, header.supplier_id)
         assert supplier is not None
         supplier.ensure_can_order()
-        ensure_active_warehouse(session, header.warehouse_code)
+        _ensure_active_warehouse(session, header.warehouse_code)
         po.submit()
         now = utcnow()
         approvals.record(
@@ -286,7 +273,7 @@ def submit_purchase_order(db: Database, po_id: int, actor: Actor, tolerance: Dec
             now=now,
             amount_base=po.total_amount_base,
         )
-        _route(session, header, po, actor, now, tolerance)
+        _route(session, header, po, actor, now)
         return po_id
 
     return _finish(db, work)
@@ -305,9 +292,7 @@ def _ensure_not_maker(session: Session, header: OrderHeader, po: PurchaseOrder, 
     ensure_not_maker(actor.user_id, makers, document=header.number, enabled=config.rules().four_eyes)
 
 
-def approve_purchase_order(
-    db: Database, po_id: int, actor: Actor, tolerance: Decimal, reason: str | None = None
-) -> dict[str, Any]:
+def approve_purchase_order(db: Database, po_id: int, actor: Actor, reason: str | None = None) -> dict[str, Any]:
     """pending_approval -> approved by a holder of the amount tier's role (an admin may always)."""
 
     def work(session: Session) -> int:
@@ -316,7 +301,7 @@ def approve_purchase_order(
             po.approve()  # raises INVALID_STATUS
         _ensure_approver(session, po, actor)
         _ensure_not_maker(session, header, po, actor)
-        _approve(session, header, po, actor, utcnow(), tolerance, reason)
+        _approve(session, header, po, actor, utcnow(), reason)
         return po_id
 
     return _finish(db, work)
@@ -399,17 +384,49 @@ def cancel_purchase_order(db: Database, po_id: int, actor: Actor, reason: str) -
             data = events.purchase_order_cancelled(
                 po_id=po_id, po_number=header.number, revision=po.revision, cancelled_at=now, reason=reason
             )
-            record_event(session, events.PURCHASE_ORDER_CANCELLED, data, source=SERVICE_NAME, subject=header.number)
+            record_event(session, PURCHASE_ORDER_CANCELLED_V1, data, source=SERVICE_NAME, subject=header.number)
         return po_id
 
     return _finish(db, work)
+
+
+def _amended_lines(
+    session: Session, header: OrderHeader, po: PurchaseOrder, lines: Sequence[OrderLine]
+) -> tuple[OrderLine, ...]:
+    """The new lines checked and priced at the order date; a line that stays the same SKU at the same position
+    keeps its link to a requisition line (so conversion's ``ordered_quantity`` still points at it)."""
+    assert header.order_date is not None
+    old = {line.line_no: line for line in po.lines}
+    resolved = resolve_lines(
+        session, lines, supplier_id=header.supplier_id, currency=header.currency, on=header.order_date
+    )
+    return tuple(
+        dataclasses.replace(ln, requisition_line_id=old[n].requisition_line_id)
+        if n in old and old[n].sku == ln.sku and ln.requisition_line_id is None
+        else ln
+        for n, ln in enumerate(resolved, start=1)
+    )
+
+
+def _record_revision(session: Session, header: OrderHeader, po: PurchaseOrder, actor: Actor, now: datetime) -> None:
+    """A new revision is logged (its maker is the reviser) and routed to approval like a submission."""
+    approvals.record(
+        session,
+        document_type=PO,
+        document_id=header.id,
+        revision=po.revision,
+        decision="revised",
+        actor=actor,
+        now=now,
+        amount_base=po.total_amount_base,
+    )
+    _route(session, header, po, actor, now)
 
 
 def amend_purchase_order(
     db: Database,
     po_id: int,
     actor: Actor,
-    tolerance: Decimal,
     *,
     lines: Sequence[OrderLine] | None = None,
     expected_date: Any = UNSET,
@@ -421,21 +438,8 @@ def amend_purchase_order(
 
     def work(session: Session) -> int:
         header, po = _lock(session, po_id)
-        ensure_active_warehouse(session, header.warehouse_code)
-        old = {line.line_no: line for line in po.lines}
-        resolved = None
-        if lines is not None:
-            assert header.order_date is not None
-            resolved = resolve_lines(
-                session, lines, supplier_id=header.supplier_id, currency=header.currency, on=header.order_date
-            )
-            # a line that stays the same SKU at the same position keeps its link to a requisition line
-            resolved = tuple(
-                dataclasses.replace(ln, requisition_line_id=old[n].requisition_line_id)
-                if n in old and old[n].sku == ln.sku and ln.requisition_line_id is None
-                else ln
-                for n, ln in enumerate(resolved, start=1)
-            )
+        _ensure_active_warehouse(session, header.warehouse_code)
+        resolved = None if lines is None else _amended_lines(session, header, po, lines)
         revised = po.amend(resolved)
         now = utcnow()
         values: dict[str, Any] = {}
@@ -452,17 +456,7 @@ def amend_purchase_order(
             repository.replace_lines(session, po_id, po.lines)
         repository.save_order(session, po_id, po, now, **values)
         if revised:
-            approvals.record(
-                session,
-                document_type=PO,
-                document_id=po_id,
-                revision=po.revision,
-                decision="revised",
-                actor=actor,
-                now=now,
-                amount_base=po.total_amount_base,
-            )
-            _route(session, new_header, po, actor, now, tolerance)
+            _record_revision(session, new_header, po, actor, now)
         return po_id
 
     return _finish(db, work)
@@ -503,7 +497,7 @@ def short_close_purchase_order(db: Database, po_id: int, actor: Actor, reason: s
             lines=closed,
             release=release,
         )
-        record_event(session, events.PURCHASE_ORDER_SHORT_CLOSED, data, source=SERVICE_NAME, subject=header.number)
+        record_event(session, PURCHASE_ORDER_SHORT_CLOSED_V1, data, source=SERVICE_NAME, subject=header.number)
         return po_id
 
     view = _finish(db, work)

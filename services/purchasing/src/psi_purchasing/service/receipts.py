@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from psi_chassis.db import Database
 from psi_chassis.outbox import record_event
 from psi_chassis.types import utcnow
+from psi_contracts.events.purchasing import GOODS_RECEIVED_V1
 from psi_purchasing import metrics
-from psi_purchasing.adapters import repository
+from psi_purchasing.adapters import queries, repository
 from psi_purchasing.config import SERVICE_NAME
 from psi_purchasing.domain import events
 from psi_purchasing.domain.business_time import ensure_happened
 from psi_purchasing.domain.commands import ReceiveGoods
 from psi_purchasing.domain.errors import PurchaseOrderNotFound
-from psi_purchasing.service import queries
+from psi_purchasing.service.transaction import in_transaction
 
 
 def receive_goods(db: Database, cmd: ReceiveGoods) -> dict[str, Any]:
@@ -22,9 +25,10 @@ def receive_goods(db: Database, cmd: ReceiveGoods) -> dict[str, Any]:
 
     The order row is locked (FOR UPDATE) before its received quantities are read, so two concurrent receipts
     cannot both fit into the same open quantity. The receipt, the new quantities and status, and the event in
-    the outbox commit together; the relay publishes the event afterwards.
+    the outbox commit together (service/transaction.py); the relay publishes the event afterwards.
     """
-    with db.unit_of_work() as session:
+
+    def work(session: Session) -> dict[str, Any]:
         loaded = repository.lock_purchase_order(session, cmd.po_id)
         if loaded is None:
             raise PurchaseOrderNotFound(f"purchase order {cmd.po_id} does not exist")
@@ -49,10 +53,12 @@ def receive_goods(db: Database, cmd: ReceiveGoods) -> dict[str, Any]:
             exchange_rate=po.exchange_rate,
             lines=received,
         )
-        event_id = record_event(session, events.GOODS_RECEIVED, data, source=SERVICE_NAME, subject=header.number)
+        event_id = record_event(session, GOODS_RECEIVED_V1, data, source=SERVICE_NAME, subject=header.number)
         repository.complete_receipt(session, receipt_id, number, event_id)
         view = queries.receipt(session, receipt_id)
-        session.commit()
+        assert view is not None
+        return view
+
+    view = in_transaction(db, work)
     metrics.GOODS_RECEIPTS_POSTED.inc()
-    assert view is not None
     return view

@@ -2,40 +2,27 @@
 warehouse.
 
 Never a second open draft for one SKU and warehouse: the draft holds ``replenish_key = "sku|warehouse"``
-under a UNIQUE constraint and is inserted with ON CONFLICT DO NOTHING, so a repeated event or a second
-crossing while the draft is open creates nothing. Submitting or cancelling the draft clears the key
-(service/requisitions).
+under a UNIQUE constraint and is inserted with ON CONFLICT DO NOTHING (adapters/requisitions.py), so a repeated
+event or a second crossing while the draft is open creates nothing. Submitting or cancelling the draft clears
+the key (service/requisitions.py). How much it asks for is domain/replenishment.py; the supplier it proposes,
+the planning choice of domain/pricing.py.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from sqlalchemy.orm import Session
 
-from psi_chassis.decimals import MAX_AMOUNT, ONE, ZERO, plain, q6
+from psi_chassis.decimals import ZERO
 from psi_chassis.service import Event, PoisonMessage
 from psi_chassis.types import utcnow
-from psi_purchasing.service.requisitions import (
-    SYSTEM,
-    RequisitionSource,
-    best_price,
-    insert_requisition,
-    replenish_key,
-)
+from psi_purchasing.adapters import prices
+from psi_purchasing.adapters.requisitions import insert_requisition
+from psi_purchasing.domain.pricing import planning_choice
+from psi_purchasing.domain.replenishment import REPLENISHMENT_DEPARTMENT, in_range, low_stock_note
 
-#: Department of the drafts replenishment raises (a later setting may name another one).
-REPLENISHMENT_DEPARTMENT = "replenishment"
-
-
-def replenish_quantity(
-    reorder_quantity: Decimal | None, reorder_point: Decimal, available: Decimal, safety_stock: Decimal
-) -> Decimal:
-    """How much to ask for: the item's reorder quantity; without one (0 or absent), enough to bring available
-    stock back to the reorder point plus the safety stock, and at least 1."""
-    if reorder_quantity is not None and reorder_quantity > ZERO:
-        return q6(reorder_quantity)
-    return max(q6(reorder_point - available + safety_stock), ONE)
+# The rule moved to domain/replenishment.py; the unit tests still import it from here.
+from psi_purchasing.domain.replenishment import replenish_quantity as replenish_quantity
+from psi_purchasing.domain.requisition import SYSTEM, RequisitionSource, replenish_key
 
 
 def on_stock_below_reorder_point(
@@ -50,20 +37,17 @@ def on_stock_below_reorder_point(
         data["available"],
         data.get("safety_stock") or ZERO,
     )
-    if quantity >= MAX_AMOUNT:
+    if not in_range(quantity):
         raise PoisonMessage(f"replenishment quantity {quantity} for {sku} in {warehouse} is out of range")
     now = utcnow()
-    price = best_price(session, sku, quantity, now.date())
-    note = (
-        f"low stock: available {plain(data['available'])} below reorder point {plain(data['reorder_point'])}"
-        f" in {warehouse}"
-    )
+    on = now.date()
+    price = planning_choice(prices.applicable_prices(session, sku, on, quantity, active_suppliers=True), on, quantity)
     return insert_requisition(
         session,
         department=department,
         requester=SYSTEM,
         source=RequisitionSource.REPLENISHMENT,
-        note=note,
+        note=low_stock_note(data["available"], data["reorder_point"], warehouse),
         lines=[
             {
                 "sku": sku,

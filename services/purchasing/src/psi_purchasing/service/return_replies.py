@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from psi_chassis.outbox import record_event
 from psi_chassis.service import Event, PoisonMessage
 from psi_chassis.types import utcnow
+from psi_contracts.events.purchasing import GOODS_RETURNED_V1
 from psi_purchasing import metrics
 from psi_purchasing.adapters import repository
 from psi_purchasing.adapters.repository import OrderHeader
@@ -89,7 +90,7 @@ def on_supplier_return_issued(session: Session, event: Event) -> None:
         reason=reason,
         lines=returned,
     )
-    event_id = record_event(session, events.GOODS_RETURNED, payload, source=SERVICE_NAME, subject=ret.number)
+    event_id = record_event(session, GOODS_RETURNED_V1, payload, source=SERVICE_NAME, subject=ret.number)
     repository.mark_return_completed(
         session,
         ret.id,

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from psi_chassis.db import Database, run_transaction
+from sqlalchemy.orm import Session
+
+from psi_chassis.db import Database
 from psi_chassis.outbox import record_event
 from psi_chassis.types import utcnow
-from psi_purchasing.adapters import repository
+from psi_contracts.events.purchasing import GOODS_RETURN_REQUESTED_V1
+from psi_purchasing.adapters import queries, repository
 from psi_purchasing.config import SERVICE_NAME
 from psi_purchasing.domain import events
 from psi_purchasing.domain.business_time import ensure_happened
 from psi_purchasing.domain.commands import ReturnGoods
 from psi_purchasing.domain.errors import PurchaseOrderNotFound
-from psi_purchasing.service import queries
+from psi_purchasing.service.transaction import in_transaction
 
 
 def return_goods(db: Database, cmd: ReturnGoods) -> dict[str, Any]:
@@ -29,33 +32,31 @@ def return_goods(db: Database, cmd: ReturnGoods) -> dict[str, Any]:
     The return, the quantities and the GoodsReturnRequested event commit together.
     """
 
-    def attempt() -> dict[str, Any]:
-        with db.unit_of_work() as session:
-            loaded = repository.lock_purchase_order(session, cmd.po_id)
-            if loaded is None:
-                raise PurchaseOrderNotFound(f"purchase order {cmd.po_id} does not exist")
-            header, po = loaded
-            now = utcnow()
-            requested_at = ensure_happened(cmd.requested_at or now, now, "requested_at")
-            returned = po.return_goods(cmd.lines)
-            repository.add_returned_quantities(session, header.id, returned)
-            return_id, number = repository.add_return(session, header.id, cmd.reason, requested_at, returned, now)
-            data = events.goods_return_requested(
-                return_id=return_id,
-                return_number=number,
-                po_id=header.id,
-                po_number=header.number,
-                supplier_id=header.supplier_id,
-                warehouse_code=header.warehouse_code,
-                requested_at=requested_at,
-                reason=cmd.reason,
-                lines=returned,
-            )
-            event_id = record_event(session, events.GOODS_RETURN_REQUESTED, data, source=SERVICE_NAME, subject=number)
-            repository.number_return(session, return_id, number, event_id)
-            view = queries.purchase_return(session, return_id)
-            session.commit()
+    def work(session: Session) -> dict[str, Any]:
+        loaded = repository.lock_purchase_order(session, cmd.po_id)
+        if loaded is None:
+            raise PurchaseOrderNotFound(f"purchase order {cmd.po_id} does not exist")
+        header, po = loaded
+        now = utcnow()
+        requested_at = ensure_happened(cmd.requested_at or now, now, "requested_at")
+        returned = po.return_goods(cmd.lines)
+        repository.add_returned_quantities(session, header.id, returned)
+        return_id, number = repository.add_return(session, header.id, cmd.reason, requested_at, returned, now)
+        data = events.goods_return_requested(
+            return_id=return_id,
+            return_number=number,
+            po_id=header.id,
+            po_number=header.number,
+            supplier_id=header.supplier_id,
+            warehouse_code=header.warehouse_code,
+            requested_at=requested_at,
+            reason=cmd.reason,
+            lines=returned,
+        )
+        event_id = record_event(session, GOODS_RETURN_REQUESTED_V1, data, source=SERVICE_NAME, subject=number)
+        repository.number_return(session, return_id, number, event_id)
+        view = queries.purchase_return(session, return_id)
         assert view is not None
         return view
 
-    return run_transaction(attempt)
+    return in_transaction(db, work)
