@@ -22,9 +22,13 @@ from psi_contracts.events.inventory import (
     WAREHOUSE_CREATED_V1,
     WAREHOUSE_UPDATED_V1,
 )
-from psi_purchasing.service.replenishment import on_stock_below_reorder_point
-from psi_purchasing.service.replica import apply_item_snapshot, apply_warehouse_snapshot
-from psi_purchasing.service.return_replies import on_supplier_return_issued, on_supplier_return_rejected
+from psi_purchasing.service.on_inventory_events import (
+    apply_item_snapshot,
+    apply_warehouse_snapshot,
+    on_stock_below_reorder_point,
+    on_supplier_return_issued,
+    on_supplier_return_rejected,
+)
 
 
 def _data(apply: Callable[[Session, Mapping[str, Any]], Any]) -> Callable[[Session, Event], None]:

@@ -9,7 +9,7 @@ import pytest
 
 from psi_purchasing.domain.approval import Tier
 from psi_purchasing.domain.errors import InvalidStatus
-from psi_purchasing.service.replenishment import replenish_quantity
+from psi_purchasing.domain.replenishment import replenish_quantity
 from psi_purchasing.service.requisitions import (
     check_transition,
     replenish_key,

@@ -1,7 +1,7 @@
 """Replenishment (补货): how much a low-stock crossing asks for, and where its draft goes.
 
 ``inventory.StockBelowReorderPoint.v1`` raises a draft requisition for the SKU and warehouse (service/
-replenishment.py); never a second open draft for one SKU and warehouse (domain/requisition.py,
+on_inventory_events.py); never a second open draft for one SKU and warehouse (domain/requisition.py,
 ``replenish_key``). The supplier it proposes is the planning choice of domain/pricing.py.
 """
 

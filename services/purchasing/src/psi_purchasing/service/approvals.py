@@ -16,7 +16,7 @@ from psi_chassis.decimals import q6
 from psi_contracts.permissions import ROLES
 from psi_purchasing.adapters import approvals as store
 from psi_purchasing.domain.approval import Tier, ensure_covers_committed, validate_tiers
-from psi_purchasing.service.transaction import in_transaction
+from psi_purchasing.service.unit_of_work import run_command
 
 
 def replace_tiers(db: Database, document_type: str, tiers: Sequence[Tier]) -> dict[str, Any]:
@@ -27,7 +27,7 @@ def replace_tiers(db: Database, document_type: str, tiers: Sequence[Tier]) -> di
         store.write_tiers(session, document_type, checked)
         return store.tiers_view(session, document_type)
 
-    return in_transaction(db, work)
+    return run_command(db, work)
 
 
 def set_budget(db: Database, department: str, period: str, amount: Decimal) -> dict[str, Any]:
@@ -49,4 +49,4 @@ def set_budget(db: Database, department: str, period: str, amount: Decimal) -> d
                 break
         return store.budget_view(session, department, period)
 
-    return in_transaction(db, work)
+    return run_command(db, work)

@@ -37,7 +37,7 @@ from psi_purchasing.domain.conversion import (
 from psi_purchasing.domain.errors import OverOrdered, RuleViolation
 from psi_purchasing.domain.model import Supplier
 from psi_purchasing.service.purchase_orders import insert_order, resolve_lines
-from psi_purchasing.service.transaction import in_transaction
+from psi_purchasing.service.unit_of_work import run_command
 
 
 def convert_requisitions(
@@ -59,7 +59,7 @@ def convert_requisitions(
         )
         return _write(session, orders, taken, {ln.requisition_id for ln in open_lines.values()}, actor)
 
-    views = in_transaction(db, work)
+    views = run_command(db, work)
     for _ in views:
         metrics.PURCHASE_ORDERS_CREATED.inc()
     return {"items": views}

@@ -45,7 +45,7 @@ from psi_purchasing.domain.model import POStatus, PurchaseOrder
 from psi_purchasing.domain.pricing import order_price
 from psi_purchasing.domain.replica import ensure_active_warehouse
 from psi_purchasing.domain.short_close import release_of
-from psi_purchasing.service.transaction import in_transaction
+from psi_purchasing.service.unit_of_work import run_command
 
 PO = str(DocumentType.PURCHASE_ORDER)
 
@@ -242,14 +242,14 @@ def _route(session: Session, header: OrderHeader, po: PurchaseOrder, actor: Acto
 
 
 def _finish(db: Database, work: Callable[[Session], int]) -> dict[str, Any]:
-    """Run one order command in its own transaction (service/transaction.py) and answer with the order."""
+    """Run one order command in its own transaction (service/unit_of_work.py) and answer with the order."""
 
     def run(session: Session) -> dict[str, Any]:
         view = queries.purchase_order(session, work(session))
         assert view is not None
         return view
 
-    return in_transaction(db, run)
+    return run_command(db, run)
 
 
 def submit_purchase_order(db: Database, po_id: int, actor: Actor) -> dict[str, Any]:

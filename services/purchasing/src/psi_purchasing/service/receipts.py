@@ -17,7 +17,7 @@ from psi_purchasing.domain import events
 from psi_purchasing.domain.business_time import ensure_happened
 from psi_purchasing.domain.commands import ReceiveGoods
 from psi_purchasing.domain.errors import PurchaseOrderNotFound
-from psi_purchasing.service.transaction import in_transaction
+from psi_purchasing.service.unit_of_work import run_command
 
 
 def receive_goods(db: Database, cmd: ReceiveGoods) -> dict[str, Any]:
@@ -25,7 +25,7 @@ def receive_goods(db: Database, cmd: ReceiveGoods) -> dict[str, Any]:
 
     The order row is locked (FOR UPDATE) before its received quantities are read, so two concurrent receipts
     cannot both fit into the same open quantity. The receipt, the new quantities and status, and the event in
-    the outbox commit together (service/transaction.py); the relay publishes the event afterwards.
+    the outbox commit together (service/unit_of_work.py); the relay publishes the event afterwards.
     """
 
     def work(session: Session) -> dict[str, Any]:
@@ -59,6 +59,6 @@ def receive_goods(db: Database, cmd: ReceiveGoods) -> dict[str, Any]:
         assert view is not None
         return view
 
-    view = in_transaction(db, work)
+    view = run_command(db, work)
     metrics.GOODS_RECEIPTS_POSTED.inc()
     return view

@@ -3,7 +3,7 @@
 Each one locks the requisition row, asks the rules (domain/requisition.py: transitions, who approves;
 domain/ownership.py: who may change it; domain/four_eyes.py; domain/estimate.py: the base-currency amount it
 is approved on), writes through adapters/requisitions.py and logs the decision in ``approvals``, in one
-transaction (service/transaction.py). A refused command changes nothing.
+transaction (service/unit_of_work.py). A refused command changes nothing.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from psi_purchasing.domain.requisition import check_transition as check_transiti
 from psi_purchasing.domain.requisition import replenish_key as replenish_key
 from psi_purchasing.domain.requisition import required_role as required_role
 from psi_purchasing.domain.requisition import requisition_number as requisition_number
-from psi_purchasing.service.transaction import in_transaction
+from psi_purchasing.service.unit_of_work import run_command
 
 
 def requisition_estimate(session: Session, lines: Sequence[Any], base_currency: str, on: date) -> Estimate:
@@ -135,7 +135,7 @@ def create_requisition(db: Database, actor: Actor, body: Mapping[str, Any]) -> d
         assert requisition_id is not None
         return _view(session, requisition_id)
 
-    return in_transaction(db, work)
+    return run_command(db, work)
 
 
 def update_requisition(db: Database, requisition_id: int, actor: Actor, changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -152,7 +152,7 @@ def update_requisition(db: Database, requisition_id: int, actor: Actor, changes:
         store.update_header(session, requisition_id, utcnow(), **header)
         return _view(session, requisition_id)
 
-    return in_transaction(db, work)
+    return run_command(db, work)
 
 
 def submit_requisition(db: Database, requisition_id: int, actor: Actor, base_currency: str) -> dict[str, Any]:
@@ -193,7 +193,7 @@ def submit_requisition(db: Database, requisition_id: int, actor: Actor, base_cur
             )
         return _view(session, requisition_id)
 
-    return in_transaction(db, work)
+    return run_command(db, work)
 
 
 def _decide(
@@ -217,7 +217,7 @@ def _decide(
         _record(session, requisition_id, target, actor, now, reason=reason, amount_base=amount)
         return _view(session, requisition_id)
 
-    return in_transaction(db, work)
+    return run_command(db, work)
 
 
 def approve_requisition(db: Database, requisition_id: int, actor: Actor, reason: str | None = None) -> dict[str, Any]:
@@ -242,4 +242,4 @@ def cancel_requisition(db: Database, requisition_id: int, actor: Actor, reason: 
         _record(session, requisition_id, "cancelled", actor, now, reason=reason)
         return _view(session, requisition_id)
 
-    return in_transaction(db, work)
+    return run_command(db, work)

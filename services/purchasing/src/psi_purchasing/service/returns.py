@@ -1,6 +1,6 @@
 """Purchase returns (退货): the request that starts the saga -> purchasing.GoodsReturnRequested.v1.
 
-Inventory answers with SupplierReturnIssued or SupplierReturnRejected (service/return_replies.py); only then is
+Inventory answers with SupplierReturnIssued or SupplierReturnRejected (service/on_inventory_events.py); only then is
 the return completed (and announced as GoodsReturned) or refused.
 """
 
@@ -20,7 +20,7 @@ from psi_purchasing.domain import events
 from psi_purchasing.domain.business_time import ensure_happened
 from psi_purchasing.domain.commands import ReturnGoods
 from psi_purchasing.domain.errors import PurchaseOrderNotFound
-from psi_purchasing.service.transaction import in_transaction
+from psi_purchasing.service.unit_of_work import run_command
 
 
 def return_goods(db: Database, cmd: ReturnGoods) -> dict[str, Any]:
@@ -59,4 +59,4 @@ def return_goods(db: Database, cmd: ReturnGoods) -> dict[str, Any]:
         assert view is not None
         return view
 
-    return in_transaction(db, work)
+    return run_command(db, work)

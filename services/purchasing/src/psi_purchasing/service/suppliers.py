@@ -18,7 +18,7 @@ from psi_purchasing.adapters import suppliers as store
 from psi_purchasing.domain.commands import CreateSupplier
 from psi_purchasing.domain.errors import RuleViolation, SupplierCodeTaken, SupplierNotFound
 from psi_purchasing.domain.model import SupplierStatus
-from psi_purchasing.service.transaction import in_transaction
+from psi_purchasing.service.unit_of_work import run_command
 
 
 def _view(session: Session, supplier_id: int) -> dict[str, Any]:
@@ -58,7 +58,7 @@ def create_supplier(db: Database, cmd: CreateSupplier) -> dict[str, Any]:
             raise
         return _view(session, supplier_id)
 
-    return in_transaction(db, work)
+    return run_command(db, work)
 
 
 #: What PATCH /suppliers/<id> may change (the code is the supplier's identity and stays).
@@ -88,7 +88,7 @@ def update_supplier(db: Database, supplier_id: int, changes: dict[str, Any]) -> 
         store.update_supplier(session, supplier_id, {**changes, "updated_at": utcnow()})
         return _view(session, supplier_id)
 
-    return in_transaction(db, work)
+    return run_command(db, work)
 
 
 def add_price(
@@ -129,4 +129,4 @@ def add_price(
         assert view is not None
         return view
 
-    return in_transaction(db, work)
+    return run_command(db, work)
