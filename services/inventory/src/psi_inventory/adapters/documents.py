@@ -26,8 +26,9 @@ from psi_inventory.domain.documents import (
     NOT_FOUND,
     STOCKTAKE,
     TRANSFER,
-    add_error,
     document_number,
+    sku_errors,
+    warehouse_errors,
 )
 
 
@@ -115,28 +116,15 @@ def moves_of(session: Session, number: str) -> dict[tuple[str, int], Row[Any]]:
 
 def check_warehouse(session: Session, code: str, field: str, errors: dict[str, Any]) -> None:
     """A document names an existing, active warehouse."""
-    _warehouse_errors(
+    warehouse_errors(
         session.execute(select(warehouses.c.active).where(warehouses.c.code == code)).scalar(), code, field, errors
     )
-
-
-def _warehouse_errors(active: bool | None, code: str, field: str, errors: dict[str, Any]) -> None:
-    if active is None:
-        add_error(errors, field, f"warehouse {code} does not exist")
-    elif not active:
-        add_error(errors, field, f"warehouse {code} is inactive")
 
 
 def check_skus(session: Session, skus: list[str], field: str, errors: dict[str, Any], name: str | None = "sku") -> None:
     """Every SKU is in the item master; an unknown one is a field error at its index."""
     known = set(session.execute(select(items.c.sku).where(items.c.sku.in_(set(skus)))).scalars()) if skus else set()
-    _sku_errors(skus, known, field, errors, name)
-
-
-def _sku_errors(skus: list[str], known: set[str], field: str, errors: dict[str, Any], name: str | None) -> None:
-    for i, sku in enumerate(skus):
-        if sku not in known:
-            add_error(errors, field, f"SKU {sku} is not in the item master", i, name)
+    sku_errors(skus, known, field, errors, name)
 
 
 # Built once: the warehouse's row, and one row per named SKU the item master knows.
@@ -164,8 +152,8 @@ def check_master_data(
     query = _MASTER_DATA if skus else _WAREHOUSE_ONLY
     params = {"warehouse": warehouse, "skus": sorted(set(skus))} if skus else {"warehouse": warehouse}
     rows = session.execute(query, params).all()
-    _warehouse_errors(next((r.active for r in rows if r.kind == "w"), None), warehouse, warehouse_field, errors)
-    _sku_errors(skus, {r.key for r in rows if r.kind == "s"}, skus_field, errors, name)
+    warehouse_errors(next((r.active for r in rows if r.kind == "w"), None), warehouse, warehouse_field, errors)
+    sku_errors(skus, {r.key for r in rows if r.kind == "s"}, skus_field, errors, name)
 
 
 # --- lists --------------------------------------------------------------------------------------------------

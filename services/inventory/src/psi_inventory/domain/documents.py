@@ -102,6 +102,21 @@ def duplicate_indexes(keys: Sequence[str]) -> list[int]:
     return repeated
 
 
+def warehouse_errors(active: bool | None, code: str, field: str, errors: dict[str, Any]) -> None:
+    """A document names a listed, active warehouse (``active`` None: inventory does not list it)."""
+    if active is None:
+        add_error(errors, field, f"warehouse {code} does not exist")
+    elif not active:
+        add_error(errors, field, f"warehouse {code} is inactive")
+
+
+def sku_errors(skus: list[str], known: set[str], field: str, errors: dict[str, Any], name: str | None) -> None:
+    """Every SKU is in the item master (``known``); an unknown one is a field error at its index."""
+    for i, sku in enumerate(skus):
+        if sku not in known:
+            add_error(errors, field, f"SKU {sku} is not in the item master", i, name)
+
+
 # --- adjustments --------------------------------------------------------------------------------------------
 
 

@@ -143,12 +143,3 @@ class ReservationBook:
             row.changed = True
             covered += take
         return covered
-
-    def references_of(self, sku: str, warehouse: str) -> list[tuple[str, Decimal]]:
-        """The references holding an open reservation of ``sku`` in ``warehouse``, with what they hold."""
-        held: dict[str, Decimal] = {}
-        for reference, rows in self.rows.items():
-            for row in rows:
-                if row.status == ACTIVE and row.sku == sku and row.warehouse == warehouse and row.left > ZERO:
-                    held[reference] = held.get(reference, ZERO) + row.left
-        return sorted(held.items())

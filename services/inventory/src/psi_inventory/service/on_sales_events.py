@@ -21,7 +21,8 @@ from psi_contracts.events.inventory import (
     STOCK_RESERVED_V1,
 )
 from psi_inventory.config import base_currency
-from psi_inventory.domain.reservation_book import AlreadyReserved, ReservationLine
+from psi_inventory.domain.commands import ReservationLine
+from psi_inventory.domain.errors import AlreadyReserved
 from psi_inventory.domain.shipments import (
     ShipmentLine,
     ShipmentRefusal,
