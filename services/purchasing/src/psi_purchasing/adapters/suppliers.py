@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from psi_purchasing.adapters.tables import suppliers
@@ -26,8 +27,16 @@ def supplier_code_exists(session: Session, code: str) -> bool:
     return session.execute(select(suppliers.c.id).where(suppliers.c.code == code)).first() is not None
 
 
-def add_supplier(session: Session, values: dict[str, Any]) -> int:
-    return int(session.execute(insert(suppliers).values(**values)).inserted_primary_key[0])
+def add_supplier(session: Session, values: dict[str, Any]) -> int | None:
+    """Insert a supplier; None when its code was taken meanwhile (the unique index decides under a race). Any
+    other integrity error is raised."""
+    try:
+        with session.begin_nested():
+            return int(session.execute(insert(suppliers).values(**values)).inserted_primary_key[0])
+    except IntegrityError:
+        if supplier_code_exists(session, values["code"]):
+            return None
+        raise
 
 
 def lock_supplier(session: Session, supplier_id: int) -> bool:

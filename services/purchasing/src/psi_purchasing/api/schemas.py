@@ -559,3 +559,58 @@ class RequisitionQueryArgs(PageArgs):
 
 
 RequisitionPage = page_schema(RequisitionListItemSchema, "RequisitionPage")
+
+
+# --- supplier scorecards -----------------------------------------------------------------------------------
+
+#: The longest scorecard period, in days (ten years).
+MAX_DAYS = 3660
+
+
+class PeriodArgs(Schema):
+    date_from = fields.Date(required=True, data_key="from", metadata={"description": "First receipt date"})
+    date_to = fields.Date(required=True, data_key="to", metadata={"description": "Last receipt date (inclusive)"})
+
+    @validates_schema
+    def _ordered(self, data: dict[str, Any], **_: Any) -> None:
+        if "date_from" in data and "date_to" in data:
+            if data["date_to"] < data["date_from"]:
+                raise ValidationError("Must not be before 'from'.", "to")
+            if (data["date_to"] - data["date_from"]).days > MAX_DAYS:
+                raise ValidationError(f"The period must not be longer than {MAX_DAYS} days.", "to")
+
+
+class ScorecardPageArgs(PeriodArgs, PageArgs):
+    pass
+
+
+def _rate(description: str) -> fields.Decimal:
+    return fields.Decimal(
+        as_string=True,
+        allow_none=True,
+        metadata={"type": "string", "format": "decimal", "description": description},
+    )
+
+
+class ScorecardSchema(Schema):
+    supplier_id = fields.Integer(required=True)
+    supplier_code = fields.String(allow_none=True)
+    supplier_name = fields.String(allow_none=True)
+    date_from = fields.Date(required=True, data_key="from", attribute="from")
+    date_to = fields.Date(required=True, data_key="to", attribute="to")
+    receipts = fields.Integer(required=True)
+    on_time_rate = _rate("On-time receipts / receipts whose order has an expected date; null if none has")
+    on_time_receipts = fields.Integer(required=True)
+    receipts_with_expected_date = fields.Integer(required=True)
+    acceptance_rate = _rate("Accepted / received quantity; null if nothing was received")
+    accepted_quantity = money()
+    rejected_quantity = money()
+    received_quantity = money()
+    price_variance = _rate("(paid − list) / list over lines with a list price, e.g. 0.05 = 5% above list")
+    priced_lines = fields.Integer(required=True)
+    unpriced_lines = fields.Integer(required=True)
+    paid_amount = money()
+    list_amount = money()
+
+
+ScorecardPage = page_schema(ScorecardSchema, "ScorecardPage")

@@ -94,6 +94,21 @@ def check_exchange_rate(
     return rate
 
 
+def order_exchange_rate(currency: str, given: Decimal | None, *, base: str, bands: Mapping[str, RateBand]) -> Decimal:
+    """The rate an order is booked at: 1 in the base currency when none is given; a foreign currency needs its
+    rate (422 EXCHANGE_RATE_REQUIRED), inside its band (:func:`check_exchange_rate`)."""
+    if given is None:
+        if currency != base:
+            # A rate of 1 for a foreign currency would understate the approval tier and the budget.
+            raise RuleViolation(
+                f"an order in {currency} needs its exchange_rate to {base}",
+                code="EXCHANGE_RATE_REQUIRED",
+                errors={"exchange_rate": [f"required for an order in {currency}"]},
+            )
+        given = Decimal(1)
+    return check_exchange_rate(currency, given, base=base, bands=bands)
+
+
 def conservative_rate(currency: str, *, base: str, bands: Mapping[str, RateBand]) -> Decimal | None:
     """The rate an estimate converts at: 1 in the base currency, else the band's upper bound (None: no band)."""
     if currency == base:

@@ -29,9 +29,6 @@ from psi_purchasing.domain.errors import (
     SupplierBlocked,
 )
 
-#: Every quantity, price and amount stays below this, so it fits the six-decimal columns on both backends
-#: (SQLite keeps micro-units in a signed 64-bit integer, about 9.2e12 units).
-
 
 def _valid(value: Decimal, *, positive: bool) -> bool:
     """Finite, at most six decimals, and > 0 (``positive``) or >= 0."""

@@ -20,6 +20,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Protocol, TypeVar
 
+from psi_chassis.decimals import plain
+
 
 class PricedEntry(Protocol):
     """What the rule reads of a price-list entry (a stored row or a :class:`PriceEntry`)."""
@@ -79,3 +81,11 @@ def planning_choice(entries: Iterable[PriceEntry], on: date, quantity: Decimal) 
     if not fitting:
         return None
     return min(fitting, key=lambda e: (not e.preferred, e.unit_price, e.id))
+
+
+def no_price_message(currency: str, sku: str, on: date, quantity: Decimal) -> str:
+    """Why a line without a unit price could not take one from the price list (422 NO_PRICE)."""
+    return (
+        f"no unit_price given and the supplier has no {currency} price for {sku} valid on "
+        f"{on.isoformat()} for a quantity of {plain(quantity)}"
+    )

@@ -12,6 +12,16 @@ from collections.abc import Mapping
 from psi_purchasing.domain.errors import RuleViolation
 
 
+def item_problem(known: Mapping[str, bool], sku: str) -> tuple[str, str] | None:
+    """(problem code, message) when ``sku`` is not an active item of the replica, else None (order lines;
+    requisitions word it their own way, domain/requisition.py)."""
+    if sku not in known:
+        return "UNKNOWN_SKU", f"unknown SKU {sku}: inventory has no such item"
+    if not known[sku]:
+        return "INACTIVE_SKU", f"SKU {sku} is inactive and cannot be ordered"
+    return None
+
+
 def warehouse_problem(known: Mapping[str, bool], code: str) -> tuple[str, str] | None:
     """(problem code, message) when ``code`` is not an active warehouse of the replica, else None."""
     if code not in known:

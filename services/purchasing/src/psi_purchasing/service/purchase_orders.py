@@ -40,10 +40,10 @@ from psi_purchasing.domain.approval import (
 from psi_purchasing.domain.commands import UNSET, Actor, CreatePurchaseOrder, OrderLine
 from psi_purchasing.domain.errors import PurchaseOrderNotFound, RuleViolation
 from psi_purchasing.domain.four_eyes import ensure_not_maker
-from psi_purchasing.domain.fx import check_exchange_rate
+from psi_purchasing.domain.fx import order_exchange_rate
 from psi_purchasing.domain.model import POStatus, PurchaseOrder
-from psi_purchasing.domain.pricing import order_price
-from psi_purchasing.domain.replica import ensure_active_warehouse
+from psi_purchasing.domain.pricing import no_price_message, order_price
+from psi_purchasing.domain.replica import ensure_active_warehouse, item_problem
 from psi_purchasing.domain.short_close import release_of
 from psi_purchasing.service.unit_of_work import run_command
 
@@ -90,21 +90,14 @@ def resolve_lines(
         codes.append(code)
 
     for i, line in enumerate(lines):
-        if line.sku not in active:
-            err(i, "sku", f"unknown SKU {line.sku}: inventory has no such item", "UNKNOWN_SKU")
-        elif not active[line.sku]:
-            err(i, "sku", f"SKU {line.sku} is inactive and cannot be ordered", "INACTIVE_SKU")
+        problem = item_problem(active, line.sku)
+        if problem is not None:
+            err(i, "sku", problem[1], problem[0])
         price = line.unit_price
         if price is None and line.quantity > 0:
             price = price_for(session, supplier_id, line.sku, currency, on, line.quantity)
             if price is None:
-                err(
-                    i,
-                    "unit_price",
-                    f"no unit_price given and the supplier has no {currency} price for {line.sku} valid on "
-                    f"{on.isoformat()} for a quantity of {plain(line.quantity)}",
-                    "NO_PRICE",
-                )
+                err(i, "unit_price", no_price_message(currency, line.sku, on, line.quantity), "NO_PRICE")
         resolved.append(dataclasses.replace(line, unit_price=price))
     if errors:
         raise RuleViolation("the purchase order lines are not valid; see errors", code=codes[0], errors=errors)
@@ -128,28 +121,15 @@ def _supplier_for_order(session: Session, supplier_id: int) -> Any:
     return supplier
 
 
-def _exchange_rate(currency: str, given: Decimal | None) -> Decimal:
-    """The order's rate: 1 in the base currency; a foreign currency needs a rate inside its band (domain/fx)."""
-    base = config.base_currency()
-    if given is None:
-        if currency != base:
-            # A rate of 1 for a foreign currency would understate the approval tier and the budget.
-            raise RuleViolation(
-                f"an order in {currency} needs its exchange_rate to {base}",
-                code="EXCHANGE_RATE_REQUIRED",
-                errors={"exchange_rate": [f"required for an order in {currency}"]},
-            )
-        given = Decimal(1)
-    return check_exchange_rate(currency, given, base=base, bands=config.rules().rate_bands)
-
-
 def insert_order(session: Session, cmd: CreatePurchaseOrder, now: datetime, created_by: Actor) -> int:
     """Validate and insert a draft order (shared with the conversion of requisitions); ``created_by`` is its
     maker for the four-eyes rule."""
     supplier = _supplier_for_order(session, cmd.supplier_id)
     _ensure_active_warehouse(session, cmd.warehouse_code)
     currency = cmd.currency or supplier.currency
-    rate = _exchange_rate(currency, cmd.exchange_rate)
+    rate = order_exchange_rate(
+        currency, cmd.exchange_rate, base=config.base_currency(), bands=config.rules().rate_bands
+    )
     lines = resolve_lines(session, cmd.lines, supplier_id=supplier.id, currency=currency, on=now.date())
     po = PurchaseOrder.draft(lines, rate)
     return repository.add_purchase_order(

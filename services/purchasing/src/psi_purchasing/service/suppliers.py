@@ -7,7 +7,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from psi_chassis.db import Database
@@ -49,13 +48,9 @@ def create_supplier(db: Database, cmd: CreateSupplier) -> dict[str, Any]:
             "created_at": now,
             "updated_at": now,
         }
-        try:
-            with session.begin_nested():
-                supplier_id = store.add_supplier(session, values)
-        except IntegrityError:
-            if store.supplier_code_exists(session, cmd.code):
-                raise taken from None
-            raise
+        supplier_id = store.add_supplier(session, values)
+        if supplier_id is None:
+            raise taken
         return _view(session, supplier_id)
 
     return run_command(db, work)
