@@ -1,5 +1,6 @@
 """What a posting batch reads beside the stock book: the warehouses it names, the SKUs the item master knows,
-and what an order's shipments took out (for the customer returns). One statement each, built once at import.
+and what an order's shipments (``issue`` moves) took out, whose cost a customer return restores. One statement
+each, built once at import.
 """
 
 from __future__ import annotations
@@ -11,9 +12,7 @@ from sqlalchemy import bindparam, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from psi_inventory.adapters.tables import items, stock_moves, warehouses
-
-#: Moves whose cost a customer return restores (an order's shipments).
-ISSUE = "issue"
+from psi_inventory.domain.moves import ISSUE
 
 _WAREHOUSES = select(warehouses.c.code, warehouses.c.active).where(
     warehouses.c.code.in_(bindparam("codes", expanding=True))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from flask.views import MethodView
@@ -26,7 +25,7 @@ from psi_inventory.api.schemas import (
     range_of,
 )
 from psi_inventory.config import base_currency
-from psi_inventory.domain.errors import SkuNotFound
+from psi_inventory.service.queries import stock_of_sku
 
 blp = Blueprint("stock", __name__, url_prefix="/api/v1/inventory/stock", description="Stock balances")
 
@@ -118,16 +117,4 @@ class StockOfSku(MethodView):
     @blp.response(200, SkuStockSchema)
     def get(self, sku: str) -> dict[str, Any]:
         """One SKU's stock: totals over warehouses and the balance in each."""
-        with current_db().unit_of_work() as session:
-            rows = queries.balances_of_sku(session, sku)
-        if not rows:
-            raise SkuNotFound(f"no stock has ever been recorded for SKU {sku}")
-        return {
-            "sku": sku,
-            "on_hand": sum((r["on_hand"] for r in rows), Decimal(0)),
-            "reserved": sum((r["reserved"] for r in rows), Decimal(0)),
-            "available": sum((r["available"] for r in rows), Decimal(0)),
-            "value": sum((r["value"] for r in rows), Decimal(0)),
-            "value_fifo": sum((r["value_fifo"] for r in rows), Decimal(0)),
-            "warehouses": rows,
-        }
+        return stock_of_sku(current_db(), sku)

@@ -17,6 +17,7 @@ from typing import Any
 
 from psi_chassis.decimals import MAX_AMOUNT, ZERO, q6
 from psi_chassis.errors import InvalidStatus, RuleViolation, add_error
+from psi_inventory.domain import moves
 from psi_inventory.domain.commands import AdjustmentLine, Count, TransferLine
 from psi_inventory.domain.errors import (
     AdjustmentNotFound,
@@ -43,10 +44,10 @@ RECEIVED = "received"  # transfer, received at the destination
 OPEN = "open"  # stocktake, counts may be entered
 CANCELLED = "cancelled"  # stocktake, abandoned without any move
 
-#: Ledger move kinds the documents post.
-MOVE_ADJUSTMENT = "adjustment"
-MOVE_TRANSFER_OUT = "transfer_out"
-MOVE_TRANSFER_IN = "transfer_in"
+#: Ledger move kinds the documents post (``domain/moves.py``).
+MOVE_ADJUSTMENT = moves.ADJUSTMENT
+MOVE_TRANSFER_OUT = moves.TRANSFER_OUT
+MOVE_TRANSFER_IN = moves.TRANSFER_IN
 
 #: Why a manual adjustment was made; finance maps each to an account.
 ADJUSTMENT_REASONS = ("damage", "found", "write_off", "correction", "expiry", "sample")

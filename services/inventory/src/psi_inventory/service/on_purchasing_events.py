@@ -16,6 +16,7 @@ from psi_chassis.service import Event, batched
 from psi_chassis.types import utcnow
 from psi_contracts.events.inventory import STOCK_RECEIVED_V1, SUPPLIER_RETURN_ISSUED_V1, SUPPLIER_RETURN_REJECTED_V1
 from psi_inventory.config import base_currency
+from psi_inventory.domain import moves
 from psi_inventory.domain.source_documents import RECEIPT, SUPPLIER_RETURN, SourceDocument
 from psi_inventory.domain.stock_book import Position, Source
 from psi_inventory.domain.supplier_returns import (
@@ -62,7 +63,7 @@ def _receive(batch: PostingBatch, event: Event) -> None:
         posted = batch.stock.receive(
             line["sku"],
             warehouse,
-            RECEIPT,
+            moves.RECEIPT,
             line["accepted_quantity"],
             line["unit_cost_base"],
             Source(occurred_at, data["receipt_number"], event.id, line["line_no"]),
@@ -122,7 +123,7 @@ def _issue_return(batch: PostingBatch, event: Event) -> None:
         posted, _own = batch.stock.issue_supplier_return(
             line.sku,
             warehouse,
-            SUPPLIER_RETURN,
+            moves.SUPPLIER_RETURN,
             line.quantity,
             Source(occurred_at, data["return_number"], event.id, line.line_no, reason_code=RETURN_REASON),
             receipt_cost=line.unit_cost,

@@ -23,6 +23,7 @@ from psi_contracts.events.inventory import (
 from psi_inventory.config import base_currency
 from psi_inventory.domain.commands import ReservationLine
 from psi_inventory.domain.errors import AlreadyReserved
+from psi_inventory.domain.moves import CUSTOMER_RETURN, ISSUE
 from psi_inventory.domain.shipments import (
     ShipmentLine,
     ShipmentRefusal,
@@ -35,9 +36,7 @@ from psi_inventory.domain.source_documents import SHIPMENT, SourceDocument
 from psi_inventory.domain.stock_book import Source
 from psi_inventory.domain.valuation import ReturnedCost, cost_that_left
 from psi_inventory.service.event_time import fact_time
-from psi_inventory.service.posting_batch import ISSUE, PostingBatch
-
-CUSTOMER_RETURN = "customer_return"
+from psi_inventory.service.posting_batch import PostingBatch
 
 
 @batched

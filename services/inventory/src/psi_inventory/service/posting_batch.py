@@ -23,12 +23,13 @@ from psi_chassis.outbox import Outgoing, record_events
 from psi_chassis.service import Event, caused_by
 from psi_chassis.types import utcnow
 from psi_contracts.events.inventory import STOCK_BELOW_REORDER_POINT_V1
-from psi_inventory.adapters.batch_reads import ISSUE, known_skus, listed_warehouses, shipped_costs
+from psi_inventory.adapters.batch_reads import known_skus, listed_warehouses, shipped_costs
 from psi_inventory.adapters.reservation_store import load_reservations, save_reservations
 from psi_inventory.adapters.source_documents import document_row, insert_documents
 from psi_inventory.adapters.stock_store import load_book, save_book
 from psi_inventory.config import SERVICE_NAME
 from psi_inventory.domain.low_stock import LowStock
+from psi_inventory.domain.moves import ISSUE
 from psi_inventory.domain.reservation_book import ReservationBook
 from psi_inventory.domain.source_documents import BOOKED, REJECTED, SourceDocument
 from psi_inventory.domain.stock_book import Key, StockBook
