@@ -35,8 +35,9 @@ from psi_chassis.service import Event, PoisonMessage
 from psi_chassis.types import utcnow
 from psi_contracts.events.purchasing import GOODS_RETURNED_V1
 from psi_purchasing import metrics
-from psi_purchasing.adapters import prices, replica, repository
-from psi_purchasing.adapters.repository import OrderHeader
+from psi_purchasing.adapters import prices, replica, returns
+from psi_purchasing.adapters import purchase_orders as orders
+from psi_purchasing.adapters.purchase_orders import OrderHeader
 from psi_purchasing.adapters.requisitions import insert_requisition
 from psi_purchasing.config import SERVICE_NAME
 from psi_purchasing.domain import events
@@ -136,9 +137,9 @@ def _answered(session: Session, event: Event) -> tuple[OrderHeader, PurchaseOrde
         return_id = int(data["return_id"])
     except ValueError:
         raise PoisonMessage(f"{event.type}: return_id {data['return_id']!r} is not a purchasing return") from None
-    po_id = repository.return_order_id(session, return_id)
-    loaded = None if po_id is None else repository.lock_purchase_order(session, po_id)
-    ret = None if loaded is None else repository.lock_return(session, return_id)
+    po_id = returns.return_order_id(session, return_id)
+    loaded = None if po_id is None else orders.lock_purchase_order(session, po_id)
+    ret = None if loaded is None else returns.lock_return(session, return_id)
     if loaded is None or ret is None:
         raise PoisonMessage(
             f"{event.type} answers return {return_id} ({data['return_number']}), which purchasing does not have"
@@ -172,8 +173,8 @@ def on_supplier_return_issued(session: Session, event: Event) -> None:
     mismatch = issue_mismatch(ret, [(ln["line_no"], ln["quantity"]) for ln in data["lines"]])
     if mismatch is not None:
         raise PoisonMessage(f"{event.type}: {mismatch}")
-    returned = repository.returned_lines(session, ret.id)
-    reason = repository.return_reason(session, ret.id)
+    returned = returns.returned_lines(session, ret.id)
+    reason = returns.return_reason(session, ret.id)
     payload = events.goods_returned(
         return_id=ret.id,
         return_number=ret.number,
@@ -186,7 +187,7 @@ def on_supplier_return_issued(session: Session, event: Event) -> None:
         lines=returned,
     )
     event_id = record_event(session, GOODS_RETURNED_V1, payload, source=SERVICE_NAME, subject=ret.number)
-    repository.mark_return_completed(
+    returns.mark_return_completed(
         session,
         ret.id,
         returned_at=data["occurred_at"],
@@ -206,8 +207,6 @@ def on_supplier_return_rejected(session: Session, event: Event) -> None:
     header, po, ret = answered
     data: Any = event.data
     po.give_back_return(ret.quantities)
-    repository.subtract_returned_quantities(session, header.id, ret.quantities)
-    repository.mark_return_refused(
-        session, ret.id, answered_at=utcnow(), code=data["reason_code"], reason=data["reason"]
-    )
+    returns.subtract_returned_quantities(session, header.id, ret.quantities)
+    returns.mark_return_refused(session, ret.id, answered_at=utcnow(), code=data["reason_code"], reason=data["reason"])
     _log.info("return %s refused by inventory: %s %s", ret.number, data["reason_code"], data["reason"])

@@ -26,9 +26,10 @@ from psi_contracts.events.purchasing import (
     PURCHASE_ORDER_SHORT_CLOSED_V1,
 )
 from psi_purchasing import config, metrics
-from psi_purchasing.adapters import approvals, prices, queries, replica, repository
+from psi_purchasing.adapters import approvals, prices, queries, replica
+from psi_purchasing.adapters import purchase_orders as orders
 from psi_purchasing.adapters import suppliers as suppliers_store
-from psi_purchasing.adapters.repository import OrderHeader
+from psi_purchasing.adapters.purchase_orders import OrderHeader
 from psi_purchasing.config import SERVICE_NAME
 from psi_purchasing.domain import events
 from psi_purchasing.domain.approval import (
@@ -132,7 +133,7 @@ def insert_order(session: Session, cmd: CreatePurchaseOrder, now: datetime, crea
     )
     lines = resolve_lines(session, cmd.lines, supplier_id=supplier.id, currency=currency, on=now.date())
     po = PurchaseOrder.draft(lines, rate)
-    return repository.add_purchase_order(
+    return orders.add_purchase_order(
         session,
         po,
         supplier_id=supplier.id,
@@ -156,7 +157,7 @@ def create_purchase_order(db: Database, cmd: CreatePurchaseOrder, actor: Actor) 
 
 
 def _lock(session: Session, po_id: int) -> tuple[OrderHeader, PurchaseOrder]:
-    loaded = repository.lock_purchase_order(session, po_id)
+    loaded = orders.lock_purchase_order(session, po_id)
     if loaded is None:
         raise PurchaseOrderNotFound(f"purchase order {po_id} does not exist")
     return loaded
@@ -185,7 +186,7 @@ def _approve(
         period = budget_period(header.order_date)
         approvals.commit_budget(session, header.department, period, amount)
     po.approve(config.rules().receipt_tolerance)
-    repository.save_order(session, header.id, po, now, approved_at=now, budget_period=period)
+    orders.save_order(session, header.id, po, now, approved_at=now, budget_period=period)
     approvals.record(
         session,
         document_type=PO,
@@ -218,7 +219,7 @@ def _route(session: Session, header: OrderHeader, po: PurchaseOrder, actor: Acto
         bound = "no bound" if tier.up_to_amount is None else f"up to {plain(tier.up_to_amount)}"
         _approve(session, header, po, actor, now, f"automatic: amount tier {bound}")
     else:
-        repository.save_order(session, header.id, po, now)
+        orders.save_order(session, header.id, po, now)
 
 
 def _finish(db: Database, work: Callable[[Session], int]) -> dict[str, Any]:
@@ -296,7 +297,7 @@ def reject_purchase_order(db: Database, po_id: int, actor: Actor, reason: str) -
             _ensure_approver(session, po, actor)
         po.reject()
         now = utcnow()
-        repository.save_order(session, po_id, po, now)
+        orders.save_order(session, po_id, po, now)
         approvals.record(
             session,
             document_type=PO,
@@ -322,7 +323,7 @@ def unapprove_purchase_order(db: Database, po_id: int, actor: Actor, reason: str
         _ensure_approver(session, po, actor)
         now = utcnow()
         _release(session, header)
-        repository.save_order(session, po_id, po, now, approved_at=None, budget_period=None)
+        orders.save_order(session, po_id, po, now, approved_at=None, budget_period=None)
         approvals.record(
             session,
             document_type=PO,
@@ -348,7 +349,7 @@ def cancel_purchase_order(db: Database, po_id: int, actor: Actor, reason: str) -
         was_approved = po.cancel() or approvals.ever_approved(session, PO, po_id)
         now = utcnow()
         _release(session, header)
-        repository.save_order(session, po_id, po, now, budget_period=None, cancelled_at=now, cancel_reason=reason)
+        orders.save_order(session, po_id, po, now, budget_period=None, cancelled_at=now, cancel_reason=reason)
         approvals.record(
             session,
             document_type=PO,
@@ -433,8 +434,8 @@ def amend_purchase_order(
             _release(session, header)
             values.update(approved_at=None, budget_period=None)
         if resolved is not None:
-            repository.replace_lines(session, po_id, po.lines)
-        repository.save_order(session, po_id, po, now, **values)
+            orders.replace_lines(session, po_id, po.lines)
+        orders.save_order(session, po_id, po, now, **values)
         if revised:
             _record_revision(session, new_header, po, actor, now)
         return po_id
@@ -453,7 +454,7 @@ def short_close_purchase_order(db: Database, po_id: int, actor: Actor, reason: s
         now = utcnow()
         if header.department and header.budget_period and release.released_base > 0:
             approvals.release_budget(session, header.department, header.budget_period, release.released_base)
-        repository.save_short_close(session, po_id, po, now, reason)
+        orders.save_short_close(session, po_id, po, now, reason)
         approvals.record(
             session,
             document_type=PO,

@@ -11,7 +11,8 @@ from psi_chassis.outbox import record_event
 from psi_chassis.types import utcnow
 from psi_contracts.events.purchasing import GOODS_RECEIVED_V1
 from psi_purchasing import metrics
-from psi_purchasing.adapters import queries, repository
+from psi_purchasing.adapters import purchase_orders as orders
+from psi_purchasing.adapters import queries, receipts
 from psi_purchasing.config import SERVICE_NAME
 from psi_purchasing.domain import events
 from psi_purchasing.domain.business_time import ensure_happened
@@ -29,7 +30,7 @@ def receive_goods(db: Database, cmd: ReceiveGoods) -> dict[str, Any]:
     """
 
     def work(session: Session) -> dict[str, Any]:
-        loaded = repository.lock_purchase_order(session, cmd.po_id)
+        loaded = orders.lock_purchase_order(session, cmd.po_id)
         if loaded is None:
             raise PurchaseOrderNotFound(f"purchase order {cmd.po_id} does not exist")
         header, po = loaded
@@ -37,9 +38,9 @@ def receive_goods(db: Database, cmd: ReceiveGoods) -> dict[str, Any]:
         received_at = ensure_happened(cmd.received_at or now, now, "received_at")
         received = po.receive(cmd.lines)
 
-        repository.add_received_quantities(session, header.id, received)
-        repository.save_status(session, header.id, po.status, now)
-        receipt_id, number = repository.add_receipt(session, header.id, received_at, received, now)
+        receipts.add_received_quantities(session, header.id, received)
+        orders.save_status(session, header.id, po.status, now)
+        receipt_id, number = receipts.add_receipt(session, header.id, received_at, received, now)
         data = events.goods_received(
             receipt_id=receipt_id,
             receipt_number=number,
@@ -54,7 +55,7 @@ def receive_goods(db: Database, cmd: ReceiveGoods) -> dict[str, Any]:
             lines=received,
         )
         event_id = record_event(session, GOODS_RECEIVED_V1, data, source=SERVICE_NAME, subject=header.number)
-        repository.complete_receipt(session, receipt_id, number, event_id)
+        receipts.complete_receipt(session, receipt_id, number, event_id)
         view = queries.receipt(session, receipt_id)
         assert view is not None
         return view

@@ -14,7 +14,8 @@ from psi_chassis.db import Database
 from psi_chassis.outbox import record_event
 from psi_chassis.types import utcnow
 from psi_contracts.events.purchasing import GOODS_RETURN_REQUESTED_V1
-from psi_purchasing.adapters import queries, repository
+from psi_purchasing.adapters import purchase_orders as orders
+from psi_purchasing.adapters import queries, returns
 from psi_purchasing.config import SERVICE_NAME
 from psi_purchasing.domain import events
 from psi_purchasing.domain.business_time import ensure_happened
@@ -33,15 +34,15 @@ def return_goods(db: Database, cmd: ReturnGoods) -> dict[str, Any]:
     """
 
     def work(session: Session) -> dict[str, Any]:
-        loaded = repository.lock_purchase_order(session, cmd.po_id)
+        loaded = orders.lock_purchase_order(session, cmd.po_id)
         if loaded is None:
             raise PurchaseOrderNotFound(f"purchase order {cmd.po_id} does not exist")
         header, po = loaded
         now = utcnow()
         requested_at = ensure_happened(cmd.requested_at or now, now, "requested_at")
         returned = po.return_goods(cmd.lines)
-        repository.add_returned_quantities(session, header.id, returned)
-        return_id, number = repository.add_return(session, header.id, cmd.reason, requested_at, returned, now)
+        returns.add_returned_quantities(session, header.id, returned)
+        return_id, number = returns.add_return(session, header.id, cmd.reason, requested_at, returned, now)
         data = events.goods_return_requested(
             return_id=return_id,
             return_number=number,
@@ -54,7 +55,7 @@ def return_goods(db: Database, cmd: ReturnGoods) -> dict[str, Any]:
             lines=returned,
         )
         event_id = record_event(session, GOODS_RETURN_REQUESTED_V1, data, source=SERVICE_NAME, subject=number)
-        repository.number_return(session, return_id, number, event_id)
+        returns.number_return(session, return_id, number, event_id)
         view = queries.purchase_return(session, return_id)
         assert view is not None
         return view
