@@ -24,6 +24,7 @@ from psi_purchasing.api.schemas import (
 )
 from psi_purchasing.domain.commands import CreatePurchaseOrder, OrderLine
 from psi_purchasing.domain.errors import PurchaseOrderNotFound
+from psi_purchasing.service import order_approval as approval
 from psi_purchasing.service import purchase_orders as commands
 
 blp = Blueprint(
@@ -104,7 +105,7 @@ class SubmitPurchaseOrder(MethodView):
     def post(self, po_id: int) -> dict[str, Any]:
         """Submit a draft: approved at once when its base-currency total (with tax) is within the automatic
         tier, else pending_approval."""
-        return commands.submit_purchase_order(current_db(), po_id, current_actor())
+        return approval.submit_purchase_order(current_db(), po_id, current_actor())
 
 
 @blp.route("/<int:po_id>/approve")
@@ -121,7 +122,7 @@ class ApprovePurchaseOrderView(MethodView):
     def post(self, body: dict[str, Any] | None, po_id: int) -> dict[str, Any]:
         """Approve an order pending approval; publishes purchasing.PurchaseOrderApproved.v1."""
         reason = (body or {}).get("reason")
-        return commands.approve_purchase_order(current_db(), po_id, current_actor(), reason)
+        return approval.approve_purchase_order(current_db(), po_id, current_actor(), reason)
 
 
 @blp.route("/<int:po_id>/reject")
@@ -133,7 +134,7 @@ class RejectPurchaseOrder(MethodView):
     @blp.alt_response(409, description="INVALID_STATUS (not pending)")
     def post(self, body: dict[str, Any], po_id: int) -> dict[str, Any]:
         """Send an order pending approval back to draft, with a reason."""
-        return commands.reject_purchase_order(current_db(), po_id, current_actor(), body["reason"])
+        return approval.reject_purchase_order(current_db(), po_id, current_actor(), body["reason"])
 
 
 @blp.route("/<int:po_id>/unapprove")
@@ -145,7 +146,7 @@ class UnapprovePurchaseOrder(MethodView):
     @blp.alt_response(409, description="ALREADY_RECEIVED, INVALID_STATUS")
     def post(self, body: dict[str, Any] | None, po_id: int) -> dict[str, Any]:
         """Un-approve (反审核) while nothing is received: back to draft, the budget commitment given back."""
-        return commands.unapprove_purchase_order(current_db(), po_id, current_actor(), (body or {}).get("reason"))
+        return approval.unapprove_purchase_order(current_db(), po_id, current_actor(), (body or {}).get("reason"))
 
 
 @blp.route("/<int:po_id>/cancel")
@@ -182,5 +183,5 @@ class ApprovalsOfOrder(MethodView):
         with current_db().unit_of_work() as session:
             if not queries.purchase_order_exists(session, po_id):
                 raise PurchaseOrderNotFound(f"purchase order {po_id} does not exist")
-            items, total = approvals.log_of(session, commands.PO, po_id, page=args["page"], page_size=args["page_size"])
+            items, total = approvals.log_of(session, approval.PO, po_id, page=args["page"], page_size=args["page_size"])
         return page_of(items, args, total)

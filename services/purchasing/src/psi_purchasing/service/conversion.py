@@ -36,7 +36,7 @@ from psi_purchasing.domain.conversion import (
 )
 from psi_purchasing.domain.errors import OverOrdered, RuleViolation
 from psi_purchasing.domain.model import Supplier
-from psi_purchasing.service.purchase_orders import insert_order, resolve_lines
+from psi_purchasing.service.order_lines import insert_order, resolve_lines
 from psi_purchasing.service.unit_of_work import run_command
 
 
