@@ -9,6 +9,7 @@ import click
 from psi_chassis.db import Database
 from psi_inventory import config
 from psi_inventory.service.rebuild import rebuild_balances
+from psi_inventory.service.unit_of_work import run_command
 
 
 @click.group()
@@ -21,9 +22,7 @@ def main() -> None:
 def rebuild(apply: bool) -> None:
     """Recompute every balance from the ledger and report differences; exit 1 if any were found."""
     db = Database(config.load_settings().database_url)
-    with db.unit_of_work() as session:
-        differences = rebuild_balances(session, apply)
-        session.commit()
+    differences = run_command(db, lambda session: rebuild_balances(session, apply))
     db.dispose()
     for d in differences:
         click.echo(f"{d.sku}\t{d.warehouse_code}\t{d.field}\tstored {d.stored}\tledger {d.from_ledger}")
