@@ -38,14 +38,16 @@ from psi_purchasing.service.unit_of_work import run_command
 PO = str(DocumentType.PURCHASE_ORDER)
 
 
-def lock(session: Session, po_id: int) -> tuple[OrderHeader, PurchaseOrder]:
+def lock_order(session: Session, po_id: int) -> tuple[OrderHeader, PurchaseOrder]:
+    """The order for change, its row locked until the transaction ends (every writer locks it first, so two
+    commands on one order run one after the other); 404 PURCHASE_ORDER_NOT_FOUND."""
     loaded = orders.lock_purchase_order(session, po_id)
     if loaded is None:
         raise PurchaseOrderNotFound(f"purchase order {po_id} does not exist")
     return loaded
 
 
-def release(session: Session, header: OrderHeader) -> None:
+def release_commitment(session: Session, header: OrderHeader) -> None:
     """Give back the budget an approved order had committed (if it had)."""
     if header.department and header.budget_period:
         approvals.release_budget(session, header.department, header.budget_period, header.committed_base)
@@ -93,7 +95,7 @@ def _approve(
     record_event(session, PURCHASE_ORDER_APPROVED_V1, data, source=SERVICE_NAME, subject=header.number)
 
 
-def route(session: Session, header: OrderHeader, po: PurchaseOrder, actor: Actor, now: datetime) -> None:
+def route_by_tier(session: Session, header: OrderHeader, po: PurchaseOrder, actor: Actor, now: datetime) -> None:
     """A pending order: approve it at once when its amount tier is automatic, else leave it waiting."""
     tiers, _ = approvals.load_tiers(session, PO)
     tier = tier_for(tiers, po.total_amount_base)
@@ -104,7 +106,7 @@ def route(session: Session, header: OrderHeader, po: PurchaseOrder, actor: Actor
         orders.save_order(session, header.id, po, now)
 
 
-def finish(db: Database, work: Callable[[Session], int]) -> dict[str, Any]:
+def run_order_command(db: Database, work: Callable[[Session], int]) -> dict[str, Any]:
     """Run one order command in its own transaction (service/unit_of_work.py) and answer with the order."""
 
     def run(session: Session) -> dict[str, Any]:
@@ -119,7 +121,7 @@ def submit_purchase_order(db: Database, po_id: int, actor: Actor) -> dict[str, A
     """draft -> pending_approval, or straight to approved when the amount is within the automatic tier."""
 
     def work(session: Session) -> int:
-        header, po = lock(session, po_id)
+        header, po = lock_order(session, po_id)
         supplier = suppliers_store.get_supplier(session, header.supplier_id)
         assert supplier is not None
         supplier.ensure_can_order()
@@ -136,10 +138,10 @@ def submit_purchase_order(db: Database, po_id: int, actor: Actor) -> dict[str, A
             now=now,
             amount_base=po.total_amount_base,
         )
-        route(session, header, po, actor, now)
+        route_by_tier(session, header, po, actor, now)
         return po_id
 
-    return finish(db, work)
+    return run_order_command(db, work)
 
 
 def _ensure_approver(session: Session, po: PurchaseOrder, actor: Actor) -> None:
@@ -159,7 +161,7 @@ def approve_purchase_order(db: Database, po_id: int, actor: Actor, reason: str |
     """pending_approval -> approved by a holder of the amount tier's role (an admin may always)."""
 
     def work(session: Session) -> int:
-        header, po = lock(session, po_id)
+        header, po = lock_order(session, po_id)
         if po.status != POStatus.PENDING_APPROVAL:
             po.approve()  # raises INVALID_STATUS
         _ensure_approver(session, po, actor)
@@ -167,14 +169,14 @@ def approve_purchase_order(db: Database, po_id: int, actor: Actor, reason: str |
         _approve(session, header, po, actor, utcnow(), reason)
         return po_id
 
-    return finish(db, work)
+    return run_order_command(db, work)
 
 
 def reject_purchase_order(db: Database, po_id: int, actor: Actor, reason: str) -> dict[str, Any]:
     """pending_approval -> draft, with the reason in the log."""
 
     def work(session: Session) -> int:
-        _header, po = lock(session, po_id)
+        _header, po = lock_order(session, po_id)
         if po.status == POStatus.PENDING_APPROVAL:
             _ensure_approver(session, po, actor)
         po.reject()
@@ -193,18 +195,18 @@ def reject_purchase_order(db: Database, po_id: int, actor: Actor, reason: str) -
         )
         return po_id
 
-    return finish(db, work)
+    return run_order_command(db, work)
 
 
 def unapprove_purchase_order(db: Database, po_id: int, actor: Actor, reason: str | None) -> dict[str, Any]:
     """approved -> draft (反审核) while nothing is received; the budget commitment is given back."""
 
     def work(session: Session) -> int:
-        header, po = lock(session, po_id)
+        header, po = lock_order(session, po_id)
         po.unapprove()
         _ensure_approver(session, po, actor)
         now = utcnow()
-        release(session, header)
+        release_commitment(session, header)
         orders.save_order(session, po_id, po, now, approved_at=None, budget_period=None)
         approvals.record(
             session,
@@ -219,4 +221,4 @@ def unapprove_purchase_order(db: Database, po_id: int, actor: Actor, reason: str
         )
         return po_id
 
-    return finish(db, work)
+    return run_order_command(db, work)

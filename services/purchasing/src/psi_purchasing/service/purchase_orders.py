@@ -27,13 +27,13 @@ from psi_purchasing.domain import events
 from psi_purchasing.domain.commands import UNSET, Actor, CreatePurchaseOrder, OrderLine
 from psi_purchasing.domain.model import PurchaseOrder
 from psi_purchasing.domain.short_close import release_of
-from psi_purchasing.service.order_approval import PO, finish, lock, release, route
+from psi_purchasing.service.order_approval import PO, lock_order, release_commitment, route_by_tier, run_order_command
 from psi_purchasing.service.order_lines import ensure_warehouse_takes_orders, insert_order, resolve_lines
 
 
 def create_purchase_order(db: Database, cmd: CreatePurchaseOrder, actor: Actor) -> dict[str, Any]:
     """A draft order for an active supplier, in the supplier's currency unless another one is given."""
-    view = finish(db, lambda session: insert_order(session, cmd, utcnow(), actor))
+    view = run_order_command(db, lambda session: insert_order(session, cmd, utcnow(), actor))
     metrics.PURCHASE_ORDERS_CREATED.inc()
     return view
 
@@ -43,10 +43,10 @@ def cancel_purchase_order(db: Database, po_id: int, actor: Actor, reason: str) -
     when it had been approved (finance may have it open for matching)."""
 
     def work(session: Session) -> int:
-        header, po = lock(session, po_id)
+        header, po = lock_order(session, po_id)
         was_approved = po.cancel() or approvals.ever_approved(session, PO, po_id)
         now = utcnow()
-        release(session, header)
+        release_commitment(session, header)
         orders.save_order(session, po_id, po, now, budget_period=None, cancelled_at=now, cancel_reason=reason)
         approvals.record(
             session,
@@ -66,7 +66,7 @@ def cancel_purchase_order(db: Database, po_id: int, actor: Actor, reason: str) -
             record_event(session, PURCHASE_ORDER_CANCELLED_V1, data, source=SERVICE_NAME, subject=header.number)
         return po_id
 
-    return finish(db, work)
+    return run_order_command(db, work)
 
 
 def _amended_lines(
@@ -99,7 +99,7 @@ def _record_revision(session: Session, header: OrderHeader, po: PurchaseOrder, a
         now=now,
         amount_base=po.total_amount_base,
     )
-    route(session, header, po, actor, now)
+    route_by_tier(session, header, po, actor, now)
 
 
 def amend_purchase_order(
@@ -116,7 +116,7 @@ def amend_purchase_order(
     budget commitment is given back and taken again on approval. Refused after any receipt."""
 
     def work(session: Session) -> int:
-        header, po = lock(session, po_id)
+        header, po = lock_order(session, po_id)
         ensure_warehouse_takes_orders(session, header.warehouse_code)
         resolved = None if lines is None else _amended_lines(session, header, po, lines)
         revised = po.amend(resolved)
@@ -129,7 +129,7 @@ def amend_purchase_order(
             values["department"] = department
             new_header = dataclasses.replace(header, department=department)
         if revised:
-            release(session, header)
+            release_commitment(session, header)
             values.update(approved_at=None, budget_period=None)
         if resolved is not None:
             orders.replace_lines(session, po_id, po.lines)
@@ -138,7 +138,7 @@ def amend_purchase_order(
             _record_revision(session, new_header, po, actor, now)
         return po_id
 
-    return finish(db, work)
+    return run_order_command(db, work)
 
 
 def short_close_purchase_order(db: Database, po_id: int, actor: Actor, reason: str) -> dict[str, Any]:
@@ -146,7 +146,7 @@ def short_close_purchase_order(db: Database, po_id: int, actor: Actor, reason: s
     (one conditional UPDATE), log who and why, and publish purchasing.PurchaseOrderShortClosed.v1."""
 
     def work(session: Session) -> int:
-        header, po = lock(session, po_id)
+        header, po = lock_order(session, po_id)
         closed = po.short_close()
         release = release_of(po, header.committed_base)
         now = utcnow()
@@ -179,6 +179,6 @@ def short_close_purchase_order(db: Database, po_id: int, actor: Actor, reason: s
         record_event(session, PURCHASE_ORDER_SHORT_CLOSED_V1, data, source=SERVICE_NAME, subject=header.number)
         return po_id
 
-    view = finish(db, work)
+    view = run_order_command(db, work)
     metrics.PURCHASE_ORDERS_SHORT_CLOSED.inc()
     return view
