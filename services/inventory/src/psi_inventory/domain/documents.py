@@ -150,6 +150,13 @@ def adjustment_line_errors(lines: Sequence[AdjustmentLine]) -> dict[str, Any]:
     return errors
 
 
+def gain_value_problem(quantity: Decimal, unit_cost: Decimal) -> str | None:
+    """Why stock found cannot be booked at ``unit_cost`` (its value would not fit the ledger), or None."""
+    if quantity * unit_cost >= MAX_AMOUNT:
+        return f"at {unit_cost} a unit the value must stay below {MAX_AMOUNT}"
+    return None
+
+
 # --- transfers ----------------------------------------------------------------------------------------------
 
 

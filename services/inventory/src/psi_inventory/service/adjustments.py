@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from psi_chassis.db import Database
-from psi_chassis.decimals import MAX_AMOUNT, ZERO, q6
+from psi_chassis.decimals import ZERO, q6
 from psi_chassis.outbox import record_event
 from psi_chassis.types import utcnow
 from psi_contracts.events.inventory import STOCK_ADJUSTED_V1
@@ -38,6 +38,7 @@ from psi_inventory.domain.documents import (
     RuleViolation,
     add_error,
     adjustment_line_errors,
+    gain_value_problem,
     total,
 )
 from psi_inventory.domain.errors import StockRuleViolation, insufficient
@@ -146,32 +147,42 @@ def apply_differences(
             reason_code=source.reason_code,
         )
         if line.quantity > ZERO:
-            cost = line.unit_cost if line.unit_cost is not None else ledger.current_unit_cost(line.sku, warehouse)
-            if line.quantity * cost >= MAX_AMOUNT:
-                errors: dict[str, Any] = {}
-                add_error(
-                    errors,
-                    field_name,
-                    f"at {cost} a unit the value must stay below {MAX_AMOUNT}",
-                    line.line_no - 1,
-                    quantity_name,
-                )
-                raise RuleViolation("the value of a line is too large", errors=errors)
-            posted = ledger.receive(line.sku, warehouse, MOVE_ADJUSTMENT, line.quantity, cost, line_source)
+            posted = _book_gain(ledger, warehouse, line, line_source, field_name, quantity_name)
         else:
-            try:
-                posted = ledger.issue(
-                    line.sku,
-                    warehouse,
-                    MOVE_ADJUSTMENT,
-                    -line.quantity,
-                    line_source,
-                    may_take_reserved=may_take_reserved,
-                )
-            except StockRuleViolation as exc:
-                raise insufficient(exc, field_name, line.line_no - 1, quantity_name) from exc
+            posted = _book_loss(ledger, warehouse, line, line_source, field_name, quantity_name, may_take_reserved)
         postings.append(_Posting(line.line_no, line.sku, q6(line.quantity), posted))
     return sorted(postings, key=lambda p: p.line_no)
+
+
+def _book_gain(
+    ledger: Ledger, warehouse: str, line: Correction, source: Source, field_name: str, quantity_name: str
+) -> Posted:
+    """Stock found: received at the line's cost, or else the current cost, if its value fits the ledger."""
+    cost = line.unit_cost if line.unit_cost is not None else ledger.current_unit_cost(line.sku, warehouse)
+    problem = gain_value_problem(line.quantity, cost)
+    if problem is not None:
+        errors: dict[str, Any] = {}
+        add_error(errors, field_name, problem, line.line_no - 1, quantity_name)
+        raise RuleViolation("the value of a line is too large", errors=errors)
+    return ledger.receive(line.sku, warehouse, MOVE_ADJUSTMENT, line.quantity, cost, source)
+
+
+def _book_loss(
+    ledger: Ledger,
+    warehouse: str,
+    line: Correction,
+    source: Source,
+    field_name: str,
+    quantity_name: str,
+    may_take_reserved: bool,
+) -> Posted:
+    """Stock missing: issued, valued both ways; a refusal is the 409 naming the line."""
+    try:
+        return ledger.issue(
+            line.sku, warehouse, MOVE_ADJUSTMENT, -line.quantity, source, may_take_reserved=may_take_reserved
+        )
+    except StockRuleViolation as exc:
+        raise insufficient(exc, field_name, line.line_no - 1, quantity_name) from exc
 
 
 def record_adjusted(

@@ -8,6 +8,7 @@ other through the batch's stock book (``posting_batch.py``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -118,6 +119,30 @@ def _issue_return(batch: PostingBatch, event: Event) -> None:
     if refusal is not None:
         _reject(batch, event, document, *refusal)
         return
+    issued = _issue_lines(batch, event, warehouse, occurred_at, lines)
+    batch.booked(document)
+    batch.record(
+        SUPPLIER_RETURN_ISSUED_V1,
+        {
+            "source_event_id": event.id,
+            "return_id": data["return_id"],
+            "return_number": data["return_number"],
+            "po_number": data["po_number"],
+            "warehouse_code": warehouse,
+            "occurred_at": occurred_at,
+            "currency": base_currency(),
+            "lines": [ln for ln, _ in sorted(issued, key=lambda i: i[0]["line_no"])],
+            "total_value": sum((books for _, books in issued), ZERO),
+        },
+        data["return_number"],
+    )
+
+
+def _issue_lines(
+    batch: PostingBatch, event: Event, warehouse: str, occurred_at: datetime, lines: Sequence[ReturnLine]
+) -> list[tuple[dict[str, Any], Decimal]]:
+    """Issue each line at its receipt cost, in (sku, line) order: the event line and the value the books lost."""
+    data = event.data
     issued = []
     for line in sorted(lines, key=lambda ln: (ln.sku, ln.line_no)):
         posted, _own = batch.stock.issue_supplier_return(
@@ -143,22 +168,7 @@ def _issue_return(batch: PostingBatch, event: Event) -> None:
                 -batch.stock.books_value(warehouse, posted),
             )
         )
-    batch.booked(document)
-    batch.record(
-        SUPPLIER_RETURN_ISSUED_V1,
-        {
-            "source_event_id": event.id,
-            "return_id": data["return_id"],
-            "return_number": data["return_number"],
-            "po_number": data["po_number"],
-            "warehouse_code": warehouse,
-            "occurred_at": occurred_at,
-            "currency": base_currency(),
-            "lines": [ln for ln, _ in sorted(issued, key=lambda i: i[0]["line_no"])],
-            "total_value": sum((books for _, books in issued), ZERO),
-        },
-        data["return_number"],
-    )
+    return issued
 
 
 def _refusal(
