@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 
 from psi_chassis.api_schemas import PageArgs, page_of
 from psi_chassis.app import current_db
-from psi_purchasing.adapters import approvals, queries
+from psi_purchasing.adapters import queries
 from psi_purchasing.api.schemas import (
     ApprovalPage,
     PurchaseOrderCreateSchema,
@@ -23,9 +23,9 @@ from psi_purchasing.api.schemas import (
     current_actor,
 )
 from psi_purchasing.domain.commands import CreatePurchaseOrder, OrderLine
-from psi_purchasing.domain.errors import PurchaseOrderNotFound
 from psi_purchasing.service import order_approval as approval
 from psi_purchasing.service import purchase_orders as commands
+from psi_purchasing.service import reads
 
 blp = Blueprint(
     "purchase_orders",
@@ -75,10 +75,7 @@ class PurchaseOrderById(MethodView):
     def get(self, po_id: int) -> dict[str, Any]:
         """One purchase order with its lines and what has been received of each."""
         with current_db().unit_of_work() as session:
-            order = queries.purchase_order(session, po_id)
-        if order is None:
-            raise PurchaseOrderNotFound(f"purchase order {po_id} does not exist")
-        return order
+            return reads.purchase_order(session, po_id)
 
     @blp.arguments(PurchaseOrderUpdateSchema)
     @blp.response(200, PurchaseOrderSchema)
@@ -181,7 +178,5 @@ class ApprovalsOfOrder(MethodView):
     def get(self, args: dict[str, Any], po_id: int) -> dict[str, Any]:
         """Every submission, approval, rejection, un-approval, revision and cancellation, oldest first."""
         with current_db().unit_of_work() as session:
-            if not queries.purchase_order_exists(session, po_id):
-                raise PurchaseOrderNotFound(f"purchase order {po_id} does not exist")
-            items, total = approvals.log_of(session, approval.PO, po_id, page=args["page"], page_size=args["page_size"])
+            items, total = reads.approvals_of_order(session, po_id, page=args["page"], page_size=args["page_size"])
         return page_of(items, args, total)

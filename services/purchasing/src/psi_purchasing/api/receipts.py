@@ -10,10 +10,9 @@ from flask_smorest import Blueprint
 
 from psi_chassis.api_schemas import PageArgs, page_of
 from psi_chassis.app import current_db
-from psi_purchasing.adapters import queries
 from psi_purchasing.api.schemas import ReceiptCreateSchema, ReceiptPage, ReceiptSchema
 from psi_purchasing.domain.commands import ReceiptLine, ReceiveGoods
-from psi_purchasing.domain.errors import PurchaseOrderNotFound, ReceiptNotFound
+from psi_purchasing.service import reads
 from psi_purchasing.service.receipts import receive_goods
 
 blp = Blueprint("goods_receipts", __name__, url_prefix="/api/v1/purchasing", description="Goods receipts")
@@ -27,11 +26,7 @@ class ReceiptsOfOrder(MethodView):
     def get(self, args: dict[str, Any], po_id: int) -> dict[str, Any]:
         """The receipts posted against one purchase order, oldest first."""
         with current_db().unit_of_work() as session:
-            if not queries.purchase_order_exists(session, po_id):
-                raise PurchaseOrderNotFound(f"purchase order {po_id} does not exist")
-            items, total = queries.list_receipts_of_order(
-                session, po_id, page=args["page"], page_size=args["page_size"]
-            )
+            items, total = reads.receipts_of_order(session, po_id, page=args["page"], page_size=args["page_size"])
         return page_of(items, args, total)
 
     @blp.arguments(ReceiptCreateSchema)
@@ -56,7 +51,4 @@ class ReceiptById(MethodView):
     def get(self, receipt_id: int) -> dict[str, Any]:
         """One goods receipt with its lines and costs."""
         with current_db().unit_of_work() as session:
-            receipt = queries.receipt(session, receipt_id)
-        if receipt is None:
-            raise ReceiptNotFound(f"receipt {receipt_id} does not exist")
-        return receipt
+            return reads.receipt(session, receipt_id)

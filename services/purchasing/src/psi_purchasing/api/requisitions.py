@@ -25,7 +25,7 @@ from psi_purchasing.api.schemas import (
     RequisitionSchema,
     current_actor,
 )
-from psi_purchasing.domain.errors import RequisitionNotFound
+from psi_purchasing.service import reads
 from psi_purchasing.service import requisitions as service
 
 blp = Blueprint(
@@ -71,10 +71,7 @@ class RequisitionById(MethodView):
     def get(self, requisition_id: int) -> dict[str, Any]:
         """One requisition with its lines, what was ordered of each, and its approvals log."""
         with current_db().unit_of_work() as session:
-            view = queries.requisition(session, requisition_id)
-        if view is None:
-            raise RequisitionNotFound(f"requisition {requisition_id} does not exist")
-        return view
+            return reads.requisition(session, requisition_id)
 
     @blp.arguments(RequisitionPatchSchema)
     @blp.response(200, RequisitionSchema)

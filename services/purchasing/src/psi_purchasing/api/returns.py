@@ -13,7 +13,7 @@ from psi_chassis.app import current_db
 from psi_purchasing.adapters import queries
 from psi_purchasing.api.schemas import ReturnCreateSchema, ReturnPage, ReturnQueryArgs, ReturnSchema
 from psi_purchasing.domain.commands import ReturnGoods, ReturnLine
-from psi_purchasing.domain.errors import ReturnNotFound
+from psi_purchasing.service import reads
 from psi_purchasing.service.returns import return_goods
 
 blp = Blueprint("purchase_returns", __name__, url_prefix="/api/v1/purchasing", description="Purchase returns")
@@ -64,7 +64,4 @@ class ReturnById(MethodView):
     def get(self, return_id: int) -> dict[str, Any]:
         """One purchase return with its status, inventory's answer and its lines."""
         with current_db().unit_of_work() as session:
-            view = queries.purchase_return(session, return_id)
-        if view is None:
-            raise ReturnNotFound(f"return {return_id} does not exist")
-        return view
+            return reads.purchase_return(session, return_id)

@@ -9,11 +9,9 @@ from flask_smorest import Blueprint
 
 from psi_chassis.api_schemas import page_of
 from psi_chassis.app import current_db
-from psi_purchasing.adapters import queries
 from psi_purchasing.adapters.scorecard import suppliers_with_receipts
 from psi_purchasing.api.schemas import PeriodArgs, ScorecardPage, ScorecardPageArgs, ScorecardSchema
-from psi_purchasing.domain.errors import SupplierNotFound
-from psi_purchasing.service import scorecard
+from psi_purchasing.service import reads, scorecard
 
 blp = Blueprint(
     "scorecards",
@@ -45,7 +43,4 @@ class ScorecardBySupplier(MethodView):
     def get(self, args: dict[str, Any], supplier_id: int) -> dict[str, Any]:
         """One supplier's scorecard over receipts dated in the period (empty figures when there were none)."""
         with current_db().unit_of_work() as session:
-            if queries.supplier(session, supplier_id) is None:
-                raise SupplierNotFound(f"supplier {supplier_id} does not exist")
-            (card,) = scorecard.scorecards(session, [supplier_id], args["date_from"], args["date_to"])
-        return card
+            return reads.scorecard_of_supplier(session, supplier_id, args["date_from"], args["date_to"])

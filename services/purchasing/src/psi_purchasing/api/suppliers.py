@@ -23,7 +23,7 @@ from psi_purchasing.api.schemas import (
     SupplierUpdateSchema,
 )
 from psi_purchasing.domain.commands import CreateSupplier
-from psi_purchasing.domain.errors import SupplierNotFound
+from psi_purchasing.service import reads
 from psi_purchasing.service.suppliers import add_price, create_supplier, update_supplier
 
 blp = Blueprint("suppliers", __name__, url_prefix="/api/v1/purchasing/suppliers", description="Suppliers")
@@ -57,10 +57,7 @@ class SupplierById(MethodView):
     def get(self, supplier_id: int) -> dict[str, Any]:
         """One supplier."""
         with current_db().unit_of_work() as session:
-            supplier = queries.supplier(session, supplier_id)
-        if supplier is None:
-            raise SupplierNotFound(f"supplier {supplier_id} does not exist")
-        return supplier
+            return reads.supplier(session, supplier_id)
 
     @blp.arguments(SupplierUpdateSchema)
     @blp.response(200, SupplierSchema)
@@ -79,9 +76,7 @@ class SupplierPrices(MethodView):
     def get(self, args: dict[str, Any], supplier_id: int) -> dict[str, Any]:
         """A supplier's price list, by SKU and minimum quantity."""
         with current_db().unit_of_work() as session:
-            if queries.supplier(session, supplier_id) is None:
-                raise SupplierNotFound(f"supplier {supplier_id} does not exist")
-            items, total = queries.list_prices(
+            items, total = reads.prices_of_supplier(
                 session, supplier_id, sku=args.get("sku"), page=args["page"], page_size=args["page_size"]
             )
         return page_of(items, args, total)
