@@ -14,7 +14,7 @@ from flask_smorest import Blueprint
 
 from psi_chassis.api_schemas import page_of
 from psi_chassis.app import current_db
-from psi_inventory.adapters.catalog import get_item, list_items
+from psi_inventory.adapters.catalog import list_items
 from psi_inventory.api.schemas import (
     ItemCreateSchema,
     ItemPage,
@@ -23,7 +23,6 @@ from psi_inventory.api.schemas import (
     ItemSchema,
 )
 from psi_inventory.domain.commands import NewItem
-from psi_inventory.domain.errors import ItemNotFound
 from psi_inventory.service import catalog
 
 blp = Blueprint("items", __name__, url_prefix="/api/v1/inventory/items", description="Item master")
@@ -66,11 +65,7 @@ class ItemBySku(MethodView):
     @blp.alt_response(404, description="ITEM_NOT_FOUND")
     def get(self, sku: str) -> dict[str, Any]:
         """One item."""
-        with current_db().unit_of_work() as session:
-            item = get_item(session, sku)
-        if item is None:
-            raise ItemNotFound(f"item {sku} does not exist")
-        return item
+        return catalog.find_item(current_db(), sku)
 
     @blp.arguments(ItemPatchSchema)
     @blp.response(200, ItemSchema)

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 
 from psi_chassis.api_schemas import page_of
 from psi_chassis.app import current_db
-from psi_inventory.adapters.catalog import get_warehouse, list_warehouses
+from psi_inventory.adapters.catalog import list_warehouses
 from psi_inventory.api.schemas import (
     WarehouseCreateSchema,
     WarehousePage,
@@ -19,7 +19,6 @@ from psi_inventory.api.schemas import (
     WarehouseSchema,
 )
 from psi_inventory.domain.commands import NewWarehouse
-from psi_inventory.domain.errors import WarehouseNotFound
 from psi_inventory.service import catalog
 
 blp = Blueprint("warehouses", __name__, url_prefix="/api/v1/inventory/warehouses", description="Warehouses")
@@ -55,11 +54,7 @@ class WarehouseByCode(MethodView):
     @blp.alt_response(404, description="WAREHOUSE_NOT_FOUND")
     def get(self, code: str) -> dict[str, Any]:
         """One warehouse."""
-        with current_db().unit_of_work() as session:
-            warehouse = get_warehouse(session, code)
-        if warehouse is None:
-            raise WarehouseNotFound(f"warehouse {code} does not exist")
-        return warehouse
+        return catalog.find_warehouse(current_db(), code)
 
     @blp.arguments(WarehousePatchSchema)
     @blp.response(200, WarehouseSchema)

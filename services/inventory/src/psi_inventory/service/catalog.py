@@ -104,6 +104,15 @@ def _locked_item(session: Session, sku: str) -> dict[str, Any]:
 # --- items ---------------------------------------------------------------------------------------------------
 
 
+def find_item(db: Database, sku: str) -> dict[str, Any]:
+    """One item; ``404 ITEM_NOT_FOUND`` when the item master has no such SKU."""
+    with db.unit_of_work() as session:
+        item = get_item(session, sku)
+    if item is None:
+        raise ItemNotFound(f"item {sku} does not exist")
+    return item
+
+
 def create_item(db: Database, cmd: NewItem) -> dict[str, Any]:
     """Add an item (version 1) with a zero balance row in every warehouse, and publish ItemCreated.
 
@@ -213,6 +222,15 @@ def _apply(session: Session, current: Mapping[str, Any], changes: Mapping[str, A
 
 
 # --- warehouses ----------------------------------------------------------------------------------------------
+
+
+def find_warehouse(db: Database, code: str) -> dict[str, Any]:
+    """One warehouse; ``404 WAREHOUSE_NOT_FOUND`` when inventory does not list it."""
+    with db.unit_of_work() as session:
+        warehouse = get_warehouse(session, code)
+    if warehouse is None:
+        raise WarehouseNotFound(f"warehouse {code} does not exist")
+    return warehouse
 
 
 def _publish_warehouse(session: Session, event_type: str, warehouse: Mapping[str, Any]) -> None:
@@ -328,6 +346,8 @@ __all__ = [
     "deactivate_item",
     "deactivate_warehouse",
     "ensure_warehouse",
+    "find_item",
+    "find_warehouse",
     "update_item",
     "update_warehouse",
 ]
