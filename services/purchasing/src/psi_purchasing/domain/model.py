@@ -353,22 +353,7 @@ class PurchaseOrder:
         if errors:
             raise RuleViolation("the goods receipt is not valid; see errors", errors=errors)
 
-        over: dict[str, Any] = {}
-        for i, rl in enumerate(lines):
-            po_line = self.line(rl.line_no)
-            assert po_line is not None
-            if po_line.accepted_quantity + rl.accepted_quantity > po_line.receivable:
-                _line_error(
-                    over,
-                    i,
-                    "accepted_quantity",
-                    f"line {rl.line_no}: {plain(po_line.accepted_quantity)} of {plain(po_line.quantity)} "
-                    f"already accepted, {plain(rl.accepted_quantity)} more would exceed the "
-                    f"{plain(po_line.receivable)} that may be accepted",
-                )
-        if over:
-            raise OverReceipt("the receipt would take a line beyond what may be received", errors=over)
-
+        self._refuse_over_receipt(lines)
         received: list[ReceivedLine] = []
         for rl in lines:
             po_line = self.line(rl.line_no)
@@ -465,6 +450,25 @@ class PurchaseOrder:
                 )
             )
         return returned
+
+    def _refuse_over_receipt(self, lines: Sequence[ReceiptLine]) -> None:
+        """409 OVER_RECEIPT when a line's accepted quantity would go beyond what it may accept (its
+        ``max_receivable``: the quantity plus the tolerance fixed at approval)."""
+        over: dict[str, Any] = {}
+        for i, rl in enumerate(lines):
+            po_line = self.line(rl.line_no)
+            assert po_line is not None
+            if po_line.accepted_quantity + rl.accepted_quantity > po_line.receivable:
+                _line_error(
+                    over,
+                    i,
+                    "accepted_quantity",
+                    f"line {rl.line_no}: {plain(po_line.accepted_quantity)} of {plain(po_line.quantity)} "
+                    f"already accepted, {plain(rl.accepted_quantity)} more would exceed the "
+                    f"{plain(po_line.receivable)} that may be accepted",
+                )
+        if over:
+            raise OverReceipt("the receipt would take a line beyond what may be received", errors=over)
 
     def _check_receipt_line(self, errors: dict[str, Any], i: int, rl: ReceiptLine, seen: set[int]) -> None:
         if self.line(rl.line_no) is None:

@@ -9,6 +9,7 @@ moves each line's ``ordered_quantity`` (a fully ordered requisition becomes ``co
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +24,7 @@ from psi_purchasing.adapters import suppliers as suppliers_store
 from psi_purchasing.domain.commands import Actor, CreatePurchaseOrder, OrderLine
 from psi_purchasing.domain.conversion import (
     ConvertLine,
+    GroupKey,
     OpenLine,
     collect_line_errors,
     ensure_approved,
@@ -125,35 +127,52 @@ def _plan_orders(
         rate = group_rate(errors, currency, base_currency, rates, members, config.rules().rate_bands)
         if rate is None:
             continue
-        order_lines = tuple(
-            OrderLine(
-                sku=open_lines[lines[i].requisition_line_id].sku,
-                quantity=quantities[i],
-                requisition_line_id=lines[i].requisition_line_id,
-            )
-            for i in members
-        )
         try:
-            order_lines = resolve_lines(
-                session, order_lines, supplier_id=supplier_id, currency=currency, on=today, indexes=members
+            orders.append(
+                _order_of_group(
+                    session, (supplier_id, warehouse, currency), members, lines, open_lines, quantities, rate, today
+                )
             )
         except RuleViolation as exc:
             collect_line_errors(errors, exc)
-            continue
-        expected_date, department = order_header([open_lines[lines[i].requisition_line_id] for i in members])
-        orders.append(
-            CreatePurchaseOrder(
-                supplier_id=supplier_id,
-                warehouse_code=warehouse,
-                lines=order_lines,
-                currency=currency,
-                exchange_rate=rate,
-                expected_date=expected_date,
-                department=department,
-            )
-        )
     raise_if_any(errors)
     return orders
+
+
+def _order_of_group(
+    session: Session,
+    key: GroupKey,
+    members: Sequence[int],
+    lines: Sequence[ConvertLine],
+    open_lines: Mapping[int, OpenLine],
+    quantities: Sequence[Decimal],
+    rate: Decimal,
+    today: date,
+) -> CreatePurchaseOrder:
+    """The draft order of one group, its lines priced from the supplier's list (422 with the lines' indexes in
+    the request when one cannot be ordered)."""
+    supplier_id, warehouse, currency = key
+    order_lines = tuple(
+        OrderLine(
+            sku=open_lines[lines[i].requisition_line_id].sku,
+            quantity=quantities[i],
+            requisition_line_id=lines[i].requisition_line_id,
+        )
+        for i in members
+    )
+    order_lines = resolve_lines(
+        session, order_lines, supplier_id=supplier_id, currency=currency, on=today, indexes=members
+    )
+    expected_date, department = order_header([open_lines[lines[i].requisition_line_id] for i in members])
+    return CreatePurchaseOrder(
+        supplier_id=supplier_id,
+        warehouse_code=warehouse,
+        lines=order_lines,
+        currency=currency,
+        exchange_rate=rate,
+        expected_date=expected_date,
+        department=department,
+    )
 
 
 def _write(
