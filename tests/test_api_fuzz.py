@@ -24,7 +24,7 @@ EXAMPLES_PER_OPERATION = 25
 
 @pytest.fixture
 def fuzz_stack(stack: Any, database_for: Any) -> Any:
-    for name in ("purchasing", "inventory", "gateway"):
+    for name in ("purchasing", "inventory", "sales", "gateway"):
         database_for(name)
     stack.extra_env.update(
         {
@@ -35,6 +35,7 @@ def fuzz_stack(stack: Any, database_for: Any) -> Any:
     )
     stack.api("purchasing")
     stack.api("inventory")
+    stack.api("sales")
     stack.api("gateway")
     return stack
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from psi_chassis.decimals import MAX_AMOUNT
 from psi_chassis.jsonbody import install_strict_parser
@@ -182,3 +182,35 @@ def reason_field(*, required: bool = False) -> fields.String:
 def note_field() -> fields.String:
     """A free note on a document or a line; may be empty or null."""
     return fields.String(allow_none=True, load_default=None, validate=validate.Length(max=MAX_TEXT_LENGTH))
+
+
+#: A currency: ISO 4217's three upper-case letters.
+currency_code = WholeText(r"^[A-Z]{3}$", error="Must be a three-letter upper-case currency code.")
+#: A master-data code (supplier, customer, class): what clerks type and documents print.
+master_code = WholeText(r"^[A-Z0-9_-]{1,32}$", error="Must be 1-32 characters of A-Z, 0-9, '_' or '-'.")
+
+
+def strict_int(**kwargs: Any) -> fields.Integer:
+    """An integer that must be a JSON integer: ``"7"`` and ``7.0`` are refused, not coerced."""
+    return fields.Integer(strict=True, **kwargs)
+
+
+def text_field(max_length: int, **kwargs: Any) -> fields.String:
+    """One line of visible text (:data:`trimmed`) of 1 to ``max_length`` characters."""
+    return fields.String(validate=[validate.Length(min=1, max=max_length), trimmed], **kwargs)
+
+
+def optional_money() -> fields.Decimal:
+    """A decimal string on the way out that may be ``null``."""
+    return fields.Decimal(
+        as_string=True, required=True, allow_none=True, metadata={"type": "string", "format": "decimal"}
+    )
+
+
+class AtLeastOne(StrictSchema):
+    """A PATCH body: strict, and not empty (an empty change is a client's mistake, not a no-op)."""
+
+    @validates_schema
+    def _not_empty(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if not data:
+            raise ValidationError("Give at least one field to change.", "_schema")

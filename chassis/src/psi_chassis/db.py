@@ -183,6 +183,24 @@ def _is_transient(exc: BaseException) -> bool:
     return code in {"40P01", "40001"}
 
 
+def run_command(db: Database, work: Callable[[Session], T]) -> T:
+    """One command, one transaction: ``work(session)`` committed, run again whole when the database asks for it.
+
+    The one commit point of every service's commands: the handler's ``work`` locks, loads, asks the domain and
+    writes; this opens the unit of work and commits. A deadlock victim or a serialization failure is run again
+    (:func:`run_transaction`, the one retry policy) from a fresh session, so ``work`` keeps nothing from a
+    failed attempt; a problem error raised by ``work`` rolls everything back and reaches the client as it is.
+    """
+
+    def attempt() -> T:
+        with db.unit_of_work() as session:
+            result = work(session)
+            session.commit()
+        return result
+
+    return run_transaction(attempt)
+
+
 def run_transaction(work: Callable[[], T], attempts: int = 3) -> T:
     """Run ``work`` (which opens and commits its own unit of work), again if the database picked it as a
     deadlock victim or failed it for serialization: such an error never reaches a client unless it repeats."""

@@ -47,6 +47,9 @@ _PURCHASE_APPROVERS = frozenset({ADMIN, PURCHASING_MANAGER})
 _REQUESTERS = frozenset({ADMIN, PURCHASER, PURCHASING_MANAGER, WAREHOUSE, SALES, SALES_MANAGER})
 _CATALOG_EDITORS = frozenset({ADMIN, WAREHOUSE, PURCHASING_MANAGER})
 _RESERVERS = frozenset({ADMIN, SALES, SALES_MANAGER, WAREHOUSE})
+_SALES_READERS = frozenset({ADMIN, SALES, SALES_MANAGER, WAREHOUSE, ACCOUNTANT, VIEWER})
+_SELLERS = frozenset({ADMIN, SALES, SALES_MANAGER})
+_SALES_MANAGERS = frozenset({ADMIN, SALES_MANAGER})
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,16 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission("POST", "/api/v1/auth/users", frozenset({ADMIN})),  # the gateway's own: no Idempotency-Key
     _read("/api/v1/auth/users/<int:user_id>", frozenset({ADMIN})),
     _action("/api/v1/auth/users/<int:user_id>", frozenset({ADMIN}), method="PATCH"),
+    # sales: customers and their classes (credit limit and status: a sales manager's)
+    _read("/api/v1/sales/customers", _SALES_READERS),
+    _create("/api/v1/sales/customers", _SELLERS),
+    _read("/api/v1/sales/customers/<int:customer_id>", _SALES_READERS),
+    _action("/api/v1/sales/customers/<int:customer_id>", _SELLERS, method="PATCH"),
+    _action("/api/v1/sales/customers/<int:customer_id>/status", _SALES_MANAGERS),
+    _read("/api/v1/sales/customer-classes", _SALES_READERS),
+    _create("/api/v1/sales/customer-classes", _SALES_MANAGERS),
+    _read("/api/v1/sales/customer-classes/<code>", _SALES_READERS),
+    _action("/api/v1/sales/customer-classes/<code>", _SALES_MANAGERS, method="PATCH"),
     # inventory: stock
     _read("/api/v1/inventory/stock"),
     _read("/api/v1/inventory/stock/<sku>"),

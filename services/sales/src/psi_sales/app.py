@@ -1,4 +1,4 @@
-"""The sales service as the chassis sees it. No routes or handlers yet: they arrive with the sales issue."""
+"""The sales service as the chassis sees it, and the WSGI factory for gunicorn."""
 
 from __future__ import annotations
 
@@ -9,11 +9,19 @@ from psi_chassis.service import ServiceDefinition
 from psi_sales import config
 from psi_sales.consumers import HANDLERS
 
+
+def _blueprints() -> list:
+    from psi_sales.api.customers import blp as customers
+    from psi_sales.api.customers import classes_blp as customer_classes
+
+    return [customers, customer_classes]
+
+
 SERVICE = ServiceDefinition(
     name=config.SERVICE_NAME,
     title="PSI Sales",
     load_settings=config.load_settings,
-    blueprints=list,
+    blueprints=_blueprints,
     migrations="psi_sales:migrations",
     handlers=HANDLERS,
 )

@@ -15,15 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import StrEnum
 
 from psi_chassis.decimals import ZERO, plain
-
-
-class CustomerStatus(StrEnum):
-    ACTIVE = "active"
-    ON_HOLD = "on_hold"
-    BLOCKED = "blocked"
+from psi_sales.domain.customer import CustomerStatus as CustomerStatus  # the customer's rule, used here
 
 
 class CustomerNotAllowed(Exception):

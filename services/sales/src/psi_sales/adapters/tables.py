@@ -1,0 +1,67 @@
+"""Sales' tables (the outbox and inbox come from the chassis, see migrations/versions/0001_initial.py)."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text
+
+from psi_chassis.types import BigId, ExactDecimal, UTCDateTime
+
+metadata = MetaData()
+
+customer_classes = Table(
+    "customer_classes",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("discount_percent", ExactDecimal(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    CheckConstraint("discount_percent >= 0 AND discount_percent <= 100", name="ck_customer_classes_discount"),
+)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column(
+        "class_code",
+        String(32),
+        ForeignKey("customer_classes.code", name="fk_customers_class"),
+        nullable=True,
+    ),
+    Column("channel", String(16), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("payment_terms_days", Integer, nullable=False),
+    Column("credit_limit", ExactDecimal(), nullable=True),
+    Column("salesperson", String(64), nullable=True),
+    Column("status", String(16), nullable=False),
+    # [{name, email, phone, role}], and {line1, line2, city, region, postal_code, country}: read and written whole
+    Column("contacts", JSON, nullable=False),
+    Column("billing_address", JSON, nullable=True),
+    Column("shipping_address", JSON, nullable=True),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    CheckConstraint("payment_terms_days >= 0", name="ck_customers_payment_terms"),
+    CheckConstraint("credit_limit IS NULL OR credit_limit >= 0", name="ck_customers_credit_limit"),
+    CheckConstraint("status IN ('active', 'on_hold', 'blocked')", name="ck_customers_status"),
+    CheckConstraint("channel IN ('store', 'web', 'marketplace', 'wholesale')", name="ck_customers_channel"),
+    Index("ix_customers_class", "class_code"),
+    Index("ix_customers_salesperson", "salesperson"),
+)
+
+#: Every status change of a customer: who, when, why (credit control's log).
+customer_status_changes = Table(
+    "customer_status_changes",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("customer_id", BigId, ForeignKey("customers.id", name="fk_status_changes_customer"), nullable=False),
+    Column("from_status", String(16), nullable=True),
+    Column("to_status", String(16), nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("actor", String(64), nullable=False),
+    Column("changed_at", UTCDateTime(), nullable=False),
+    Index("ix_customer_status_changes_customer", "customer_id", "id"),
+)

@@ -1,0 +1,188 @@
+"""Request and response schemas of the sales API.
+
+Requests are strict (unknown fields are a 422). Money and percents are decimal strings both ways: a JSON number
+is refused on the way in, and every decimal is a string on the way out.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import g
+from marshmallow import Schema, fields, validate
+
+from psi_chassis.api_schemas import (
+    NON_NEGATIVE,
+    AtLeastOne,
+    DecimalString,
+    PageArgs,
+    StrictSchema,
+    WholeText,
+    currency_code,
+    master_code,
+    money,
+    optional_money,
+    page_schema,
+    reason_field,
+    strict_int,
+    text_field,
+)
+from psi_sales.domain.commands import Actor
+from psi_sales.domain.customer import Channel, CustomerStatus
+
+_CHANNELS = validate.OneOf([c.value for c in Channel])
+_STATUSES = validate.OneOf([s.value for s in CustomerStatus])
+#: At most this many contacts on one customer (a directory belongs elsewhere).
+MAX_CONTACTS = 20
+
+
+def current_actor() -> Actor:
+    """The verified caller (``g.principal``), whose roles decide what they may change."""
+    principal = g.principal
+    return Actor(user_id=principal.user_id, username=principal.username, roles=frozenset(principal.roles))
+
+
+# --- customer classes ---------------------------------------------------------------------------------------
+
+
+class CustomerClassCreateSchema(StrictSchema):
+    code = fields.String(required=True, validate=master_code)
+    name = text_field(200, required=True)
+    discount_percent = DecimalString(sign=NON_NEGATIVE, load_default=Decimal(0), metadata={"description": "0 to 100"})
+
+
+class CustomerClassUpdateSchema(AtLeastOne):
+    name = text_field(200)
+    discount_percent = DecimalString(sign=NON_NEGATIVE, metadata={"description": "0 to 100"})
+
+
+class CustomerClassSchema(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    discount_percent = money()
+    created_at = fields.AwareDateTime(required=True)
+    updated_at = fields.AwareDateTime(required=True)
+
+
+CustomerClassPage = page_schema(CustomerClassSchema, "CustomerClassPage")
+
+
+# --- customers ----------------------------------------------------------------------------------------------
+
+
+class ContactSchema(StrictSchema):
+    name = text_field(200, required=True)
+    role = text_field(64, allow_none=True, load_default=None, metadata={"description": "e.g. buyer, accounts"})
+    email = fields.Email(allow_none=True, load_default=None, validate=validate.Length(max=254))
+    phone = text_field(64, allow_none=True, load_default=None)
+
+
+class AddressSchema(StrictSchema):
+    line1 = text_field(200, required=True)
+    line2 = text_field(200, allow_none=True, load_default=None)
+    city = text_field(100, required=True)
+    region = text_field(100, allow_none=True, load_default=None)
+    postal_code = text_field(32, allow_none=True, load_default=None)
+    country = fields.String(
+        required=True, validate=WholeText(r"^[A-Z]{2}$", error="Must be a two-letter country code.")
+    )
+
+
+def _contacts(**kwargs: object) -> fields.List:
+    return fields.List(fields.Nested(ContactSchema), validate=validate.Length(max=MAX_CONTACTS), **kwargs)
+
+
+class CustomerCreateSchema(StrictSchema):
+    code = fields.String(required=True, validate=master_code)
+    name = text_field(200, required=True)
+    class_code = fields.String(allow_none=True, load_default=None, validate=master_code)
+    channel = fields.String(required=True, validate=_CHANNELS)
+    currency = fields.String(validate=currency_code, metadata={"description": "Default: the base currency"})
+    payment_terms_days = strict_int(load_default=30, validate=validate.Range(min=0, max=3650))
+    credit_limit = DecimalString(
+        sign=NON_NEGATIVE,
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "A sales manager's decision; null: no credit check. Omitted by sales: 0."},
+    )
+    salesperson = text_field(64, allow_none=True, load_default=None)
+    contacts = _contacts(load_default=list)
+    billing_address = fields.Nested(AddressSchema, allow_none=True, load_default=None)
+    shipping_address = fields.Nested(AddressSchema, allow_none=True, load_default=None)
+
+
+class CustomerUpdateSchema(AtLeastOne):
+    name = text_field(200)
+    class_code = fields.String(allow_none=True, validate=master_code)
+    channel = fields.String(validate=_CHANNELS)
+    currency = fields.String(validate=currency_code)
+    payment_terms_days = strict_int(validate=validate.Range(min=0, max=3650))
+    credit_limit = DecimalString(sign=NON_NEGATIVE, allow_none=True, metadata={"description": "sales_manager only"})
+    salesperson = text_field(64, allow_none=True)
+    contacts = _contacts()
+    billing_address = fields.Nested(AddressSchema, allow_none=True)
+    shipping_address = fields.Nested(AddressSchema, allow_none=True)
+
+
+class CustomerStatusChangeSchema(StrictSchema):
+    status = fields.String(required=True, validate=_STATUSES)
+    reason = reason_field()
+
+
+class CustomerQueryArgs(PageArgs):
+    status = fields.String(validate=_STATUSES)
+    class_code = fields.String(validate=master_code)
+    channel = fields.String(validate=_CHANNELS)
+    salesperson = fields.String(validate=validate.Length(min=1, max=64))
+    currency = fields.String(validate=currency_code)
+    q = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "in the code or name"})
+
+
+class _ContactOut(Schema):
+    name = fields.String(required=True)
+    role = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+
+
+class _AddressOut(Schema):
+    line1 = fields.String(required=True)
+    line2 = fields.String(allow_none=True)
+    city = fields.String(required=True)
+    region = fields.String(allow_none=True)
+    postal_code = fields.String(allow_none=True)
+    country = fields.String(required=True)
+
+
+class CustomerSchema(Schema):
+    id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    class_code = fields.String(allow_none=True)
+    channel = fields.String(required=True)
+    currency = fields.String(required=True)
+    payment_terms_days = fields.Integer(required=True)
+    credit_limit = optional_money()
+    salesperson = fields.String(allow_none=True)
+    status = fields.String(required=True)
+    contacts = fields.List(fields.Nested(_ContactOut), required=True)
+    billing_address = fields.Nested(_AddressOut, allow_none=True)
+    shipping_address = fields.Nested(_AddressOut, allow_none=True)
+    version = fields.Integer(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    updated_at = fields.AwareDateTime(required=True)
+
+
+class StatusChangeSchema(Schema):
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String(required=True)
+    reason = fields.String(allow_none=True)
+    actor = fields.String(required=True)
+    changed_at = fields.AwareDateTime(required=True)
+
+
+class CustomerDetailSchema(CustomerSchema):
+    status_history = fields.List(fields.Nested(StatusChangeSchema), required=True)
+
+
+CustomerPage = page_schema(CustomerSchema, "CustomerPage")

@@ -1,0 +1,45 @@
+"""What callers ask sales for, as plain data (the API builds these from validated requests)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks: recorded on every logged decision, and their roles decide what they may change."""
+
+    user_id: str
+    username: str
+    roles: frozenset[str]
+
+
+@dataclass(frozen=True)
+class CreateCustomer:
+    code: str
+    name: str
+    channel: str
+    currency: str | None = None
+    class_code: str | None = None
+    payment_terms_days: int = 30
+    credit_limit: Decimal | None = None
+    salesperson: str | None = None
+    contacts: list[dict[str, Any]] = field(default_factory=list)
+    billing_address: dict[str, Any] | None = None
+    shipping_address: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ChangeCustomerStatus:
+    customer_id: int
+    status: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class CreateCustomerClass:
+    code: str
+    name: str
+    discount_percent: Decimal

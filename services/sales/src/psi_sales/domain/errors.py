@@ -1,0 +1,37 @@
+"""Sales' rule violations, each with a stable problem code (rendered as application/problem+json)."""
+
+from __future__ import annotations
+
+from psi_chassis.errors import Conflict, Forbidden, NotFound, RuleViolation
+
+
+class CustomerNotFound(NotFound):
+    default_code = "CUSTOMER_NOT_FOUND"
+
+
+class CustomerCodeTaken(Conflict):
+    default_code = "CUSTOMER_CODE_TAKEN"
+
+
+class CustomerClassNotFound(NotFound):
+    default_code = "CUSTOMER_CLASS_NOT_FOUND"
+
+
+class CustomerClassTaken(Conflict):
+    default_code = "CUSTOMER_CLASS_TAKEN"
+
+
+class UnknownCustomerClass(RuleViolation):
+    """A customer names a class that does not exist."""
+
+    default_code = "UNKNOWN_CUSTOMER_CLASS"
+
+
+class CustomerRuleViolation(RuleViolation):
+    default_code = "CUSTOMER_RULE_VIOLATION"
+
+
+class CreditTermsForbidden(Forbidden):
+    """The caller may not set a credit limit or a customer status: that is a sales manager's decision."""
+
+    default_code = "SALES_MANAGER_REQUIRED"
