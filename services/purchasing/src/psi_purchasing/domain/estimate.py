@@ -19,6 +19,7 @@ from decimal import Decimal
 from psi_chassis.decimals import ZERO, plain, q6
 from psi_purchasing.domain.approval import DEFAULT_TIERS, Tier, tier_for
 from psi_purchasing.domain.fx import RateBand, conservative_rate
+from psi_purchasing.domain.pricing import preferred_or_all
 
 #: Who approves a requisition whose estimate is incomplete, when its amount alone would be automatic.
 INCOMPLETE_ESTIMATE_ROLE = "purchasing_manager"
@@ -51,10 +52,6 @@ class Estimate:
         return not self.unpriced
 
 
-def _winning(prices: Sequence[PlanningPrice]) -> list[PlanningPrice]:
-    return [p for p in prices if p.preferred] or list(prices)
-
-
 def planning_price(prices: Sequence[PlanningPrice], base: str, bands: Mapping[str, RateBand]) -> Decimal | None:
     """The base-currency unit price to plan with (None: none can be converted).
 
@@ -62,7 +59,7 @@ def planning_price(prices: Sequence[PlanningPrice], base: str, bands: Mapping[st
     win can be converted, the line has no price rather than a cheaper, less relevant one.
     """
     converted = []
-    for price in _winning(prices):
+    for price in preferred_or_all(prices):
         rate = conservative_rate(price.currency, base=base, bands=bands)
         if rate is not None:
             converted.append(price.unit_price * rate)
@@ -78,7 +75,7 @@ def estimate(lines: Sequence[EstimateLine], base: str, bands: Mapping[str, RateB
         if price is not None:
             total += line.quantity * price
         elif line.prices:
-            currencies = ", ".join(sorted({p.currency for p in _winning(line.prices)}))
+            currencies = ", ".join(sorted({p.currency for p in preferred_or_all(line.prices)}))
             unpriced.append(
                 f"line {line.line_no} ({line.sku}): priced in {currencies}, which has no exchange-rate band"
             )

@@ -6,15 +6,17 @@ entries that apply, two questions are asked:
 
 * **the order price** (a line without a unit price, and the scorecard's list price): the supplier's entry in
   the order currency; the highest quantity break wins, then the latest ``valid_from``, then the latest entry;
-* **the planning choice** (which supplier replenishment proposes): among active suppliers' entries, one marked
-  preferred wins, else the cheapest, then the oldest entry.
+* **the planning choice** (which supplier replenishment proposes): among active suppliers' entries, the ones
+  marked preferred compete when there are any, else all; the cheapest wins, then the oldest entry. The
+  requisition estimate (domain/estimate.py) lets the same entries compete, cheapest once converted to the
+  base currency.
 
 The adapters fetch the candidate entries (adapters/prices.py); the choice is made here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -40,7 +42,13 @@ class PricedEntry(Protocol):
     def valid_to(self) -> date | None: ...
 
 
+class Preferable(Protocol):
+    @property
+    def preferred(self) -> bool: ...
+
+
 E = TypeVar("E", bound=PricedEntry)
+P = TypeVar("P", bound=Preferable)
 
 
 @dataclass(frozen=True)
@@ -74,13 +82,19 @@ def order_price(entries: Iterable[E], on: date, quantity: Decimal, currency: str
     return max(fitting, key=lambda e: (e.min_quantity, e.valid_from, e.id))
 
 
+def preferred_or_all(entries: Sequence[P]) -> list[P]:
+    """The entries that compete when planning: those marked preferred when there are any, else all of them
+    (the requisition estimate, domain/estimate.py, then takes the cheapest once converted)."""
+    return [e for e in entries if e.preferred] or list(entries)
+
+
 def planning_choice(entries: Iterable[PriceEntry], on: date, quantity: Decimal) -> PriceEntry | None:
-    """The entry to plan with among entries of active suppliers: preferred first, else the cheapest, then the
-    oldest. None when none applies."""
+    """The entry to plan with among entries of active suppliers: the cheapest of :func:`preferred_or_all`,
+    then the oldest. None when none applies."""
     fitting = [e for e in entries if applies(e, on, quantity)]
     if not fitting:
         return None
-    return min(fitting, key=lambda e: (not e.preferred, e.unit_price, e.id))
+    return min(preferred_or_all(fitting), key=lambda e: (e.unit_price, e.id))
 
 
 def no_price_message(currency: str, sku: str, on: date, quantity: Decimal) -> str:
