@@ -1,4 +1,4 @@
-"""Customer rules: who sets credit terms, what a status change needs, a class discount's range."""
+"""Customer rules: who sets credit terms, what a status change needs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import pytest
 from psi_sales.domain.customer import (
     CASH_ONLY,
     CustomerStatus,
-    check_class_discount,
     check_credit_terms_change,
     check_status_change,
     initial_credit_limit,
@@ -47,14 +46,3 @@ def test_a_status_change_changes_something_and_holding_needs_a_reason() -> None:
     with pytest.raises(CustomerRuleViolation) as no_reason:
         check_status_change(CustomerStatus.ACTIVE, CustomerStatus.BLOCKED, "")
     assert no_reason.value.errors == {"reason": ["a reason is required to make a customer blocked"]}
-
-
-@pytest.mark.parametrize("good", ["0", "7.5", "100", "33.333333"])
-def test_a_class_discount_is_a_percent(good: str) -> None:
-    check_class_discount(D(good))
-
-
-@pytest.mark.parametrize("bad", ["-0.1", "100.000001", "1.0000001"])
-def test_a_class_discount_out_of_range_is_refused(bad: str) -> None:
-    with pytest.raises(CustomerRuleViolation):
-        check_class_discount(D(bad))

@@ -19,7 +19,6 @@ def class_view(row: Any) -> dict[str, Any]:
     return {
         "code": row.code,
         "name": row.name,
-        "discount_percent": row.discount_percent,
         "created_at": row.created_at,
         "updated_at": row.updated_at,
     }

@@ -13,10 +13,8 @@ customer_classes = Table(
     metadata,
     Column("code", String(32), primary_key=True),
     Column("name", String(200), nullable=False),
-    Column("discount_percent", ExactDecimal(), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
-    CheckConstraint("discount_percent >= 0 AND discount_percent <= 100", name="ck_customer_classes_discount"),
 )
 
 customers = Table(

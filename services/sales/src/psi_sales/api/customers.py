@@ -34,7 +34,7 @@ classes_blp = Blueprint(
     "customer_classes",
     __name__,
     url_prefix="/api/v1/sales/customer-classes",
-    description="Customer classes (客户分类) and their discounts",
+    description="Customer classes (客户分类): the tiers price lists and discount rules are set for",
 )
 
 
@@ -107,7 +107,7 @@ class CustomerClasses(MethodView):
     @classes_blp.response(201, CustomerClassSchema)
     @classes_blp.alt_response(409, description="CUSTOMER_CLASS_TAKEN")
     def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-        """Add a customer class with the discount percent its customers get on every line."""
+        """Add a customer class (its discounts are discount rules of kind class_discount)."""
         found = service.create_customer_class(current_db(), CreateCustomerClass(**body))
         return found, {"Location": url_for("customer_classes.CustomerClassByCode", code=found["code"])}
 
@@ -128,5 +128,5 @@ class CustomerClassByCode(MethodView):
     @classes_blp.response(200, CustomerClassSchema)
     @classes_blp.alt_response(404, description="CUSTOMER_CLASS_NOT_FOUND")
     def patch(self, body: dict[str, Any], code: str) -> dict[str, Any]:
-        """Rename a class or change its discount (orders priced from now on use the new discount)."""
+        """Rename a class (its code stays: customers, price lists and rules name it)."""
         return service.update_customer_class(current_db(), code, body)

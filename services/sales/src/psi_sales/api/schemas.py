@@ -6,8 +6,6 @@ is refused on the way in, and every decimal is a string on the way out.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask import g
 from marshmallow import Schema, fields, validate
 
@@ -20,7 +18,6 @@ from psi_chassis.api_schemas import (
     WholeText,
     currency_code,
     master_code,
-    money,
     optional_money,
     page_schema,
     reason_field,
@@ -48,18 +45,15 @@ def current_actor() -> Actor:
 class CustomerClassCreateSchema(StrictSchema):
     code = fields.String(required=True, validate=master_code)
     name = text_field(200, required=True)
-    discount_percent = DecimalString(sign=NON_NEGATIVE, load_default=Decimal(0), metadata={"description": "0 to 100"})
 
 
 class CustomerClassUpdateSchema(AtLeastOne):
     name = text_field(200)
-    discount_percent = DecimalString(sign=NON_NEGATIVE, metadata={"description": "0 to 100"})
 
 
 class CustomerClassSchema(Schema):
     code = fields.String(required=True)
     name = fields.String(required=True)
-    discount_percent = money()
     created_at = fields.AwareDateTime(required=True)
     updated_at = fields.AwareDateTime(required=True)
 

@@ -42,4 +42,3 @@ class ChangeCustomerStatus:
 class CreateCustomerClass:
     code: str
     name: str
-    discount_percent: Decimal

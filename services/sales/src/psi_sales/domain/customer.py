@@ -9,8 +9,9 @@ Business rules (README "Customers"):
   ``admin``) changes them. A ``sales`` user may create a customer, which then starts **cash only** (a credit
   limit of 0: every order is held for a manager), and may edit its contacts, addresses, class, channel,
   currency, salesperson and payment terms. No limit at all (``null``: no credit check) is a manager's choice too.
-* A **customer class** (客户分类: A, B, C, VIP, ...) is configurable master data with a discount percent between
-  0 and 100 that pricing applies to every order line of its customers.
+* A **customer class** (客户分类: A, B, C, VIP, ...) is configurable master data: a code and a name. What a class
+  pays is set where every other price is: price lists for the class, and discount rules of kind
+  ``class_discount`` (dated, so a class's discount can change on a known day), see ``domain/pricing.py``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from psi_chassis.decimals import HUNDRED, ZERO, has_at_most_6_places
+from psi_chassis.decimals import ZERO
 from psi_chassis.errors import add_error
 from psi_contracts.permissions import ADMIN, SALES_MANAGER
 from psi_sales.domain.errors import CreditTermsForbidden, CustomerRuleViolation
@@ -86,12 +87,3 @@ def check_status_change(current: CustomerStatus, new: CustomerStatus, reason: st
         add_error(errors, "reason", f"a reason is required to make a customer {new.value}")
     if errors:
         raise CustomerRuleViolation("the status change breaks a customer rule", errors=errors)
-
-
-def check_class_discount(discount_percent: Decimal) -> None:
-    """A class discount is a percent from 0 to 100 with at most six decimals."""
-    if not has_at_most_6_places(discount_percent) or not ZERO <= discount_percent <= HUNDRED:
-        raise CustomerRuleViolation(
-            "a class discount is a percent from 0 to 100",
-            errors={"discount_percent": ["Must be between 0 and 100 with at most 6 decimal places."]},
-        )

@@ -13,7 +13,6 @@ from psi_sales.adapters import customers as store
 from psi_sales.domain.commands import Actor, ChangeCustomerStatus, CreateCustomer, CreateCustomerClass
 from psi_sales.domain.customer import (
     CustomerStatus,
-    check_class_discount,
     check_credit_terms_change,
     check_status_change,
     initial_credit_limit,
@@ -114,8 +113,6 @@ def customer_with_history(db: Database, customer_id: int) -> dict[str, Any]:
 
 
 def create_customer_class(db: Database, cmd: CreateCustomerClass) -> dict[str, Any]:
-    check_class_discount(cmd.discount_percent)
-
     def work(session: Session) -> dict[str, Any]:
         now = utcnow()
         if not store.add_class(session, {**asdict(cmd), "created_at": now, "updated_at": now}):
@@ -128,9 +125,6 @@ def create_customer_class(db: Database, cmd: CreateCustomerClass) -> dict[str, A
 
 
 def update_customer_class(db: Database, code: str, changes: dict[str, Any]) -> dict[str, Any]:
-    if "discount_percent" in changes:
-        check_class_discount(changes["discount_percent"])
-
     def work(session: Session) -> dict[str, Any]:
         if not store.update_class(session, code, {**changes, "updated_at": utcnow()}):
             raise CustomerClassNotFound(f"customer class {code} does not exist")

@@ -21,10 +21,8 @@ def upgrade() -> None:
         "customer_classes",
         sa.Column("code", sa.String(32), primary_key=True),
         sa.Column("name", sa.String(200), nullable=False),
-        sa.Column("discount_percent", ExactDecimal(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
-        sa.CheckConstraint("discount_percent >= 0 AND discount_percent <= 100", name="ck_customer_classes_discount"),
     )
     op.create_table(
         "customers",
