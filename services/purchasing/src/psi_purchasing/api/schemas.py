@@ -17,15 +17,21 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 from psi_chassis.api_schemas import (
     NON_NEGATIVE,
     POSITIVE,
+    AtLeastOne,
     DecimalString,
     PageArgs,
     StrictSchema,
     WholeText,
+    currency_code,
     line_list,
+    master_code,
     money,
     note_field,
+    optional_money,
     page_schema,
     reason_field,
+    strict_int,
+    text_field,
     trimmed,
 )
 from psi_contracts.permissions import ROLES
@@ -35,8 +41,6 @@ from psi_purchasing.domain.model import POStatus, SupplierStatus
 from psi_purchasing.domain.purchase_return import ReturnStatus
 from psi_purchasing.domain.requisition import RequisitionSource, RequisitionStatus
 
-_CURRENCY = WholeText(r"^[A-Z]{3}$", error="Must be a three-letter upper-case currency code.")
-
 
 def current_actor() -> Actor:
     """The verified caller (``g.principal``), as approval decisions record it."""
@@ -44,31 +48,9 @@ def current_actor() -> Actor:
     return Actor(user_id=principal.user_id, username=principal.username, roles=frozenset(principal.roles))
 
 
-def _strict_int(**kwargs: Any) -> fields.Integer:
-    return fields.Integer(strict=True, **kwargs)
-
-
-def _optional_money() -> fields.Decimal:
-    """A decimal string on the way out that may be ``null``."""
-    return fields.Decimal(
-        as_string=True, required=True, allow_none=True, metadata={"type": "string", "format": "decimal"}
-    )
-
-
-def _text(max_length: int, **kwargs: Any) -> fields.String:
-    return fields.String(validate=[validate.Length(min=1, max=max_length), trimmed], **kwargs)
-
-
 _DEPARTMENT = [validate.Length(min=1, max=64), trimmed]
 _PERIOD = WholeText(r"^[0-9]{4}-(0[1-9]|1[0-2])$", error="Must be a month as YYYY-MM.")
 _STATUSES = validate.OneOf([s.value for s in SupplierStatus])
-
-
-class _AtLeastOne(StrictSchema):
-    @validates_schema
-    def _not_empty(self, data: dict[str, Any], **_kwargs: Any) -> None:
-        if not data:
-            raise ValidationError("Give at least one field to change.", "_schema")
 
 
 # --- suppliers ----------------------------------------------------------------------------------------------
@@ -77,32 +59,32 @@ class _AtLeastOne(StrictSchema):
 class SupplierCreateSchema(StrictSchema):
     code = fields.String(
         required=True,
-        validate=WholeText(r"^[A-Z0-9_-]{1,32}$", error="Must be 1-32 characters of A-Z, 0-9, '_' or '-'."),
+        validate=master_code,
     )
     name = fields.String(required=True, validate=[validate.Length(min=1, max=200), trimmed])
-    currency = fields.String(validate=_CURRENCY, metadata={"description": "Default: the base currency"})
-    payment_terms_days = _strict_int(load_default=30, validate=validate.Range(min=0, max=3650))
+    currency = fields.String(validate=currency_code, metadata={"description": "Default: the base currency"})
+    payment_terms_days = strict_int(load_default=30, validate=validate.Range(min=0, max=3650))
     status = fields.String(load_default=SupplierStatus.ACTIVE.value, validate=_STATUSES)
-    contact_name = _text(200, allow_none=True)
+    contact_name = text_field(200, allow_none=True)
     contact_email = fields.Email(allow_none=True, validate=validate.Length(max=254))
-    contact_phone = _text(64, allow_none=True)
-    lead_time_days = _strict_int(load_default=7, validate=validate.Range(min=0, max=3650))
+    contact_phone = text_field(64, allow_none=True)
+    lead_time_days = strict_int(load_default=7, validate=validate.Range(min=0, max=3650))
 
 
-class SupplierUpdateSchema(_AtLeastOne):
-    name = _text(200)
-    contact_name = _text(200, allow_none=True)
+class SupplierUpdateSchema(AtLeastOne):
+    name = text_field(200)
+    contact_name = text_field(200, allow_none=True)
     contact_email = fields.Email(allow_none=True, validate=validate.Length(max=254))
-    contact_phone = _text(64, allow_none=True)
-    currency = fields.String(validate=_CURRENCY)
-    payment_terms_days = _strict_int(validate=validate.Range(min=0, max=3650))
-    lead_time_days = _strict_int(validate=validate.Range(min=0, max=3650))
+    contact_phone = text_field(64, allow_none=True)
+    currency = fields.String(validate=currency_code)
+    payment_terms_days = strict_int(validate=validate.Range(min=0, max=3650))
+    lead_time_days = strict_int(validate=validate.Range(min=0, max=3650))
     status = fields.String(validate=_STATUSES)
 
 
 class SupplierPriceCreateSchema(StrictSchema):
-    sku = _text(64, required=True)
-    currency = fields.String(validate=_CURRENCY)
+    sku = text_field(64, required=True)
+    currency = fields.String(validate=currency_code)
     unit_price = DecimalString(sign=NON_NEGATIVE, required=True)
     min_quantity = DecimalString(sign=NON_NEGATIVE, load_default=Decimal(0))
     valid_from = fields.Date(required=True)
@@ -156,7 +138,7 @@ SupplierPage = page_schema(SupplierSchema, "SupplierPage")
 
 
 class OrderLineCreateSchema(StrictSchema):
-    sku = fields.String(required=True, validate=[validate.Length(min=1, max=64), trimmed])
+    sku = text_field(64, required=True)
     quantity = DecimalString(sign=POSITIVE, required=True)
     unit_price = DecimalString(
         sign=NON_NEGATIVE,
@@ -170,19 +152,19 @@ class OrderLineCreateSchema(StrictSchema):
 
 
 class PurchaseOrderCreateSchema(StrictSchema):
-    supplier_id = _strict_int(required=True, validate=validate.Range(min=1, max=2**63 - 1))
+    supplier_id = strict_int(required=True, validate=validate.Range(min=1, max=2**63 - 1))
     warehouse_code = fields.String(
         required=True,
         validate=[validate.Length(min=1, max=32), WholeText(r"^\S+$", error="No spaces.")],
     )
-    currency = fields.String(validate=_CURRENCY)
+    currency = fields.String(validate=currency_code)
     exchange_rate = DecimalString(sign=POSITIVE, metadata={"description": "Required unless in the base currency"})
     expected_date = fields.Date()
     department = fields.String(validate=_DEPARTMENT, allow_none=True)
     lines = line_list(OrderLineCreateSchema)
 
 
-class PurchaseOrderUpdateSchema(_AtLeastOne):
+class PurchaseOrderUpdateSchema(AtLeastOne):
     expected_date = fields.Date(allow_none=True)
     department = fields.String(validate=_DEPARTMENT, allow_none=True)
     lines = line_list(OrderLineCreateSchema, required=False)
@@ -206,7 +188,7 @@ class ApprovalRecordSchema(Schema):
     actor_name = fields.String(required=True)
     actor_roles = fields.String(required=True)
     reason = fields.String(allow_none=True)
-    amount_base = _optional_money()
+    amount_base = optional_money()
     decided_at = fields.AwareDateTime(required=True)
 
 
@@ -224,7 +206,7 @@ class OrderLineSchema(Schema):
     accepted_quantity = money()
     rejected_quantity = money()
     returned_quantity = money()
-    max_receivable = _optional_money()
+    max_receivable = optional_money()
     short_closed_quantity = money()
     owed_quantity = fields.Decimal(
         as_string=True,
@@ -279,7 +261,7 @@ PurchaseOrderPage = page_schema(PurchaseOrderSummarySchema, "PurchaseOrderPage")
 
 
 class ReceiptLineCreateSchema(StrictSchema):
-    line_no = _strict_int(required=True, validate=validate.Range(min=1))
+    line_no = strict_int(required=True, validate=validate.Range(min=1))
     received_quantity = DecimalString(sign=POSITIVE, required=True)
     accepted_quantity = DecimalString(sign=NON_NEGATIVE, required=True)
     rejected_quantity = DecimalString(sign=NON_NEGATIVE, load_default=Decimal(0))
@@ -324,7 +306,7 @@ ReceiptPage = page_schema(ReceiptSchema, "ReceiptPage")
 
 
 class ReturnLineCreateSchema(StrictSchema):
-    line_no = _strict_int(required=True, validate=validate.Range(min=1))
+    line_no = strict_int(required=True, validate=validate.Range(min=1))
     quantity = DecimalString(sign=POSITIVE, required=True)
 
 
@@ -345,9 +327,9 @@ class ReturnLineSchema(Schema):
     sku = fields.String(required=True)
     quantity = money()
     unit_cost_base = money()
-    issued_unit_cost = _optional_money()
-    issued_value = _optional_money()
-    issued_value_fifo = _optional_money()
+    issued_unit_cost = optional_money()
+    issued_value = optional_money()
+    issued_value_fifo = optional_money()
 
 
 class ReturnSchema(Schema):
@@ -370,7 +352,7 @@ class ReturnSchema(Schema):
     refusal_code = fields.String(allow_none=True, metadata={"description": "Inventory's reason code"})
     refusal_reason = fields.String(allow_none=True)
     issued_currency = fields.String(allow_none=True)
-    issued_total_value = _optional_money()
+    issued_total_value = optional_money()
     created_at = fields.AwareDateTime(required=True)
     event_id = fields.String(allow_none=True, metadata={"description": "The GoodsReturnRequested event"})
     returned_event_id = fields.String(allow_none=True, metadata={"description": "The GoodsReturned event"})
@@ -404,7 +386,7 @@ class TiersPutSchema(StrictSchema):
 
 
 class TierOutSchema(Schema):
-    up_to_amount = _optional_money()
+    up_to_amount = optional_money()
     approver_role = fields.String(allow_none=True)
 
 
@@ -444,14 +426,14 @@ BudgetPage = page_schema(BudgetSchema, "BudgetPage")
 
 
 class ConvertLineSchema(StrictSchema):
-    requisition_line_id = _strict_int(required=True, validate=validate.Range(min=1, max=2**63 - 1))
-    supplier_id = _strict_int(required=True, validate=validate.Range(min=1, max=2**63 - 1))
+    requisition_line_id = strict_int(required=True, validate=validate.Range(min=1, max=2**63 - 1))
+    supplier_id = strict_int(required=True, validate=validate.Range(min=1, max=2**63 - 1))
     quantity = DecimalString(sign=POSITIVE)
 
 
 class ConvertSchema(StrictSchema):
     warehouse_code = fields.String(validate=[validate.Length(min=1, max=32), WholeText(r"^\S+$", error="No spaces.")])
-    exchange_rates = fields.Dict(keys=fields.String(validate=_CURRENCY), values=DecimalString(sign=POSITIVE))
+    exchange_rates = fields.Dict(keys=fields.String(validate=currency_code), values=DecimalString(sign=POSITIVE))
     lines = line_list(ConvertLineSchema)
 
 
@@ -461,11 +443,11 @@ class PurchaseOrderListSchema(Schema):
 
 # --- requisitions ------------------------------------------------------------------------------------------
 
-_REQUISITION_DEPARTMENT = fields.String(required=True, validate=[validate.Length(min=1, max=64), trimmed])
+_REQUISITION_DEPARTMENT = text_field(64, required=True)
 
 
 class RequisitionLineCreateSchema(StrictSchema):
-    sku = fields.String(required=True, validate=[validate.Length(min=1, max=64), trimmed])
+    sku = text_field(64, required=True)
     warehouse_code = fields.String(
         required=True,
         validate=[validate.Length(min=1, max=32), WholeText(r"^\S+$", error="No spaces.")],
@@ -473,7 +455,7 @@ class RequisitionLineCreateSchema(StrictSchema):
     quantity = DecimalString(sign=POSITIVE, required=True)
     needed_by = fields.Date(allow_none=True)
     note = note_field()
-    preferred_supplier_id = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=2**63 - 1))
+    preferred_supplier_id = strict_int(allow_none=True, validate=validate.Range(min=1, max=2**63 - 1))
 
 
 class RequisitionCreateSchema(StrictSchema):
@@ -483,7 +465,7 @@ class RequisitionCreateSchema(StrictSchema):
 
 
 class RequisitionPatchSchema(StrictSchema):
-    department = fields.String(validate=[validate.Length(min=1, max=64), trimmed])
+    department = text_field(64)
     note = note_field()
     lines = line_list(RequisitionLineCreateSchema, required=False)
 

@@ -11,12 +11,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from psi_chassis.db import Database
+from psi_chassis.db import Database, run_command
 from psi_chassis.decimals import q6
 from psi_contracts.permissions import ROLES
 from psi_purchasing.adapters import approvals as store
 from psi_purchasing.domain.approval import Tier, ensure_covers_committed, validate_tiers
-from psi_purchasing.service.unit_of_work import run_command
 
 
 def replace_tiers(db: Database, document_type: str, tiers: Sequence[Tier]) -> dict[str, Any]:

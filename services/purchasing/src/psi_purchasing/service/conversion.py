@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from psi_chassis.db import Database
+from psi_chassis.db import Database, run_command
 from psi_chassis.types import utcnow
 from psi_purchasing import config, metrics
 from psi_purchasing.adapters import queries, replica
@@ -39,7 +39,6 @@ from psi_purchasing.domain.conversion import (
 from psi_purchasing.domain.errors import OverOrdered, RuleViolation
 from psi_purchasing.domain.model import Supplier
 from psi_purchasing.service.order_lines import insert_order, resolve_lines
-from psi_purchasing.service.unit_of_work import run_command
 
 
 def convert_requisitions(

@@ -2,7 +2,7 @@
 that an amendment shares.
 
 Every command locks the order row first (``SELECT ... FOR UPDATE``) and does all its checks before it writes,
-in one transaction (service/unit_of_work.py): a refused command (403, 409, 422) leaves the order, the budgets
+in one transaction (psi_chassis.db.run_command): a refused command (403, 409, 422) leaves the order, the budgets
 and the approvals log exactly as they were. The rules are domain/approval.py (tiers, budgets) and
 domain/four_eyes.py; the receipt tolerance fixed at approval is read once at start (config.py).
 """
@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from psi_chassis.db import Database
+from psi_chassis.db import Database, run_command
 from psi_chassis.decimals import plain
 from psi_chassis.outbox import record_event
 from psi_chassis.types import utcnow
@@ -33,7 +33,6 @@ from psi_purchasing.domain.errors import PurchaseOrderNotFound
 from psi_purchasing.domain.four_eyes import ensure_not_maker
 from psi_purchasing.domain.model import POStatus, PurchaseOrder
 from psi_purchasing.service.order_lines import ensure_warehouse_takes_orders
-from psi_purchasing.service.unit_of_work import run_command
 
 PO = str(DocumentType.PURCHASE_ORDER)
 
@@ -107,7 +106,7 @@ def route_by_tier(session: Session, header: OrderHeader, po: PurchaseOrder, acto
 
 
 def run_order_command(db: Database, work: Callable[[Session], int]) -> dict[str, Any]:
-    """Run one order command in its own transaction (service/unit_of_work.py) and answer with the order."""
+    """Run one order command in its own transaction (psi_chassis.db.run_command) and answer with the order."""
 
     def run(session: Session) -> dict[str, Any]:
         view = queries.purchase_order(session, work(session))

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from psi_chassis.db import Database
+from psi_chassis.db import Database, run_command
 from psi_chassis.outbox import record_event
 from psi_chassis.types import utcnow
 from psi_contracts.events.purchasing import GOODS_RECEIVED_V1
@@ -18,7 +18,6 @@ from psi_purchasing.domain import events
 from psi_purchasing.domain.business_time import ensure_happened
 from psi_purchasing.domain.commands import ReceiveGoods
 from psi_purchasing.domain.errors import PurchaseOrderNotFound
-from psi_purchasing.service.unit_of_work import run_command
 
 
 def receive_goods(db: Database, cmd: ReceiveGoods) -> dict[str, Any]:
@@ -26,7 +25,7 @@ def receive_goods(db: Database, cmd: ReceiveGoods) -> dict[str, Any]:
 
     The order row is locked (FOR UPDATE) before its received quantities are read, so two concurrent receipts
     cannot both fit into the same open quantity. The receipt, the new quantities and status, and the event in
-    the outbox commit together (service/unit_of_work.py); the relay publishes the event afterwards.
+    the outbox commit together (psi_chassis.db.run_command); the relay publishes the event afterwards.
     """
 
     def work(session: Session) -> dict[str, Any]:

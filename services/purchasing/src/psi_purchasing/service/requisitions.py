@@ -3,7 +3,7 @@
 Each one locks the requisition row, asks the rules (domain/requisition.py: transitions, who approves;
 domain/ownership.py: who may change it; domain/four_eyes.py; domain/estimate.py: the base-currency amount it
 is approved on), writes through adapters/requisitions.py and logs the decision in ``approvals``, in one
-transaction (service/unit_of_work.py). A refused command changes nothing.
+transaction (psi_chassis.db.run_command). A refused command changes nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from psi_chassis.db import Database
+from psi_chassis.db import Database, run_command
 from psi_chassis.types import utcnow
 from psi_purchasing import config
 from psi_purchasing.adapters import approvals as approvals_log
@@ -43,7 +43,6 @@ from psi_purchasing.domain.requisition import check_transition as check_transiti
 from psi_purchasing.domain.requisition import replenish_key as replenish_key
 from psi_purchasing.domain.requisition import required_role as required_role
 from psi_purchasing.domain.requisition import requisition_number as requisition_number
-from psi_purchasing.service.unit_of_work import run_command
 
 
 def requisition_estimate(session: Session, lines: Sequence[Any], base_currency: str, on: date) -> Estimate:

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from psi_chassis.db import Database
+from psi_chassis.db import Database, run_command
 from psi_chassis.outbox import record_event
 from psi_chassis.types import utcnow
 from psi_contracts.events.purchasing import GOODS_RETURN_REQUESTED_V1
@@ -21,7 +21,6 @@ from psi_purchasing.domain import events
 from psi_purchasing.domain.business_time import ensure_happened
 from psi_purchasing.domain.commands import ReturnGoods
 from psi_purchasing.domain.errors import PurchaseOrderNotFound
-from psi_purchasing.service.unit_of_work import run_command
 
 
 def return_goods(db: Database, cmd: ReturnGoods) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from psi_chassis.db import Database
+from psi_chassis.db import Database, run_command
 from psi_chassis.types import utcnow
 from psi_purchasing import config
 from psi_purchasing.adapters import prices, queries
@@ -17,7 +17,6 @@ from psi_purchasing.adapters import suppliers as store
 from psi_purchasing.domain.commands import CreateSupplier
 from psi_purchasing.domain.errors import RuleViolation, SupplierCodeTaken, SupplierNotFound
 from psi_purchasing.domain.model import SupplierStatus
-from psi_purchasing.service.unit_of_work import run_command
 
 
 def _view(session: Session, supplier_id: int) -> dict[str, Any]:
