@@ -10,8 +10,8 @@ import pytest
 
 from psi_chassis.settings import SettingsError
 from psi_purchasing.config import load_rules, load_settings
+from psi_purchasing.domain.commands import ConvertLine
 from psi_purchasing.domain.conversion import (
-    ConvertLine,
     OpenLine,
     group_lines,
     order_header,

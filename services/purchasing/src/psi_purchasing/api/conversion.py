@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 
 from psi_chassis.app import current_db, runtime
 from psi_purchasing.api.schemas import ConvertSchema, PurchaseOrderListSchema, current_actor
-from psi_purchasing.domain.conversion import ConvertLine
+from psi_purchasing.domain.commands import ConvertLine
 from psi_purchasing.service.conversion import convert_requisitions
 
 blp = Blueprint(

@@ -1,7 +1,6 @@
 """Requisitions (采购申请): /api/v1/purchasing/requisitions.
 
-Converting approved requisitions into purchase orders (``POST /requisitions/convert``) lives with the order
-routes, not here.
+Converting approved requisitions into purchase orders (``POST /requisitions/convert``) is api/conversion.py.
 """
 
 from __future__ import annotations

@@ -85,3 +85,13 @@ class ReturnGoods:
     lines: tuple[ReturnLine, ...]
     #: When the goods are to leave the warehouse (the business time of the stock issue); None: now.
     requested_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ConvertLine:
+    """One requisition line to put on an order, with the supplier the caller chose; ``quantity`` None: all
+    that is still open."""
+
+    requisition_line_id: int
+    supplier_id: int
+    quantity: Decimal | None = None

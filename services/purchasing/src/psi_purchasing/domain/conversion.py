@@ -25,6 +25,7 @@ from typing import Any
 
 from psi_chassis.decimals import ONE, ZERO, plain, q6
 from psi_chassis.errors import add_error
+from psi_purchasing.domain.commands import ConvertLine
 from psi_purchasing.domain.errors import OverOrdered, RequisitionNotApproved, RuleViolation
 from psi_purchasing.domain.fx import RateBand, check_exchange_rate
 from psi_purchasing.domain.replica import warehouse_problem
@@ -33,16 +34,6 @@ from psi_purchasing.domain.replica import warehouse_problem
 CODE_KEY = "_codes"
 
 GroupKey = tuple[int, str, str]
-
-
-@dataclass(frozen=True)
-class ConvertLine:
-    """One requisition line to put on an order, with the supplier the caller chose; ``quantity`` None: all
-    that is still open."""
-
-    requisition_line_id: int
-    supplier_id: int
-    quantity: Decimal | None = None
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,8 @@ from psi_purchasing import config, metrics
 from psi_purchasing.adapters import queries, replica
 from psi_purchasing.adapters import requisitions as requisition_store
 from psi_purchasing.adapters import suppliers as suppliers_store
-from psi_purchasing.domain.commands import Actor, CreatePurchaseOrder, OrderLine
+from psi_purchasing.domain.commands import Actor, ConvertLine, CreatePurchaseOrder, OrderLine
 from psi_purchasing.domain.conversion import (
-    ConvertLine,
     GroupKey,
     OpenLine,
     collect_line_errors,
