@@ -6,10 +6,9 @@ import sys
 
 import click
 
-from psi_chassis.db import Database
+from psi_chassis.db import Database, run_command
 from psi_inventory import config
 from psi_inventory.service.rebuild import rebuild_balances
-from psi_inventory.service.unit_of_work import run_command
 
 
 @click.group()

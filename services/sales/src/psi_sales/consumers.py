@@ -1,7 +1,28 @@
-"""Which incoming event types map to which handlers (one queue per handler); none yet."""
+"""Which incoming event types map to which handlers (one queue per handler).
+
+One queue per producer: inventory's events share ``on_inventory_events``, so one item's (or warehouse's) changes
+are applied in the order inventory published them.
+"""
 
 from __future__ import annotations
 
 from psi_chassis.service import EventHandler
+from psi_contracts.events.inventory import (
+    ITEM_CREATED_V1,
+    ITEM_UPDATED_V1,
+    WAREHOUSE_CREATED_V1,
+    WAREHOUSE_UPDATED_V1,
+)
+from psi_sales.service.on_inventory_events import on_item_snapshot, on_warehouse_snapshot
 
-HANDLERS: tuple[EventHandler, ...] = ()
+HANDLERS: tuple[EventHandler, ...] = (
+    EventHandler(
+        "on_inventory_events",
+        {
+            ITEM_CREATED_V1: on_item_snapshot,
+            ITEM_UPDATED_V1: on_item_snapshot,
+            WAREHOUSE_CREATED_V1: on_warehouse_snapshot,
+            WAREHOUSE_UPDATED_V1: on_warehouse_snapshot,
+        },
+    ),
+)

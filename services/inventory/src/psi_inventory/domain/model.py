@@ -5,37 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from psi_chassis.decimals import ZERO, q6
+from psi_chassis.decimals import ZERO
 from psi_inventory.domain.errors import StockRuleViolation
 from psi_inventory.domain.low_stock import crossed_below
-
-
-@dataclass(frozen=True)
-class Position:
-    """On hand, reserved and value of one SKU in one warehouse (moving-average valuation)."""
-
-    on_hand: Decimal = ZERO
-    reserved: Decimal = ZERO
-    value: Decimal = ZERO
-
-    @property
-    def available(self) -> Decimal:
-        return self.on_hand - self.reserved
-
-    @property
-    def average_cost(self) -> Decimal:
-        if self.on_hand == ZERO:
-            return ZERO
-        return q6(self.value / self.on_hand)
-
-    def receive(self, quantity: Decimal, unit_cost: Decimal) -> tuple[Position, Decimal]:
-        """Book a receipt at cost; returns the new position and the value of the move."""
-        if quantity <= ZERO:
-            raise StockRuleViolation(f"receipt quantity must be positive, got {quantity}")
-        if unit_cost < ZERO:
-            raise StockRuleViolation(f"unit cost cannot be negative, got {unit_cost}")
-        move_value = q6(quantity * unit_cost)
-        return Position(self.on_hand + quantity, self.reserved, self.value + move_value), move_value
 
 
 @dataclass(frozen=True)
@@ -73,4 +45,4 @@ def reservation_shortfall(on_hand: Decimal, reserved: Decimal) -> Decimal:
 
 
 #: Homes of their own (``errors.py``, ``low_stock.py``); still importable from here, where the tests name them.
-__all__ = ["Balance", "Position", "StockRuleViolation", "crossed_below", "reservation_shortfall", "takeable"]
+__all__ = ["Balance", "StockRuleViolation", "crossed_below", "reservation_shortfall", "takeable"]

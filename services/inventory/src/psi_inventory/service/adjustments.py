@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from psi_chassis.db import Database
+from psi_chassis.db import Database, run_command
 from psi_chassis.decimals import ZERO, q6
 from psi_chassis.outbox import record_event
 from psi_chassis.types import utcnow
@@ -43,7 +43,6 @@ from psi_inventory.domain.documents import (
 )
 from psi_inventory.domain.errors import StockRuleViolation, insufficient
 from psi_inventory.service.ledger import Ledger, Posted, Source
-from psi_inventory.service.unit_of_work import run_command
 
 
 @dataclass

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from psi_chassis.db import Database
+from psi_chassis.db import Database, run_command
 from psi_chassis.outbox import record_event
 from psi_chassis.types import utcnow
 from psi_contracts.events.inventory import (
@@ -68,7 +68,6 @@ from psi_inventory.domain.errors import (
     WarehouseNotFound,
 )
 from psi_inventory.service.ledger import Ledger
-from psi_inventory.service.unit_of_work import run_command
 
 _log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from psi_chassis.db import Database, run_transaction
+from psi_chassis.db import Database, run_command, run_transaction
 from psi_chassis.outbox import Outgoing, record_events
 from psi_chassis.types import utcnow
 from psi_contracts.events.inventory import STOCK_BELOW_REORDER_POINT_V1
@@ -39,7 +39,6 @@ from psi_inventory.domain.reservation_book import (
     ReservationRow,
     ShortLine,
 )
-from psi_inventory.service.unit_of_work import run_command
 
 __all__ = [
     "ACTIVE",
@@ -121,7 +120,7 @@ def reserve_stock(
 ) -> tuple[list[ShortLine], list[dict[str, Any]]]:
     """The API's reservation: (short lines, []) when refused, ([], the lines written) when reserved.
 
-    Its own transaction rather than :func:`~psi_inventory.service.unit_of_work.run_command`: a refusal wrote
+    Its own transaction rather than :func:`~psi_chassis.db.run_command`: a refusal wrote
     nothing and ends without a COMMIT (the hot path's statement count, ``test_request_statements.py``); the
     retry policy is the same ``run_transaction``.
     """

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from psi_chassis.db import Database
+from psi_chassis.db import Database, run_command
 from psi_chassis.decimals import ZERO
 from psi_chassis.outbox import record_event
 from psi_chassis.types import utcnow
@@ -66,7 +66,6 @@ from psi_inventory.domain.documents import (
 from psi_inventory.domain.model import reservation_shortfall
 from psi_inventory.service.adjustments import Correction, apply_differences, record_adjusted
 from psi_inventory.service.ledger import Source
-from psi_inventory.service.unit_of_work import run_command
 
 _log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
-from psi_chassis.db import Database
+from psi_chassis.db import Database, run_command
 from psi_chassis.decimals import q6
 from psi_chassis.outbox import record_event
 from psi_chassis.types import utcnow
@@ -55,7 +55,6 @@ from psi_inventory.domain.documents import (
 )
 from psi_inventory.domain.errors import StockRuleViolation, insufficient
 from psi_inventory.service.ledger import Ledger, Source
-from psi_inventory.service.unit_of_work import run_command
 
 #: ``stock_in_transit`` is read from ``adapters/transfers.py``; re-exported where the tests name it.
 __all__ = ["get_transfer", "list_transfers", "receive_transfer", "ship_transfer", "stock_in_transit", "transfer_view"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text
 
 from psi_chassis.types import BigId, ExactDecimal, UTCDateTime
 
@@ -62,4 +62,28 @@ customer_status_changes = Table(
     Column("actor", String(64), nullable=False),
     Column("changed_at", UTCDateTime(), nullable=False),
     Index("ix_customer_status_changes_customer", "customer_id", "id"),
+)
+
+#: The replica of inventory's item master (inventory.ItemCreated/ItemUpdated.v1), newest ``version`` kept.
+items = Table(
+    "items",
+    metadata,
+    Column("sku", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("unit_of_measure", String(16), nullable=False),
+    Column("category", String(200), nullable=True),
+    Column("active", Boolean, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+#: The replica of inventory's warehouses (inventory.WarehouseCreated/WarehouseUpdated.v1), newest ``version`` kept.
+warehouses = Table(
+    "warehouses",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
 )

@@ -1,0 +1,40 @@
+"""The SQL of sales' replicas of inventory's item master and warehouses (what they allow: psi_chassis.replica)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from psi_chassis.replica import upsert_newest
+from psi_sales.adapters.tables import items, warehouses
+
+
+def upsert_item(session: Session, values: dict[str, Any]) -> bool:
+    """Store an item snapshot unless the replica holds a newer one; True when it was stored."""
+    return upsert_newest(session, items, "sku", values)
+
+
+def upsert_warehouse(session: Session, values: dict[str, Any]) -> bool:
+    """Store a warehouse snapshot unless the replica holds a newer one; True when it was stored."""
+    return upsert_newest(session, warehouses, "code", values)
+
+
+def item_status(session: Session, skus: Collection[str]) -> dict[str, bool]:
+    """``{sku: active}`` for the SKUs the replica knows (unknown ones are missing)."""
+    if not skus:
+        return {}
+    rows = session.execute(select(items.c.sku, items.c.active).where(items.c.sku.in_(set(skus)))).all()
+    return {row.sku: bool(row.active) for row in rows}
+
+
+def warehouse_status(session: Session, codes: Collection[str]) -> dict[str, bool]:
+    """``{code: active}`` for the warehouses the replica knows (unknown ones are missing)."""
+    if not codes:
+        return {}
+    rows = session.execute(
+        select(warehouses.c.code, warehouses.c.active).where(warehouses.c.code.in_(set(codes)))
+    ).all()
+    return {row.code: bool(row.active) for row in rows}
