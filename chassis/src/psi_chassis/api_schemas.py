@@ -179,8 +179,11 @@ def reason_field(*, required: bool = False) -> fields.String:
     return fields.String(validate=validate.Length(min=1, max=MAX_TEXT_LENGTH), allow_none=True, load_default=None)
 
 
-def note_field() -> fields.String:
-    """A free note on a document or a line; may be empty or null."""
+def note_field(*, patch: bool = False) -> fields.String:
+    """A free note on a document or a line; may be empty or null. In a PATCH (``patch``) it has no default, so a
+    change that does not name the note leaves it as it is."""
+    if patch:
+        return fields.String(allow_none=True, validate=validate.Length(max=MAX_TEXT_LENGTH))
     return fields.String(allow_none=True, load_default=None, validate=validate.Length(max=MAX_TEXT_LENGTH))
 
 

@@ -23,6 +23,16 @@ def q6(value: Decimal) -> Decimal:
     return value.quantize(QUANTUM, rounding=ROUND_HALF_EVEN)
 
 
+def line_amount(quantity: Decimal, unit_price: Decimal) -> Decimal:
+    """A document line's amount net of tax: quantity x unit price, rounded once to six places."""
+    return q6(quantity * unit_price)
+
+
+def tax_amount(net: Decimal, tax_rate: Decimal) -> Decimal:
+    """The tax on a net amount (``tax_rate`` as a fraction: 0.13 is 13 %), rounded once to six places."""
+    return q6(net * tax_rate)
+
+
 def has_at_most_6_places(value: Decimal) -> bool:
     """True for a finite decimal that six decimals hold exactly (``1.5000000`` is fine, ``1.0000001`` is not).
 

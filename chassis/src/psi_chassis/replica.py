@@ -4,8 +4,9 @@ A service that names SKUs or warehouses on its documents keeps a replica of inve
 warehouses from ``inventory.ItemCreated/ItemUpdated/WarehouseCreated/WarehouseUpdated.v1``. Every event carries
 the whole record with a ``version`` one higher per change, so:
 
-* :func:`upsert_newest` stores a snapshot only when it is newer than the row held (the rule sits in the upsert's
-  ``WHERE``): a redelivered or late event changes nothing, and two deliveries racing cannot regress a row;
+* ``psi_chassis.replica_store.upsert_newest`` stores a snapshot only when it is newer than the row held (the
+  rule sits in the upsert's ``WHERE``): a redelivered or late event changes nothing, and two deliveries racing
+  cannot regress a row;
 * :func:`item_problem` and :func:`warehouse_problem` are the one rule for what a document may name: a key the
   replica knows and holds as active (422 ``UNKNOWN_SKU`` / ``INACTIVE_SKU``, ``UNKNOWN_WAREHOUSE`` /
   ``INACTIVE_WAREHOUSE``), so goods are never ordered, sold or shipped where inventory cannot use them.
@@ -14,24 +15,8 @@ the whole record with a ``version`` one higher per change, so:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
-from sqlalchemy import Table
-from sqlalchemy.orm import Session
-
-from psi_chassis.db import insert_on_conflict
 from psi_chassis.errors import RuleViolation
-
-
-def upsert_newest(session: Session, table: Table, key: str, values: dict[str, Any]) -> bool:
-    """INSERT, or UPDATE only when the stored ``version`` is older; True when the row was written."""
-    stmt = insert_on_conflict(session, table).values(**values)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[key],
-        set_={name: stmt.excluded[name] for name in values if name != key},
-        where=table.c.version < stmt.excluded.version,
-    )
-    return bool(session.execute(stmt).rowcount)
 
 
 def item_problem(known: Mapping[str, bool], sku: str) -> tuple[str, str] | None:

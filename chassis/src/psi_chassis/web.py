@@ -15,6 +15,7 @@ from flask import Flask, Response, g, jsonify, request
 from werkzeug.routing import IntegerConverter, Map
 
 from psi_chassis import metrics
+from psi_chassis.actor import Actor
 from psi_chassis.context import new_request_id, set_request_id
 from psi_chassis.jsonbody import StrictJSONProvider, bad_text, loads_strict
 
@@ -188,3 +189,9 @@ class BoundedIntConverter(IntegerConverter):
 def bound_int_paths(app: Flask) -> None:
     """Use :class:`BoundedIntConverter` for every ``<int:...>`` rule added to ``app`` from now on."""
     app.url_map.converters["int"] = BoundedIntConverter
+
+
+def current_actor() -> Actor:
+    """The verified caller of this request (``g.principal``, set by the role check) as a command's :class:`Actor`."""
+    principal = g.principal
+    return Actor(user_id=principal.user_id, username=principal.username, roles=frozenset(principal.roles))

@@ -13,21 +13,18 @@ moment it was booked would be in the live balance but not in "stock as of now". 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-#: The earliest business time a document may carry.
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-#: How far ahead of this service's clock a given time may be before it is "in the future".
-CLOCK_SKEW = timedelta(minutes=5)
+from psi_chassis.business_time import CLOCK_SKEW, time_problem
+from psi_chassis.business_time import EARLIEST as EARLIEST  # the shared rule, psi_chassis.business_time
 
 
 def business_time_problem(value: datetime, now: datetime) -> str | None:
     """Why ``value`` cannot be a document's business time, or None when it can."""
-    if value < EARLIEST:
-        return "Must not be before 2000-01-01."
-    if value > now + CLOCK_SKEW:
-        return "Must not be in the future."
-    return None
+    problem = time_problem(value, now)
+    if problem is None:
+        return None
+    return "Must not be before 2000-01-01." if problem == "too_early" else "Must not be in the future."
 
 
 def booked_time(value: datetime, now: datetime) -> datetime:

@@ -7,12 +7,10 @@ on the way out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from flask import g
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from psi_chassis.api_schemas import (
     NON_NEGATIVE,
@@ -34,19 +32,12 @@ from psi_chassis.api_schemas import (
     text_field,
     trimmed,
 )
+from psi_chassis.web import current_actor as current_actor  # the routes import it from here
 from psi_contracts.permissions import ROLES
 from psi_purchasing.domain.approval import DocumentType
-from psi_purchasing.domain.commands import Actor
 from psi_purchasing.domain.model import POStatus, SupplierStatus
 from psi_purchasing.domain.purchase_return import ReturnStatus
 from psi_purchasing.domain.requisition import RequisitionSource, RequisitionStatus
-
-
-def current_actor() -> Actor:
-    """The verified caller (``g.principal``), as approval decisions record it."""
-    principal = g.principal
-    return Actor(user_id=principal.user_id, username=principal.username, roles=frozenset(principal.roles))
-
 
 _DEPARTMENT = [validate.Length(min=1, max=64), trimmed]
 _PERIOD = WholeText(r"^[0-9]{4}-(0[1-9]|1[0-2])$", error="Must be a month as YYYY-MM.")
@@ -466,13 +457,8 @@ class RequisitionCreateSchema(StrictSchema):
 
 class RequisitionPatchSchema(StrictSchema):
     department = text_field(64)
-    note = note_field()
+    note = note_field(patch=True)
     lines = line_list(RequisitionLineCreateSchema, required=False)
-
-    @post_load(pass_original=True)
-    def _only_fields_sent(self, data: dict[str, Any], original: Mapping[str, Any], **_: Any) -> dict[str, Any]:
-        """A PATCH changes only what it names: ``note_field``'s default (null) must not clear an unnamed note."""
-        return {name: value for name, value in data.items() if name in original}
 
 
 class DecisionSchema(StrictSchema):

@@ -7,22 +7,23 @@ between the clerk's device and the server are allowed, and a date before 2000 is
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
+from psi_chassis.business_time import CLOCK_SKEW as CLOCK_SKEW  # the shared rule, psi_chassis.business_time
+from psi_chassis.business_time import EARLIEST as EARLIEST
+from psi_chassis.business_time import time_problem
 from psi_purchasing.domain.errors import RuleViolation
-
-CLOCK_SKEW = timedelta(minutes=5)
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def ensure_happened(value: datetime, now: datetime, field: str) -> datetime:
     """``value`` in UTC if it lies between 2000-01-01 and ``now`` + 5 minutes; else 422 naming ``field``."""
-    if value < EARLIEST:
-        message = "must not be before 2000-01-01"
-    elif value > now + CLOCK_SKEW:
-        message = f"must not be in the future (it is {now.isoformat(timespec='seconds')} now)"
-    else:
+    problem = time_problem(value, now)
+    if problem is None:
         return value.astimezone(UTC)
+    if problem == "too_early":
+        message = "must not be before 2000-01-01"
+    else:
+        message = f"must not be in the future (it is {now.isoformat(timespec='seconds')} now)"
     raise RuleViolation(
         f"{field} {message}", code="FUTURE_DATE" if value > now else "DATE_TOO_EARLY", errors={field: [message]}
     )

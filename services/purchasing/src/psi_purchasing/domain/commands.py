@@ -6,17 +6,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from psi_chassis.actor import Actor as Actor  # the caller, as every service's commands carry it
+
 #: Marks "not given" in an amendment, where ``None`` means "clear the value".
 UNSET: object = object()
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who asks: the verified caller (``g.principal``), recorded on every approval decision."""
-
-    user_id: str
-    username: str
-    roles: frozenset[str]
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,10 @@ from typing import Any
 
 from psi_chassis.decimals import ONE, ZERO, plain, q6
 from psi_chassis.errors import add_error
+from psi_chassis.replica import warehouse_problem
 from psi_purchasing.domain.commands import ConvertLine
 from psi_purchasing.domain.errors import OverOrdered, RequisitionNotApproved, RuleViolation
 from psi_purchasing.domain.fx import RateBand, check_exchange_rate
-from psi_purchasing.domain.replica import warehouse_problem
 
 #: Where a group's problem code is collected among the field errors until the conversion is refused.
 CODE_KEY = "_codes"

@@ -17,7 +17,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from psi_chassis.decimals import MAX_AMOUNT, ZERO, has_at_most_6_places, plain, q6
+from psi_chassis.decimals import MAX_AMOUNT, ZERO, has_at_most_6_places, line_amount, plain, q6, tax_amount
 from psi_chassis.errors import add_error
 from psi_purchasing.domain.commands import OrderLine, ReceiptLine, ReturnLine
 from psi_purchasing.domain.errors import (
@@ -154,11 +154,11 @@ class PurchaseOrderLine:
     @property
     def amount(self) -> Decimal:
         """Net of tax: quantity × unit price."""
-        return q6(self.quantity * self.unit_price)
+        return line_amount(self.quantity, self.unit_price)
 
     @property
     def tax_amount(self) -> Decimal:
-        return q6(self.amount * self.tax_rate)
+        return tax_amount(self.amount, self.tax_rate)
 
     @property
     def receivable(self) -> Decimal:

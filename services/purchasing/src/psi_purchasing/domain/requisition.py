@@ -16,11 +16,11 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from psi_chassis.replica import warehouse_problem
 from psi_purchasing.domain.approval import DEFAULT_TIERS, DocumentType, Tier, tier_for
 from psi_purchasing.domain.commands import Actor
 from psi_purchasing.domain.errors import InvalidStatus, RuleViolation
 from psi_purchasing.domain.estimate import Estimate
-from psi_purchasing.domain.replica import warehouse_problem
 
 DOCUMENT_TYPE = DocumentType.REQUISITION.value
 #: Who raises replenishment drafts and approves within the automatic tier.

@@ -6,7 +6,7 @@ the consumer's unit of work after the inbox claim, so a redelivery changes nothi
 * **The replicas** (``ItemCreated/Updated``, ``WarehouseCreated/Updated``): every event carries the whole record
   with a ``version`` one higher per change; the newest version wins (adapters/replica.py keeps the rule in the
   upsert's ``WHERE``), so a redelivered or late event changes nothing. What the replicas allow is
-  domain/replica.py.
+  psi_chassis/replica.py.
 * **Replenishment** (``StockBelowReorderPoint``): a draft requisition for the SKU and warehouse; how much is
   domain/replenishment.py, the proposed supplier the planning choice of domain/pricing.py. Never a second open
   draft for one SKU and warehouse: the draft holds ``replenish_key = "sku|warehouse"`` under a UNIQUE

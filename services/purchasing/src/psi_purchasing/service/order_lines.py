@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from psi_chassis.errors import add_error
+from psi_chassis.replica import ensure_active_warehouse, item_problem
 from psi_purchasing import config
 from psi_purchasing.adapters import prices, replica
 from psi_purchasing.adapters import purchase_orders as orders
@@ -22,7 +23,6 @@ from psi_purchasing.domain.errors import RuleViolation
 from psi_purchasing.domain.fx import order_exchange_rate
 from psi_purchasing.domain.model import PurchaseOrder, Supplier
 from psi_purchasing.domain.pricing import no_price_message, order_price
-from psi_purchasing.domain.replica import ensure_active_warehouse, item_problem
 
 
 def price_for(

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from psi_chassis.replica import upsert_newest
+from psi_chassis.replica_store import active_by_key, upsert_newest
 from psi_sales.adapters.tables import items, warehouses
 
 
@@ -24,17 +23,9 @@ def upsert_warehouse(session: Session, values: dict[str, Any]) -> bool:
 
 def item_status(session: Session, skus: Collection[str]) -> dict[str, bool]:
     """``{sku: active}`` for the SKUs the replica knows (unknown ones are missing)."""
-    if not skus:
-        return {}
-    rows = session.execute(select(items.c.sku, items.c.active).where(items.c.sku.in_(set(skus)))).all()
-    return {row.sku: bool(row.active) for row in rows}
+    return active_by_key(session, items, items.c.sku, skus)
 
 
 def warehouse_status(session: Session, codes: Collection[str]) -> dict[str, bool]:
     """``{code: active}`` for the warehouses the replica knows (unknown ones are missing)."""
-    if not codes:
-        return {}
-    rows = session.execute(
-        select(warehouses.c.code, warehouses.c.active).where(warehouses.c.code.in_(set(codes)))
-    ).all()
-    return {row.code: bool(row.active) for row in rows}
+    return active_by_key(session, warehouses, warehouses.c.code, codes)

@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 
 from psi_chassis.api_schemas import PageArgs, page_of
 from psi_chassis.app import current_db, runtime
+from psi_chassis.web import current_actor
 from psi_sales.adapters import customers as store
 from psi_sales.api.schemas import (
     CustomerClassCreateSchema,
@@ -23,7 +24,6 @@ from psi_sales.api.schemas import (
     CustomerSchema,
     CustomerStatusChangeSchema,
     CustomerUpdateSchema,
-    current_actor,
 )
 from psi_sales.domain.commands import ChangeCustomerStatus, CreateCustomer, CreateCustomerClass
 from psi_sales.domain.errors import CustomerClassNotFound

@@ -6,7 +6,6 @@ is refused on the way in, and every decimal is a string on the way out.
 
 from __future__ import annotations
 
-from flask import g
 from marshmallow import Schema, fields, validate
 
 from psi_chassis.api_schemas import (
@@ -24,19 +23,12 @@ from psi_chassis.api_schemas import (
     strict_int,
     text_field,
 )
-from psi_sales.domain.commands import Actor
 from psi_sales.domain.customer import Channel, CustomerStatus
 
 _CHANNELS = validate.OneOf([c.value for c in Channel])
 _STATUSES = validate.OneOf([s.value for s in CustomerStatus])
 #: At most this many contacts on one customer (a directory belongs elsewhere).
 MAX_CONTACTS = 20
-
-
-def current_actor() -> Actor:
-    """The verified caller (``g.principal``), whose roles decide what they may change."""
-    principal = g.principal
-    return Actor(user_id=principal.user_id, username=principal.username, roles=frozenset(principal.roles))
 
 
 # --- customer classes ---------------------------------------------------------------------------------------

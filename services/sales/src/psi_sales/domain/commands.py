@@ -6,14 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-
-@dataclass(frozen=True)
-class Actor:
-    """Who asks: recorded on every logged decision, and their roles decide what they may change."""
-
-    user_id: str
-    username: str
-    roles: frozenset[str]
+from psi_chassis.actor import Actor as Actor  # the caller, as every service's commands carry it
 
 
 @dataclass(frozen=True)

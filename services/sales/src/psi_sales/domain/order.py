@@ -27,7 +27,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from psi_chassis.decimals import ZERO, plain, q6
+from psi_chassis.decimals import ZERO, line_amount, plain, q6, tax_amount
 
 
 class OrderStatus(StrEnum):
@@ -79,11 +79,11 @@ class OrderLine:
 
     @property
     def amount(self) -> Decimal:
-        return q6(self.quantity * self.unit_price)
+        return line_amount(self.quantity, self.unit_price)
 
     @property
     def tax_amount(self) -> Decimal:
-        return q6(self.amount * self.tax_rate)
+        return tax_amount(self.amount, self.tax_rate)
 
     @property
     def open_quantity(self) -> Decimal:

@@ -3,7 +3,7 @@ replicas for now; the reservation saga's answers join this queue with the orders
 
 Every handler runs in the consumer's unit of work after the inbox claim, so a redelivery changes nothing, and none
 commits. Each event carries the whole record with a ``version`` one higher per change; the newest version wins
-(``psi_chassis.replica.upsert_newest``), so a late or repeated event changes nothing either.
+(``psi_chassis.replica_store.upsert_newest``), so a late or repeated event changes nothing either.
 """
 
 from __future__ import annotations
