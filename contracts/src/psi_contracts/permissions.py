@@ -103,6 +103,14 @@ PERMISSIONS: tuple[Permission, ...] = (
     _create("/api/v1/sales/customer-classes", _SALES_MANAGERS),
     _read("/api/v1/sales/customer-classes/<code>", _SALES_READERS),
     _action("/api/v1/sales/customer-classes/<code>", _SALES_MANAGERS, method="PATCH"),
+    # sales: pricing (price lists and rules a sales manager's; a quote writes nothing)
+    _read("/api/v1/sales/price-lists", _SALES_READERS),
+    _create("/api/v1/sales/price-lists", _SALES_MANAGERS),
+    _read("/api/v1/sales/price-lists/<int:price_list_id>", _SALES_READERS),
+    _read("/api/v1/sales/discount-rules", _SALES_READERS),
+    _create("/api/v1/sales/discount-rules", _SALES_MANAGERS),
+    _action("/api/v1/sales/discount-rules/<int:rule_id>/deactivate", _SALES_MANAGERS),
+    _action("/api/v1/sales/price-quotes", _SELLERS),
     # inventory: stock
     _read("/api/v1/inventory/stock"),
     _read("/api/v1/inventory/stock/<sku>"),

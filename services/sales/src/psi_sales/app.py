@@ -13,8 +13,9 @@ from psi_sales.consumers import HANDLERS
 def _blueprints() -> list:
     from psi_sales.api.customers import blp as customers
     from psi_sales.api.customers import classes_blp as customer_classes
+    from psi_sales.api.pricing import blp as pricing
 
-    return [customers, customer_classes]
+    return [customers, customer_classes, pricing]
 
 
 SERVICE = ServiceDefinition(

@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from psi_chassis.types import BigId, ExactDecimal, UTCDateTime
 
@@ -86,4 +100,56 @@ warehouses = Table(
     Column("active", Boolean, nullable=False),
     Column("version", Integer, nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+#: Price lists (价目表): general, for a customer class or for one customer; one currency; valid between dates.
+price_lists = Table(
+    "price_lists",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),
+    Column("scope", String(16), nullable=False),
+    Column("class_code", String(32), ForeignKey("customer_classes.code", name="fk_price_lists_class"), nullable=True),
+    Column("customer_id", BigId, ForeignKey("customers.id", name="fk_price_lists_customer"), nullable=True),
+    Column("currency", String(3), nullable=False),
+    Column("valid_from", Date, nullable=True),
+    Column("valid_to", Date, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    CheckConstraint("scope IN ('general', 'class', 'customer')", name="ck_price_lists_scope"),
+    Index("ix_price_lists_currency", "currency"),
+)
+
+price_list_lines = Table(
+    "price_list_lines",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("price_list_id", BigId, ForeignKey("price_lists.id", name="fk_price_list_lines_list"), nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("min_quantity", ExactDecimal(), nullable=False),
+    Column("unit_price", ExactDecimal(), nullable=False),
+    UniqueConstraint("price_list_id", "sku", "min_quantity", name="uq_price_list_lines"),
+    CheckConstraint("unit_price >= 0 AND min_quantity > 0", name="ck_price_list_lines_figures"),
+    Index("ix_price_list_lines_sku", "sku"),
+)
+
+#: Discount rules (折扣规则): class discounts, quantity breaks and dated promotions; deactivated, never deleted.
+discount_rules = Table(
+    "discount_rules",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("percent", ExactDecimal(), nullable=False),
+    Column("valid_from", Date, nullable=True),
+    Column("valid_to", Date, nullable=True),
+    Column(
+        "class_code", String(32), ForeignKey("customer_classes.code", name="fk_discount_rules_class"), nullable=True
+    ),
+    Column("sku", String(64), nullable=True),
+    Column("category", String(200), nullable=True),
+    Column("min_quantity", ExactDecimal(), nullable=True),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    CheckConstraint("kind IN ('class_discount', 'quantity_break', 'promotion')", name="ck_discount_rules_kind"),
+    CheckConstraint("percent > 0 AND percent <= 100", name="ck_discount_rules_percent"),
 )

@@ -6,17 +6,22 @@ is refused on the way in, and every decimal is a string on the way out.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from marshmallow import Schema, fields, validate
 
 from psi_chassis.api_schemas import (
     NON_NEGATIVE,
+    POSITIVE,
     AtLeastOne,
     DecimalString,
     PageArgs,
     StrictSchema,
     WholeText,
     currency_code,
+    line_list,
     master_code,
+    money,
     optional_money,
     page_schema,
     reason_field,
@@ -24,6 +29,7 @@ from psi_chassis.api_schemas import (
     text_field,
 )
 from psi_sales.domain.customer import Channel, CustomerStatus
+from psi_sales.domain.pricing import RuleKind, Scope
 
 _CHANNELS = validate.OneOf([c.value for c in Channel])
 _STATUSES = validate.OneOf([s.value for s in CustomerStatus])
@@ -172,3 +178,136 @@ class CustomerDetailSchema(CustomerSchema):
 
 
 CustomerPage = page_schema(CustomerSchema, "CustomerPage")
+
+
+# --- pricing: price lists, discount rules, quotes -----------------------------------------------------------
+
+_SCOPES = validate.OneOf([s.value for s in Scope])
+_KINDS = validate.OneOf([k.value for k in RuleKind])
+_SKU = text_field(64)
+
+
+class PriceListLineCreateSchema(StrictSchema):
+    sku = text_field(64, required=True)
+    min_quantity = DecimalString(sign=POSITIVE, load_default=Decimal(1), metadata={"description": "a quantity break"})
+    unit_price = DecimalString(sign=NON_NEGATIVE, required=True)
+
+
+class PriceListCreateSchema(StrictSchema):
+    name = text_field(200, required=True)
+    scope = fields.String(required=True, validate=_SCOPES)
+    class_code = fields.String(allow_none=True, load_default=None, validate=master_code)
+    customer_id = strict_int(allow_none=True, load_default=None, validate=validate.Range(min=1, max=2**63 - 1))
+    currency = fields.String(required=True, validate=currency_code)
+    valid_from = fields.Date(allow_none=True, load_default=None)
+    valid_to = fields.Date(allow_none=True, load_default=None)
+    lines = line_list(PriceListLineCreateSchema)
+
+
+class PriceListLineSchema(Schema):
+    sku = fields.String(required=True)
+    min_quantity = money()
+    unit_price = money()
+
+
+class PriceListSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    scope = fields.String(required=True)
+    class_code = fields.String(allow_none=True)
+    customer_id = fields.Integer(allow_none=True)
+    currency = fields.String(required=True)
+    valid_from = fields.Date(allow_none=True)
+    valid_to = fields.Date(allow_none=True)
+    created_at = fields.AwareDateTime(required=True)
+
+
+class PriceListDetailSchema(PriceListSchema):
+    lines = fields.List(fields.Nested(PriceListLineSchema), required=True)
+
+
+class PriceListQueryArgs(PageArgs):
+    scope = fields.String(validate=_SCOPES)
+    currency = fields.String(validate=currency_code)
+    class_code = fields.String(validate=master_code)
+    customer_id = strict_int(validate=validate.Range(min=1, max=2**63 - 1))
+
+
+PriceListPage = page_schema(PriceListSchema, "PriceListPage")
+
+
+class DiscountRuleCreateSchema(StrictSchema):
+    name = text_field(200, required=True)
+    kind = fields.String(required=True, validate=_KINDS)
+    percent = DecimalString(sign=POSITIVE, required=True, metadata={"description": "more than 0, at most 100"})
+    valid_from = fields.Date(allow_none=True, load_default=None)
+    valid_to = fields.Date(allow_none=True, load_default=None)
+    class_code = fields.String(allow_none=True, load_default=None, validate=master_code)
+    sku = text_field(64, allow_none=True, load_default=None)
+    category = text_field(200, allow_none=True, load_default=None)
+    min_quantity = DecimalString(sign=POSITIVE, allow_none=True, load_default=None)
+
+
+class DiscountRuleSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+    percent = money()
+    valid_from = fields.Date(allow_none=True)
+    valid_to = fields.Date(allow_none=True)
+    class_code = fields.String(allow_none=True)
+    sku = fields.String(allow_none=True)
+    category = fields.String(allow_none=True)
+    min_quantity = optional_money()
+    active = fields.Boolean(required=True)
+    created_at = fields.AwareDateTime(required=True)
+
+
+class DiscountRuleQueryArgs(PageArgs):
+    kind = fields.String(validate=_KINDS)
+    class_code = fields.String(validate=master_code)
+    sku = fields.String(validate=validate.Length(min=1, max=64))
+    category = fields.String(validate=validate.Length(min=1, max=200))
+    active = fields.Boolean()
+
+
+DiscountRulePage = page_schema(DiscountRuleSchema, "DiscountRulePage")
+
+
+class QuoteLineSchema(StrictSchema):
+    sku = text_field(64, required=True)
+    quantity = DecimalString(sign=POSITIVE, required=True)
+    manual_discount_percent = DecimalString(
+        sign=NON_NEGATIVE, load_default=Decimal(0), metadata={"description": "0 to 100; above the cap: sales_manager"}
+    )
+
+
+class QuoteRequestSchema(StrictSchema):
+    customer_id = strict_int(required=True, validate=validate.Range(min=1, max=2**63 - 1))
+    on = fields.Date(load_default=None, metadata={"description": "the pricing date; default today (UTC)"})
+    lines = line_list(QuoteLineSchema)
+
+
+class AppliedDiscountSchema(Schema):
+    rule_id = fields.Integer(allow_none=True, metadata={"description": "null for the manual discount"})
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+    percent = money()
+
+
+class QuotedLineSchema(Schema):
+    sku = fields.String(required=True)
+    quantity = money()
+    list_price = money()
+    price_list_id = fields.Integer(required=True)
+    price_list_name = fields.String(required=True)
+    discounts = fields.List(fields.Nested(AppliedDiscountSchema), required=True)
+    total_discount_percent = money()
+    net_unit_price = money()
+    explanation = fields.String(required=True)
+
+
+class QuoteSchema(Schema):
+    customer_id = fields.Integer(required=True)
+    on = fields.Date(required=True)
+    lines = fields.List(fields.Nested(QuotedLineSchema), required=True)

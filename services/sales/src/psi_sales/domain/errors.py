@@ -35,3 +35,27 @@ class CreditTermsForbidden(Forbidden):
     """The caller may not set a credit limit or a customer status: that is a sales manager's decision."""
 
     default_code = "SALES_MANAGER_REQUIRED"
+
+
+class PricingRuleViolation(RuleViolation):
+    default_code = "PRICING_RULE_VIOLATION"
+
+
+class PriceListNotFound(NotFound):
+    default_code = "PRICE_LIST_NOT_FOUND"
+
+
+class DiscountRuleNotFound(NotFound):
+    default_code = "DISCOUNT_RULE_NOT_FOUND"
+
+
+class NoPriceForLine(RuleViolation):
+    """No price list gives the SKU a price for this customer, currency, date and quantity."""
+
+    default_code = "NO_PRICE"
+
+
+class DiscountNeedsManager(Forbidden):
+    """A manual discount above what the ``sales`` role may give: a sales manager must give it."""
+
+    default_code = "DISCOUNT_NEEDS_MANAGER"
