@@ -33,6 +33,24 @@ def tax_amount(net: Decimal, tax_rate: Decimal) -> Decimal:
     return q6(net * tax_rate)
 
 
+class NetAndTax:
+    """For a document line (a dataclass with ``quantity``, ``unit_price`` and ``tax_rate``): its amount net of
+    tax and its tax, by :func:`line_amount` and :func:`tax_amount`, so every service's lines add up alike."""
+
+    quantity: Decimal
+    unit_price: Decimal
+    tax_rate: Decimal
+
+    @property
+    def amount(self) -> Decimal:
+        """Net of tax: quantity x unit price."""
+        return line_amount(self.quantity, self.unit_price)
+
+    @property
+    def tax_amount(self) -> Decimal:
+        return tax_amount(self.amount, self.tax_rate)
+
+
 def has_at_most_6_places(value: Decimal) -> bool:
     """True for a finite decimal that six decimals hold exactly (``1.5000000`` is fine, ``1.0000001`` is not).
 

@@ -17,7 +17,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from psi_chassis.decimals import MAX_AMOUNT, ZERO, has_at_most_6_places, line_amount, plain, q6, tax_amount
+from psi_chassis.decimals import MAX_AMOUNT, ZERO, NetAndTax, has_at_most_6_places, plain, q6
 from psi_chassis.errors import add_error
 from psi_purchasing.domain.commands import OrderLine, ReceiptLine, ReturnLine
 from psi_purchasing.domain.errors import (
@@ -136,7 +136,7 @@ class ShortClosedLine:
 
 
 @dataclass
-class PurchaseOrderLine:
+class PurchaseOrderLine(NetAndTax):
     line_no: int
     sku: str
     quantity: Decimal
@@ -150,15 +150,6 @@ class PurchaseOrderLine:
     requisition_line_id: int | None = None
     #: What a short-close (结案) released: the part of the quantity that will never arrive.
     short_closed_quantity: Decimal = ZERO
-
-    @property
-    def amount(self) -> Decimal:
-        """Net of tax: quantity × unit price."""
-        return line_amount(self.quantity, self.unit_price)
-
-    @property
-    def tax_amount(self) -> Decimal:
-        return tax_amount(self.amount, self.tax_rate)
 
     @property
     def receivable(self) -> Decimal:

@@ -27,7 +27,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from psi_chassis.decimals import ZERO, line_amount, plain, q6, tax_amount
+from psi_chassis.decimals import ZERO, NetAndTax, plain, q6
 
 
 class OrderStatus(StrEnum):
@@ -62,7 +62,7 @@ class OrderRuleViolation(Exception):
 
 
 @dataclass(frozen=True)
-class OrderLine:
+class OrderLine(NetAndTax):
     line_no: int
     sku: str
     quantity: Decimal
@@ -76,14 +76,6 @@ class OrderLine:
     requested_date: date | None = None
     shipped: Decimal = ZERO
     returned: Decimal = ZERO
-
-    @property
-    def amount(self) -> Decimal:
-        return line_amount(self.quantity, self.unit_price)
-
-    @property
-    def tax_amount(self) -> Decimal:
-        return tax_amount(self.amount, self.tax_rate)
 
     @property
     def open_quantity(self) -> Decimal:
