@@ -111,6 +111,10 @@ PERMISSIONS: tuple[Permission, ...] = (
     _create("/api/v1/sales/discount-rules", _SALES_MANAGERS),
     _action("/api/v1/sales/discount-rules/<int:rule_id>/deactivate", _SALES_MANAGERS),
     _action("/api/v1/sales/price-quotes", _SELLERS),
+    # sales: orders
+    _read("/api/v1/sales/orders", _SALES_READERS),
+    _create("/api/v1/sales/orders", _SELLERS),
+    _read("/api/v1/sales/orders/<int:order_id>", _SALES_READERS),
     # inventory: stock
     _read("/api/v1/inventory/stock"),
     _read("/api/v1/inventory/stock/<sku>"),

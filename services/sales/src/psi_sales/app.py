@@ -13,9 +13,10 @@ from psi_sales.consumers import HANDLERS
 def _blueprints() -> list:
     from psi_sales.api.customers import blp as customers
     from psi_sales.api.customers import classes_blp as customer_classes
+    from psi_sales.api.orders import blp as orders
     from psi_sales.api.pricing import blp as pricing
 
-    return [customers, customer_classes, pricing]
+    return [customers, customer_classes, pricing, orders]
 
 
 SERVICE = ServiceDefinition(

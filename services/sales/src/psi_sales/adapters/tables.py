@@ -153,3 +153,50 @@ discount_rules = Table(
     CheckConstraint("kind IN ('class_discount', 'quantity_break', 'promotion')", name="ck_discount_rules_kind"),
     CheckConstraint("percent > 0 AND percent <= 100", name="ck_discount_rules_percent"),
 )
+
+#: Sales orders (销售订单); the number (SO-000001) is written from the id in the same transaction.
+sales_orders = Table(
+    "sales_orders",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("number", String(32), nullable=True, unique=True),
+    Column("customer_id", BigId, ForeignKey("customers.id", name="fk_sales_orders_customer"), nullable=False),
+    Column("warehouse_code", String(32), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("order_date", Date, nullable=False),
+    Column("salesperson", String(64), nullable=True),
+    Column("note", Text, nullable=True),
+    Column("net_amount", ExactDecimal(), nullable=False),
+    Column("tax_amount", ExactDecimal(), nullable=False),
+    Column("total_amount", ExactDecimal(), nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index("ix_sales_orders_customer", "customer_id", "id"),
+    Index("ix_sales_orders_status", "status", "id"),
+)
+
+#: An order's lines, each with the record of its price: list price, the list, every discount, the net price.
+sales_order_lines = Table(
+    "sales_order_lines",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("order_id", BigId, ForeignKey("sales_orders.id", name="fk_sales_order_lines_order"), nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("quantity", ExactDecimal(), nullable=False),
+    Column("list_price", ExactDecimal(), nullable=False),
+    Column("price_list_id", BigId, nullable=False),
+    Column("discounts", JSON, nullable=False),
+    Column("manual_discount_percent", ExactDecimal(), nullable=False),
+    Column("unit_price", ExactDecimal(), nullable=False),
+    Column("tax_rate", ExactDecimal(), nullable=False),
+    Column("requested_date", Date, nullable=True),
+    Column("shipped_quantity", ExactDecimal(), nullable=False),
+    Column("returned_quantity", ExactDecimal(), nullable=False),
+    Column("explanation", Text, nullable=False),
+    UniqueConstraint("order_id", "line_no", name="uq_sales_order_lines"),
+    CheckConstraint("quantity > 0 AND tax_rate >= 0 AND tax_rate <= 1", name="ck_sales_order_lines_figures"),
+)

@@ -22,6 +22,7 @@ from psi_chassis.api_schemas import (
     line_list,
     master_code,
     money,
+    note_field,
     optional_money,
     page_schema,
     reason_field,
@@ -29,6 +30,7 @@ from psi_chassis.api_schemas import (
     text_field,
 )
 from psi_sales.domain.customer import Channel, CustomerStatus
+from psi_sales.domain.order import OrderStatus
 from psi_sales.domain.pricing import RuleKind, Scope
 
 _CHANNELS = validate.OneOf([c.value for c in Channel])
@@ -311,3 +313,77 @@ class QuoteSchema(Schema):
     customer_id = fields.Integer(required=True)
     on = fields.Date(required=True)
     lines = fields.List(fields.Nested(QuotedLineSchema), required=True)
+
+
+# --- sales orders -------------------------------------------------------------------------------------------
+
+
+class OrderLineCreateSchema(StrictSchema):
+    sku = text_field(64, required=True)
+    quantity = DecimalString(sign=POSITIVE, required=True)
+    tax_rate = DecimalString(sign=NON_NEGATIVE, load_default=Decimal(0), metadata={"description": "0.13 is 13 %"})
+    manual_discount_percent = DecimalString(
+        sign=NON_NEGATIVE, load_default=Decimal(0), metadata={"description": "0 to 100; above the cap: sales_manager"}
+    )
+    requested_date = fields.Date(allow_none=True, load_default=None)
+
+
+class OrderCreateSchema(StrictSchema):
+    customer_id = strict_int(required=True, validate=validate.Range(min=1, max=2**63 - 1))
+    warehouse_code = text_field(32, required=True)
+    order_date = fields.Date(allow_none=True, load_default=None, metadata={"description": "prices on; default today"})
+    salesperson = text_field(64, allow_none=True, load_default=None)
+    note = note_field()
+    lines = line_list(OrderLineCreateSchema)
+
+
+class OrderLineSchema(Schema):
+    line_no = fields.Integer(required=True)
+    sku = fields.String(required=True)
+    quantity = money()
+    list_price = money()
+    price_list_id = fields.Integer(required=True)
+    discounts = fields.List(fields.Nested(AppliedDiscountSchema), required=True)
+    manual_discount_percent = money()
+    unit_price = money()
+    tax_rate = money()
+    requested_date = fields.Date(allow_none=True)
+    shipped_quantity = money()
+    returned_quantity = money()
+    explanation = fields.String(required=True)
+
+
+class OrderSchema(Schema):
+    id = fields.Integer(required=True)
+    number = fields.String(required=True)
+    customer_id = fields.Integer(required=True)
+    customer_code = fields.String(required=True)
+    warehouse_code = fields.String(required=True)
+    currency = fields.String(required=True)
+    status = fields.String(required=True)
+    revision = fields.Integer(required=True)
+    order_date = fields.Date(required=True)
+    salesperson = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    net_amount = money()
+    tax_amount = money()
+    total_amount = money()
+    created_by = fields.String(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    updated_at = fields.AwareDateTime(required=True)
+
+
+class OrderDetailSchema(OrderSchema):
+    lines = fields.List(fields.Nested(OrderLineSchema), required=True)
+
+
+class OrderQueryArgs(PageArgs):
+    status = fields.String(validate=validate.OneOf([s.value for s in OrderStatus]))
+    customer_id = strict_int(validate=validate.Range(min=1, max=2**63 - 1))
+    salesperson = fields.String(validate=validate.Length(min=1, max=64))
+    warehouse_code = fields.String(validate=validate.Length(min=1, max=32))
+    date_from = fields.Date(metadata={"description": "order date from, inclusive"})
+    date_to = fields.Date(metadata={"description": "order date to, inclusive"})
+
+
+OrderPage = page_schema(OrderSchema, "SalesOrderPage")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -35,3 +36,22 @@ class ChangeCustomerStatus:
 class CreateCustomerClass:
     code: str
     name: str
+
+
+@dataclass(frozen=True)
+class DraftLine:
+    sku: str
+    quantity: Decimal
+    tax_rate: Decimal = Decimal(0)
+    manual_discount_percent: Decimal = Decimal(0)
+    requested_date: date | None = None
+
+
+@dataclass(frozen=True)
+class DraftOrder:
+    customer_id: int
+    warehouse_code: str
+    lines: list[DraftLine]
+    order_date: date | None = None
+    salesperson: str | None = None
+    note: str | None = None

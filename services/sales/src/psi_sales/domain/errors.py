@@ -59,3 +59,19 @@ class DiscountNeedsManager(Forbidden):
     """A manual discount above what the ``sales`` role may give: a sales manager must give it."""
 
     default_code = "DISCOUNT_NEEDS_MANAGER"
+
+
+class UnknownCustomer(RuleViolation):
+    """A document names a customer that does not exist."""
+
+    default_code = "UNKNOWN_CUSTOMER"
+
+
+class CustomerBlocked(Conflict):
+    """A blocked customer gets no new documents (on hold: drafts yes, confirmation no)."""
+
+    default_code = "CUSTOMER_BLOCKED"
+
+
+class SalesOrderNotFound(NotFound):
+    default_code = "SALES_ORDER_NOT_FOUND"

@@ -30,6 +30,11 @@ from enum import StrEnum
 from psi_chassis.decimals import ZERO, NetAndTax, plain, q6
 
 
+def order_number(order_id: int) -> str:
+    """``SO-000001``: the order's id, at least six digits."""
+    return f"SO-{order_id:06d}"
+
+
 class OrderStatus(StrEnum):
     DRAFT = "draft"
     CREDIT_HOLD = "credit_hold"
