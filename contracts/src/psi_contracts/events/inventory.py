@@ -92,6 +92,13 @@ RESERVATION_SHORTFALL_V1 = "inventory.ReservationShortfall.v1"
 VALUATION_METHODS = ("moving_average", "fifo")
 """How a warehouse values its stock in the books."""
 
+#: The ``reason_code`` of a refusal (``SupplierReturnRejected``, ``ShipmentRejected``): named once, here, for the
+#: producer that writes it and the consumers that act on it. An open list: a consumer shows a code it does not know.
+INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK"
+NOT_RESERVED = "NOT_RESERVED"
+UNKNOWN_WAREHOUSE = "UNKNOWN_WAREHOUSE"
+UNKNOWN_SKU = "UNKNOWN_SKU"
+
 TRANSFER_STATUSES = ("shipped", "received")
 """The two moments of a transfer that are published: stock left the source, stock arrived at the target."""
 

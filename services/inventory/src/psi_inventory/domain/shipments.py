@@ -15,10 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from psi_chassis.decimals import ZERO
-
-NOT_RESERVED = "NOT_RESERVED"
-INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK"
-UNKNOWN_WAREHOUSE = "UNKNOWN_WAREHOUSE"
+from psi_contracts.events.inventory import INSUFFICIENT_STOCK, NOT_RESERVED
+from psi_contracts.events.inventory import UNKNOWN_WAREHOUSE as UNKNOWN_WAREHOUSE  # the refusal codes: contracts
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,6 @@ from psi_chassis.decimals import ZERO, q6
 from psi_inventory.domain.errors import StockRuleViolation
 from psi_inventory.domain.valuation import IssueCost, Layer, fifo_issue
 
-INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK"
-UNKNOWN_WAREHOUSE = "UNKNOWN_WAREHOUSE"
-UNKNOWN_SKU = "UNKNOWN_SKU"
-
 
 @dataclass(frozen=True)
 class ReturnLine:

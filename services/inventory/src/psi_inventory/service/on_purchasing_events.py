@@ -15,15 +15,19 @@ from typing import Any
 from psi_chassis.decimals import ZERO
 from psi_chassis.service import Event, batched
 from psi_chassis.types import utcnow
-from psi_contracts.events.inventory import STOCK_RECEIVED_V1, SUPPLIER_RETURN_ISSUED_V1, SUPPLIER_RETURN_REJECTED_V1
+from psi_contracts.events.inventory import (
+    INSUFFICIENT_STOCK,
+    STOCK_RECEIVED_V1,
+    SUPPLIER_RETURN_ISSUED_V1,
+    SUPPLIER_RETURN_REJECTED_V1,
+    UNKNOWN_SKU,
+    UNKNOWN_WAREHOUSE,
+)
 from psi_inventory.config import base_currency
 from psi_inventory.domain import moves
 from psi_inventory.domain.source_documents import RECEIPT, SUPPLIER_RETURN, SourceDocument
 from psi_inventory.domain.stock_book import Position, Source
 from psi_inventory.domain.supplier_returns import (
-    INSUFFICIENT_STOCK,
-    UNKNOWN_SKU,
-    UNKNOWN_WAREHOUSE,
     RefusedLine,
     ReturnLine,
     short_lines,
