@@ -46,6 +46,11 @@ def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
     )
 
 
+def filters_of(args: dict[str, Any]) -> dict[str, Any]:
+    """A list route's query arguments without its page number and size: the filters to hand to the query."""
+    return {name: value for name, value in args.items() if name not in ("page", "page_size")}
+
+
 def page_of(items: list[Any], args: dict[str, Any], total: int) -> dict[str, Any]:
     return {"items": items, "page": args["page"], "page_size": args["page_size"], "total": total}
 

@@ -8,7 +8,7 @@ from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from psi_chassis.api_schemas import PageArgs, page_of
+from psi_chassis.api_schemas import PageArgs, filters_of, page_of
 from psi_chassis.app import current_db, runtime
 from psi_chassis.web import current_actor
 from psi_sales.adapters import customers as store
@@ -44,7 +44,7 @@ class Customers(MethodView):
     @blp.response(200, CustomerPage)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Customers by code; filter by status, class, channel, salesperson, currency; search the code or name."""
-        filters = {k: v for k, v in args.items() if k not in ("page", "page_size")}
+        filters = filters_of(args)
         with current_db().unit_of_work() as session:
             items, total = store.list_customers(session, filters, args["page"], args["page_size"])
         return page_of(items, args, total)

@@ -8,7 +8,7 @@ from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from psi_chassis.api_schemas import page_of
+from psi_chassis.api_schemas import filters_of, page_of
 from psi_chassis.app import current_db
 from psi_chassis.types import utcnow
 from psi_chassis.web import current_actor
@@ -42,7 +42,7 @@ class PriceLists(MethodView):
     @blp.response(200, PriceListPage)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Price lists, oldest first; filter by scope, currency, class or customer."""
-        filters = {k: v for k, v in args.items() if k not in ("page", "page_size")}
+        filters = filters_of(args)
         with current_db().unit_of_work() as session:
             items, total = store.list_price_lists(session, filters, args["page"], args["page_size"])
         return page_of(items, args, total)
@@ -75,7 +75,7 @@ class DiscountRules(MethodView):
     @blp.response(200, DiscountRulePage)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Discount rules, oldest first; filter by kind, class, SKU, category, active."""
-        filters = {k: v for k, v in args.items() if k not in ("page", "page_size")}
+        filters = filters_of(args)
         with current_db().unit_of_work() as session:
             items, total = store.list_rules(session, filters, args["page"], args["page_size"])
         return page_of(items, args, total)

@@ -98,8 +98,9 @@ def price_lines_for(
     facts = store.item_facts(session, [line.sku for line in lines])
     errors: dict[str, Any] = {}
     codes: list[str] = []
+    known = {sku: active for sku, (active, _) in facts.items()}
     for i, line in enumerate(lines):
-        problem = item_problem({sku: active for sku, (active, _) in facts.items()}, line.sku)
+        problem = item_problem(known, line.sku)
         if problem is not None:
             codes.append(problem[0])
             add_error(errors, "lines", problem[1], i, "sku")
