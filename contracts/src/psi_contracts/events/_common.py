@@ -19,6 +19,8 @@ __all__ = [
     "signed",
     "nonzero",
     "optional_text",
+    "optional_amount",
+    "revision_number",
     "business_time",
     "line_number",
     "line_list",
@@ -66,6 +68,26 @@ def optional_text(**kwargs: Any) -> fields.String:
     kwargs.setdefault("allow_none", True)
     kwargs.setdefault("load_default", None)
     return fields.String(validate=validate.Length(min=1), **kwargs)
+
+
+def optional_amount(**kwargs: Any) -> DecimalString:
+    """An optional, nullable decimal string >= 0; consumers get ``None`` when it is absent.
+
+    For figures added to a v1 event after it shipped (additive and optional, CHANGELOG rules): a producer that
+    knows them always fills them, a consumer must still accept an event without them.
+    """
+    kwargs.setdefault("required", False)
+    kwargs.setdefault("allow_none", True)
+    kwargs.setdefault("load_default", None)
+    return DecimalString(validate=validate.Range(min=0), **kwargs)
+
+
+def revision_number(**kwargs: Any) -> StrictInteger:
+    """An optional document revision, 1-based (absent: ``load_default``, 1 unless the field says otherwise)."""
+    kwargs.setdefault("required", False)
+    kwargs.setdefault("load_default", 1)
+    kwargs.setdefault("allow_none", kwargs["load_default"] is None)
+    return StrictInteger(validate=validate.Range(min=1), **kwargs)
 
 
 def business_time(**kwargs: Any) -> fields.AwareDateTime:

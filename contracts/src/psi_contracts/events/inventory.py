@@ -14,6 +14,7 @@ from psi_contracts.events._common import (
     nonzero,
     optional_text,
     positive,
+    revision_number,
     signed,
 )
 from psi_contracts.schema import (
@@ -145,6 +146,8 @@ class StockReservedV1(ContractSchema):
     order_number = text()
     warehouse_code = text()
     lines = line_list(StockReservedLineV1)
+    revision = revision_number(load_default=None)
+    """The revision of the ``sales.OrderConfirmed.v1`` this answers (absent from an older producer: ``None``)."""
 
 
 class ShortLineV1(ContractSchema):
@@ -165,6 +168,8 @@ class ReservationRejectedV1(ContractSchema):
     order_number = text()
     warehouse_code = text()
     short_lines = line_list(ShortLineV1)
+    revision = revision_number(load_default=None)
+    """The revision of the ``sales.OrderConfirmed.v1`` this answers (absent from an older producer: ``None``)."""
 
 
 class StockIssuedLineV1(ContractSchema):
