@@ -174,6 +174,13 @@ sales_orders = Table(
     Column("created_by", String(64), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # the reservation saga, visible on the order
+    Column("confirmed_at", UTCDateTime(), nullable=True),
+    Column("reservation_requested_at", UTCDateTime(), nullable=True),
+    Column("reservation_answered_at", UTCDateTime(), nullable=True),
+    Column("short_lines", JSON, nullable=True),
+    Column("quotation_id", BigId, nullable=True),
+    Column("cancel_reason", Text, nullable=True),
     Index("ix_sales_orders_customer", "customer_id", "id"),
     Index("ix_sales_orders_status", "status", "id"),
 )
@@ -199,4 +206,98 @@ sales_order_lines = Table(
     Column("explanation", Text, nullable=False),
     UniqueConstraint("order_id", "line_no", name="uq_sales_order_lines"),
     CheckConstraint("quantity > 0 AND tax_rate >= 0 AND tax_rate <= 1", name="ck_sales_order_lines_figures"),
+)
+
+#: Every credit decision at confirmation and every release of a hold: who, when, why, and the figures.
+credit_decisions = Table(
+    "credit_decisions",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("order_id", BigId, ForeignKey("sales_orders.id", name="fk_credit_decisions_order"), nullable=False),
+    Column("customer_id", BigId, nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("exposure_before", ExactDecimal(), nullable=False),
+    Column("order_amount", ExactDecimal(), nullable=False),
+    Column("credit_limit", ExactDecimal(), nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("decided_by", String(64), nullable=False),
+    Column("decided_at", UTCDateTime(), nullable=False),
+    CheckConstraint("action IN ('passed', 'held', 'released')", name="ck_credit_decisions_action"),
+    Index("ix_credit_decisions_order", "order_id", "id"),
+)
+
+#: A customer's open receivables as finance last published them (``finance.CustomerBalanceChanged.v1``).
+customer_balances = Table(
+    "customer_balances",
+    metadata,
+    Column("customer_id", BigId, primary_key=True),
+    Column("currency", String(3), nullable=False),
+    Column("open_receivables", ExactDecimal(), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+#: Shipments (销售发货单), SHP-000001: what left, or what inventory refused to issue.
+shipments = Table(
+    "shipments",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("number", String(32), nullable=True, unique=True),
+    Column("order_id", BigId, ForeignKey("sales_orders.id", name="fk_shipments_order"), nullable=False),
+    Column("warehouse_code", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("carrier", String(100), nullable=True),
+    Column("tracking_number", String(100), nullable=True),
+    Column("shipped_at", UTCDateTime(), nullable=False),
+    Column("refusal", JSON, nullable=True),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    CheckConstraint("status IN ('shipped', 'refused')", name="ck_shipments_status"),
+    Index("ix_shipments_order", "order_id", "id"),
+)
+
+shipment_lines = Table(
+    "shipment_lines",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("shipment_id", BigId, ForeignKey("shipments.id", name="fk_shipment_lines_shipment"), nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("quantity", ExactDecimal(), nullable=False),
+    UniqueConstraint("shipment_id", "line_no", name="uq_shipment_lines"),
+    CheckConstraint("quantity > 0", name="ck_shipment_lines_quantity"),
+)
+
+#: Customer returns (销售退货, RMA-000001) against shipped lines, with the price they were sold at.
+sales_returns = Table(
+    "sales_returns",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("number", String(32), nullable=True, unique=True),
+    Column("order_id", BigId, ForeignKey("sales_orders.id", name="fk_sales_returns_order"), nullable=False),
+    Column("warehouse_code", String(32), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("net_amount", ExactDecimal(), nullable=False),
+    Column("tax_amount", ExactDecimal(), nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_sales_returns_order", "order_id", "id"),
+)
+
+sales_return_lines = Table(
+    "sales_return_lines",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("return_id", BigId, ForeignKey("sales_returns.id", name="fk_sales_return_lines_return"), nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("order_line_no", Integer, nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("quantity", ExactDecimal(), nullable=False),
+    Column("condition", String(16), nullable=False),
+    Column("unit_price", ExactDecimal(), nullable=False),
+    Column("tax_rate", ExactDecimal(), nullable=False),
+    UniqueConstraint("return_id", "line_no", name="uq_sales_return_lines"),
+    CheckConstraint("quantity > 0", name="ck_sales_return_lines_quantity"),
+    CheckConstraint("condition IN ('resaleable', 'damaged')", name="ck_sales_return_lines_condition"),
 )

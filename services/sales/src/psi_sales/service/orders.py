@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -29,39 +30,67 @@ def create_draft_order(db: Database, cmd: DraftOrder, actor: Actor, manual_cap: 
     date by domain/pricing.py; the whole request is refused when any line cannot be sold or priced."""
 
     def work(session: Session) -> dict[str, Any]:
-        customer = customer_store.customer(session, cmd.customer_id)
-        if customer is None:
-            raise UnknownCustomer(
-                f"customer {cmd.customer_id} does not exist", errors={"customer_id": ["unknown customer"]}
-            )
-        if customer["status"] == CustomerStatus.BLOCKED:
-            raise CustomerBlocked(f"customer {customer['code']} is blocked: no new orders")
-        ensure_active_warehouse(replica.warehouse_status(session, [cmd.warehouse_code]), cmd.warehouse_code)
+        customer = orderable_customer(session, cmd.customer_id, cmd.warehouse_code)
         on = cmd.order_date or utcnow().date()
         wanted = [LineToPrice(ln.sku, None, ln.quantity, ln.manual_discount_percent) for ln in cmd.lines]
         priced = price_lines_for(session, cmd.customer_id, wanted, on, actor, manual_cap)
-        order = SalesOrder(OrderStatus.DRAFT, customer["currency"], _order_lines(cmd, priced))
-        now = utcnow()
-        header = {
-            "customer_id": cmd.customer_id,
-            "warehouse_code": cmd.warehouse_code,
-            "currency": order.currency,
-            "status": str(order.status),
-            "revision": order.revision,
-            "order_date": on,
-            "salesperson": cmd.salesperson or customer["salesperson"],
-            "note": cmd.note,
-            "net_amount": order.net_amount,
-            "tax_amount": order.tax_amount,
-            "total_amount": order.total_amount,
-            "created_by": actor.username,
-            "created_at": now,
-            "updated_at": now,
-        }
-        lines = [_line_row(line, price) for line, price in zip(order.lines, priced, strict=True)]
-        return _order(session, store.add_order(session, header, lines))
+        draft = NewDraft(customer, cmd.warehouse_code, on, cmd.salesperson, cmd.note)
+        return _order(session, write_draft(session, draft, _order_lines(cmd, priced), priced, actor))
 
     return run_command(db, work)
+
+
+def orderable_customer(session: Session, customer_id: int, warehouse_code: str) -> dict[str, Any]:
+    """The customer of a new order (existing, not blocked) after checking its warehouse is listed and active."""
+    customer = customer_store.customer(session, customer_id)
+    if customer is None:
+        raise UnknownCustomer(f"customer {customer_id} does not exist", errors={"customer_id": ["unknown customer"]})
+    if customer["status"] == CustomerStatus.BLOCKED:
+        raise CustomerBlocked(f"customer {customer['code']} is blocked: no new orders")
+    ensure_active_warehouse(replica.warehouse_status(session, [warehouse_code]), warehouse_code)
+    return customer
+
+
+@dataclass(frozen=True)
+class NewDraft:
+    """The header of a draft order: whose, from where, on which date (the prices' date)."""
+
+    customer: dict[str, Any]
+    warehouse_code: str
+    order_date: date
+    salesperson: str | None = None
+    note: str | None = None
+    quotation_id: int | None = None
+
+
+def write_draft(
+    session: Session, draft: NewDraft, lines: list[OrderLine], priced: list[LinePrice], actor: Actor
+) -> int:
+    """Write a draft order whose lines are priced already (each with its price record); returns its id.
+
+    Used by a new order and by a quotation converted into one (its prices kept or repriced).
+    """
+    order = SalesOrder(OrderStatus.DRAFT, draft.customer["currency"], lines)
+    now = utcnow()
+    header = {
+        "customer_id": draft.customer["id"],
+        "warehouse_code": draft.warehouse_code,
+        "currency": order.currency,
+        "status": str(order.status),
+        "revision": order.revision,
+        "order_date": draft.order_date,
+        "salesperson": draft.salesperson or draft.customer["salesperson"],
+        "note": draft.note,
+        "net_amount": order.net_amount,
+        "tax_amount": order.tax_amount,
+        "total_amount": order.total_amount,
+        "quotation_id": draft.quotation_id,
+        "created_by": actor.username,
+        "created_at": now,
+        "updated_at": now,
+    }
+    rows = [line_row(line, price) for line, price in zip(order.lines, priced, strict=True)]
+    return store.add_order(session, header, rows)
 
 
 def _order_lines(cmd: DraftOrder, priced: list[LinePrice]) -> list[OrderLine]:
@@ -80,7 +109,7 @@ def _order_lines(cmd: DraftOrder, priced: list[LinePrice]) -> list[OrderLine]:
     ]
 
 
-def _line_row(line: OrderLine, price: LinePrice) -> dict[str, Any]:
+def line_row(line: OrderLine, price: LinePrice) -> dict[str, Any]:
     return {
         "line_no": line.line_no,
         "sku": line.sku,
