@@ -111,6 +111,12 @@ PERMISSIONS: tuple[Permission, ...] = (
     _create("/api/v1/sales/discount-rules", _SALES_MANAGERS),
     _action("/api/v1/sales/discount-rules/<int:rule_id>/deactivate", _SALES_MANAGERS),
     _action("/api/v1/sales/price-quotes", _SELLERS),
+    # sales: quotations (converted once into a draft order, prices kept or repriced)
+    _read("/api/v1/sales/quotations", _SALES_READERS),
+    _create("/api/v1/sales/quotations", _SELLERS),
+    _read("/api/v1/sales/quotations/<int:quotation_id>", _SALES_READERS),
+    _create("/api/v1/sales/quotations/<int:quotation_id>/convert", _SELLERS),
+    _action("/api/v1/sales/quotations/<int:quotation_id>/cancel", _SELLERS),
     # sales: orders
     _read("/api/v1/sales/orders", _SALES_READERS),
     _create("/api/v1/sales/orders", _SELLERS),

@@ -15,8 +15,9 @@ def _blueprints() -> list:
     from psi_sales.api.customers import classes_blp as customer_classes
     from psi_sales.api.orders import blp as orders
     from psi_sales.api.pricing import blp as pricing
+    from psi_sales.api.quotations import blp as quotations
 
-    return [customers, customer_classes, pricing, orders]
+    return [customers, customer_classes, pricing, orders, quotations]
 
 
 SERVICE = ServiceDefinition(

@@ -32,6 +32,7 @@ from psi_chassis.api_schemas import (
 from psi_sales.domain.customer import Channel, CustomerStatus
 from psi_sales.domain.order import OrderStatus
 from psi_sales.domain.pricing import RuleKind, Scope
+from psi_sales.domain.quotation import Pricing, QuotationStatus
 
 _CHANNELS = validate.OneOf([c.value for c in Channel])
 _STATUSES = validate.OneOf([s.value for s in CustomerStatus])
@@ -387,3 +388,90 @@ class OrderQueryArgs(PageArgs):
 
 
 OrderPage = page_schema(OrderSchema, "SalesOrderPage")
+
+
+# -- quotations ----------------------------------------------------------------------------------------------
+
+
+class QuotationCreateSchema(StrictSchema):
+    customer_id = strict_int(required=True, validate=validate.Range(min=1, max=2**63 - 1))
+    warehouse_code = text_field(32, required=True)
+    quote_date = fields.Date(allow_none=True, load_default=None, metadata={"description": "prices on; default today"})
+    valid_until = fields.Date(
+        allow_none=True, load_default=None, metadata={"description": "not before the quote date; default +30 days"}
+    )
+    salesperson = text_field(64, allow_none=True, load_default=None)
+    note = note_field()
+    lines = line_list(OrderLineCreateSchema)
+
+
+class QuotationLineSchema(Schema):
+    line_no = fields.Integer(required=True)
+    sku = fields.String(required=True)
+    quantity = money()
+    list_price = money()
+    price_list_id = fields.Integer(required=True)
+    price_list_name = fields.String(required=True)
+    discounts = fields.List(fields.Nested(AppliedDiscountSchema), required=True)
+    manual_discount_percent = money()
+    unit_price = money()
+    tax_rate = money()
+    requested_date = fields.Date(allow_none=True)
+    explanation = fields.String(required=True)
+
+
+class QuotationSchema(Schema):
+    id = fields.Integer(required=True)
+    number = fields.String(required=True)
+    customer_id = fields.Integer(required=True)
+    customer_code = fields.String(required=True)
+    warehouse_code = fields.String(required=True)
+    currency = fields.String(required=True)
+    status = fields.String(
+        required=True, metadata={"description": "open, converted, cancelled; expired: open and past valid_until"}
+    )
+    quote_date = fields.Date(required=True)
+    valid_until = fields.Date(required=True)
+    salesperson = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    net_amount = money()
+    tax_amount = money()
+    total_amount = money()
+    order_id = fields.Integer(allow_none=True, metadata={"description": "the order it was converted into"})
+    order_number = fields.String(allow_none=True)
+    cancel_reason = fields.String(allow_none=True)
+    closed_by = fields.String(allow_none=True, metadata={"description": "who converted or cancelled it"})
+    closed_at = fields.AwareDateTime(allow_none=True)
+    created_by = fields.String(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    updated_at = fields.AwareDateTime(required=True)
+
+
+class QuotationDetailSchema(QuotationSchema):
+    lines = fields.List(fields.Nested(QuotationLineSchema), required=True)
+
+
+class QuotationQueryArgs(PageArgs):
+    status = fields.String(validate=validate.OneOf([s.value for s in QuotationStatus]))
+    # a query string's integer is text: not strict_int, which refuses "7"
+    customer_id = fields.Integer(validate=validate.Range(min=1, max=2**63 - 1))
+    salesperson = fields.String(validate=validate.Length(min=1, max=64))
+    warehouse_code = fields.String(validate=validate.Length(min=1, max=32))
+    date_from = fields.Date(metadata={"description": "quote date from, inclusive"})
+    date_to = fields.Date(metadata={"description": "quote date to, inclusive"})
+
+
+QuotationPage = page_schema(QuotationSchema, "QuotationPage")
+
+
+class QuotationConvertSchema(StrictSchema):
+    pricing = fields.String(
+        required=True,
+        validate=validate.OneOf([p.value for p in Pricing]),
+        metadata={"description": "keep: the quotation's prices; reprice: priced again on the order date"},
+    )
+    order_date = fields.Date(allow_none=True, load_default=None, metadata={"description": "default today"})
+
+
+class QuotationCancelSchema(StrictSchema):
+    reason = reason_field()
