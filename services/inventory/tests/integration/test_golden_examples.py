@@ -26,7 +26,7 @@ GOLDEN = [
     "purchasing.GoodsReceived.v1",  # 98 widgets and 500 bolts into WH-SH-01 (unlisted: created inactive)
     "sales.OrderConfirmed.v1",  # 10 widgets and 200 bolts reserved
     "sales.OrderShipped.v1",  # 10 widgets and 150 bolts out, from that reservation
-    "sales.ReturnReceived.v1",  # 2 widgets back at what they cost
+    "sales.ReturnReceived.v1",  # 2 widgets back at what they cost, and 1 damaged: received, then written off
     "purchasing.GoodsReturnRequested.v1",  # 2 widgets of PO-000017 line 1 back to the supplier from WH-SH
     "sales.OrderCancelled.v1",  # another order cancelled: nothing of it was reserved
 ]
@@ -39,6 +39,8 @@ TABLES = (
     "inbox",
     "warehouses",
     "source_documents",
+    "documents",
+    "document_lines",
 )
 
 
@@ -129,7 +131,8 @@ def test_story_applies_once_and_every_redelivery_changes_nothing(psi_databases: 
         _apply_twice(runner, db, load_example(event_type))
 
     final = {(row[0], row[1]): row[2:] for row in _snapshot(db)["balances"]}
-    # Widgets in WH-SH-01: 98 in − 10 shipped + 2 returned by the customer = 90; nothing reserved any more.
+    # Widgets in WH-SH-01: 98 in − 10 shipped + 2 returned by the customer (+ 1 damaged − 1 written off) = 90;
+    # nothing reserved any more.
     # Bolts in WH-SH-01: 500 in − 150 shipped = 350; 200 − 150 = 50 still reserved for the rest of the order.
     # Widgets in WH-SH: 3 in at 8.00 − 2 back to the supplier = 1, worth 24 − 16 = 8.00 both ways.
     assert final[("WIDGET-RED-M", "WH-SH-01")][:2] == (Decimal(90), Decimal(0))
@@ -158,10 +161,20 @@ def test_story_applies_once_and_every_redelivery_changes_nothing(psi_databases: 
         "inventory.StockReceived.v1",
         "inventory.StockReserved.v1",
         "inventory.StockIssued.v1",
+        "inventory.StockAdjusted.v1",
         "inventory.WarehouseCreated.v1",
         "inventory.StockReceived.v1",
         "inventory.SupplierReturnIssued.v1",
     ]
+    reserved = next(d for t, d in published if t == "inventory.StockReserved.v1")
+    assert reserved["revision"] == 2, "the answer names the revision it answers (the golden confirmation's)"
+    written_off = next(d for t, d in published if t == "inventory.StockAdjusted.v1")
+    # The damaged widget left at 89.0425 (all 98 came in at that cost) and is written off at it: −89.0425.
+    assert (written_off["reason_code"], written_off["document_ref"]) == ("return_damaged", "ADJ-000001")
+    assert [(ln["sku"], Decimal(ln["quantity"]), Decimal(ln["value"])) for ln in written_off["lines"]] == [
+        ("WIDGET-RED-M", Decimal(-1), Decimal("-89.0425"))
+    ]
+    assert Decimal(written_off["total_value"]) == Decimal("-89.0425")
     issued = next(d for t, d in published if t == "inventory.StockIssued.v1")
     # The cost of goods finance will post is exactly what the books removed (no per-unit rounding).
     assert Decimal(issued["total_cost"]) == Decimal(removed)

@@ -204,7 +204,9 @@ def below_reorder_point(
 
 def reservation_lines(session: Session, reference: str) -> list[dict[str, Any]]:
     rows = session.execute(
-        select(reservations).where(reservations.c.reference == reference).order_by(reservations.c.line_no)
+        select(reservations)
+        .where(reservations.c.reference == reference)
+        .order_by(reservations.c.line_no, reservations.c.revision)
     ).all()
     return [
         {

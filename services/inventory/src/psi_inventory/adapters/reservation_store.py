@@ -26,9 +26,10 @@ _LOAD = (
         reservations.c.quantity,
         reservations.c.consumed,
         reservations.c.status,
+        reservations.c.revision,
     )
     .where(reservations.c.reference.in_(bindparam("references", expanding=True)))
-    .order_by(reservations.c.reference, reservations.c.sku, reservations.c.line_no)
+    .order_by(reservations.c.reference, reservations.c.revision, reservations.c.sku, reservations.c.line_no)
     .with_for_update()
 )
 
@@ -38,7 +39,9 @@ def load_reservations(session: Session, references: Iterable[str]) -> list[Reser
     if not wanted:
         return []
     return [
-        ReservationRow(r.id, r.reference, r.line_no, r.sku, r.warehouse_code, r.quantity, r.consumed, r.status)
+        ReservationRow(
+            r.id, r.reference, r.line_no, r.sku, r.warehouse_code, r.quantity, r.consumed, r.status, r.revision
+        )
         for r in session.execute(_LOAD, {"references": wanted})
     ]
 
@@ -51,6 +54,7 @@ def save_reservations(session: Session, book: ReservationBook, now: datetime) ->
             [
                 {
                     "reference": r.reference,
+                    "revision": r.revision,
                     "line_no": r.line_no,
                     "sku": r.sku,
                     "warehouse_code": r.warehouse,

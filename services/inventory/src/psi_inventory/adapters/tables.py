@@ -117,6 +117,9 @@ reservations = Table(
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("reference", String(64), nullable=False),  # the order id (or a caller's reference)
+    # The order revision it was reserved for (sales.OrderConfirmed.v1); 1 through the API. Only one revision of a
+    # reference has active rows: a higher one releases the older one's first.
+    Column("revision", Integer, nullable=False, server_default=text("1")),
     Column("line_no", Integer, nullable=False),
     Column("sku", String(64), nullable=False),
     Column("warehouse_code", String(32), nullable=False),
@@ -125,7 +128,7 @@ reservations = Table(
     Column("status", String(16), nullable=False),  # active, released, consumed
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
-    UniqueConstraint("reference", "line_no", name="uq_reservations_line"),
+    UniqueConstraint("reference", "revision", "line_no", name="uq_reservations_revision_line"),
     CheckConstraint("consumed >= 0 AND consumed <= quantity", name="ck_reservations_consumed"),
 )
 

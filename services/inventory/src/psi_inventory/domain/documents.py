@@ -53,6 +53,9 @@ MOVE_TRANSFER_IN = moves.TRANSFER_IN
 ADJUSTMENT_REASONS = ("damage", "found", "write_off", "correction", "expiry", "sample")
 #: The reason a stocktake's differences are published with.
 STOCKTAKE_REASON = "stocktake"
+#: The reason damaged goods a customer sent back are written off with (``sales.ReturnReceived.v1``, condition
+#: ``damaged``): received at the cost that left, then removed by an adjustment of their own.
+RETURN_DAMAGED_REASON = "return_damaged"
 
 #: Which status an action needs, per document kind.
 _ALLOWED_FROM: dict[tuple[str, str], tuple[str, ...]] = {

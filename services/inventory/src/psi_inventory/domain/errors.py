@@ -100,8 +100,8 @@ class NothingToCount(RuleViolation):
 class AlreadyReserved(Exception):
     """The reference already holds reservations (a retried request, not a new order).
 
-    Raised by the reservation book; a redelivered confirmation ignores it, the API answers
-    :class:`ReservationExists`."""
+    Raised by the reservation book for the API's reservations, which answers :class:`ReservationExists`. (A sales
+    order confirmed again goes by its revision instead: ``ReservationBook.confirm``.)"""
 
 
 class ReservationExists(Conflict):

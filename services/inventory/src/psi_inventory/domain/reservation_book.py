@@ -1,14 +1,28 @@
 """Reservations held in a stock book: every line or none, and what a shipment or a cancellation does to them.
 
 Pure: the rows of the orders involved are loaded (and locked) by the adapter with the book's balance rows, and
-written back with them. The rules are those the conditional UPDATE kept before:
+written back with them. The rules:
 
 * **All or nothing.** An order's lines are reserved in (sku, line) order against what is available (on hand
   minus reserved), each line seeing what the lines before it took; when any line is short, nothing is reserved
   and the short lines are reported with what was available to them.
-* **Once per reference.** A reference that already holds reservation rows (active or not) is not reserved
-  again: a redelivered confirmation, or a retried API call, changes nothing.
+* **Once per reference through the API.** A reference that already holds reservation rows (active or not) is
+  not reserved again by :meth:`ReservationBook.reserve`: a retried call changes nothing (``RESERVATION_EXISTS``).
+  Its rows are revision 1.
+* **One revision at a time for a sales order** (:meth:`ReservationBook.confirm`). Sales confirms an amended
+  order again with a higher revision, and may send the same revision again when an answer went missing. With
+  ``R`` the confirmation's revision and ``L`` the highest revision the reference holds rows of:
+
+  - no rows, or ``L < R``: whatever the older revision still holds is released, then revision ``R`` is
+    reserved all or nothing. Refused, the order holds nothing at all: the old reservation is gone too (sales
+    amended the order; the old lines are not what it wants any more).
+  - ``L == R``: a repeat. Answered again with revision ``R``'s lines, reserving nothing more, unless those rows
+    were released (the order was cancelled): then nothing is answered.
+  - ``L > R``: stale (an amendment overtook it). Nothing changes and nothing is answered.
+
+  A refused confirmation writes no rows, so the same revision sent again after a refusal is reserved as new.
 * A shipment consumes the order's active rows of its SKU in line order; a cancellation releases what is left.
+  Only one revision of a reference ever has active rows, so neither needs to know which one it is.
 """
 
 from __future__ import annotations
@@ -24,6 +38,8 @@ from psi_inventory.domain.errors import AlreadyReserved
 from psi_inventory.domain.stock_book import StockBook
 
 ACTIVE, RELEASED, CONSUMED = "active", "released", "consumed"
+FIRST_REVISION = 1
+"""The revision of a reservation made through the API, and of a confirmation that names none."""
 
 
 @dataclass(frozen=True)
@@ -44,11 +60,26 @@ class ReservationRow:
     quantity: Decimal
     consumed: Decimal
     status: str
+    revision: int = FIRST_REVISION
     changed: bool = False
 
     @property
     def left(self) -> Decimal:
         return self.quantity - self.consumed
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a sales order's confirmation is answered with, always naming its ``revision``: the lines reserved
+    (StockReserved) or, when refused, the short lines (ReservationRejected)."""
+
+    revision: int
+    reserved: tuple[ReservationLine, ...] = ()
+    short: tuple[ShortLine, ...] = ()
+
+    @property
+    def rejected(self) -> bool:
+        return bool(self.short)
 
 
 @dataclass
@@ -70,10 +101,41 @@ class ReservationBook:
     def holds(self, reference: str) -> bool:
         return bool(self.rows.get(reference))
 
+    def latest_revision(self, reference: str) -> int | None:
+        """The highest revision ``reference`` holds rows of, whatever their status; None when it holds none."""
+        return max((r.revision for r in self.rows.get(reference, ())), default=None)
+
     def reserve(self, reference: str, warehouse: str, lines: Sequence[ReservationLine]) -> list[ShortLine]:
-        """Reserve every line or none; returns the short lines (empty when all were reserved)."""
+        """The API's reservation, revision 1: every line or none; returns the short lines (empty when all were
+        reserved). A reference that holds any rows is :class:`AlreadyReserved`."""
         if self.holds(reference):
             raise AlreadyReserved(reference)
+        return self._reserve(reference, FIRST_REVISION, warehouse, lines)
+
+    def confirm(self, reference: str, revision: int, warehouse: str, lines: Sequence[ReservationLine]) -> Answer | None:
+        """A sales order confirmed at ``revision``: replace an older revision's reservation, answer a repeat
+        again, ignore a stale one (the rules in the module's docstring). None: nothing to answer."""
+        latest = self.latest_revision(reference)
+        if latest is not None and latest > revision:
+            return None
+        if latest == revision:
+            return self._repeat(reference, revision)
+        self.release(reference)
+        short = self._reserve(reference, revision, warehouse, lines)
+        if short:
+            return Answer(revision, short=tuple(short))
+        return Answer(revision, reserved=tuple(sorted(lines, key=lambda ln: ln.line_no)))
+
+    def _repeat(self, reference: str, revision: int) -> Answer | None:
+        """The revision already held, confirmed again: its lines as reserved, or None once released."""
+        rows = sorted((r for r in self.rows[reference] if r.revision == revision), key=lambda r: r.line_no)
+        if any(r.status == RELEASED for r in rows):
+            return None
+        return Answer(revision, reserved=tuple(ReservationLine(r.line_no, r.sku, r.quantity) for r in rows))
+
+    def _reserve(
+        self, reference: str, revision: int, warehouse: str, lines: Sequence[ReservationLine]
+    ) -> list[ShortLine]:
         ordered = sorted(lines, key=lambda ln: (ln.sku, ln.line_no))
         taken: dict[str, Decimal] = {}
         short: list[ShortLine] = []
@@ -88,9 +150,10 @@ class ReservationBook:
         for line in ordered:
             self.stock.change_reserved(line.sku, warehouse, line.quantity)
         created = [
-            ReservationRow(None, reference, ln.line_no, ln.sku, warehouse, ln.quantity, ZERO, ACTIVE) for ln in lines
+            ReservationRow(None, reference, ln.line_no, ln.sku, warehouse, ln.quantity, ZERO, ACTIVE, revision)
+            for ln in lines
         ]
-        self.rows[reference] = created
+        self.rows.setdefault(reference, []).extend(created)
         self.new_rows.extend(created)
         return []
 

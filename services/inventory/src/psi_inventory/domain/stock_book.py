@@ -180,32 +180,45 @@ class StockBook:
         """Stock in at ``unit_cost``. A transfer-in passes the value and the FIFO layers it carries instead (a
         customer return its moving-average value and its FIFO layer). ``origin`` is the purchase order number
         and line a receipt came from, remembered on its FIFO layer for a later supplier return."""
-        if quantity <= ZERO:
-            raise StockRuleViolation(f"quantity must be positive, got {quantity}")
-        if unit_cost < ZERO:
-            raise StockRuleViolation(f"unit cost cannot be negative, got {unit_cost}")
         pos = self.position(sku, warehouse)
-        layers = list(fifo_layers) if fifo_layers else [(quantity, unit_cost)]
-        ma_value = q6(quantity * unit_cost) if value is None else value
-        fifo_value = layers_value(layers)
-        index = self._append(sku, warehouse, kind, quantity, unit_cost, ma_value, fifo_value, source)
-        po_number, po_line = origin if origin is not None else (None, None)
-        for layer_quantity, layer_cost in layers:
-            layer = OpenLayer(
-                -1 - len(self.new_layers),
-                layer_quantity,
-                layer_cost,
-                layer_quantity,
-                source.occurred_at,
-                po_number,
-                po_line,
-                move_index=index,
-            )
-            self.new_layers.append(layer)
-            if pos.layers is not None:
-                pos.layers.append(layer)
-        self._change(pos, quantity, ZERO, ma_value, fifo_value)
-        return Posted(index, quantity, ma_value, fifo_value, unit_cost)
+        posted, _ = self._receipt(pos, kind, quantity, unit_cost, source, fifo_layers, value, origin)
+        self._change(pos, quantity, ZERO, posted.value, posted.value_fifo)
+        return posted
+
+    def receive_written_off(
+        self,
+        sku: str,
+        warehouse: str,
+        kind: str,
+        quantity: Decimal,
+        unit_cost: Decimal,
+        source: Source,
+        *,
+        fifo_layers: Iterable[tuple[Decimal, Decimal]],
+        value: Decimal,
+        write_off_kind: str,
+        write_off: Source,
+    ) -> tuple[Posted, Posted]:
+        """Goods received and written off at once (damaged goods a customer sent back): the receipt is booked
+        as :meth:`receive` books it, then a ``write_off_kind`` move takes out exactly what it brought in, under
+        both methods, from the FIFO layers it made. Returns both postings.
+
+        On hand, reserved, the values and the low-stock flag end where they were; nothing else is touched (no
+        older layer, no reserved stock), and no crossing is announced (a receipt then an ordinary issue could
+        rise above the reorder point and fall back below it, announcing a shortage that did not change).
+        """
+        pos = self.position(sku, warehouse)
+        received, layers = self._receipt(pos, kind, quantity, unit_cost, source, fifo_layers, value, None)
+        for layer in layers:
+            layer.remaining = ZERO
+        books = self.books_value(warehouse, received)
+        out_cost = q6(books / quantity)
+        index = self._append(
+            sku, warehouse, write_off_kind, -quantity, out_cost, -received.value, -received.value_fifo, write_off
+        )
+        pos.changed = True
+        taken = tuple((ly.original_quantity, ly.unit_cost) for ly in layers)
+        return received, Posted(index, -quantity, -received.value, -received.value_fifo, out_cost, taken)
 
     def issue(
         self,
@@ -255,6 +268,45 @@ class StockBook:
         return pos.available
 
     # -- inside ------------------------------------------------------------------------------------------------------
+    def _receipt(
+        self,
+        pos: Position,
+        kind: str,
+        quantity: Decimal,
+        unit_cost: Decimal,
+        source: Source,
+        fifo_layers: Iterable[tuple[Decimal, Decimal]] | None,
+        value: Decimal | None,
+        origin: tuple[str, int] | None,
+    ) -> tuple[Posted, list[OpenLayer]]:
+        """Append a stock-in move and its FIFO layers (the position's figures are the caller's to change)."""
+        if quantity <= ZERO:
+            raise StockRuleViolation(f"quantity must be positive, got {quantity}")
+        if unit_cost < ZERO:
+            raise StockRuleViolation(f"unit cost cannot be negative, got {unit_cost}")
+        layers = list(fifo_layers) if fifo_layers else [(quantity, unit_cost)]
+        ma_value = q6(quantity * unit_cost) if value is None else value
+        fifo_value = layers_value(layers)
+        index = self._append(pos.sku, pos.warehouse, kind, quantity, unit_cost, ma_value, fifo_value, source)
+        po_number, po_line = origin if origin is not None else (None, None)
+        made = []
+        for layer_quantity, layer_cost in layers:
+            layer = OpenLayer(
+                -1 - len(self.new_layers),
+                layer_quantity,
+                layer_cost,
+                layer_quantity,
+                source.occurred_at,
+                po_number,
+                po_line,
+                move_index=index,
+            )
+            self.new_layers.append(layer)
+            made.append(layer)
+            if pos.layers is not None:
+                pos.layers.append(layer)
+        return Posted(index, quantity, ma_value, fifo_value, unit_cost), made
+
     def _append(
         self,
         sku: str,

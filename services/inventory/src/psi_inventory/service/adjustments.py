@@ -1,11 +1,14 @@
 """Manual stock adjustments (damage, goods found, write-offs, ...): ADJ-000001.
 
 One request is one document and one ``inventory.StockAdjusted.v1``, all in one transaction: a line that is
-refused (an unknown SKU, a removal beyond what is available) leaves nothing behind.
+refused (an unknown SKU, a removal beyond what is available) leaves nothing behind. The document's pieces
+(:func:`open_adjustment`, :func:`add_adjusted_lines`, :func:`adjusted_event`) also serve the stocktakes and the
+write-off of damaged customer returns (``on_sales_events.py``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -46,13 +49,22 @@ from psi_inventory.service.ledger import Ledger, Posted, Source
 
 
 @dataclass
-class _Posting:
+class AdjustedLine:
     """One adjusted line as booked, for the document line, the event and the response."""
 
     line_no: int
     sku: str
     quantity: Decimal
     posted: Posted = field(repr=False)
+
+    def document_line(self) -> dict[str, Any]:
+        return {
+            "line_no": self.line_no,
+            "sku": self.sku,
+            "quantity": self.quantity,
+            "value": self.posted.value,
+            "value_fifo": self.posted.value_fifo,
+        }
 
     def event_line(self) -> dict[str, Any]:
         return {
@@ -78,9 +90,7 @@ def _post(session: Session, cmd: PostAdjustment) -> dict[str, Any]:
 
     now = utcnow()
     occurred_at = booked_time(cmd.occurred_at or now, now)
-    document_id, number = create_document(
-        session, ADJUSTMENT, POSTED, cmd.warehouse_code, now, reason_code=cmd.reason_code, note=cmd.note
-    )
+    document_id, number = open_adjustment(session, cmd.warehouse_code, now, cmd.reason_code, cmd.note)
     postings = apply_differences(
         session,
         cmd.warehouse_code,
@@ -89,22 +99,20 @@ def _post(session: Session, cmd: PostAdjustment) -> dict[str, Any]:
         field_name="lines",
         quantity_name="quantity",
     )
-    add_lines(
-        session,
-        document_id,
-        [
-            {
-                "line_no": p.line_no,
-                "sku": p.sku,
-                "quantity": p.quantity,
-                "value": p.posted.value,
-                "value_fifo": p.posted.value_fifo,
-            }
-            for p in postings
-        ],
-    )
+    add_adjusted_lines(session, document_id, postings)
     record_adjusted(session, document_id, number, cmd.warehouse_code, occurred_at, cmd.reason_code, postings)
     return adjustment_view(session, document_id)
+
+
+def open_adjustment(
+    session: Session, warehouse: str, now: datetime, reason_code: str, note: str | None
+) -> tuple[int, str]:
+    """The header of a posted adjustment, numbered (ADJ-000001) before its moves are booked under that number."""
+    return create_document(session, ADJUSTMENT, POSTED, warehouse, now, reason_code=reason_code, note=note)
+
+
+def add_adjusted_lines(session: Session, document_id: int, lines: Sequence[AdjustedLine]) -> None:
+    add_lines(session, document_id, [line.document_line() for line in lines])
 
 
 @dataclass(frozen=True)
@@ -128,7 +136,7 @@ def apply_differences(
     field_name: str,
     quantity_name: str,
     may_take_reserved: bool = False,
-) -> list[_Posting]:
+) -> list[AdjustedLine]:
     """Book signed corrections as ``adjustment`` moves.
 
     In (sku) order, so concurrent postings lock balance rows in one global order. A gain is received at the
@@ -137,7 +145,7 @@ def apply_differences(
     ``may_take_reserved`` (a stocktake: the goods are gone). Returns the postings in line order.
     """
     ledger = Ledger(session)
-    postings: list[_Posting] = []
+    postings: list[AdjustedLine] = []
     for line in sorted(corrections, key=lambda ln: (ln.sku, ln.line_no)):
         line_source = Source(
             line.occurred_at or source.occurred_at,
@@ -149,7 +157,7 @@ def apply_differences(
             posted = _book_gain(ledger, warehouse, line, line_source, field_name, quantity_name)
         else:
             posted = _book_loss(ledger, warehouse, line, line_source, field_name, quantity_name, may_take_reserved)
-        postings.append(_Posting(line.line_no, line.sku, q6(line.quantity), posted))
+        postings.append(AdjustedLine(line.line_no, line.sku, q6(line.quantity), posted))
     return sorted(postings, key=lambda p: p.line_no)
 
 
@@ -191,27 +199,49 @@ def record_adjusted(
     warehouse: str,
     occurred_at: datetime,
     reason_code: str,
-    postings: list[_Posting],
+    postings: list[AdjustedLine],
 ) -> str | None:
     """inventory.StockAdjusted.v1 for the postings (none when nothing moved); returns the event id."""
     if not postings:
         return None
+    ledger = Ledger(session)
     return record_event(
         session,
         STOCK_ADJUSTED_V1,
-        {
-            "adjustment_id": str(document_id),
-            "document_ref": number,
-            "warehouse_code": warehouse,
-            "occurred_at": occurred_at,
-            "reason_code": reason_code,
-            "currency": base_currency(),
-            "lines": [p.event_line() for p in postings],
-            "total_value": total(Ledger(session).books_value(warehouse, p.posted) for p in postings),
-        },
+        adjusted_event(
+            document_id,
+            number,
+            warehouse,
+            occurred_at,
+            reason_code,
+            postings,
+            lambda posted: ledger.books_value(warehouse, posted),
+        ),
         source=SERVICE_NAME,
         subject=number,
     )
+
+
+def adjusted_event(
+    document_id: int,
+    number: str,
+    warehouse: str,
+    occurred_at: datetime,
+    reason_code: str,
+    lines: Sequence[AdjustedLine],
+    books_value: Callable[[Posted], Decimal],
+) -> dict[str, Any]:
+    """The data of inventory.StockAdjusted.v1: every line both ways, ``total_value`` in the books' method."""
+    return {
+        "adjustment_id": str(document_id),
+        "document_ref": number,
+        "warehouse_code": warehouse,
+        "occurred_at": occurred_at,
+        "reason_code": reason_code,
+        "currency": base_currency(),
+        "lines": [line.event_line() for line in lines],
+        "total_value": total(books_value(line.posted) for line in lines),
+    }
 
 
 def adjustment_view(session: Session, document_id: int) -> dict[str, Any]:

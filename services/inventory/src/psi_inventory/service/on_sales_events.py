@@ -8,8 +8,11 @@ the batch's stock and reservation books (``posting_batch.py``). A shipment inven
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
+from functools import partial
+from typing import Any
 
 from psi_chassis.decimals import ZERO, q6
 from psi_chassis.service import Event, batched
@@ -17,13 +20,15 @@ from psi_chassis.types import utcnow
 from psi_contracts.events.inventory import (
     RESERVATION_REJECTED_V1,
     SHIPMENT_REJECTED_V1,
+    STOCK_ADJUSTED_V1,
     STOCK_ISSUED_V1,
     STOCK_RESERVED_V1,
 )
 from psi_inventory.config import base_currency
 from psi_inventory.domain.commands import ReservationLine
-from psi_inventory.domain.errors import AlreadyReserved
-from psi_inventory.domain.moves import CUSTOMER_RETURN, ISSUE
+from psi_inventory.domain.documents import RETURN_DAMAGED_REASON
+from psi_inventory.domain.moves import ADJUSTMENT, CUSTOMER_RETURN, ISSUE
+from psi_inventory.domain.reservation_book import FIRST_REVISION, Answer
 from psi_inventory.domain.shipments import (
     ShipmentLine,
     ShipmentRefusal,
@@ -32,51 +37,52 @@ from psi_inventory.domain.shipments import (
     unknown_warehouse,
 )
 from psi_inventory.domain.source_documents import CUSTOMER_RETURN as CUSTOMER_RETURN_DOC
-from psi_inventory.domain.source_documents import SHIPMENT, SourceDocument
+from psi_inventory.domain.source_documents import SHIPMENT, SourceDocument, is_damaged
 from psi_inventory.domain.stock_book import Source
 from psi_inventory.domain.valuation import ReturnedCost, cost_that_left
+from psi_inventory.service.adjustments import AdjustedLine, add_adjusted_lines, adjusted_event, open_adjustment
 from psi_inventory.service.event_time import fact_time
 from psi_inventory.service.posting_batch import PostingBatch
 
 
 @batched
 def on_order_confirmed(batch: PostingBatch, confirmed: Sequence[Event]) -> None:
-    """Reserve every line or none; answer StockReserved or ReservationRejected (the reservation saga)."""
+    """Reserve every line or none for the confirmation's revision; answer StockReserved or ReservationRejected
+    naming that revision (the reservation saga).
+
+    A higher revision replaces the reservation of an older one, a repeat of the revision held is answered again,
+    a stale one is ignored (``domain/reservation_book.py``, ``ReservationBook.confirm``).
+    """
     for event in batch.each(confirmed):
         data = event.data
         lines = [ReservationLine(ln["line_no"], ln["sku"], ln["quantity"]) for ln in data["lines"]]
-        try:
-            short = batch.reservations.reserve(data["order_id"], data["warehouse_code"], lines)
-        except AlreadyReserved:
-            continue  # the same order confirmed again: its reservation stands
-        common = {
-            "order_id": data["order_id"],
-            "order_number": data["order_number"],
-            "warehouse_code": data["warehouse_code"],
-        }
-        if short:
-            batch.record(
-                RESERVATION_REJECTED_V1,
-                {
-                    **common,
-                    "short_lines": [
-                        {
-                            "line_no": s.line_no,
-                            "sku": s.sku,
-                            "requested_quantity": s.requested_quantity,
-                            "available_quantity": s.available_quantity,
-                        }
-                        for s in short
-                    ],
-                },
-                data["order_number"],
-            )
-        else:
-            batch.record(
-                STOCK_RESERVED_V1,
-                {**common, "lines": [{"line_no": ln.line_no, "sku": ln.sku, "quantity": ln.quantity} for ln in lines]},
-                data["order_number"],
-            )
+        revision = data.get("revision") or FIRST_REVISION
+        answer = batch.reservations.confirm(data["order_id"], revision, data["warehouse_code"], lines)
+        if answer is not None:
+            _answer_confirmation(batch, data, answer)
+
+
+def _answer_confirmation(batch: PostingBatch, data: Mapping[str, Any], answer: Answer) -> None:
+    common = {
+        "order_id": data["order_id"],
+        "order_number": data["order_number"],
+        "warehouse_code": data["warehouse_code"],
+        "revision": answer.revision,
+    }
+    if answer.rejected:
+        short_lines = [
+            {
+                "line_no": s.line_no,
+                "sku": s.sku,
+                "requested_quantity": s.requested_quantity,
+                "available_quantity": s.available_quantity,
+            }
+            for s in answer.short
+        ]
+        batch.record(RESERVATION_REJECTED_V1, {**common, "short_lines": short_lines}, data["order_number"])
+    else:
+        lines = [{"line_no": ln.line_no, "sku": ln.sku, "quantity": ln.quantity} for ln in answer.reserved]
+        batch.record(STOCK_RESERVED_V1, {**common, "lines": lines}, data["order_number"])
 
 
 @batched
@@ -196,7 +202,8 @@ def on_return_received(batch: PostingBatch, returned: Sequence[Event]) -> None:
     """Restock returned goods at what they cost when they left, per method (the current cost if unknown).
 
     Moving average gets back ``quantity × the moving-average cost that left``, FIFO a new layer at the FIFO
-    cost that left: a FIFO warehouse books back the FIFO cost, not the moving average of the shipment.
+    cost that left: a FIFO warehouse books back the FIFO cost, not the moving average of the shipment. Damaged
+    goods are received the same way and written off at once (:func:`_write_off_damaged`).
     """
     for event in batch.each(returned):
         _restock(batch, event)
@@ -208,22 +215,23 @@ def _restock(batch: PostingBatch, event: Event) -> None:
     occurred_at = fact_time(event, data["received_at"], batch.stock.recorded_at)
     batch.ensure_listed(warehouse, data["return_number"])
     method = batch.stock.method_of(warehouse)
-    for line in sorted(data["lines"], key=lambda ln: (ln["sku"], ln["line_no"])):
+    lines = sorted(data["lines"], key=lambda ln: (ln["sku"], ln["line_no"]))
+    for line in (ln for ln in lines if not is_damaged(ln)):
         quantity: Decimal = line["quantity"]
-        cost = _cost_that_left(batch, data["order_number"], line["sku"])
-        if cost is None:
-            current = batch.stock.current_unit_cost(line["sku"], warehouse)
-            cost = ReturnedCost(current, current)
+        cost = _returned_cost(batch, data["order_number"], line["sku"], warehouse)
         batch.stock.receive(
             line["sku"],
             warehouse,
             CUSTOMER_RETURN,
             quantity,
             cost.for_method(method),
-            Source(occurred_at, data["return_number"], event.id, line["line_no"], reason_code="customer_return"),
+            _returned(event, occurred_at, line),
             fifo_layers=[(quantity, cost.fifo)],
             value=q6(quantity * cost.moving_average),
         )
+    damaged = [ln for ln in lines if is_damaged(ln)]
+    if damaged:
+        _write_off_damaged(batch, event, occurred_at, damaged)
     batch.booked(
         SourceDocument(
             CUSTOMER_RETURN_DOC, data["return_number"], data["order_number"], warehouse, occurred_at, event.id
@@ -231,10 +239,60 @@ def _restock(batch: PostingBatch, event: Event) -> None:
     )
 
 
-def _cost_that_left(batch: PostingBatch, order_number: str, sku: str) -> ReturnedCost | None:
-    """What the order's shipments of ``sku`` cost per unit under each method, wherever they left from."""
+def _write_off_damaged(
+    batch: PostingBatch, event: Event, occurred_at: datetime, damaged: list[Mapping[str, Any]]
+) -> None:
+    """Damaged goods back from a customer: received at the cost that left (so the books see the return at cost),
+    then written off by an adjustment (ADJ-..., reason ``return_damaged``) removing exactly that, announced
+    with StockAdjusted so finance posts the loss. On hand ends where it was.
+
+    The adjustment is numbered before its moves are booked, so each damaged return costs the batch three
+    statements of its own (the header, its number, its lines), like an adjustment through the API.
+    """
+    data = event.data
+    warehouse = data["warehouse_code"]
+    note = f"damaged goods of customer return {data['return_number']} (order {data['order_number']})"
+    document_id, number = open_adjustment(
+        batch.session, warehouse, batch.stock.recorded_at, RETURN_DAMAGED_REASON, note
+    )
+    method = batch.stock.method_of(warehouse)
+    written_off = []
+    for adjustment_line, line in enumerate(sorted(damaged, key=lambda ln: ln["line_no"]), start=1):
+        quantity: Decimal = line["quantity"]
+        cost = _returned_cost(batch, data["order_number"], line["sku"], warehouse)
+        _, posted = batch.stock.receive_written_off(
+            line["sku"],
+            warehouse,
+            CUSTOMER_RETURN,
+            quantity,
+            cost.for_method(method),
+            _returned(event, occurred_at, line),
+            fifo_layers=[(quantity, cost.fifo)],
+            value=q6(quantity * cost.moving_average),
+            write_off_kind=ADJUSTMENT,
+            write_off=Source(occurred_at, number, line=adjustment_line, reason_code=RETURN_DAMAGED_REASON),
+        )
+        written_off.append(AdjustedLine(adjustment_line, line["sku"], posted.quantity, posted))
+    add_adjusted_lines(batch.session, document_id, written_off)
+    books_value = partial(batch.stock.books_value, warehouse)
+    batch.record(
+        STOCK_ADJUSTED_V1,
+        adjusted_event(document_id, number, warehouse, occurred_at, RETURN_DAMAGED_REASON, written_off, books_value),
+        number,
+    )
+
+
+def _returned(event: Event, occurred_at: datetime, line: Mapping[str, Any]) -> Source:
+    """Where a customer return move comes from: the return, its event and line."""
+    return Source(occurred_at, event.data["return_number"], event.id, line["line_no"], reason_code="customer_return")
+
+
+def _returned_cost(batch: PostingBatch, order_number: str, sku: str, warehouse: str) -> ReturnedCost:
+    """What the order's shipments of ``sku`` cost per unit under each method, wherever they left from; the
+    current cost in ``warehouse`` when the order shipped none of it."""
     shipped = batch.shipped_cost(order_number, sku)
     if shipped is None:
-        return None
+        current = batch.stock.current_unit_cost(sku, warehouse)
+        return ReturnedCost(current, current)
     quantity, value, value_fifo = shipped
     return cost_that_left(-quantity, -value, -value_fifo)
