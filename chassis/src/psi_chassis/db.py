@@ -183,6 +183,14 @@ def _is_transient(exc: BaseException) -> bool:
     return code in {"40P01", "40001"}
 
 
+def after_commit(session: Session, action: Callable[[], Any]) -> None:
+    """Run ``action`` once the session's transaction commits (never when it rolls back).
+
+    For counting what a handler did: a delivery retried after a failed commit is not counted twice.
+    """
+    event.listen(session, "after_commit", lambda _session: action(), once=True)
+
+
 def run_command(db: Database, work: Callable[[Session], T]) -> T:
     """One command, one transaction: ``work(session)`` committed, run again whole when the database asks for it.
 

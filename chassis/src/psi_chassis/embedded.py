@@ -100,7 +100,7 @@ def start_embedded(env: Mapping[str, str], var_dir: Path, host: str = "127.0.0.1
         if definition.handlers:
             runner = ConsumerRunner(settings, db, definition.handlers, stop=stack.stop_event)
             _thread(stack, f"{name}-consumer", runner.run_until_stopped)
-        relay = OutboxRelay(settings, db, stop=stack.stop_event)
+        relay = OutboxRelay(settings, db, stop=stack.stop_event, watches=definition.watches)
         _thread(stack, f"{name}-relay", relay.run)
     if factory is not None and gateway_server is not None:
         gateway_env = {"GATEWAY_DATABASE_URL": f"sqlite:///{(var_dir / 'gateway.db').resolve()}", **env}

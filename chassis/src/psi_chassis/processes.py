@@ -71,5 +71,5 @@ def run_relay(definition: ServiceDefinition, env: Mapping[str, str] | None = Non
     stop = stop_on_signals()
     metrics.serve_metrics(settings.relay_metrics_port, settings.metrics_bind)
     db = Database(settings.database_url)
-    OutboxRelay(settings, db, stop=stop).run()
+    OutboxRelay(settings, db, stop=stop, watches=definition.watches).run()
     db.dispose()

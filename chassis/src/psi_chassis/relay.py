@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,6 +26,7 @@ from psi_chassis import faults, metrics
 from psi_chassis.broker import CONNECT_TIMEOUT_SECONDS, HEARTBEAT_SECONDS, connect, exchange_for_event, is_memory
 from psi_chassis.db import Database
 from psi_chassis.messaging_tables import OUTBOX
+from psi_chassis.service import Watch
 from psi_chassis.settings import ServiceSettings
 from psi_chassis.types import utcnow
 
@@ -75,8 +77,15 @@ class _Confirms:
 
 
 class OutboxRelay:
-    def __init__(self, settings: ServiceSettings, db: Database, stop: threading.Event | None = None) -> None:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        db: Database,
+        stop: threading.Event | None = None,
+        watches: Sequence[Watch] = (),
+    ) -> None:
         self.settings = settings
+        self.watches = tuple(watches)
         self.db = db
         self.stop = stop or threading.Event()
         self._connection: Connection | None = None
@@ -215,6 +224,8 @@ class OutboxRelay:
             count, oldest = session.execute(
                 select(func.count(), func.min(OUTBOX.c.created_at)).where(OUTBOX.c.published_at.is_(None))
             ).one()
+            for watch in self.watches:
+                watch.gauge.set(watch.measure(session))
         metrics.OUTBOX_PENDING.labels(self.settings.service_name).set(count)
         age = 0.0
         if oldest is not None:

@@ -111,6 +111,15 @@ class EventHandler:
 
 
 @dataclass(frozen=True)
+class Watch:
+    """A figure of the service's own database that operators alert on (e.g. orders waiting too long for an
+    answer): the relay measures it with ``measure`` beside the outbox gauges and sets ``gauge`` (unlabelled)."""
+
+    gauge: Any
+    measure: Callable[[Session], float]
+
+
+@dataclass(frozen=True)
 class ServiceDefinition:
     """Everything the chassis needs to know about one service.
 
@@ -126,3 +135,4 @@ class ServiceDefinition:
     handlers: tuple[EventHandler, ...] = ()
     version: str = "0.1.0"
     extra_health_checks: Mapping[str, Callable[[], None]] = field(default_factory=dict)
+    watches: tuple[Watch, ...] = ()

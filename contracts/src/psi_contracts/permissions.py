@@ -50,6 +50,7 @@ _RESERVERS = frozenset({ADMIN, SALES, SALES_MANAGER, WAREHOUSE})
 _SALES_READERS = frozenset({ADMIN, SALES, SALES_MANAGER, WAREHOUSE, ACCOUNTANT, VIEWER})
 _SELLERS = frozenset({ADMIN, SALES, SALES_MANAGER})
 _SALES_MANAGERS = frozenset({ADMIN, SALES_MANAGER})
+_SHIPPERS = frozenset({ADMIN, SALES, SALES_MANAGER, WAREHOUSE})
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,20 @@ PERMISSIONS: tuple[Permission, ...] = (
     _read("/api/v1/sales/orders", _SALES_READERS),
     _create("/api/v1/sales/orders", _SELLERS),
     _read("/api/v1/sales/orders/<int:order_id>", _SALES_READERS),
+    _action("/api/v1/sales/orders/<int:order_id>", _SELLERS, method="PATCH"),
+    _action("/api/v1/sales/orders/<int:order_id>/confirm", _SELLERS),
+    _action("/api/v1/sales/orders/<int:order_id>/release-credit-hold", _SALES_MANAGERS),
+    _action("/api/v1/sales/orders/<int:order_id>/retry-reservation", _SELLERS),
+    _action("/api/v1/sales/orders/<int:order_id>/cancel", _SELLERS),
+    _action("/api/v1/sales/orders/<int:order_id>/complete", _SELLERS),
+    # sales: shipments and returns (the warehouse ships and receives too), backorders
+    _create("/api/v1/sales/orders/<int:order_id>/shipments", _SHIPPERS),
+    _create("/api/v1/sales/orders/<int:order_id>/returns", _SHIPPERS),
+    _read("/api/v1/sales/shipments", _SALES_READERS),
+    _read("/api/v1/sales/shipments/<int:shipment_id>", _SALES_READERS),
+    _read("/api/v1/sales/returns", _SALES_READERS),
+    _read("/api/v1/sales/returns/<int:return_id>", _SALES_READERS),
+    _read("/api/v1/sales/backorders", _SALES_READERS),
     # inventory: stock
     _read("/api/v1/inventory/stock"),
     _read("/api/v1/inventory/stock/<sku>"),

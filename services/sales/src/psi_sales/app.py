@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Flask
 
 from psi_chassis.app import create_service_app
-from psi_chassis.service import ServiceDefinition
-from psi_sales import config
+from psi_chassis.service import ServiceDefinition, Watch
+from psi_sales import config, metrics
 from psi_sales.consumers import HANDLERS
+from psi_sales.service.orders import overdue_replies
 
 
 def _blueprints() -> list:
@@ -16,8 +17,9 @@ def _blueprints() -> list:
     from psi_sales.api.orders import blp as orders
     from psi_sales.api.pricing import blp as pricing
     from psi_sales.api.quotations import blp as quotations
+    from psi_sales.api.shipments import backorders_blp, returns_blp, shipments_blp
 
-    return [customers, customer_classes, pricing, orders, quotations]
+    return [customers, customer_classes, pricing, orders, quotations, shipments_blp, returns_blp, backorders_blp]
 
 
 SERVICE = ServiceDefinition(
@@ -27,6 +29,7 @@ SERVICE = ServiceDefinition(
     blueprints=_blueprints,
     migrations="psi_sales:migrations",
     handlers=HANDLERS,
+    watches=(Watch(metrics.RESERVATION_REPLIES_OVERDUE, overdue_replies),),
 )
 
 

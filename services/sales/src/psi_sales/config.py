@@ -18,6 +18,7 @@ from psi_chassis.settings import ServiceSettings, SettingsError
 
 SERVICE_NAME = "sales"
 MANUAL_DISCOUNT_CAP = "SALES_MAX_MANUAL_DISCOUNT_PERCENT"
+REPLY_TIMEOUT = "SALES_RESERVATION_REPLY_TIMEOUT_SECONDS"
 
 
 @dataclass(frozen=True)
@@ -26,20 +27,41 @@ class SalesRules:
 
     #: The largest manual discount, in percent, a ``sales`` user may give on a line; more needs a sales manager.
     manual_discount_cap: Decimal = Decimal(5)
+    #: Seconds after a confirmation without inventory's answer before the order is flagged (and alerted on).
+    reservation_reply_timeout_seconds: float = 300.0
 
 
 def load_rules(env: Mapping[str, str] | None = None) -> SalesRules:
-    """``SALES_MAX_MANUAL_DISCOUNT_PERCENT``: 0 to 100, at most six decimals; default 5."""
-    raw = (os.environ if env is None else env).get(MANUAL_DISCOUNT_CAP, "").strip()
+    """``SALES_MAX_MANUAL_DISCOUNT_PERCENT`` (0 to 100, at most six decimals; default 5) and
+    ``SALES_RESERVATION_REPLY_TIMEOUT_SECONDS`` (more than 0; default 300)."""
+    env = os.environ if env is None else env
+    return SalesRules(manual_discount_cap=_manual_cap(env), reservation_reply_timeout_seconds=_reply_timeout(env))
+
+
+def _reply_timeout(env: Mapping[str, str]) -> float:
+    raw = env.get(REPLY_TIMEOUT, "").strip()
     if not raw:
-        return SalesRules()
+        return SalesRules.reservation_reply_timeout_seconds
+    try:
+        seconds = float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{REPLY_TIMEOUT} must be a number of seconds, got {raw!r}") from exc
+    if not 0 < seconds < 10**7:
+        raise SettingsError(f"{REPLY_TIMEOUT} must be more than 0 seconds, got {raw!r}")
+    return seconds
+
+
+def _manual_cap(env: Mapping[str, str]) -> Decimal:
+    raw = env.get(MANUAL_DISCOUNT_CAP, "").strip()
+    if not raw:
+        return SalesRules.manual_discount_cap
     try:
         cap = Decimal(raw)
     except InvalidOperation as exc:
         raise SettingsError(f"{MANUAL_DISCOUNT_CAP} must be a percent such as 5, got {raw!r}") from exc
     if not has_at_most_6_places(cap) or not ZERO <= cap <= HUNDRED:
         raise SettingsError(f"{MANUAL_DISCOUNT_CAP} must be between 0 and 100, got {raw!r}")
-    return SalesRules(manual_discount_cap=cap)
+    return cap
 
 
 @cache

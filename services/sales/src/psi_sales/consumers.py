@@ -10,10 +10,21 @@ from psi_chassis.service import EventHandler
 from psi_contracts.events.inventory import (
     ITEM_CREATED_V1,
     ITEM_UPDATED_V1,
+    RESERVATION_REJECTED_V1,
+    SHIPMENT_REJECTED_V1,
+    STOCK_RECEIVED_V1,
+    STOCK_RESERVED_V1,
     WAREHOUSE_CREATED_V1,
     WAREHOUSE_UPDATED_V1,
 )
-from psi_sales.service.on_inventory_events import on_item_snapshot, on_warehouse_snapshot
+from psi_sales.service.on_inventory_events import (
+    on_item_snapshot,
+    on_reservation_rejected,
+    on_shipment_rejected,
+    on_stock_received,
+    on_stock_reserved,
+    on_warehouse_snapshot,
+)
 
 HANDLERS: tuple[EventHandler, ...] = (
     EventHandler(
@@ -23,6 +34,10 @@ HANDLERS: tuple[EventHandler, ...] = (
             ITEM_UPDATED_V1: on_item_snapshot,
             WAREHOUSE_CREATED_V1: on_warehouse_snapshot,
             WAREHOUSE_UPDATED_V1: on_warehouse_snapshot,
+            STOCK_RESERVED_V1: on_stock_reserved,
+            RESERVATION_REJECTED_V1: on_reservation_rejected,
+            STOCK_RECEIVED_V1: on_stock_received,
+            SHIPMENT_REJECTED_V1: on_shipment_rejected,
         },
     ),
 )

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from sqlalchemy import insert, text
 
 from psi_chassis.app import create_service_app
+from psi_chassis.consumer import ConsumerRunner
 from psi_chassis.db import Database
 from psi_chassis.testing.tokens import TestKeys
 from psi_chassis.types import utcnow
+from psi_contracts.envelope import make_envelope, parse_envelope
 from psi_sales.adapters.tables import items, warehouses
 from psi_sales.app import SERVICE
 
@@ -19,8 +22,26 @@ S = "/api/v1/sales"
 
 
 class Api:
-    def __init__(self, client: Any, db: Database) -> None:
-        self.client, self.db = client, db
+    def __init__(self, client: Any, db: Database, runner: ConsumerRunner) -> None:
+        self.client, self.db, self.runner = client, db, runner
+
+    def deliver(self, event_type: str, data: dict[str, Any], event_id: str | None = None) -> list[str]:
+        """Hand an inventory event to sales' consumer (its unit of work, inbox and handlers), as a delivery would."""
+        envelope = make_envelope(event_type, data, source="inventory", event_id=event_id)
+        (handler,) = SERVICE.handlers
+        return self.runner.apply_envelopes(handler, [parse_envelope(envelope)])
+
+    def events(self, event_type: str) -> list[dict[str, Any]]:
+        """The data of every event of ``event_type`` sales recorded in its outbox, oldest first."""
+        with self.db.engine.connect() as conn:
+            bodies = conn.execute(
+                text("SELECT body FROM outbox WHERE event_type = :t ORDER BY id"), {"t": event_type}
+            ).scalars()
+            return [json.loads(body)["data"] for body in bodies]
+
+    def execute(self, sql: str, **params: Any) -> None:
+        with self.db.engine.begin() as conn:
+            conn.execute(text(sql), params)
 
     def call(self, method: str, path: str, body: Any = None, role: str = "admin") -> tuple[int, Any]:
         headers = {"Authorization": f"Bearer {KEYS.token(role, sub=role, name=role)}"}  # the user is named as the role
@@ -49,7 +70,7 @@ def _api(psi_databases: Any, **env: str) -> tuple[Api, Database]:
     settings = SERVICE.load_settings({"SALES_DATABASE_URL": url, "AMQP_URL": "memory://", **env})
     db = Database(url)
     app = create_service_app(SERVICE, settings, db, configure_logs=False, verifier=KEYS.verifier())
-    return Api(app.test_client(), db), db
+    return Api(app.test_client(), db, ConsumerRunner(settings, db, SERVICE.handlers)), db
 
 
 @pytest.fixture
@@ -61,13 +82,14 @@ def api(psi_databases: Any) -> Any:
 
 
 @pytest.fixture
-def priced(psi_databases: Any) -> Any:
+def priced(psi_databases: Any, request: Any) -> Any:
     """The API with a class-B customer, the replica's items and warehouses, two price lists and four rules:
 
     general list CNY: WIDGET 1+ at 100, 10+ at 95; class B list: WIDGET 20+ at 92; rules: class B 5 %, WIDGET 20+ 3 %,
     gadgets 10 % in December 2026, gadgets 20 % in November 2026; manual cap 5 %.
     """
-    api, db = _api(psi_databases, PSI_BASE_CURRENCY="CNY", SALES_MAX_MANUAL_DISCOUNT_PERCENT="5")
+    env = getattr(request, "param", {})
+    api, db = _api(psi_databases, PSI_BASE_CURRENCY="CNY", SALES_MAX_MANUAL_DISCOUNT_PERCENT="5", **env)
     now = utcnow()
     with db.unit_of_work() as session:
         for sku, category, active in (("WIDGET", "gadgets", True), ("GIZMO", "gadgets", True), ("OLD", None, False)):

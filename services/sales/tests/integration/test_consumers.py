@@ -13,6 +13,7 @@ from sqlalchemy import text
 from psi_chassis.consumer import ConsumerRunner
 from psi_chassis.db import Database
 from psi_chassis.replica import item_problem, warehouse_problem
+from psi_chassis.service import PoisonMessage
 from psi_contracts.envelope import make_envelope, parse_envelope
 from psi_contracts.examples import load_example
 from psi_sales.adapters.replica import item_status, warehouse_status
@@ -56,11 +57,20 @@ def _warehouse(code: str, version: int, **changes: Any) -> dict[str, Any]:
     return {**data, "code": code, "version": version, **changes}
 
 
+#: Answers about an order: the golden examples name orders sales never had (UUIDs), a contradiction that goes to
+#: the DLQ for a person to look at (test_order_saga_api.py applies them to real orders).
+ANSWERS = {"inventory.StockReserved.v1", "inventory.ReservationRejected.v1"}
+
+
 def test_every_golden_example_sales_consumes_applies(consumer: Consumer) -> None:
     (handler,) = SERVICE.handlers
     for event_type in sorted(handler.event_types):
-        example = load_example(event_type)
-        assert consumer.runner.apply_envelopes(handler, [parse_envelope(example)]) == ["ack"], event_type
+        envelope = parse_envelope(load_example(event_type))
+        if event_type in ANSWERS:
+            with pytest.raises(PoisonMessage, match="which sales does not have"):
+                consumer.runner.apply_envelopes(handler, [envelope])
+        else:
+            assert consumer.runner.apply_envelopes(handler, [envelope]) == ["ack"], event_type
     assert len(consumer.rows("SELECT sku FROM items")) >= 1
     assert len(consumer.rows("SELECT code FROM warehouses")) >= 1
 

@@ -7,7 +7,9 @@ from decimal import Decimal as D
 
 import pytest
 
-from psi_sales.domain.order import OrderLine, OrderRuleViolation, OrderStatus, SalesOrder, ShipLine
+from psi_chassis.errors import InvalidStatus
+from psi_sales.domain.errors import OverReturn, OverShipment
+from psi_sales.domain.order import OrderLine, OrderStatus, ReturnLine, SalesOrder, ShipLine
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -46,7 +48,7 @@ def test_a_rejection_backorders_and_a_retry_asks_again() -> None:
     order.confirm(held=False, now=NOW)
     short = [{"line_no": 2, "sku": "GADGET", "requested_quantity": "3", "available_quantity": "1"}]
     assert order.rejected(1, short) and order.status is OrderStatus.BACKORDERED and order.short_lines == short
-    order.retry_reservation(NOW + timedelta(hours=1))
+    order.retry_reservation(NOW + timedelta(hours=1), 300)
     assert order.status is OrderStatus.CONFIRMED and order.short_lines == []
 
 
@@ -63,9 +65,11 @@ def test_two_partial_shipments_complete_the_order_and_no_more_than_reserved_ship
     order.reserved(1)
     order.ship([ShipLine(1, D(4))])
     assert order.status is OrderStatus.PARTIALLY_SHIPPED and order.line(1).open_quantity == D(6)
-    with pytest.raises(OrderRuleViolation) as over:
+    with pytest.raises(OverShipment) as over:
         order.ship([ShipLine(1, D("6.000001"))])  # 6 left on line 1
-    assert over.value.code == "OVER_SHIPMENT" and order.line(1).shipped == D(4)  # nothing changed
+    assert (
+        over.value.code == "OVER_SHIPMENT" and over.value.status == 409 and order.line(1).shipped == D(4)
+    )  # nothing changed
     order.ship([ShipLine(1, D(6)), ShipLine(2, D(3))])
     assert order.status is OrderStatus.SHIPPED
     # shipped 10 x 87.5425 x 1.13 = 989.23025 and 3 x 19 x 1.13 = 64.41
@@ -93,7 +97,7 @@ def test_cancel_tells_inventory_only_when_it_may_hold_a_reservation() -> None:
     shipped.confirm(held=False, now=NOW)
     shipped.reserved(1)
     shipped.ship([ShipLine(1, D(1))])
-    with pytest.raises(OrderRuleViolation):
+    with pytest.raises(InvalidStatus):
         shipped.cancel()
 
 
@@ -114,3 +118,33 @@ def test_a_reply_that_never_comes_is_overdue_after_the_timeout() -> None:
     assert order.reservation_overdue(NOW + timedelta(seconds=301), 300)
     order.reserved(1)
     assert not order.reservation_overdue(NOW + timedelta(days=1), 300)
+
+
+def test_returns_take_at_most_what_was_shipped_and_not_returned() -> None:
+    order = _order()
+    order.confirm(held=False, now=NOW)
+    order.reserved(1)
+    with pytest.raises(InvalidStatus):
+        order.receive_return([ReturnLine(1, D(1))])  # nothing shipped yet
+    order.ship([ShipLine(1, D(4))])
+    with pytest.raises(OverReturn) as over:  # 3 + 2 on the same line is more than the 4 shipped
+        order.receive_return([ReturnLine(1, D(3)), ReturnLine(1, D(2), "damaged")])
+    assert over.value.status == 409 and order.line(1).returned == D(0)
+    taken = order.receive_return([ReturnLine(1, D(3)), ReturnLine(1, D(1), "damaged")])
+    assert [(ln.line_no, rl.quantity, rl.condition) for ln, rl in taken] == [
+        (1, D(3), "resaleable"),
+        (1, D(1), "damaged"),
+    ]
+    assert order.line(1).returned == D(4) and order.line(1).returnable == D(0)
+    assert order.status is OrderStatus.PARTIALLY_SHIPPED
+
+
+def test_a_stale_answer_changes_nothing() -> None:
+    order = _order()
+    order.confirm(held=False, now=NOW)
+    order.amend(order.lines)  # revision 2, back to draft
+    order.confirm(held=False, now=NOW)
+    assert order.revision == 2
+    assert order.rejected(1, [{"line_no": 1}]) is False and order.status is OrderStatus.CONFIRMED
+    assert order.reserved(2) is True and order.status is OrderStatus.RESERVED
+    assert order.reserved(2) is False  # delivered twice: nothing more

@@ -26,9 +26,9 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
+from psi_chassis.db import after_commit
 from psi_chassis.decimals import ZERO
 from psi_chassis.outbox import record_event
 from psi_chassis.service import Event, PoisonMessage
@@ -156,8 +156,7 @@ def _answered(session: Session, event: Event) -> tuple[OrderHeader, PurchaseOrde
             ret.status,
         )
         counter = metrics.RETURN_REPLIES_IGNORED.labels(event.type, ret.status)
-        # counted once the inbox row commits, so a retried delivery is not counted twice
-        sa_event.listen(session, "after_commit", lambda _session: counter.inc(), once=True)
+        after_commit(session, counter.inc)  # counted once the inbox row commits, not per retried delivery
         return None
     return loaded[0], loaded[1], ret
 

@@ -38,6 +38,12 @@ _HEADER = (
     "created_by",
     "created_at",
     "updated_at",
+    "confirmed_at",
+    "reservation_requested_at",
+    "reservation_answered_at",
+    "short_lines",
+    "quotation_id",
+    "cancel_reason",
 )
 _LINE = (
     "line_no",

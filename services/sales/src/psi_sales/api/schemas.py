@@ -29,6 +29,7 @@ from psi_chassis.api_schemas import (
     strict_int,
     text_field,
 )
+from psi_contracts.events.sales import RETURN_CONDITIONS
 from psi_sales.domain.customer import Channel, CustomerStatus
 from psi_sales.domain.order import OrderStatus
 from psi_sales.domain.pricing import RuleKind, Scope
@@ -233,7 +234,7 @@ class PriceListQueryArgs(PageArgs):
     scope = fields.String(validate=_SCOPES)
     currency = fields.String(validate=currency_code)
     class_code = fields.String(validate=master_code)
-    customer_id = strict_int(validate=validate.Range(min=1, max=2**63 - 1))
+    customer_id = fields.Integer(validate=validate.Range(min=1, max=2**63 - 1))
 
 
 PriceListPage = page_schema(PriceListSchema, "PriceListPage")
@@ -372,15 +373,159 @@ class OrderSchema(Schema):
     created_by = fields.String(required=True)
     created_at = fields.AwareDateTime(required=True)
     updated_at = fields.AwareDateTime(required=True)
+    confirmed_at = fields.AwareDateTime(allow_none=True)
+    reservation_requested_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "when inventory was last asked to reserve (the saga's clock)"}
+    )
+    reservation_answered_at = fields.AwareDateTime(allow_none=True)
+    short_lines = fields.List(
+        fields.Nested(lambda: ShortLineSchema()),
+        allow_none=True,
+        metadata={"description": "backordered: the lines inventory could not reserve"},
+    )
+    quotation_id = fields.Integer(allow_none=True)
+    cancel_reason = fields.String(allow_none=True)
+
+
+class ShortLineSchema(Schema):
+    line_no = fields.Integer(required=True)
+    sku = fields.String(required=True)
+    requested_quantity = money()
+    available_quantity = money()
+
+
+class CreditDecisionSchema(Schema):
+    action = fields.String(required=True, metadata={"description": "passed, held or released"})
+    exposure_before = money()
+    order_amount = money()
+    credit_limit = optional_money()
+    reason = fields.String(required=True)
+    decided_by = fields.String(required=True)
+    decided_at = fields.AwareDateTime(required=True)
 
 
 class OrderDetailSchema(OrderSchema):
     lines = fields.List(fields.Nested(OrderLineSchema), required=True)
+    reservation_overdue = fields.Boolean(
+        required=True, metadata={"description": "confirmed, and inventory has not answered within the timeout"}
+    )
+    credit_decisions = fields.List(fields.Nested(CreditDecisionSchema), required=True)
+
+
+class OrderAmendSchema(StrictSchema):
+    lines = line_list(OrderLineCreateSchema)
+
+
+class ReleaseSchema(StrictSchema):
+    reason = reason_field(required=True)
+
+
+class OptionalReasonSchema(StrictSchema):
+    reason = reason_field()
+
+
+class ShipLineCreateSchema(StrictSchema):
+    line_no = strict_int(required=True, validate=validate.Range(min=1, max=10_000))
+    quantity = DecimalString(sign=POSITIVE, required=True)
+
+
+class ShipmentCreateSchema(StrictSchema):
+    lines = line_list(ShipLineCreateSchema)
+    carrier = text_field(100, allow_none=True, load_default=None)
+    tracking_number = text_field(100, allow_none=True, load_default=None)
+    shipped_at = fields.AwareDateTime(allow_none=True, load_default=None, metadata={"description": "default now"})
+
+
+class ShipmentLineSchema(Schema):
+    line_no = fields.Integer(required=True)
+    sku = fields.String(required=True)
+    quantity = money()
+
+
+class ShipmentSchema(Schema):
+    id = fields.Integer(required=True)
+    number = fields.String(required=True)
+    order_id = fields.Integer(required=True)
+    order_number = fields.String(required=True)
+    customer_id = fields.Integer(required=True)
+    warehouse_code = fields.String(required=True)
+    status = fields.String(required=True, metadata={"description": "shipped, or refused by inventory"})
+    carrier = fields.String(allow_none=True)
+    tracking_number = fields.String(allow_none=True)
+    shipped_at = fields.AwareDateTime(required=True)
+    refusal = fields.Dict(allow_none=True, metadata={"description": "inventory.ShipmentRejected.v1 as received"})
+
+
+class ShipmentDetailSchema(ShipmentSchema):
+    lines = fields.List(fields.Nested(ShipmentLineSchema), required=True)
+
+
+class DatedQueryArgs(PageArgs):
+    order_id = fields.Integer(validate=validate.Range(min=1, max=2**63 - 1))
+    customer_id = fields.Integer(validate=validate.Range(min=1, max=2**63 - 1))
+    warehouse_code = fields.String(validate=validate.Length(min=1, max=32))
+    date_from = fields.Date(metadata={"description": "from, inclusive (UTC)"})
+    date_to = fields.Date(metadata={"description": "to, inclusive (UTC)"})
+
+
+class ShipmentQueryArgs(DatedQueryArgs):
+    status = fields.String(validate=validate.OneOf(["shipped", "refused"]))
+
+
+ShipmentPage = page_schema(ShipmentSchema, "ShipmentPage")
+
+
+class ReturnLineCreateSchema(StrictSchema):
+    order_line_no = strict_int(required=True, validate=validate.Range(min=1, max=10_000))
+    quantity = DecimalString(sign=POSITIVE, required=True)
+    condition = fields.String(load_default="resaleable", validate=validate.OneOf(RETURN_CONDITIONS))
+
+
+class ReturnCreateSchema(StrictSchema):
+    lines = line_list(ReturnLineCreateSchema)
+    reason = reason_field(required=True)
+    warehouse_code = text_field(32, allow_none=True, load_default=None, metadata={"description": "default the order's"})
+    received_at = fields.AwareDateTime(allow_none=True, load_default=None, metadata={"description": "default now"})
+
+
+class ReturnLineSchema(Schema):
+    line_no = fields.Integer(required=True)
+    order_line_no = fields.Integer(required=True)
+    sku = fields.String(required=True)
+    quantity = money()
+    condition = fields.String(required=True)
+    unit_price = money()
+    tax_rate = money()
+
+
+class ReturnSchema(Schema):
+    id = fields.Integer(required=True)
+    number = fields.String(required=True)
+    order_id = fields.Integer(required=True)
+    order_number = fields.String(required=True)
+    customer_id = fields.Integer(required=True)
+    warehouse_code = fields.String(required=True)
+    reason = fields.String(required=True)
+    received_at = fields.AwareDateTime(required=True)
+    net_amount = money()
+    tax_amount = money()
+
+
+class ReturnDetailSchema(ReturnSchema):
+    lines = fields.List(fields.Nested(ReturnLineSchema), required=True)
+
+
+ReturnPage = page_schema(ReturnSchema, "SalesReturnPage")
+
+
+class BackorderQueryArgs(PageArgs):
+    customer_id = fields.Integer(validate=validate.Range(min=1, max=2**63 - 1))
+    warehouse_code = fields.String(validate=validate.Length(min=1, max=32))
 
 
 class OrderQueryArgs(PageArgs):
     status = fields.String(validate=validate.OneOf([s.value for s in OrderStatus]))
-    customer_id = strict_int(validate=validate.Range(min=1, max=2**63 - 1))
+    customer_id = fields.Integer(validate=validate.Range(min=1, max=2**63 - 1))
     salesperson = fields.String(validate=validate.Length(min=1, max=64))
     warehouse_code = fields.String(validate=validate.Length(min=1, max=32))
     date_from = fields.Date(metadata={"description": "order date from, inclusive"})

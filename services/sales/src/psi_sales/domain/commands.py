@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -55,3 +55,24 @@ class DraftOrder:
     order_date: date | None = None
     salesperson: str | None = None
     note: str | None = None
+
+
+@dataclass(frozen=True)
+class ShipOrder:
+    order_id: int
+    lines: list[Any]
+    """``psi_sales.domain.order.ShipLine`` items: order line and quantity."""
+    carrier: str | None = None
+    tracking_number: str | None = None
+    shipped_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ReceiveReturn:
+    order_id: int
+    lines: list[Any]
+    """``psi_sales.domain.order.ReturnLine`` items: order line, quantity, condition."""
+    reason: str
+    warehouse_code: str | None = None
+    """Where the goods arrive; the order's warehouse when not given."""
+    received_at: datetime | None = None

@@ -18,6 +18,8 @@ from decimal import Decimal
 
 from psi_chassis.decimals import ZERO, plain
 from psi_sales.domain.customer import CustomerStatus as CustomerStatus  # the customer's rule, used here
+from psi_sales.domain.customer import may_set_credit_terms
+from psi_sales.domain.errors import CreditTermsForbidden
 
 
 class CustomerNotAllowed(Exception):
@@ -63,3 +65,12 @@ def check_credit(
     exposure = open_receivables + open_orders
     held = credit_limit is not None and exposure + order_amount > credit_limit
     return CreditDecision(exposure, order_amount, credit_limit, held)
+
+
+def ensure_may_release(roles: Iterable[str]) -> None:
+    """Only a credit controller (``sales_manager`` or ``admin``) releases an order from a credit hold."""
+    if not may_set_credit_terms(roles):
+        raise CreditTermsForbidden(
+            "only a sales manager may release an order from a credit hold",
+            errors={"roles": ["needs the sales_manager role"]},
+        )

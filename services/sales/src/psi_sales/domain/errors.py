@@ -75,3 +75,29 @@ class CustomerBlocked(Conflict):
 
 class SalesOrderNotFound(NotFound):
     default_code = "SALES_ORDER_NOT_FOUND"
+
+
+class OverShipment(Conflict):
+    """A shipment takes more of a line than the order holds reserved and not yet shipped."""
+
+    default_code = "OVER_SHIPMENT"
+
+
+class OverReturn(Conflict):
+    """A return sends back more of a line than was shipped and not yet returned."""
+
+    default_code = "OVER_RETURN"
+
+
+class CustomerNotAllowedToConfirm(Conflict):
+    """The customer is on hold or blocked: no order of theirs may be confirmed (nothing waits, unlike a hold)."""
+
+    default_code = "CUSTOMER_ON_HOLD"
+
+
+class ShipmentNotFound(NotFound):
+    default_code = "SHIPMENT_NOT_FOUND"
+
+
+class SalesReturnNotFound(NotFound):
+    default_code = "SALES_RETURN_NOT_FOUND"

@@ -28,6 +28,8 @@ from decimal import Decimal
 from enum import StrEnum
 
 from psi_chassis.decimals import ZERO, NetAndTax, plain, q6
+from psi_chassis.errors import InvalidStatus, RuleViolation
+from psi_sales.domain.errors import OverReturn, OverShipment
 
 
 def order_number(order_id: int) -> str:
@@ -55,15 +57,6 @@ CANCELLABLE = frozenset({OrderStatus.DRAFT, OrderStatus.CREDIT_HOLD, *RESERVING}
 OPEN = frozenset({OrderStatus.CREDIT_HOLD, *RESERVING, OrderStatus.PARTIALLY_SHIPPED})
 SHIPPABLE = frozenset({OrderStatus.RESERVED, OrderStatus.PARTIALLY_SHIPPED})
 AMENDABLE = frozenset({OrderStatus.DRAFT, OrderStatus.CREDIT_HOLD, *RESERVING})
-
-
-class OrderRuleViolation(Exception):
-    """A command the order's current state does not allow; ``code`` is the stable problem code."""
-
-    def __init__(self, message: str, code: str, errors: dict[str, object] | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -97,6 +90,19 @@ class ShipLine:
     quantity: Decimal
 
 
+@dataclass(frozen=True)
+class ReturnLine:
+    """Goods sent back against one order line, in the state they arrived in (``resaleable`` or ``damaged``)."""
+
+    order_line_no: int
+    quantity: Decimal
+    condition: str = "resaleable"
+
+
+#: Statuses whose shipped goods a customer may send back.
+RETURNABLE = frozenset({OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED, OrderStatus.COMPLETED})
+
+
 @dataclass
 class SalesOrder:
     status: OrderStatus
@@ -128,13 +134,13 @@ class SalesOrder:
         return next((ln for ln in self.lines if ln.line_no == line_no), None)
 
     # -- the moves ----------------------------------------------------------------------------------------------
-    def _require(self, allowed: frozenset[OrderStatus] | set[OrderStatus], action: str) -> None:
+    def require(self, allowed: frozenset[OrderStatus] | set[OrderStatus], action: str) -> None:
         if self.status not in allowed:
-            raise OrderRuleViolation(f"an order that is {self.status.value} cannot be {action}", "INVALID_STATUS")
+            raise InvalidStatus(f"an order that is {self.status.value} cannot be {action}")
 
     def confirm(self, held: bool, now: datetime) -> bool:
         """Confirm (or hold for credit); returns True when inventory must be asked to reserve now."""
-        self._require({OrderStatus.DRAFT}, "confirmed")
+        self.require({OrderStatus.DRAFT}, "confirmed")
         if held:
             self.status = OrderStatus.CREDIT_HOLD
             return False
@@ -142,11 +148,15 @@ class SalesOrder:
         return True
 
     def release_credit(self, now: datetime) -> None:
-        self._require({OrderStatus.CREDIT_HOLD}, "released from a credit hold")
+        self.require({OrderStatus.CREDIT_HOLD}, "released from a credit hold")
         self._ask_for_reservation(now)
 
-    def retry_reservation(self, now: datetime) -> None:
-        self._require({OrderStatus.BACKORDERED}, "retried")
+    def retry_reservation(self, now: datetime, timeout_seconds: float) -> None:
+        """Ask inventory again: a backordered order (stock may have arrived), or a confirmed one whose answer is
+        overdue (the same revision again; inventory answers a repeat without reserving twice)."""
+        if self.status is OrderStatus.CONFIRMED and not self.reservation_overdue(now, timeout_seconds):
+            raise InvalidStatus("inventory has not answered yet and the answer is not overdue: wait for it")
+        self.require({OrderStatus.BACKORDERED, OrderStatus.CONFIRMED}, "retried")
         self._ask_for_reservation(now)
 
     def _ask_for_reservation(self, now: datetime) -> None:
@@ -154,16 +164,18 @@ class SalesOrder:
         self.reservation_requested_at = now
         self.short_lines = []
 
-    def reserved(self, revision: int) -> bool:
-        """``inventory.StockReserved.v1`` arrived; False when it is stale (an older revision or another state)."""
-        if revision != self.revision or self.status is not OrderStatus.CONFIRMED:
+    def reserved(self, revision: int | None) -> bool:
+        """``inventory.StockReserved.v1`` arrived; False when it is stale (an older revision or another state).
+
+        An answer without a revision (an older inventory) is taken for the current one."""
+        if (revision or self.revision) != self.revision or self.status is not OrderStatus.CONFIRMED:
             return False
         self.status = OrderStatus.RESERVED
         return True
 
-    def rejected(self, revision: int, short_lines: list[dict[str, object]]) -> bool:
+    def rejected(self, revision: int | None, short_lines: list[dict[str, object]]) -> bool:
         """``inventory.ReservationRejected.v1`` arrived: backordered, with the short lines shown."""
-        if revision != self.revision or self.status is not OrderStatus.CONFIRMED:
+        if (revision or self.revision) != self.revision or self.status is not OrderStatus.CONFIRMED:
             return False
         self.status = OrderStatus.BACKORDERED
         self.short_lines = short_lines
@@ -171,9 +183,9 @@ class SalesOrder:
 
     def amend(self, lines: list[OrderLine]) -> bool:
         """Replace the lines; returns True when the order must go through credit and reservation again."""
-        self._require(AMENDABLE, "amended")
+        self.require(AMENDABLE, "amended")
         if not lines:
-            raise OrderRuleViolation("an order needs at least one line", "VALIDATION_FAILED")
+            raise RuleViolation("an order needs at least one line", errors={"lines": ["at least one line"]})
         rerun = self.status is not OrderStatus.DRAFT
         self.lines = lines
         if rerun:
@@ -183,7 +195,7 @@ class SalesOrder:
 
     def ship(self, lines: Sequence[ShipLine]) -> list[tuple[OrderLine, Decimal]]:
         """Record a shipment of reserved quantities; returns each order line with the quantity shipped now."""
-        self._require(SHIPPABLE, "shipped")
+        self.require(SHIPPABLE, "shipped")
         errors: dict[str, object] = {}
         seen: set[int] = set()
         taken: list[tuple[OrderLine, Decimal]] = []
@@ -204,7 +216,7 @@ class SalesOrder:
         if not lines:
             errors["lines"] = ["a shipment needs at least one line"]
         if errors:
-            raise OrderRuleViolation("the shipment takes more than the order holds reserved", "OVER_SHIPMENT", errors)
+            raise OverShipment("the shipment takes more than the order holds reserved", errors=errors)
         shipped_now = {ln.line_no: q for ln, q in taken}
         self.lines = [replace(ln, shipped=ln.shipped + shipped_now.get(ln.line_no, ZERO)) for ln in self.lines]
         fully = all(ln.open_quantity == ZERO for ln in self.lines)
@@ -219,24 +231,55 @@ class SalesOrder:
             any_shipped = any(ln.shipped > ZERO for ln in self.lines)
             self.status = OrderStatus.PARTIALLY_SHIPPED if any_shipped else OrderStatus.RESERVED
 
+    def receive_return(self, lines: Sequence[ReturnLine]) -> list[tuple[OrderLine, ReturnLine]]:
+        """Record goods sent back: per order line at most shipped minus returned (all lines of the request
+        together); returns each order line with its return line. The order's status does not change."""
+        self.require(RETURNABLE, "returned against")
+        errors: dict[str, object] = {}
+        asked: dict[int, Decimal] = {}
+        taken: list[tuple[OrderLine, ReturnLine]] = []
+        for i, rl in enumerate(lines):
+            line = self.line(rl.order_line_no)
+            if line is None:
+                errors[f"lines.{i}.order_line_no"] = [f"line {rl.order_line_no} is not on the order"]
+                continue
+            asked[rl.order_line_no] = asked.get(rl.order_line_no, ZERO) + rl.quantity
+            if asked[rl.order_line_no] > line.returnable:
+                errors[f"lines.{i}.quantity"] = [
+                    f"line {rl.order_line_no}: {plain(line.returnable)} shipped and not returned yet;"
+                    f" {plain(asked[rl.order_line_no])} is more"
+                ]
+            taken.append((line, rl))
+        if not lines:
+            errors["lines"] = ["a return needs at least one line"]
+        if errors:
+            raise OverReturn("the return sends back more than was shipped", errors=errors)
+        self.lines = [replace(ln, returned=ln.returned + asked.get(ln.line_no, ZERO)) for ln in self.lines]
+        return taken
+
     def cancel(self) -> bool:
         """Cancel; returns True when inventory must be told (it may hold a reservation)."""
-        self._require(CANCELLABLE, "cancelled")
+        self.require(CANCELLABLE, "cancelled")
         tell_inventory = self.status in RESERVING
         self.status = OrderStatus.CANCELLED
         return tell_inventory
 
     def complete(self) -> bool:
         """Close the order (结案); returns True when a reservation for unshipped quantities must be released."""
-        self._require({OrderStatus.SHIPPED, OrderStatus.PARTIALLY_SHIPPED}, "completed")
+        self.require({OrderStatus.SHIPPED, OrderStatus.PARTIALLY_SHIPPED}, "completed")
         release = self.status is OrderStatus.PARTIALLY_SHIPPED
         self.status = OrderStatus.COMPLETED
         return release
 
     def reservation_overdue(self, now: datetime, timeout_seconds: float) -> bool:
         """Inventory has not answered the confirmation within the timeout (shown on the order, and alerted)."""
-        return (
-            self.status is OrderStatus.CONFIRMED
-            and self.reservation_requested_at is not None
-            and (now - self.reservation_requested_at).total_seconds() > timeout_seconds
-        )
+        return reply_overdue(self.status, self.reservation_requested_at, now, timeout_seconds)
+
+
+def reply_overdue(status: str, requested_at: datetime | None, now: datetime, timeout_seconds: float) -> bool:
+    """A confirmed order whose reservation was asked for more than ``timeout_seconds`` ago and not answered."""
+    return (
+        status == OrderStatus.CONFIRMED
+        and requested_at is not None
+        and (now - requested_at).total_seconds() > timeout_seconds
+    )

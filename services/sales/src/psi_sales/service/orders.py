@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -14,13 +14,15 @@ from psi_chassis.db import Database, run_command
 from psi_chassis.decimals import q6
 from psi_chassis.replica import ensure_active_warehouse
 from psi_chassis.types import utcnow
+from psi_sales import config
+from psi_sales.adapters import credit as credit_store
 from psi_sales.adapters import customers as customer_store
+from psi_sales.adapters import order_state, replica
 from psi_sales.adapters import orders as store
-from psi_sales.adapters import replica
-from psi_sales.domain.commands import DraftOrder
+from psi_sales.domain.commands import DraftLine, DraftOrder
 from psi_sales.domain.customer import CustomerStatus
 from psi_sales.domain.errors import CustomerBlocked, SalesOrderNotFound, UnknownCustomer
-from psi_sales.domain.order import OrderLine, OrderStatus, SalesOrder
+from psi_sales.domain.order import OrderLine, OrderStatus, SalesOrder, reply_overdue
 from psi_sales.domain.pricing import LinePrice, LineToPrice
 from psi_sales.service.pricing import price_lines_for
 
@@ -35,7 +37,7 @@ def create_draft_order(db: Database, cmd: DraftOrder, actor: Actor, manual_cap: 
         wanted = [LineToPrice(ln.sku, None, ln.quantity, ln.manual_discount_percent) for ln in cmd.lines]
         priced = price_lines_for(session, cmd.customer_id, wanted, on, actor, manual_cap)
         draft = NewDraft(customer, cmd.warehouse_code, on, cmd.salesperson, cmd.note)
-        return _order(session, write_draft(session, draft, _order_lines(cmd, priced), priced, actor))
+        return order_view(session, write_draft(session, draft, order_lines(cmd.lines, priced), priced, actor))
 
     return run_command(db, work)
 
@@ -93,7 +95,8 @@ def write_draft(
     return store.add_order(session, header, rows)
 
 
-def _order_lines(cmd: DraftOrder, priced: list[LinePrice]) -> list[OrderLine]:
+def order_lines(lines: list[DraftLine], priced: list[LinePrice]) -> list[OrderLine]:
+    """The order lines of priced draft lines, numbered from 1 in the order given."""
     return [
         OrderLine(
             line_no=i,
@@ -105,7 +108,7 @@ def _order_lines(cmd: DraftOrder, priced: list[LinePrice]) -> list[OrderLine]:
             discount_percent=line.manual_discount_percent,
             requested_date=line.requested_date,
         )
-        for i, (line, price) in enumerate(zip(cmd.lines, priced, strict=True), start=1)
+        for i, (line, price) in enumerate(zip(lines, priced, strict=True), start=1)
     ]
 
 
@@ -127,13 +130,23 @@ def line_row(line: OrderLine, price: LinePrice) -> dict[str, Any]:
     }
 
 
-def _order(session: Session, order_id: int) -> dict[str, Any]:
+def order_view(session: Session, order_id: int) -> dict[str, Any]:
+    """The order as the API shows it: lines with their price record, the saga's state, the credit decisions."""
     found = store.order(session, order_id)
     if found is None:
         raise SalesOrderNotFound(f"sales order {order_id} does not exist")
+    timeout = config.rules().reservation_reply_timeout_seconds
+    found["reservation_overdue"] = reply_overdue(found["status"], found["reservation_requested_at"], utcnow(), timeout)
+    found["credit_decisions"] = credit_store.decisions(session, order_id)
     return found
 
 
 def get_order(db: Database, order_id: int) -> dict[str, Any]:
     with db.unit_of_work() as session:
-        return _order(session, order_id)
+        return order_view(session, order_id)
+
+
+def overdue_replies(session: Session) -> float:
+    """How many confirmed orders wait longer than the timeout for inventory's answer (the relay's gauge)."""
+    cutoff = utcnow() - timedelta(seconds=config.rules().reservation_reply_timeout_seconds)
+    return float(order_state.count_waiting_since_before(session, cutoff))
