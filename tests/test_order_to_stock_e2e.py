@@ -183,6 +183,8 @@ def test_order_to_stock_through_the_gateway(sales_stack: Any) -> None:
         " AND body::json->'data'->>'reason_code' = 'return_damaged'",
     )
     assert [D(v) for (v,) in written_off] == [D("-8.00")]
+    damaged = _ok(gw.get("/api/v1/inventory/adjustments?reason_code=return_damaged"))
+    assert [(d["reason_code"], D(d["total_value"])) for d in damaged["items"]] == [("return_damaged", D("-8.00"))]
     for event_type, expected in (
         ("sales.OrderConfirmed.v1", 2),  # the first attempt and the retry
         ("sales.OrderShipped.v1", 2),
@@ -219,4 +221,39 @@ def test_a_hundred_concurrent_orders_for_thirty_units_reserve_exactly_thirty(sal
     statuses = Counter(_ok(gw.get(f"{S}/orders/{order_id}"))["status"] for _, order_id in answers)
     assert statuses == {"reserved": 30, "backordered": 70}
     _settle(gw, "SKU-HOT", ("30", "30", "150.00"))
+    _no_dead_letters(sales_stack)
+
+
+def test_one_short_line_backorders_the_whole_order_and_a_cancel_releases(sales_stack: Any) -> None:
+    gw = sales_stack.client()
+    supplier_id, customer_id = _setup(gw, "SKU-A", "WH-AB", "10.00")
+    _ok(gw.post("/api/v1/inventory/items", json={"sku": "SKU-B", "name": "Scarce widget"}))
+    _ok(
+        gw.post(
+            f"{S}/price-lists",
+            json={"name": "B", "scope": "general", "currency": "CNY", "lines": [{"sku": "SKU-B", "unit_price": "4"}]},
+        )
+    )
+    _receive(gw, supplier_id, "SKU-A", "WH-AB", "10", "6.00")
+    _receive(gw, supplier_id, "SKU-B", "WH-AB", "2", "3.00")
+    _settle(gw, "SKU-A", ("10", "0", "60.00"))
+    _settle(gw, "SKU-B", ("2", "0", "6.00"))
+
+    two_lines = _draft(gw, customer_id, "SKU-A", "WH-AB", "3")
+    body = {"lines": [{"sku": "SKU-A", "quantity": "3"}, {"sku": "SKU-B", "quantity": "5"}]}
+    _ok(gw.call("PATCH", f"{S}/orders/{two_lines['id']}", json=body))
+    _ok(gw.post(f"{S}/orders/{two_lines['id']}/confirm", json={}))
+    backordered = _order_status(gw, two_lines["id"], "backordered", "reserved")
+    assert backordered["status"] == "backordered"
+    assert [(s["line_no"], s["sku"]) for s in backordered["short_lines"]] == [(2, "SKU-B")]
+    _settle(gw, "SKU-A", ("10", "0", "60.00"))  # the line that fitted holds nothing either
+    _settle(gw, "SKU-B", ("2", "0", "6.00"))
+
+    one_line = _draft(gw, customer_id, "SKU-A", "WH-AB", "4")
+    _ok(gw.post(f"{S}/orders/{one_line['id']}/confirm", json={}))
+    _order_status(gw, one_line["id"], "reserved")
+    _settle(gw, "SKU-A", ("10", "4", "60.00"))
+    assert _ok(gw.post(f"{S}/orders/{one_line['id']}/cancel", json={"reason": "changed mind"}))["status"] == "cancelled"
+    _settle(gw, "SKU-A", ("10", "0", "60.00"))  # inventory released the 4
+    assert _ok(gw.post(f"{S}/orders/{two_lines['id']}/cancel", json={}))["status"] == "cancelled"
     _no_dead_letters(sales_stack)

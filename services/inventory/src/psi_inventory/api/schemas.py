@@ -42,7 +42,15 @@ from psi_inventory.domain.catalog import (
     is_valid_sku,
     is_valid_warehouse_code,
 )
-from psi_inventory.domain.documents import ADJUSTMENT_REASONS, CANCELLED, IN_TRANSIT, OPEN, POSTED, RECEIVED
+from psi_inventory.domain.documents import (
+    ADJUSTMENT_REASONS,
+    CANCELLED,
+    IN_TRANSIT,
+    OPEN,
+    POSTED,
+    RECEIVED,
+    RECORDED_REASONS,
+)
 from psi_inventory.domain.reservation_book import ACTIVE, CONSUMED, RELEASED
 from psi_inventory.domain.source_documents import BOOKED, REJECTED, RETURN_KINDS
 
@@ -163,7 +171,7 @@ class AdjustmentSchema(Schema):
 
 class AdjustmentQueryArgs(DateRangeArgs):
     warehouse_code = fields.String(validate=validate.Length(min=1, max=32))
-    reason_code = fields.String(validate=validate.OneOf(ADJUSTMENT_REASONS))
+    reason_code = fields.String(validate=validate.OneOf(RECORDED_REASONS))
     sku = fields.String(validate=validate.Length(min=1, max=64))
 
 

@@ -56,6 +56,8 @@ STOCKTAKE_REASON = "stocktake"
 #: The reason damaged goods a customer sent back are written off with (``sales.ReturnReceived.v1``, condition
 #: ``damaged``): received at the cost that left, then removed by an adjustment of their own.
 RETURN_DAMAGED_REASON = "return_damaged"
+#: Every reason an adjustment document may carry: a clerk's, a stocktake's, a damaged return's write-off.
+RECORDED_REASONS = (*ADJUSTMENT_REASONS, STOCKTAKE_REASON, RETURN_DAMAGED_REASON)
 
 #: Which status an action needs, per document kind.
 _ALLOWED_FROM: dict[tuple[str, str], tuple[str, ...]] = {
