@@ -52,6 +52,7 @@ def test_every_registered_type_has_an_example_and_vice_versa() -> None:
         "inventory.StockReserved.v1",
         "inventory.ReservationRejected.v1",
         "inventory.StockIssued.v1",
+        "inventory.ReturnRestocked.v1",
         "inventory.ItemCreated.v1",
         "inventory.ItemUpdated.v1",
         "inventory.StockAdjusted.v1",

@@ -42,6 +42,9 @@ __all__ = [
     "WAREHOUSE_CREATED_V1",
     "WAREHOUSE_UPDATED_V1",
     "RESERVATION_SHORTFALL_V1",
+    "RETURN_RESTOCKED_V1",
+    "ReturnRestockedLineV1",
+    "ReturnRestockedV1",
     "TRANSFER_STATUSES",
     "VALUATION_METHODS",
     "StockReceivedLineV1",
@@ -89,6 +92,7 @@ SHIPMENT_REJECTED_V1 = "inventory.ShipmentRejected.v1"
 WAREHOUSE_CREATED_V1 = "inventory.WarehouseCreated.v1"
 WAREHOUSE_UPDATED_V1 = "inventory.WarehouseUpdated.v1"
 RESERVATION_SHORTFALL_V1 = "inventory.ReservationShortfall.v1"
+RETURN_RESTOCKED_V1 = "inventory.ReturnRestocked.v1"
 
 VALUATION_METHODS = ("moving_average", "fifo")
 """How a warehouse values its stock in the books."""
@@ -362,6 +366,42 @@ class SupplierReturnIssuedV1(ContractSchema):
     """What left the books in all, under the warehouse's method (the sum of ``value`` or ``value_fifo``)."""
 
 
+class ReturnRestockedLineV1(ContractSchema):
+    """One line of a customer return booked back into stock, valued both ways at the cost that left."""
+
+    line_no = line_number()
+    """The line of the return document."""
+    sku = text()
+    quantity = positive()
+    unit_cost = amount()
+    """Per unit, under the warehouse's method for the books."""
+    value = amount()
+    """What came back into the books under moving-average costing."""
+    value_fifo = amount()
+    """What came back under FIFO costing."""
+
+
+class ReturnRestockedV1(ContractSchema):
+    """Goods of a ``sales.ReturnReceived.v1`` were booked back into stock at what they cost when they left;
+    finance posts Dr Inventory / Cr Cost of goods sold for ``total_value``. Damaged lines are in it too (they
+    came back at cost) and are then written off by a ``StockAdjusted`` with reason ``return_damaged``."""
+
+    source_event_id = text()
+    """The id of the ``sales.ReturnReceived.v1`` event booked."""
+    return_id = text()
+    return_number = text()
+    order_id = text()
+    order_number = text()
+    warehouse_code = text()
+    occurred_at = business_time()
+    currency = currency_code()
+    """The base currency the values are in."""
+    lines = line_list(ReturnRestockedLineV1)
+    total_value = amount()
+    """What came back into the books in all, under the warehouse's method (the sum of ``value`` or
+    ``value_fifo``)."""
+
+
 class RefusedLineV1(ContractSchema):
     """A line inventory could not carry out, and what it had instead."""
 
@@ -481,4 +521,5 @@ EVENTS: dict[str, type[ContractSchema]] = {
     WAREHOUSE_CREATED_V1: WarehouseCreatedV1,
     WAREHOUSE_UPDATED_V1: WarehouseUpdatedV1,
     RESERVATION_SHORTFALL_V1: ReservationShortfallV1,
+    RETURN_RESTOCKED_V1: ReturnRestockedV1,
 }

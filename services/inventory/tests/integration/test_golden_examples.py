@@ -161,6 +161,7 @@ def test_story_applies_once_and_every_redelivery_changes_nothing(psi_databases: 
         "inventory.StockReceived.v1",
         "inventory.StockReserved.v1",
         "inventory.StockIssued.v1",
+        "inventory.ReturnRestocked.v1",
         "inventory.StockAdjusted.v1",
         "inventory.WarehouseCreated.v1",
         "inventory.StockReceived.v1",
@@ -175,6 +176,13 @@ def test_story_applies_once_and_every_redelivery_changes_nothing(psi_databases: 
         ("WIDGET-RED-M", Decimal(-1), Decimal("-89.0425"))
     ]
     assert Decimal(written_off["total_value"]) == Decimal("-89.0425")
+    restocked = next(d for t, d in published if t == "inventory.ReturnRestocked.v1")
+    # All three came back at the 89.0425 that left (2 resaleable, 1 damaged): 267.1275, then −89.0425 written off.
+    assert Decimal(restocked["total_value"]) == Decimal("267.1275")
+    assert [(ln["line_no"], Decimal(ln["quantity"]), Decimal(ln["value"])) for ln in restocked["lines"]] == [
+        (1, Decimal(2), Decimal("178.085")),
+        (2, Decimal(1), Decimal("89.0425")),
+    ]
     issued = next(d for t, d in published if t == "inventory.StockIssued.v1")
     # The cost of goods finance will post is exactly what the books removed (no per-unit rounding).
     assert Decimal(issued["total_cost"]) == Decimal(removed)

@@ -19,6 +19,7 @@ from psi_chassis.service import Event, batched
 from psi_chassis.types import utcnow
 from psi_contracts.events.inventory import (
     RESERVATION_REJECTED_V1,
+    RETURN_RESTOCKED_V1,
     SHIPMENT_REJECTED_V1,
     STOCK_ADJUSTED_V1,
     STOCK_ISSUED_V1,
@@ -38,7 +39,7 @@ from psi_inventory.domain.shipments import (
 )
 from psi_inventory.domain.source_documents import CUSTOMER_RETURN as CUSTOMER_RETURN_DOC
 from psi_inventory.domain.source_documents import SHIPMENT, SourceDocument, is_damaged
-from psi_inventory.domain.stock_book import Source
+from psi_inventory.domain.stock_book import Posted, Source
 from psi_inventory.domain.valuation import ReturnedCost, cost_that_left
 from psi_inventory.service.adjustments import AdjustedLine, add_adjusted_lines, adjusted_event, open_adjustment
 from psi_inventory.service.event_time import fact_time
@@ -216,10 +217,11 @@ def _restock(batch: PostingBatch, event: Event) -> None:
     batch.ensure_listed(warehouse, data["return_number"])
     method = batch.stock.method_of(warehouse)
     lines = sorted(data["lines"], key=lambda ln: (ln["sku"], ln["line_no"]))
+    restocked: list[tuple[Mapping[str, Any], Posted]] = []
     for line in (ln for ln in lines if not is_damaged(ln)):
         quantity: Decimal = line["quantity"]
         cost = _returned_cost(batch, data["order_number"], line["sku"], warehouse)
-        batch.stock.receive(
+        posted = batch.stock.receive(
             line["sku"],
             warehouse,
             CUSTOMER_RETURN,
@@ -229,9 +231,14 @@ def _restock(batch: PostingBatch, event: Event) -> None:
             fifo_layers=[(quantity, cost.fifo)],
             value=q6(quantity * cost.moving_average),
         )
+        restocked.append((line, posted))
     damaged = [ln for ln in lines if is_damaged(ln)]
-    if damaged:
-        _write_off_damaged(batch, event, occurred_at, damaged)
+    write_off = _write_off_damaged(batch, event, occurred_at, damaged) if damaged else None
+    if write_off is not None:
+        restocked += write_off[0]
+    _announce_restock(batch, event, occurred_at, restocked)
+    if write_off is not None:  # announced after the restock it writes off
+        batch.record(STOCK_ADJUSTED_V1, write_off[1], write_off[1]["document_ref"])
     batch.booked(
         SourceDocument(
             CUSTOMER_RETURN_DOC, data["return_number"], data["order_number"], warehouse, occurred_at, event.id
@@ -239,12 +246,45 @@ def _restock(batch: PostingBatch, event: Event) -> None:
     )
 
 
+def _announce_restock(
+    batch: PostingBatch, event: Event, occurred_at: datetime, restocked: list[tuple[Mapping[str, Any], Posted]]
+) -> None:
+    """ReturnRestocked: what came back into the books, line by line, for finance's Dr Inventory / Cr COGS."""
+    data = event.data
+    warehouse = data["warehouse_code"]
+    lines = [
+        {
+            "line_no": line["line_no"],
+            "sku": line["sku"],
+            "quantity": posted.quantity,
+            "unit_cost": posted.unit_cost,
+            "value": posted.value,
+            "value_fifo": posted.value_fifo,
+        }
+        for line, posted in sorted(restocked, key=lambda lp: lp[0]["line_no"])
+    ]
+    payload = {
+        "source_event_id": event.id,
+        "return_id": data["return_id"],
+        "return_number": data["return_number"],
+        "order_id": data["order_id"],
+        "order_number": data["order_number"],
+        "warehouse_code": warehouse,
+        "occurred_at": occurred_at,
+        "currency": base_currency(),
+        "lines": lines,
+        "total_value": sum((batch.stock.books_value(warehouse, posted) for _, posted in restocked), Decimal(0)),
+    }
+    batch.record(RETURN_RESTOCKED_V1, payload, data["order_number"])
+
+
 def _write_off_damaged(
     batch: PostingBatch, event: Event, occurred_at: datetime, damaged: list[Mapping[str, Any]]
-) -> None:
+) -> tuple[list[tuple[Mapping[str, Any], Posted]], dict[str, Any]]:
     """Damaged goods back from a customer: received at the cost that left (so the books see the return at cost),
-    then written off by an adjustment (ADJ-..., reason ``return_damaged``) removing exactly that, announced
-    with StockAdjusted so finance posts the loss. On hand ends where it was.
+    then written off by an adjustment (ADJ-..., reason ``return_damaged``) removing exactly that; returns the
+    moves that received them and the StockAdjusted the caller announces (so finance posts the loss). On hand
+    ends where it was.
 
     The adjustment is numbered before its moves are booked, so each damaged return costs the batch three
     statements of its own (the header, its number, its lines), like an adjustment through the API.
@@ -257,10 +297,11 @@ def _write_off_damaged(
     )
     method = batch.stock.method_of(warehouse)
     written_off = []
+    received: list[tuple[Mapping[str, Any], Posted]] = []
     for adjustment_line, line in enumerate(sorted(damaged, key=lambda ln: ln["line_no"]), start=1):
         quantity: Decimal = line["quantity"]
         cost = _returned_cost(batch, data["order_number"], line["sku"], warehouse)
-        _, posted = batch.stock.receive_written_off(
+        came_back, posted = batch.stock.receive_written_off(
             line["sku"],
             warehouse,
             CUSTOMER_RETURN,
@@ -273,13 +314,13 @@ def _write_off_damaged(
             write_off=Source(occurred_at, number, line=adjustment_line, reason_code=RETURN_DAMAGED_REASON),
         )
         written_off.append(AdjustedLine(adjustment_line, line["sku"], posted.quantity, posted))
+        received.append((line, came_back))
     add_adjusted_lines(batch.session, document_id, written_off)
     books_value = partial(batch.stock.books_value, warehouse)
-    batch.record(
-        STOCK_ADJUSTED_V1,
-        adjusted_event(document_id, number, warehouse, occurred_at, RETURN_DAMAGED_REASON, written_off, books_value),
-        number,
+    adjusted = adjusted_event(
+        document_id, number, warehouse, occurred_at, RETURN_DAMAGED_REASON, written_off, books_value
     )
+    return received, adjusted
 
 
 def _returned(event: Event, occurred_at: datetime, line: Mapping[str, Any]) -> Source:
