@@ -53,6 +53,8 @@ def test_every_registered_type_has_an_example_and_vice_versa() -> None:
         "inventory.ReservationRejected.v1",
         "inventory.StockIssued.v1",
         "inventory.ReturnRestocked.v1",
+        "finance.CustomerBalanceChanged.v1",
+        "finance.InvoiceIssued.v1",
         "inventory.ItemCreated.v1",
         "inventory.ItemUpdated.v1",
         "inventory.StockAdjusted.v1",
@@ -587,7 +589,7 @@ def test_topology_names_match_the_design() -> None:
 
 def test_every_event_type_routes_to_its_producers_exchange() -> None:
     exchanges = {topology.exchange_name(topology.producer_of(t)) for t in EVENT_TYPES}
-    assert exchanges == {"psi.purchasing.events", "psi.inventory.events", "psi.sales.events"}
+    assert exchanges == {"psi.purchasing.events", "psi.inventory.events", "psi.sales.events", "psi.finance.events"}
     for event_type, example in EXAMPLES.items():
         assert example["source"] == topology.producer_of(event_type)
 

@@ -143,6 +143,8 @@ def _converter(field: fields.Field, strict: bool, seen: dict[type[Schema], Loade
         if parse is None:
             raise NotCompilable(f"datetime format {field.format!r}")
         return lambda value: _aware_datetime(value, parse)
+    if kind is fields.Date and (field.format or "iso") == "iso":
+        return _iso_date
     if kind is fields.Nested:
         if field.many or field.only or field.exclude:
             raise NotCompilable("Nested with many/only/exclude")
@@ -258,6 +260,16 @@ def _aware_datetime(value: Any, parse: Callable[[Any], dt.datetime]) -> dt.datet
     if not utils.is_aware(parsed):
         raise Invalid
     return parsed
+
+
+def _iso_date(value: Any) -> dt.date:
+    """As ``fields.Date`` (ISO): a date object as is, else an ISO 8601 date string."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, AttributeError, ValueError):
+        raise Invalid from None
 
 
 def _list(value: Any, inner: _Check) -> list[Any]:

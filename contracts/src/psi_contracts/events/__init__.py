@@ -23,7 +23,7 @@ from typing import Any
 from marshmallow import Schema
 
 from psi_contracts.compiled import Invalid, Loader, NotCompilable, compile_schema
-from psi_contracts.events import inventory, purchasing, sales
+from psi_contracts.events import finance, inventory, purchasing, sales
 from psi_contracts.schema import ContractSchema, tolerant
 from psi_contracts.topology import producer_of, validate_event_type
 
@@ -55,7 +55,12 @@ class UnknownEventType(KeyError):
 
 def _build_registry() -> dict[str, type[ContractSchema]]:
     registry: dict[str, type[ContractSchema]] = {}
-    for module, producer in ((purchasing, "purchasing"), (inventory, "inventory"), (sales, "sales")):
+    for module, producer in (
+        (purchasing, "purchasing"),
+        (inventory, "inventory"),
+        (sales, "sales"),
+        (finance, "finance"),
+    ):
         for event_type, schema_cls in module.EVENTS.items():
             validate_event_type(event_type)
             # The routing key picks the exchange; an event filed under the wrong producer would be unroutable.

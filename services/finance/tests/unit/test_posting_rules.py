@@ -14,6 +14,7 @@ from psi_finance.domain.journal import balances, check_entry
 from psi_finance.domain.posting_rules import (
     MissingFigures,
     credit_note,
+    return_restocked,
     customer_invoice,
     sales_document,
     stock_adjusted,
@@ -119,3 +120,11 @@ def test_an_event_without_prices_cannot_be_invoiced() -> None:
         sales_document(bare, "CNY", D(1))
     with pytest.raises(MissingFigures):
         customer_invoice("t", "ev", {**data, "customer_id": None}, ACCOUNTS, sales_document(data["lines"], "CNY", D(1)))
+
+
+def test_a_restocked_return_gives_back_its_cost_of_goods() -> None:
+    data = _example("inventory.ReturnRestocked.v1")
+    entry = return_restocked("inventory.ReturnRestocked.v1", "ev-10", data, ACCOUNTS)
+    # 2 x 89.0425 + 1 x 89.0425 = 267.1275 back in stock, out of cost of goods sold
+    assert _signed(entry) == {ACCOUNTS[Role.INVENTORY]: D("267.1275"), ACCOUNTS[Role.COGS]: D("-267.1275")}
+    assert entry.source.document == "RMA-2025-0017"

@@ -10,6 +10,7 @@ the last decimal. Accounts are named by role (domain/chart.py), never by code.
 ``inventory.StockIssued.v1``        Dr Cost of goods sold / Cr Inventory, ``total_cost``
 ``inventory.StockAdjusted.v1``      gain: Dr Inventory / Cr Inventory gains and losses; loss: the reverse
 ``inventory.SupplierReturnIssued``  Dr GRNI / Cr Inventory, ``total_value`` (the supplier takes back goods)
+``inventory.ReturnRestocked.v1``    Dr Inventory / Cr Cost of goods sold, ``total_value`` (a customer return)
 ``sales.OrderShipped.v1``           a customer invoice: Dr Receivables (gross) / Cr Revenue (net), Cr VAT output
 ``sales.ReturnReceived.v1``         a credit note: Dr Sales returns (net), Dr VAT output (tax) / Cr Receivables
 ==================================  ==========================================================================
@@ -93,6 +94,15 @@ def supplier_return_issued(
     lines = _pair(accounts[Role.GRNI], accounts[Role.INVENTORY], data["total_value"], memo)
     on = business_date(data["occurred_at"])
     return _entry(event_type, event_id, data["return_number"], on, f"goods returned to the supplier, {memo}", lines)
+
+
+def return_restocked(
+    event_type: str, event_id: str, data: Mapping[str, Any], accounts: Mapping[Role, str]
+) -> JournalEntry | None:
+    memo = f"{data['return_number']} of {data['order_number']} into {data['warehouse_code']}"
+    lines = _pair(accounts[Role.INVENTORY], accounts[Role.COGS], data["total_value"], memo)
+    on = business_date(data["occurred_at"])
+    return _entry(event_type, event_id, data["return_number"], on, f"customer return restocked at cost, {memo}", lines)
 
 
 @dataclass(frozen=True)

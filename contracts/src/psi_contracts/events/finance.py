@@ -1,0 +1,67 @@
+"""Events published by the finance service (exchange ``psi.finance.events``)."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from psi_contracts.events._common import amount, business_time, signed
+from psi_contracts.schema import ContractSchema, StrictInteger, currency_code, text
+
+__all__ = [
+    "CUSTOMER_BALANCE_CHANGED_V1",
+    "INVOICE_ISSUED_V1",
+    "INVOICE_KINDS",
+    "CustomerBalanceChangedV1",
+    "InvoiceIssuedV1",
+    "EVENTS",
+]
+
+CUSTOMER_BALANCE_CHANGED_V1 = "finance.CustomerBalanceChanged.v1"
+INVOICE_ISSUED_V1 = "finance.InvoiceIssued.v1"
+
+INVOICE_KINDS = ("invoice", "credit_note")
+"""A customer invoice (from a shipment) or a credit note (from a customer return)."""
+
+
+class CustomerBalanceChangedV1(ContractSchema):
+    """A customer's open receivables changed (an invoice, a credit note, a payment); sales' credit control keeps
+    the newest ``version`` per customer."""
+
+    customer_id = text()
+    """Sales' customer id, as the sales events name it."""
+    currency = currency_code()
+    """The customer's currency, which ``open_receivables`` is in."""
+    open_receivables = signed()
+    """What the customer owes now: open invoices less open credit notes and unallocated payments; negative when
+    the customer is in credit."""
+    version = StrictInteger(validate=validate.Range(min=1))
+    """One higher with every change of this customer's balance: a consumer keeps the highest it has seen."""
+    changed_at = business_time()
+
+
+class InvoiceIssuedV1(ContractSchema):
+    """Finance issued a customer invoice for a shipment, or a credit note for a return, and posted it."""
+
+    invoice_id = text()
+    number = text()
+    """``INV-000001`` for an invoice, ``CN-000001`` for a credit note."""
+    kind = fields.String(required=True, validate=validate.OneOf(INVOICE_KINDS))
+    customer_id = text()
+    order_number = text()
+    document_ref = text()
+    """The shipment (or return) number it was issued for."""
+    issued_on = fields.Date(required=True)
+    due_on = fields.Date(required=True)
+    currency = currency_code()
+    net_amount = amount()
+    tax_amount = amount()
+    total_amount = amount()
+    """In ``currency``: net plus tax."""
+    base_total_amount = amount()
+    """The total in the base currency, as posted."""
+
+
+EVENTS: dict[str, type[ContractSchema]] = {
+    CUSTOMER_BALANCE_CHANGED_V1: CustomerBalanceChangedV1,
+    INVOICE_ISSUED_V1: InvoiceIssuedV1,
+}
