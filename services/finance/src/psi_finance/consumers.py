@@ -1,7 +1,35 @@
-"""Which incoming event types map to which handlers (one queue per handler); none yet."""
+"""Which incoming event types map to which handlers (one queue per producer, so each producer's order is kept)."""
 
 from __future__ import annotations
 
 from psi_chassis.service import EventHandler
+from psi_contracts.events.inventory import (
+    RETURN_RESTOCKED_V1,
+    STOCK_ADJUSTED_V1,
+    STOCK_ISSUED_V1,
+    STOCK_RECEIVED_V1,
+    SUPPLIER_RETURN_ISSUED_V1,
+)
+from psi_contracts.events.sales import ORDER_SHIPPED_V1, RETURN_RECEIVED_V1
+from psi_finance.service.on_inventory_events import (
+    on_return_restocked,
+    on_stock_adjusted,
+    on_stock_issued,
+    on_stock_received,
+    on_supplier_return_issued,
+)
+from psi_finance.service.on_sales_events import on_order_shipped, on_return_received
 
-HANDLERS: tuple[EventHandler, ...] = ()
+HANDLERS: tuple[EventHandler, ...] = (
+    EventHandler(
+        "on_inventory_events",
+        {
+            STOCK_RECEIVED_V1: on_stock_received,
+            STOCK_ISSUED_V1: on_stock_issued,
+            STOCK_ADJUSTED_V1: on_stock_adjusted,
+            SUPPLIER_RETURN_ISSUED_V1: on_supplier_return_issued,
+            RETURN_RESTOCKED_V1: on_return_restocked,
+        },
+    ),
+    EventHandler("on_sales_events", {ORDER_SHIPPED_V1: on_order_shipped, RETURN_RECEIVED_V1: on_return_received}),
+)

@@ -14,8 +14,8 @@ from psi_finance.domain.journal import balances, check_entry
 from psi_finance.domain.posting_rules import (
     MissingFigures,
     credit_note,
-    return_restocked,
     customer_invoice,
+    return_restocked,
     sales_document,
     stock_adjusted,
     stock_issued,

@@ -7,6 +7,7 @@ are applied in the order inventory published them.
 from __future__ import annotations
 
 from psi_chassis.service import EventHandler
+from psi_contracts.events.finance import CUSTOMER_BALANCE_CHANGED_V1
 from psi_contracts.events.inventory import (
     ITEM_CREATED_V1,
     ITEM_UPDATED_V1,
@@ -17,6 +18,7 @@ from psi_contracts.events.inventory import (
     WAREHOUSE_CREATED_V1,
     WAREHOUSE_UPDATED_V1,
 )
+from psi_sales.service.on_finance_events import on_customer_balance_changed
 from psi_sales.service.on_inventory_events import (
     on_item_snapshot,
     on_reservation_rejected,
@@ -40,4 +42,5 @@ HANDLERS: tuple[EventHandler, ...] = (
             SHIPMENT_REJECTED_V1: on_shipment_rejected,
         },
     ),
+    EventHandler("on_finance_events", {CUSTOMER_BALANCE_CHANGED_V1: on_customer_balance_changed}),
 )

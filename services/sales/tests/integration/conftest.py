@@ -26,9 +26,9 @@ class Api:
         self.client, self.db, self.runner = client, db, runner
 
     def deliver(self, event_type: str, data: dict[str, Any], event_id: str | None = None) -> list[str]:
-        """Hand an inventory event to sales' consumer (its unit of work, inbox and handlers), as a delivery would."""
-        envelope = make_envelope(event_type, data, source="inventory", event_id=event_id)
-        (handler,) = SERVICE.handlers
+        """Hand an event to sales' consumer (its unit of work, inbox and handlers), as a delivery would."""
+        envelope = make_envelope(event_type, data, source=event_type.split(".")[0], event_id=event_id)
+        (handler,) = [h for h in SERVICE.handlers if event_type in h.subscriptions]
         return self.runner.apply_envelopes(handler, [parse_envelope(envelope)])
 
     def events(self, event_type: str) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from psi_contracts.events.finance import CUSTOMER_BALANCE_CHANGED_V1
 from psi_contracts.events.inventory import (
     RESERVATION_REJECTED_V1,
     SHIPMENT_REJECTED_V1,
@@ -366,3 +367,17 @@ def test_bad_commands_are_problems_and_change_nothing(priced: Any) -> None:
     status, problem = api.call("POST", "/orders/999999/confirm")
     assert (status, problem["code"]) == (404, "SALES_ORDER_NOT_FOUND")
     assert (api.count("shipments", "sales_returns", "outbox"), api.ok("GET", f"/orders/{order['id']}")) == before
+
+
+def test_open_receivables_from_finance_count_in_the_exposure(priced: Any) -> None:
+    api = priced
+    _limit(api, "1000.00")
+    balance = {"customer_id": str(api.customer["id"]), "currency": "CNY", "open_receivables": "600.00"}
+    api.deliver(CUSTOMER_BALANCE_CHANGED_V1, {**balance, "version": 2, "changed_at": "2026-10-14T08:00:00+00:00"})
+    late = {**balance, "open_receivables": "0", "version": 1, "changed_at": "2026-10-13T08:00:00+00:00"}
+    api.deliver(CUSTOMER_BALANCE_CHANGED_V1, late)  # an older version changes nothing
+    order = _draft(api)
+    held = api.ok("POST", f"/orders/{order['id']}/confirm")
+    # 600.00 owed + 536.75 = 1136.75 > 1000.00
+    assert held["status"] == "credit_hold"
+    assert held["credit_decisions"][0]["exposure_before"] == "600.000000"

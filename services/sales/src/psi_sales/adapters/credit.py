@@ -9,6 +9,7 @@ from sqlalchemy import and_, func, insert, select
 from sqlalchemy.orm import Session
 
 from psi_chassis.decimals import ZERO
+from psi_chassis.replica_store import upsert_newest
 from psi_sales.adapters.tables import credit_decisions, customer_balances, sales_order_lines, sales_orders
 from psi_sales.domain.order import OPEN
 
@@ -65,3 +66,8 @@ def decisions(session: Session, order_id: int) -> list[dict[str, Any]]:
         select(credit_decisions).where(credit_decisions.c.order_id == order_id).order_by(credit_decisions.c.id)
     ).all()
     return [{name: getattr(r, name) for name in _DECISION} for r in rows]
+
+
+def keep_balance(session: Session, values: dict[str, Any]) -> bool:
+    """Finance's newest figure for a customer (an older or repeated version changes nothing)."""
+    return upsert_newest(session, customer_balances, "customer_id", values)

@@ -1,0 +1,145 @@
+"""Sales' events that finance posts (queue ``psi.finance.on_sales_events``): customer invoices and credit notes.
+
+A shipment (``sales.OrderShipped.v1``) is invoiced from the prices on its lines, a customer return
+(``sales.ReturnReceived.v1``) credited at the price it was sold at: the journal entry (domain/posting_rules.py),
+the receivable document (INV-/CN-, domain/receivables.py) and the customer's new balance commit together with
+the inbox claim, and are announced with ``finance.InvoiceIssued.v1`` and ``finance.CustomerBalanceChanged.v1``.
+
+A document in a currency other than the base currency needs the exchange rate of its date, which finance's rate
+table does not hold yet: such an event is parked whole (``parked_events``, counted) instead of being posted at a
+guessed rate, and posted when its rate is set.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from psi_chassis.db import after_commit
+from psi_chassis.outbox import record_event
+from psi_chassis.service import Event, PoisonMessage
+from psi_chassis.types import utcnow
+from psi_contracts.events import encode_data
+from psi_contracts.events.finance import CUSTOMER_BALANCE_CHANGED_V1, INVOICE_ISSUED_V1
+from psi_finance import config, metrics
+from psi_finance.adapters import receivables as store
+from psi_finance.config import SERVICE_NAME
+from psi_finance.domain.journal import JournalEntry
+from psi_finance.domain.posting_rules import (
+    MissingFigures,
+    SalesDocument,
+    business_date,
+    credit_note,
+    customer_invoice,
+    sales_document,
+)
+from psi_finance.domain.receivables import ReceivableKind, balance_change, due_date
+from psi_finance.service.journal import post_entry
+from psi_finance.service.on_inventory_events import POSTED_BY, RoleAccounts
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Kind:
+    kind: ReceivableKind
+    rule: Callable[[str, str, Mapping[str, Any], Any, SalesDocument], JournalEntry | None]
+    when: str
+    document: str
+
+
+_INVOICE = _Kind(ReceivableKind.INVOICE, customer_invoice, "shipped_at", "shipment_number")
+_CREDIT_NOTE = _Kind(ReceivableKind.CREDIT_NOTE, credit_note, "received_at", "return_number")
+
+
+def on_order_shipped(session: Session, event: Event) -> None:
+    """Invoice the shipment: Dr Receivables / Cr Revenue, Cr VAT output; INV-...; the customer's balance up."""
+    _issue(session, event, _INVOICE)
+
+
+def on_return_received(session: Session, event: Event) -> None:
+    """Credit the return: Dr Sales returns, Dr VAT output / Cr Receivables; CN-...; the customer's balance down."""
+    _issue(session, event, _CREDIT_NOTE)
+
+
+def _issue(session: Session, event: Event, kind: _Kind) -> None:
+    data = event.data
+    base = config.base_currency()
+    currency = data.get("currency") or base
+    if currency != base:
+        _park(session, event, f"no exchange rate table yet for {currency} (the base currency is {base})")
+        return
+    try:
+        document = sales_document(data["lines"], currency, Decimal(1))
+        entry = kind.rule(event.type, event.id, data, RoleAccounts(session), document)
+    except MissingFigures as exc:  # a producer that does not fill the fields sales always fills: a person looks
+        raise PoisonMessage(f"{event.type} {event.id}: {exc}") from exc
+    if entry is None:
+        return
+    entry_id = post_entry(session, entry, posted_by=POSTED_BY)
+    if entry_id is None:
+        return  # posted already (the journal's unique source): nothing more to do
+    _document(session, event, kind, document, entry_id, utcnow())
+
+
+def _document(
+    session: Session, event: Event, kind: _Kind, document: SalesDocument, entry_id: int, now: datetime
+) -> None:
+    data = event.data
+    issued_on = business_date(data[kind.when])
+    due_on = due_date(kind.kind, issued_on, data.get("payment_terms_days"))
+    values = {
+        "customer_id": data["customer_id"],
+        "customer_code": data.get("customer_code"),
+        "order_number": data["order_number"],
+        "document_ref": data[kind.document],
+        "currency": document.currency,
+        "rate": document.rate,
+        "net_amount": document.net,
+        "tax_amount": document.tax,
+        "total_amount": document.gross,
+        "base_total_amount": document.base_gross,
+        "open_amount": document.gross,
+        "issued_on": issued_on,
+        "due_on": due_on,
+        "source_event_id": event.id,
+        "entry_id": entry_id,
+        "created_at": now,
+    }
+    receivable_id, number = store.add_receivable(session, kind.kind, values)
+    issued = {
+        "invoice_id": str(receivable_id),
+        "number": number,
+        "kind": str(kind.kind),
+        **{k: values[k] for k in ("customer_id", "order_number", "document_ref", "issued_on", "due_on", "currency")},
+        "net_amount": document.net,
+        "tax_amount": document.tax,
+        "total_amount": document.gross,
+        "base_total_amount": document.base_gross,
+    }
+    record_event(session, INVOICE_ISSUED_V1, issued, source=SERVICE_NAME, subject=number)
+    balance = store.change_balance(
+        session, data["customer_id"], document.currency, balance_change(kind.kind, document.gross), now
+    )
+    changed = {
+        "customer_id": balance.customer_id,
+        "currency": balance.currency,
+        "open_receivables": balance.open_receivables,
+        "version": balance.version,
+        "changed_at": now,
+    }
+    subject = f"customer:{balance.customer_id}"
+    record_event(session, CUSTOMER_BALANCE_CHANGED_V1, changed, source=SERVICE_NAME, subject=subject)
+
+
+def _park(session: Session, event: Event, reason: str) -> None:
+    wire = encode_data(event.type, event.data)
+    if store.park(session, event.id, event.type, wire, reason, utcnow()):
+        _log.warning("parked %s %s: %s", event.type, event.id, reason)
+        after_commit(session, metrics.EVENTS_PARKED.labels(event.type).inc)
