@@ -28,12 +28,13 @@ S = "/api/v1/sales"
 
 @pytest.fixture
 def sales_stack(stack: Any, database_for: Any) -> Any:
-    """Purchasing, inventory and sales with their consumers and relays, and the gateway in front."""
-    for name in ("purchasing", "inventory", "sales", "gateway"):
+    """Purchasing, inventory and sales with their consumers and relays, finance's consumer and relay (the books),
+    and the gateway in front."""
+    for name in ("purchasing", "inventory", "sales", "finance", "gateway"):
         database_for(name)
     for name in ("purchasing", "inventory", "sales"):
         stack.api(name, workers=2)
-    for name in ("inventory", "purchasing", "sales"):
+    for name in ("inventory", "purchasing", "sales", "finance"):
         stack.consumer(name)
         stack.relay(name)
     stack.api("gateway", workers=2)
@@ -128,7 +129,12 @@ def _draft(gw: Any, customer_id: int, sku: str, warehouse: str, quantity: str) -
 
 
 def _no_dead_letters(stack: Any) -> None:
-    for service, handler in (("inventory", "on_sales_events"), ("sales", "on_inventory_events")):
+    for service, handler in (
+        ("inventory", "on_sales_events"),
+        ("sales", "on_inventory_events"),
+        ("finance", "on_inventory_events"),
+        ("finance", "on_sales_events"),
+    ):
         queue = queue_name(service, handler, prefix=stack.prefix)
         assert queue_depth(stack.amqp_url, dlq_name(queue)) == 0, f"{queue} dead-lettered something"
 
@@ -192,6 +198,42 @@ def test_order_to_stock_through_the_gateway(sales_stack: Any) -> None:
     ):
         assert _rows(sales_db, f"SELECT count(*) FROM outbox WHERE event_type = '{event_type}'") == [(expected,)]
     _no_dead_letters(sales_stack)
+    _the_books_follow(sales_stack)
+
+
+def _the_books_follow(stack: Any) -> None:
+    """Finance posted every event once: the ledger's balances by hand (base currency CNY, 13 % VAT).
+
+    Receipts 10 + 5 at 8.00 = 120.00 (Dr Inventory / Cr GRNI); issues 40.00 + 56.00 (Dr COGS); the return back at
+    3 x 8.00 = 24.00 (Cr COGS), the damaged unit written off 8.00 (Dr losses): Inventory 40.00, as inventory
+    values its 5 units. Invoices: 5 x 20 = 100 + 13 tax, 7 x 20 = 140 + 18.20; credit note 3 x 20 = 60 + 7.80:
+    receivables 203.40, revenue 240.00, returns 60.00, VAT output 23.40.
+    """
+    finance_db, sales_db = stack.database_urls["finance"], stack.database_urls["sales"]
+    expected = {
+        "1405": D("40"),  # Inventory
+        "2204": D("-120"),  # GRNI
+        "5401": D("72"),  # COGS: 96 issued - 24 back
+        "5402": D("8"),  # inventory losses: the damaged unit
+        "1122": D("203.4"),  # receivables
+        "5001": D("-240"),  # revenue
+        "5002": D("60"),  # sales returns
+        "2221.02": D("-23.4"),  # VAT output
+    }
+
+    def balances() -> dict[str, Decimal]:
+        rows = _rows(finance_db, "SELECT account, sum(debit) - sum(credit) FROM journal_lines GROUP BY account")
+        return {code: D(v) for code, v in rows if D(v) != 0}
+
+    wait_for(lambda: balances() == expected or None, timeout=30, message=f"the books: {balances()}")
+    # each event posted once: 2 receipts, 2 issues, 1 adjustment, 1 restock, 2 invoices, 1 credit note
+    assert _rows(finance_db, "SELECT count(*) FROM journal_entries") == [(9,)]
+    # sales' credit control holds finance's figure for the customer
+    wait_for(
+        lambda: _rows(sales_db, "SELECT open_receivables, version FROM customer_balances") == [(D("203.4"), 3)] or None,
+        timeout=30,
+        message="the customer's balance in sales",
+    )
 
 
 def test_a_hundred_concurrent_orders_for_thirty_units_reserve_exactly_thirty(sales_stack: Any) -> None:
