@@ -8,7 +8,10 @@ from psi_contracts.events.inventory import (
     STOCK_ADJUSTED_V1,
     STOCK_ISSUED_V1,
     STOCK_RECEIVED_V1,
+    STOCK_TRANSFERRED_V1,
     SUPPLIER_RETURN_ISSUED_V1,
+    WAREHOUSE_CREATED_V1,
+    WAREHOUSE_UPDATED_V1,
 )
 from psi_contracts.events.sales import ORDER_SHIPPED_V1, RETURN_RECEIVED_V1
 from psi_finance.service.on_inventory_events import (
@@ -16,7 +19,9 @@ from psi_finance.service.on_inventory_events import (
     on_stock_adjusted,
     on_stock_issued,
     on_stock_received,
+    on_stock_transferred,
     on_supplier_return_issued,
+    on_warehouse_snapshot,
 )
 from psi_finance.service.on_sales_events import on_order_shipped, on_return_received
 
@@ -29,6 +34,9 @@ HANDLERS: tuple[EventHandler, ...] = (
             STOCK_ADJUSTED_V1: on_stock_adjusted,
             SUPPLIER_RETURN_ISSUED_V1: on_supplier_return_issued,
             RETURN_RESTOCKED_V1: on_return_restocked,
+            STOCK_TRANSFERRED_V1: on_stock_transferred,
+            WAREHOUSE_CREATED_V1: on_warehouse_snapshot,
+            WAREHOUSE_UPDATED_V1: on_warehouse_snapshot,
         },
     ),
     EventHandler("on_sales_events", {ORDER_SHIPPED_V1: on_order_shipped, RETURN_RECEIVED_V1: on_return_received}),

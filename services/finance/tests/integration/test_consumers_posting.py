@@ -54,9 +54,10 @@ def test_every_golden_example_finance_consumes_posts_once(api: Any) -> None:
     issued = D(load_example("inventory.StockIssued.v1")["data"]["total_cost"])
     supplier = D(load_example("inventory.SupplierReturnIssued.v1")["data"]["total_value"])
     adjusted = D(load_example("inventory.StockAdjusted.v1")["data"]["total_value"])
-    # Inventory: + receipt − issue + adjustment − supplier return + restocked return
-    inventory = D("9865.92") - issued + adjusted - supplier + D("267.1275")
-    assert balances["1405"] == inventory
+    # Inventory: + receipt − issue + adjustment − supplier return + restocked return − shipped into transit
+    # (3561.70 + 224.96 = 3786.66 at moving average, the method of a warehouse finance has not heard of)
+    inventory = D("9865.92") - issued + adjusted - supplier + D("267.1275") - D("3786.66")
+    assert balances["1405"] == inventory and balances["1406"] == D("3786.66")
     assert balances["2204"] == -(D("9865.92") - supplier)  # GRNI
     assert balances["5401"] == issued - D("267.1275")  # COGS less the return's cost
     # AR: invoice 1017.678 − credit note 266.6574 = 751.0206; revenue 900.60; returns 235.98; VAT 117.078 − 30.6774

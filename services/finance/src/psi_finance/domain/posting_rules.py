@@ -11,6 +11,10 @@ the last decimal. Accounts are named by role (domain/chart.py), never by code.
 ``inventory.StockAdjusted.v1``      gain: Dr Inventory / Cr Inventory gains and losses; loss: the reverse
 ``inventory.SupplierReturnIssued``  Dr GRNI / Cr Inventory, ``total_value`` (the supplier takes back goods)
 ``inventory.ReturnRestocked.v1``    Dr Inventory / Cr Cost of goods sold, ``total_value`` (a customer return)
+``inventory.StockTransferred.v1``   shipped: Dr Inventory in transit / Cr Inventory at the source's books value;
+                                    received: Dr Inventory at the target's books value / Cr Inventory in transit
+                                    at what left the source, any difference (the two warehouses value by other
+                                    methods) to Inventory gains and losses
 ``sales.OrderShipped.v1``           a customer invoice: Dr Receivables (gross) / Cr Revenue (net), Cr VAT output
 ``sales.ReturnReceived.v1``         a credit note: Dr Sales returns (net), Dr VAT output (tax) / Cr Receivables
 ==================================  ==========================================================================
@@ -103,6 +107,43 @@ def return_restocked(
     lines = _pair(accounts[Role.INVENTORY], accounts[Role.COGS], data["total_value"], memo)
     on = business_date(data["occurred_at"])
     return _entry(event_type, event_id, data["return_number"], on, f"customer return restocked at cost, {memo}", lines)
+
+
+def books_value(method: str, line: Mapping[str, Any]) -> Decimal:
+    """A transfer line's value in a warehouse's books: moving average or FIFO, as the warehouse values stock."""
+    return line["value_fifo"] if method == "fifo" else line["value"]
+
+
+def transfer_shipped(
+    event_type: str, event_id: str, data: Mapping[str, Any], accounts: Mapping[Role, str], source_method: str
+) -> JournalEntry | None:
+    value = sum((books_value(source_method, ln) for ln in data["lines"]), ZERO)
+    memo = f"{data['transfer_number']} {data['from_warehouse']} -> {data['to_warehouse']}"
+    lines = _pair(accounts[Role.INVENTORY_IN_TRANSIT], accounts[Role.INVENTORY], value, memo)
+    on = business_date(data["occurred_at"])
+    return _entry(event_type, event_id, data["transfer_number"], on, f"stock in transit, {memo}", lines)
+
+
+def transfer_received(
+    event_type: str,
+    event_id: str,
+    data: Mapping[str, Any],
+    accounts: Mapping[Role, str],
+    methods: tuple[str, str],
+) -> JournalEntry | None:
+    """``methods``: the source warehouse's and the target's valuation methods."""
+    left = sum((books_value(methods[0], ln) for ln in data["lines"]), ZERO)
+    arrived = sum((books_value(methods[1], ln) for ln in data["lines"]), ZERO)
+    memo = f"{data['transfer_number']} {data['from_warehouse']} -> {data['to_warehouse']}"
+    difference = arrived - left
+    gains_losses = accounts[Role.INVENTORY_GAINS_LOSSES]
+    lines = (
+        JournalLine(accounts[Role.INVENTORY], debit=arrived, memo=memo),
+        JournalLine(accounts[Role.INVENTORY_IN_TRANSIT], credit=left, memo=memo),
+        JournalLine(gains_losses, credit=max(difference, ZERO), debit=max(-difference, ZERO), memo=memo),
+    )
+    on = business_date(data["occurred_at"])
+    return _entry(event_type, event_id, data["transfer_number"], on, f"stock transferred in, {memo}", lines)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
-"""Inventory's events that finance posts (queue ``psi.finance.on_inventory_events``): every movement of value.
+"""Inventory's events that finance posts (queue ``psi.finance.on_inventory_events``): every movement of value,
+and the warehouses whose valuation method says which value of a transfer the books take.
 
 Each event posts once (the inbox, and behind it the journal's unique source) with the value inventory booked,
 through the one way into the journal (service/journal.py ``post_entry``), in the consumer's unit of work: the
 entry commits with the inbox claim or not at all. A late event whose month is closed posts into the next open one
-and says so (``moved_from_period``).
+and says so (``moved_from_period``). Beside each posting the reconciliation row is written: what the event says
+the warehouse's stock value did, and what the journal posted to Inventory for it (domain/reconciliation.py).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from psi_chassis.service import Event
+from psi_chassis.types import utcnow
+from psi_finance.adapters import reconciliation as store
 from psi_finance.domain.chart import Role
 from psi_finance.domain.journal import JournalEntry
 from psi_finance.domain.posting_rules import (
@@ -22,11 +26,22 @@ from psi_finance.domain.posting_rules import (
     stock_issued,
     stock_received,
     supplier_return_issued,
+    transfer_received,
+    transfer_shipped,
 )
+from psi_finance.domain.reconciliation import posted_change, stated_change
 from psi_finance.service.journal import account_for, post_entry
 
 POSTED_BY = "finance"
 Rule = Callable[[str, str, Mapping[str, Any], Mapping[Role, str]], JournalEntry | None]
+_DOCUMENT = {
+    "inventory.StockReceived.v1": "document_ref",
+    "inventory.StockIssued.v1": "order_number",
+    "inventory.StockAdjusted.v1": "document_ref",
+    "inventory.SupplierReturnIssued.v1": "return_number",
+    "inventory.ReturnRestocked.v1": "return_number",
+    "inventory.StockTransferred.v1": "transfer_number",
+}
 
 
 class RoleAccounts(Mapping[Role, str]):
@@ -45,11 +60,30 @@ class RoleAccounts(Mapping[Role, str]):
         return len(Role)
 
 
+def post_and_reconcile(session: Session, event: Event, entry: JournalEntry | None, methods: Mapping[str, str]) -> None:
+    """Post the entry (once) and write what the event stated beside what was posted to Inventory for it."""
+    entry_id = post_entry(session, entry, posted_by=POSTED_BY) if entry is not None else None
+    warehouse, stated = stated_change(event.type, event.data, methods)
+    store.record_change(
+        session,
+        {
+            "event_id": event.id,
+            "event_type": event.type,
+            "warehouse_code": warehouse,
+            "document_ref": event.data[_DOCUMENT[event.type]],
+            "occurred_at": event.data["occurred_at"],
+            "stated": stated,
+            # nothing posted (no entry_id): the row says so, and the reconciliation names this event
+            "posted": posted_change(entry if entry_id is not None else None, account_for(session, Role.INVENTORY)),
+            "entry_id": entry_id,
+            "recorded_at": utcnow(),
+        },
+    )
+
+
 def _posting(rule: Rule) -> Callable[[Session, Event], None]:
     def handle(session: Session, event: Event) -> None:
-        entry = rule(event.type, event.id, event.data, RoleAccounts(session))
-        if entry is not None:
-            post_entry(session, entry, posted_by=POSTED_BY)
+        post_and_reconcile(session, event, rule(event.type, event.id, event.data, RoleAccounts(session)), {})
 
     handle.__name__ = handle.__qualname__ = f"post_{rule.__name__}"
     handle.__doc__ = rule.__doc__
@@ -61,3 +95,33 @@ on_stock_issued = _posting(stock_issued)
 on_stock_adjusted = _posting(stock_adjusted)
 on_supplier_return_issued = _posting(supplier_return_issued)
 on_return_restocked = _posting(return_restocked)
+
+
+def on_stock_transferred(session: Session, event: Event) -> None:
+    """Shipped: into Inventory in transit at the source's books value; received: out of it into the target's."""
+    data = event.data
+    methods = store.methods(session, [data["from_warehouse"], data["to_warehouse"]])
+    source = methods.get(data["from_warehouse"], "moving_average")
+    target = methods.get(data["to_warehouse"], "moving_average")
+    accounts = RoleAccounts(session)
+    if data["status"] == "shipped":
+        entry = transfer_shipped(event.type, event.id, data, accounts, source)
+    else:
+        entry = transfer_received(event.type, event.id, data, accounts, (source, target))
+    post_and_reconcile(session, event, entry, methods)
+
+
+def on_warehouse_snapshot(session: Session, event: Event) -> None:
+    """WarehouseCreated / WarehouseUpdated: the newest snapshot (its valuation method for transfers)."""
+    data = event.data
+    store.keep_warehouse(
+        session,
+        {
+            "code": data["code"],
+            "name": data["name"],
+            "valuation_method": data["valuation_method"],
+            "active": bool(data["active"]),
+            "version": int(data["version"]),
+            "updated_at": data["changed_at"],
+        },
+    )
