@@ -23,6 +23,7 @@ APP_MODULES = {
     "purchasing": ("psi_purchasing.app:create_app()", ROOT / "services/purchasing/gunicorn.conf.py"),
     "inventory": ("psi_inventory.app:create_app()", ROOT / "services/inventory/gunicorn.conf.py"),
     "sales": ("psi_sales.app:create_app()", ROOT / "services/sales/gunicorn.conf.py"),
+    "finance": ("psi_finance.app:create_app()", ROOT / "services/finance/gunicorn.conf.py"),
     "gateway": ("psi_gateway.app:create_app()", ROOT / "gateway/gunicorn.conf.py"),
 }
 

@@ -24,7 +24,7 @@ EXAMPLES_PER_OPERATION = 25
 
 @pytest.fixture
 def fuzz_stack(stack: Any, database_for: Any) -> Any:
-    for name in ("purchasing", "inventory", "sales", "gateway"):
+    for name in ("purchasing", "inventory", "sales", "finance", "gateway"):
         database_for(name)
     stack.extra_env.update(
         {
@@ -36,6 +36,7 @@ def fuzz_stack(stack: Any, database_for: Any) -> Any:
     stack.api("purchasing")
     stack.api("inventory")
     stack.api("sales")
+    stack.api("finance")
     stack.api("gateway")
     return stack
 

@@ -26,7 +26,7 @@ _PLACEHOLDER = re.compile(r"<(?:int:)?([a-z_]+)>")
 
 @pytest.fixture
 def secured(stack: Any, database_for: Any) -> Any:
-    for name in ("purchasing", "inventory", "sales", "gateway"):
+    for name in ("purchasing", "inventory", "sales", "finance", "gateway"):
         database_for(name)
     stack.extra_env.update(
         {
@@ -39,6 +39,7 @@ def secured(stack: Any, database_for: Any) -> Any:
     stack.api("purchasing")
     stack.api("inventory")
     stack.api("sales")
+    stack.api("finance")
     stack.api("gateway")
     status, jwks, _ = http_json("GET", f"{stack.api_urls['gateway']}/api/v1/auth/jwks")
     assert status == 200 and jwks["keys"][0]["alg"] == "EdDSA"

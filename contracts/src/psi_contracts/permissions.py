@@ -51,6 +51,9 @@ _SALES_READERS = frozenset({ADMIN, SALES, SALES_MANAGER, WAREHOUSE, ACCOUNTANT, 
 _SELLERS = frozenset({ADMIN, SALES, SALES_MANAGER})
 _SALES_MANAGERS = frozenset({ADMIN, SALES_MANAGER})
 _SHIPPERS = frozenset({ADMIN, SALES, SALES_MANAGER, WAREHOUSE})
+_FINANCE_READERS = frozenset({ADMIN, ACCOUNTANT, VIEWER, PURCHASING_MANAGER, SALES_MANAGER})
+_BOOKKEEPERS = frozenset({ADMIN, ACCOUNTANT})
+_PERIOD_CLOSERS = frozenset({ADMIN})
 
 
 @dataclass(frozen=True)
@@ -220,6 +223,23 @@ PERMISSIONS: tuple[Permission, ...] = (
     # purchasing: supplier scorecard
     _read("/api/v1/purchasing/scorecards", _PURCHASING_READERS),
     _read("/api/v1/purchasing/scorecards/<int:supplier_id>", _PURCHASING_READERS),
+    # finance: the chart of accounts (an account with postings is deactivated, never deleted)
+    _read("/api/v1/finance/accounts", _FINANCE_READERS),
+    _create("/api/v1/finance/accounts", _BOOKKEEPERS),
+    _read("/api/v1/finance/accounts/<code>", _FINANCE_READERS),
+    _action("/api/v1/finance/accounts/<code>", _BOOKKEEPERS, method="PATCH"),
+    _action("/api/v1/finance/accounts/<code>", _BOOKKEEPERS, method="DELETE"),
+    _read("/api/v1/finance/accounts/<code>/ledger", _FINANCE_READERS),
+    # finance: the journal (manual entries and reversals 红冲 by accountants; event postings by the consumer)
+    _read("/api/v1/finance/journal-entries", _FINANCE_READERS),
+    _create("/api/v1/finance/journal-entries", _BOOKKEEPERS),
+    _read("/api/v1/finance/journal-entries/<int:entry_id>", _FINANCE_READERS),
+    _create("/api/v1/finance/journal-entries/<int:entry_id>/reverse", _BOOKKEEPERS),
+    # finance: periods (closing and reopening an administrator's) and the trial balance
+    _read("/api/v1/finance/periods", _FINANCE_READERS),
+    _action("/api/v1/finance/periods/<period>/close", _PERIOD_CLOSERS),
+    _action("/api/v1/finance/periods/<period>/reopen", _PERIOD_CLOSERS),
+    _read("/api/v1/finance/trial-balance", _FINANCE_READERS),
 )
 
 _PLACEHOLDER = re.compile(r"<(?:[a-zA-Z_]+(?:\([^)]*\))?:)?([a-zA-Z_][a-zA-Z0-9_]*)>")

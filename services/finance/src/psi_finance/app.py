@@ -1,4 +1,4 @@
-"""The finance service as the chassis sees it. No routes or handlers yet: they arrive with the finance issue."""
+"""The finance service as the chassis sees it, and the WSGI factory for gunicorn."""
 
 from __future__ import annotations
 
@@ -9,11 +9,21 @@ from psi_chassis.service import ServiceDefinition
 from psi_finance import config
 from psi_finance.consumers import HANDLERS
 
+
+def _blueprints() -> list:
+    from psi_finance.api.accounts import blp as accounts
+    from psi_finance.api.journal import blp as journal_entries
+    from psi_finance.api.periods import blp as periods
+    from psi_finance.api.reports import blp as trial_balance
+
+    return [accounts, journal_entries, periods, trial_balance]
+
+
 SERVICE = ServiceDefinition(
     name=config.SERVICE_NAME,
     title="PSI Finance",
     load_settings=config.load_settings,
-    blueprints=list,
+    blueprints=_blueprints,
     migrations="psi_finance:migrations",
     handlers=HANDLERS,
 )

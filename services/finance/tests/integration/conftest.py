@@ -35,7 +35,7 @@ class Api:
     def call(self, method: str, path: str, body: Any = None, role: str = "accountant") -> tuple[int, Any]:
         headers = {"Authorization": f"Bearer {KEYS.token(role, sub=role, name=role)}"}  # the user is named as the role
         response = self.client.open(F + path, method=method, json=body, headers=headers)
-        return response.status_code, response.get_json()
+        return response.status_code, response.get_json() if response.data else None
 
     def ok(self, method: str, path: str, body: Any = None, role: str = "accountant") -> Any:
         status, answer = self.call(method, path, body, role)

@@ -30,6 +30,8 @@ from psi_finance.domain.errors import (
 )
 
 __all__ = [
+    "MANUAL_SOURCE",
+    "REVERSAL_SOURCE",
     "InvalidEntry",
     "JournalEntry",
     "JournalLine",
@@ -44,6 +46,10 @@ __all__ = [
     "without_zero_lines",
 ]
 
+#: The source kind of an accountant's manual entry (its reference: a new uuid).
+MANUAL_SOURCE = "manual"
+#: The source kind of a reversal posted by a person (its reference: the original entry's id).
+REVERSAL_SOURCE = "reversal"
 #: A line's amount is below this (the ledger's columns hold NUMERIC(24, 6)).
 MAX_LINE_AMOUNT = Decimal(10) ** 15
 #: The most lines one entry may have.

@@ -1,0 +1,264 @@
+"""Request and response schemas of the finance API.
+
+Requests are strict (unknown fields are a 422). Money is a decimal string both ways: a JSON number is refused on
+the way in, and every amount is a string on the way out. Balances are signed, debit positive.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from psi_chassis.api_schemas import (
+    NON_NEGATIVE,
+    POSITIVE,
+    AtLeastOne,
+    DecimalString,
+    PageArgs,
+    StrictSchema,
+    WholeText,
+    currency_code,
+    line_list,
+    money,
+    optional_money,
+    page_schema,
+    text_field,
+    trimmed_text,
+)
+from psi_finance.domain.chart import AccountType, Role
+from psi_finance.domain.journal import MAX_DESCRIPTION, MAX_MEMO, MAX_PARTY, MAX_REF
+from psi_finance.domain.periods import PeriodStatus
+
+_TYPES = validate.OneOf([t.value for t in AccountType])
+_ROLES = validate.OneOf([r.value for r in Role])
+#: An account code as the standard chart numbers them: four digits, then sub-accounts of two (2221.01).
+account_code = WholeText(r"^[0-9]{4}(\.[0-9]{2}){0,3}$", error="Must be four digits, then .NN sub-accounts: 2221.01.")
+#: A period: a month from 2000-01.
+period_name = WholeText(r"^[2-9][0-9]{3}-(0[1-9]|1[0-2])$", error="Must be a month YYYY-MM from 2000-01.")
+
+
+def _bool() -> fields.Boolean:
+    """A JSON true or false (not "yes", 1 or "true")."""
+    return fields.Boolean(truthy={True}, falsy={False})
+
+
+# --- the chart of accounts -------------------------------------------------------------------------------------
+
+
+class AccountCreateSchema(StrictSchema):
+    code = fields.String(required=True, validate=account_code)
+    name = text_field(200, required=True)
+    type = fields.String(required=True, validate=_TYPES)
+    role = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=_ROLES,
+        metadata={"description": "What the posting rules use it for; taken from the account that held it"},
+    )
+
+
+class AccountUpdateSchema(AtLeastOne):
+    name = text_field(200)
+    active = _bool()
+    role = fields.String(
+        validate=_ROLES, metadata={"description": "Taken from the account that held it (a role is never dropped)"}
+    )
+
+
+class AccountSchema(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    type = fields.String(required=True)
+    role = fields.String(allow_none=True)
+    active = fields.Boolean(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    updated_at = fields.AwareDateTime(required=True)
+
+
+class AccountQueryArgs(PageArgs):
+    type = fields.String(validate=_TYPES)
+    active = fields.Boolean()
+    has_role = fields.Boolean()
+
+
+AccountPage = page_schema(AccountSchema, "AccountPage")
+
+
+# --- the journal -----------------------------------------------------------------------------------------------
+
+
+class EntryLineCreateSchema(StrictSchema):
+    account = text_field(32, required=True)
+    debit = DecimalString(sign=NON_NEGATIVE, load_default=Decimal(0))
+    credit = DecimalString(sign=NON_NEGATIVE, load_default=Decimal(0))
+    memo = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=MAX_MEMO))
+    party = text_field(
+        MAX_PARTY, allow_none=True, load_default=None, metadata={"description": "customer:12, supplier:7"}
+    )
+    currency = fields.String(allow_none=True, load_default=None, validate=currency_code)
+    amount_currency = DecimalString(
+        sign=POSITIVE, allow_none=True, load_default=None, metadata={"description": "the amount in `currency`"}
+    )
+
+
+def _description(**kwargs: Any) -> fields.String:
+    return fields.String(validate=[validate.Length(min=1, max=MAX_DESCRIPTION), trimmed_text], **kwargs)
+
+
+class EntryCreateSchema(StrictSchema):
+    entry_date = fields.Date(allow_none=True, load_default=None, metadata={"description": "default today (UTC)"})
+    description = _description(required=True)
+    document_ref = text_field(MAX_REF, allow_none=True, load_default=None, metadata={"description": "the paper"})
+    lines = line_list(EntryLineCreateSchema)
+
+
+class ReverseSchema(StrictSchema):
+    entry_date = fields.Date(allow_none=True, load_default=None, metadata={"description": "default today (UTC)"})
+    description = _description(
+        allow_none=True, load_default=None, metadata={"description": "default: reversal of entry <id>: ..."}
+    )
+
+
+class EntryLineSchema(Schema):
+    line_no = fields.Integer(required=True)
+    account = fields.String(required=True)
+    debit = money()
+    credit = money()
+    memo = fields.String(allow_none=True)
+    party = fields.String(allow_none=True)
+    currency = fields.String(allow_none=True)
+    amount_currency = optional_money()
+
+
+class EntrySchema(Schema):
+    id = fields.Integer(required=True)
+    number = fields.String(required=True)
+    entry_date = fields.Date(required=True, metadata={"description": "the business date"})
+    period = fields.String(required=True, metadata={"description": "the period it posted into"})
+    moved_from_period = fields.String(
+        allow_none=True, metadata={"description": "the closed period of its date, when it was moved on"}
+    )
+    description = fields.String(required=True)
+    source_kind = fields.String(required=True, metadata={"description": "an event type, manual or reversal"})
+    source_ref = fields.String(required=True)
+    document_ref = fields.String(allow_none=True)
+    reverses = fields.Integer(allow_none=True)
+    reversed_by = fields.Integer(allow_none=True)
+    amount = money()
+    posted_by = fields.String(required=True)
+    posted_at = fields.AwareDateTime(required=True)
+
+
+class EntryDetailSchema(EntrySchema):
+    lines = fields.List(fields.Nested(EntryLineSchema), required=True)
+
+
+class EntryQueryArgs(PageArgs):
+    period = fields.String(validate=period_name, metadata={"description": "the period posted into"})
+    account = fields.String(validate=validate.Length(min=1, max=32), metadata={"description": "on any line"})
+    source_kind = fields.String(validate=validate.Length(min=1, max=64))
+    date_from = fields.Date(metadata={"description": "entry date from, inclusive"})
+    date_to = fields.Date(metadata={"description": "entry date to, inclusive"})
+
+
+EntryPage = page_schema(EntrySchema, "JournalEntryPage")
+
+
+# --- periods ---------------------------------------------------------------------------------------------------
+
+
+class PeriodSchema(Schema):
+    period = fields.String(required=True)
+    status = fields.String(required=True)
+    closed_by = fields.String(allow_none=True)
+    closed_at = fields.AwareDateTime(allow_none=True)
+    reopened_by = fields.String(allow_none=True)
+    reopened_at = fields.AwareDateTime(allow_none=True)
+
+
+class PeriodQueryArgs(PageArgs):
+    status = fields.String(validate=validate.OneOf([s.value for s in PeriodStatus]))
+
+
+PeriodPage = page_schema(PeriodSchema, "PeriodPage")
+
+
+# --- the books as read -----------------------------------------------------------------------------------------
+
+
+class TrialBalanceArgs(Schema):
+    period = fields.String(validate=period_name, metadata={"description": "posted into; default the current month"})
+    as_of = fields.Date(metadata={"description": "dated up to this day, from the first of its month"})
+
+    @validates_schema
+    def _one_window(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if "period" in data and "as_of" in data:
+            raise ValidationError("Give a period or as_of, not both.", "_schema")
+
+
+class TrialBalanceRowSchema(Schema):
+    account = fields.String(required=True)
+    name = fields.String(required=True)
+    type = fields.String(required=True)
+    opening = money()
+    debit = money()
+    credit = money()
+    closing = money()
+
+
+class TrialBalanceTotalsSchema(Schema):
+    opening = money()
+    debit = money()
+    credit = money()
+    closing = money()
+
+
+class TrialBalanceSchema(Schema):
+    currency = fields.String(required=True, metadata={"description": "the base currency of every figure"})
+    period = fields.String(allow_none=True)
+    as_of = fields.Date(allow_none=True)
+    rows = fields.List(fields.Nested(TrialBalanceRowSchema), required=True)
+    totals = fields.Nested(TrialBalanceTotalsSchema, required=True)
+    balanced = fields.Boolean(
+        required=True, metadata={"description": "openings and closings add up to 0, debits equal credits"}
+    )
+
+
+class LedgerArgs(PageArgs):
+    date_from = fields.Date(metadata={"description": "entry date from, inclusive"})
+    date_to = fields.Date(metadata={"description": "entry date to, inclusive"})
+    party = fields.String(validate=validate.Length(min=1, max=MAX_PARTY), metadata={"description": "customer:12"})
+
+
+class LedgerLineSchema(EntryLineSchema):
+    entry_id = fields.Integer(required=True)
+    number = fields.String(required=True)
+    entry_date = fields.Date(required=True)
+    period = fields.String(required=True)
+    description = fields.String(required=True)
+    balance = money()
+
+
+class _AccountRef(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    type = fields.String(required=True)
+    active = fields.Boolean(required=True)
+
+
+class LedgerSchema(Schema):
+    currency = fields.String(required=True, metadata={"description": "the base currency of every figure"})
+    account = fields.Nested(_AccountRef, required=True)
+    party = fields.String(allow_none=True)
+    date_from = fields.Date(allow_none=True)
+    date_to = fields.Date(allow_none=True)
+    opening = money()
+    debit = money()
+    credit = money()
+    closing = money()
+    items = fields.List(fields.Nested(LedgerLineSchema), required=True)
+    page = fields.Integer(required=True)
+    page_size = fields.Integer(required=True)
+    total = fields.Integer(required=True)
