@@ -91,6 +91,16 @@ RULE_FILES = {
         "business_time.py",
     ),
     "sales": ("commands.py", "errors.py", "customer.py", "credit.py", "pricing.py", "order.py"),
+    "finance": (
+        "commands.py",
+        "errors.py",
+        "journal.py",
+        "chart.py",
+        "periods.py",
+        "posting_rules.py",
+        "receivables.py",
+        "reconciliation.py",
+    ),
 }
 ROOMS = ("domain", "adapters", "service", "api")
 

@@ -240,6 +240,7 @@ PERMISSIONS: tuple[Permission, ...] = (
     _action("/api/v1/finance/periods/<period>/close", _PERIOD_CLOSERS),
     _action("/api/v1/finance/periods/<period>/reopen", _PERIOD_CLOSERS),
     _read("/api/v1/finance/trial-balance", _FINANCE_READERS),
+    _read("/api/v1/finance/reconciliation/inventory", _FINANCE_READERS),
 )
 
 _PLACEHOLDER = re.compile(r"<(?:[a-zA-Z_]+(?:\([^)]*\))?:)?([a-zA-Z_][a-zA-Z0-9_]*)>")

@@ -5,18 +5,20 @@ from __future__ import annotations
 from flask import Flask
 
 from psi_chassis.app import create_service_app
-from psi_chassis.service import ServiceDefinition
-from psi_finance import config
+from psi_chassis.service import ServiceDefinition, Watch
+from psi_finance import config, metrics
 from psi_finance.consumers import HANDLERS
+from psi_finance.service.reconciliation import largest_difference
 
 
 def _blueprints() -> list:
     from psi_finance.api.accounts import blp as accounts
     from psi_finance.api.journal import blp as journal_entries
     from psi_finance.api.periods import blp as periods
+    from psi_finance.api.reconciliation import blp as reconciliation
     from psi_finance.api.reports import blp as trial_balance
 
-    return [accounts, journal_entries, periods, trial_balance]
+    return [accounts, journal_entries, periods, trial_balance, reconciliation]
 
 
 SERVICE = ServiceDefinition(
@@ -26,6 +28,7 @@ SERVICE = ServiceDefinition(
     blueprints=_blueprints,
     migrations="psi_finance:migrations",
     handlers=HANDLERS,
+    watches=(Watch(metrics.INVENTORY_RECONCILIATION_DIFFERENCE, largest_difference),),
 )
 
 

@@ -74,3 +74,14 @@ def test_a_withheld_posting_is_named(api: Any, monkeypatch: pytest.MonkeyPatch) 
     assert report["reconciled"] is False and (report["stated"], report["books"]) == (D(70), D(78))
     with api.db.unit_of_work() as session:
         assert largest_difference(session) == 8.0
+
+
+def test_the_reconciliation_through_the_api(api: Any) -> None:
+    _month(api)
+    answer = api.ok("GET", "/reconciliation/inventory")
+    assert (answer["reconciled"], answer["books"], answer["stated"]) == (True, "78.000000", "78.000000")
+    assert [w["warehouse_code"] for w in answer["warehouses"]] == ["WH-FIFO", "WH-MA"]
+    early = api.ok("GET", "/reconciliation/inventory?as_of=2020-01-01T00:00:00Z")
+    assert (early["warehouses"], early["books"]) == ([], "0.000000")
+    status, problem = api.call("GET", "/reconciliation/inventory?as_of=yesterday")
+    assert (status, problem["code"]) == (422, "VALIDATION_FAILED")

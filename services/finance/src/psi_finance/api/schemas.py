@@ -262,3 +262,39 @@ class LedgerSchema(Schema):
     page = fields.Integer(required=True)
     page_size = fields.Integer(required=True)
     total = fields.Integer(required=True)
+
+
+# -- inventory reconciliation ---------------------------------------------------------------------------------
+
+
+class InventoryReconciliationArgs(Schema):
+    as_of = fields.AwareDateTime(metadata={"description": "business time; default now"})
+
+
+class DifferingEventSchema(Schema):
+    event_id = fields.String(required=True)
+    event_type = fields.String(required=True)
+    document_ref = fields.String(required=True)
+    occurred_at = fields.AwareDateTime(required=True)
+    stated = money()
+    posted = money()
+    entry_id = fields.Integer(allow_none=True)
+
+
+class WarehouseReconciliationSchema(Schema):
+    warehouse_code = fields.String(required=True)
+    stated = money()
+    posted = money()
+    difference = money()
+    differing_events = fields.List(fields.Nested(DifferingEventSchema), required=True)
+
+
+class InventoryReconciliationSchema(Schema):
+    as_of = fields.AwareDateTime(allow_none=True)
+    warehouses = fields.List(fields.Nested(WarehouseReconciliationSchema), required=True)
+    stated = money()
+    posted = money()
+    books = money()
+    other_postings = money()
+    difference = money()
+    reconciled = fields.Boolean(required=True)

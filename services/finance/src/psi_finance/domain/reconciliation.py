@@ -17,15 +17,23 @@ from decimal import Decimal
 from typing import Any
 
 from psi_chassis.decimals import ZERO
+from psi_contracts.events.inventory import (
+    RETURN_RESTOCKED_V1,
+    STOCK_ADJUSTED_V1,
+    STOCK_ISSUED_V1,
+    STOCK_RECEIVED_V1,
+    STOCK_TRANSFERRED_V1,
+    SUPPLIER_RETURN_ISSUED_V1,
+)
 from psi_finance.domain.journal import JournalEntry
 from psi_finance.domain.posting_rules import books_value
 
-RECEIVED = "inventory.StockReceived.v1"
-ISSUED = "inventory.StockIssued.v1"
-ADJUSTED = "inventory.StockAdjusted.v1"
-SUPPLIER_RETURN = "inventory.SupplierReturnIssued.v1"
-RESTOCKED = "inventory.ReturnRestocked.v1"
-TRANSFERRED = "inventory.StockTransferred.v1"
+RECEIVED = STOCK_RECEIVED_V1
+ISSUED = STOCK_ISSUED_V1
+ADJUSTED = STOCK_ADJUSTED_V1
+SUPPLIER_RETURN = SUPPLIER_RETURN_ISSUED_V1
+RESTOCKED = RETURN_RESTOCKED_V1
+TRANSFERRED = STOCK_TRANSFERRED_V1
 
 
 def stated_change(event_type: str, data: Mapping[str, Any], methods: Mapping[str, str]) -> tuple[str, Decimal]:

@@ -17,6 +17,14 @@ from sqlalchemy.orm import Session
 
 from psi_chassis.service import Event
 from psi_chassis.types import utcnow
+from psi_contracts.events.inventory import (
+    RETURN_RESTOCKED_V1,
+    STOCK_ADJUSTED_V1,
+    STOCK_ISSUED_V1,
+    STOCK_RECEIVED_V1,
+    STOCK_TRANSFERRED_V1,
+    SUPPLIER_RETURN_ISSUED_V1,
+)
 from psi_finance.adapters import reconciliation as store
 from psi_finance.domain.chart import Role
 from psi_finance.domain.journal import JournalEntry
@@ -35,12 +43,12 @@ from psi_finance.service.journal import account_for, post_entry
 POSTED_BY = "finance"
 Rule = Callable[[str, str, Mapping[str, Any], Mapping[Role, str]], JournalEntry | None]
 _DOCUMENT = {
-    "inventory.StockReceived.v1": "document_ref",
-    "inventory.StockIssued.v1": "order_number",
-    "inventory.StockAdjusted.v1": "document_ref",
-    "inventory.SupplierReturnIssued.v1": "return_number",
-    "inventory.ReturnRestocked.v1": "return_number",
-    "inventory.StockTransferred.v1": "transfer_number",
+    STOCK_RECEIVED_V1: "document_ref",
+    STOCK_ISSUED_V1: "order_number",
+    STOCK_ADJUSTED_V1: "document_ref",
+    SUPPLIER_RETURN_ISSUED_V1: "return_number",
+    RETURN_RESTOCKED_V1: "return_number",
+    STOCK_TRANSFERRED_V1: "transfer_number",
 }
 
 
