@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from psi_contracts.events._common import amount, business_time, signed
+from psi_contracts.events._common import amount, business_time, positive, signed
 from psi_contracts.schema import ContractSchema, StrictInteger, currency_code, text
 
 __all__ = [
     "CUSTOMER_BALANCE_CHANGED_V1",
+    "EXCHANGE_RATE_SET_V1",
+    "ExchangeRateSetV1",
     "INVOICE_ISSUED_V1",
     "INVOICE_KINDS",
     "CustomerBalanceChangedV1",
@@ -18,6 +20,7 @@ __all__ = [
 
 CUSTOMER_BALANCE_CHANGED_V1 = "finance.CustomerBalanceChanged.v1"
 INVOICE_ISSUED_V1 = "finance.InvoiceIssued.v1"
+EXCHANGE_RATE_SET_V1 = "finance.ExchangeRateSet.v1"
 
 INVOICE_KINDS = ("invoice", "credit_note")
 """A customer invoice (from a shipment) or a credit note (from a customer return)."""
@@ -61,7 +64,23 @@ class InvoiceIssuedV1(ContractSchema):
     """The total in the base currency, as posted."""
 
 
+class ExchangeRateSetV1(ContractSchema):
+    """A rate of finance's table was set (or corrected): from ``valid_from`` on, until the currency's next rate,
+    one unit of ``currency`` is worth ``rate`` units of the base currency. Purchasing and sales keep a replica;
+    the newest ``version`` of a (currency, valid_from) wins."""
+
+    currency = currency_code()
+    base_currency = currency_code()
+    rate = positive()
+    """Base-currency units per unit of ``currency``, at most six decimals (``7.1`` for USD in a CNY base)."""
+    valid_from = fields.Date(required=True)
+    version = StrictInteger(validate=validate.Range(min=1))
+    """1 when the rate of that date is first set, one higher with every correction."""
+    set_at = business_time()
+
+
 EVENTS: dict[str, type[ContractSchema]] = {
     CUSTOMER_BALANCE_CHANGED_V1: CustomerBalanceChangedV1,
     INVOICE_ISSUED_V1: InvoiceIssuedV1,
+    EXCHANGE_RATE_SET_V1: ExchangeRateSetV1,
 }
