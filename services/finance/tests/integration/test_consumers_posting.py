@@ -88,6 +88,6 @@ def test_a_foreign_currency_shipment_is_parked_not_guessed(api: Any) -> None:
     assert _deliver(api, "sales.OrderShipped.v1", "ship-usd", currency="USD") == ["ack"]
     assert api.scalar("SELECT count(*) FROM journal_entries") == 0
     assert api.scalar("SELECT reason FROM parked_events WHERE event_id = :id", id=_id("ship-usd")).startswith(
-        "no exchange rate table yet for USD"
+        "no exchange rate for USD on 2025-03-19"
     )
     assert api.events(INVOICE_ISSUED_V1) == []

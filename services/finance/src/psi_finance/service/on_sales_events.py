@@ -5,9 +5,10 @@ A shipment (``sales.OrderShipped.v1``) is invoiced from the prices on its lines,
 the receivable document (INV-/CN-, domain/receivables.py) and the customer's new balance commit together with
 the inbox claim, and are announced with ``finance.InvoiceIssued.v1`` and ``finance.CustomerBalanceChanged.v1``.
 
-A document in a currency other than the base currency needs the exchange rate of its date, which finance's rate
-table does not hold yet: such an event is parked whole (``parked_events``, counted) instead of being posted at a
-guessed rate, and posted when its rate is set.
+A document in a currency other than the base currency takes the exchange rate of its date from finance's table
+(domain/exchange_rates.py); when the table holds none for that date yet, the event is parked whole
+(``parked_events``, counted) instead of being posted at a guessed rate, and posted when a rate that covers it is set
+(:func:`post_parked`, service/exchange_rates.py).
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from psi_chassis.db import after_commit
 from psi_chassis.outbox import record_event
 from psi_chassis.service import Event, PoisonMessage
 from psi_chassis.types import utcnow
-from psi_contracts.events import encode_data
+from psi_contracts.events import decode_data, encode_data
 from psi_contracts.events.finance import CUSTOMER_BALANCE_CHANGED_V1, INVOICE_ISSUED_V1
+from psi_contracts.events.sales import ORDER_SHIPPED_V1, RETURN_RECEIVED_V1
 from psi_finance import config, metrics
+from psi_finance.adapters import exchange_rates as rates
 from psi_finance.adapters import receivables as store
 from psi_finance.config import SERVICE_NAME
 from psi_finance.domain.journal import JournalEntry
@@ -68,24 +71,45 @@ def on_return_received(session: Session, event: Event) -> None:
     _issue(session, event, _CREDIT_NOTE)
 
 
-def _issue(session: Session, event: Event, kind: _Kind) -> None:
+def _issue(session: Session, event: Event, kind: _Kind) -> bool:
+    """Post the document; False when it waits (parked) for the exchange rate of its date."""
     data = event.data
     base = config.base_currency()
     currency = data.get("currency") or base
-    if currency != base:
-        _park(session, event, f"no exchange rate table yet for {currency} (the base currency is {base})")
-        return
+    on = business_date(data[kind.when])
+    rate = Decimal(1) if currency == base else rates.rate_on(session, currency, on)
+    if rate is None:
+        _park(session, event, f"no exchange rate for {currency} on {on.isoformat()} (the base currency is {base})")
+        return False
     try:
-        document = sales_document(data["lines"], currency, Decimal(1))
+        document = sales_document(data["lines"], currency, rate)
         entry = kind.rule(event.type, event.id, data, RoleAccounts(session), document)
     except MissingFigures as exc:  # a producer that does not fill the fields sales always fills: a person looks
         raise PoisonMessage(f"{event.type} {event.id}: {exc}") from exc
     if entry is None:
-        return
+        return True
     entry_id = post_entry(session, entry, posted_by=POSTED_BY)
-    if entry_id is None:
-        return  # posted already (the journal's unique source): nothing more to do
-    _document(session, event, kind, document, entry_id, utcnow())
+    if entry_id is not None:  # else posted already (the journal's unique source): nothing more to do
+        _document(session, event, kind, document, entry_id, utcnow())
+    return True
+
+
+_KINDS = {ORDER_SHIPPED_V1: _INVOICE, RETURN_RECEIVED_V1: _CREDIT_NOTE}
+
+
+def post_parked(session: Session, now: datetime) -> int:
+    """Post every parked document whose exchange rate is now in the table (inside the caller's transaction, the
+    one that set the rate); returns how many were posted. The others stay parked."""
+    posted = 0
+    for row in rates.parked(session):
+        kind = _KINDS.get(row.event_type)
+        if kind is None:
+            continue
+        event = Event(row.event_id, row.event_type, "parked", now, decode_data(row.event_type, row.data))
+        if _issue(session, event, kind):
+            rates.unpark(session, row.event_id)
+            posted += 1
+    return posted
 
 
 def _document(
@@ -140,6 +164,6 @@ def _document(
 
 def _park(session: Session, event: Event, reason: str) -> None:
     wire = encode_data(event.type, event.data)
-    if store.park(session, event.id, event.type, wire, reason, utcnow()):
+    if event.source != "parked" and store.park(session, event.id, event.type, wire, reason, utcnow()):
         _log.warning("parked %s %s: %s", event.type, event.id, reason)
         after_commit(session, metrics.EVENTS_PARKED.labels(event.type).inc)
