@@ -241,6 +241,11 @@ PERMISSIONS: tuple[Permission, ...] = (
     _action("/api/v1/finance/periods/<period>/reopen", _PERIOD_CLOSERS),
     _read("/api/v1/finance/trial-balance", _FINANCE_READERS),
     _read("/api/v1/finance/reconciliation/inventory", _FINANCE_READERS),
+    # finance: exchange rates (accountants set them; purchasing and sales keep replicas from the events)
+    _read("/api/v1/finance/exchange-rates", _FINANCE_READERS),
+    _action("/api/v1/finance/exchange-rates", _BOOKKEEPERS),
+    _action("/api/v1/finance/exchange-rates/bulk", _BOOKKEEPERS),
+    _read("/api/v1/finance/exchange-rates/effective", _FINANCE_READERS),
 )
 
 _PLACEHOLDER = re.compile(r"<(?:[a-zA-Z_]+(?:\([^)]*\))?:)?([a-zA-Z_][a-zA-Z0-9_]*)>")

@@ -13,12 +13,13 @@ from psi_finance.service.reconciliation import largest_difference
 
 def _blueprints() -> list:
     from psi_finance.api.accounts import blp as accounts
+    from psi_finance.api.exchange_rates import blp as exchange_rates
     from psi_finance.api.journal import blp as journal_entries
     from psi_finance.api.periods import blp as periods
     from psi_finance.api.reconciliation import blp as reconciliation
     from psi_finance.api.reports import blp as trial_balance
 
-    return [accounts, journal_entries, periods, trial_balance, reconciliation]
+    return [accounts, journal_entries, periods, trial_balance, reconciliation, exchange_rates]
 
 
 SERVICE = ServiceDefinition(

@@ -298,3 +298,53 @@ class InventoryReconciliationSchema(Schema):
     other_postings = money()
     difference = money()
     reconciled = fields.Boolean(required=True)
+
+
+# -- exchange rates -------------------------------------------------------------------------------------------
+
+
+class ExchangeRateSetSchema(StrictSchema):
+    currency = fields.String(required=True, validate=currency_code)
+    valid_from = fields.Date(required=True)
+    rate = DecimalString(sign=POSITIVE, required=True, metadata={"description": "base-currency units per unit"})
+
+
+class ExchangeRateBulkSchema(StrictSchema):
+    rates = fields.List(fields.Nested(ExchangeRateSetSchema), required=True, validate=validate.Length(min=1, max=500))
+
+
+class ExchangeRateSchema(Schema):
+    currency = fields.String(required=True)
+    base_currency = fields.String()
+    valid_from = fields.Date(required=True)
+    rate = money()
+    version = fields.Integer(required=True)
+    set_by = fields.String(required=True)
+    set_at = fields.AwareDateTime(required=True)
+
+
+class RatesWrittenSchema(Schema):
+    rates = fields.List(fields.Nested(ExchangeRateSchema), required=True)
+    parked_posted = fields.Integer(
+        required=True, metadata={"description": "parked foreign-currency documents the rates let finance post"}
+    )
+
+
+class ExchangeRateQueryArgs(PageArgs):
+    currency = fields.String(validate=validate.Regexp(r"^[A-Z]{3}$"))
+    date_from = fields.Date()
+    date_to = fields.Date()
+
+
+ExchangeRatePage = page_schema(ExchangeRateSchema, "ExchangeRatePage")
+
+
+class EffectiveRateArgs(Schema):
+    currency = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{3}$"))
+    on = fields.Date(required=True)
+
+
+class EffectiveRateSchema(Schema):
+    currency = fields.String(required=True)
+    on = fields.Date(required=True)
+    rate = money()
