@@ -19,6 +19,7 @@ from psi_purchasing.domain.fx import CNY_DEFAULT_BANDS, RATE_BANDS_SETTING, Rate
 SERVICE_NAME = "purchasing"
 RECEIPT_TOLERANCE = "PURCHASING_RECEIPT_TOLERANCE"
 FOUR_EYES = "PURCHASING_FOUR_EYES"
+RATE_TOLERANCE = "PURCHASING_FX_RATE_TOLERANCE_PERCENT"
 _DEFAULT_DATABASE_URL = "sqlite:///var/purchasing.db"
 
 
@@ -33,12 +34,15 @@ class PurchasingRules:
     #: How far a line may be over-received (``PURCHASING_RECEIPT_TOLERANCE``, ``0.05`` = 5 %), fixed on the
     #: lines when an order is approved: max_receivable = quantity × (1 + tolerance).
     receipt_tolerance: Decimal = Decimal(0)
+    #: How far, in percent, a typed exchange rate may lie from finance's table rate before the order is routed by
+    #: its amount at the table rate (``PURCHASING_FX_RATE_TOLERANCE_PERCENT``, default 1); see domain/fx.py.
+    rate_tolerance_percent: Decimal = Decimal(1)
 
 
 def load_rules(env: Mapping[str, str] | None = None) -> PurchasingRules:
     """``PSI_FX_RATE_BANDS`` (default: bands for USD, EUR, GBP, HKD and JPY when the base currency is CNY,
-    none otherwise; set it to an empty string for none), ``PURCHASING_FOUR_EYES`` (default on) and
-    ``PURCHASING_RECEIPT_TOLERANCE`` (default 0)."""
+    none otherwise; set it to an empty string for none), ``PURCHASING_FOUR_EYES`` (default on),
+    ``PURCHASING_RECEIPT_TOLERANCE`` (default 0) and ``PURCHASING_FX_RATE_TOLERANCE_PERCENT`` (default 1)."""
     env = os.environ if env is None else env
     base = env.get("PSI_BASE_CURRENCY") or "CNY"
     raw = env.get(RATE_BANDS_SETTING)
@@ -50,7 +54,10 @@ def load_rules(env: Mapping[str, str] | None = None) -> PurchasingRules:
         raise SettingsError(f"{RATE_BANDS_SETTING}: {exc}") from exc
     bands.pop(base, None)  # the base currency's rate is always 1
     return PurchasingRules(
-        rate_bands=bands, four_eyes=env_bool(env, FOUR_EYES, True), receipt_tolerance=receipt_tolerance(env)
+        rate_bands=bands,
+        four_eyes=env_bool(env, FOUR_EYES, True),
+        receipt_tolerance=receipt_tolerance(env),
+        rate_tolerance_percent=rate_tolerance_percent(env),
     )
 
 
@@ -86,6 +93,22 @@ def receipt_tolerance(env: Mapping[str, str] | None = None) -> Decimal:
         raise SettingsError(f"{RECEIPT_TOLERANCE} must be a decimal, got {raw!r}") from exc
     if not value.is_finite() or value < 0 or value > 1 or value != value.quantize(Decimal("0.000001")):
         raise SettingsError(f"{RECEIPT_TOLERANCE} must be between 0 and 1 with at most 6 decimals, got {raw!r}")
+    return value
+
+
+def rate_tolerance_percent(env: Mapping[str, str] | None = None) -> Decimal:
+    """``PURCHASING_FX_RATE_TOLERANCE_PERCENT``: how far, in percent, a typed rate may lie from the table rate
+    (``1`` = 1 %). A decimal between 0 and 100 with at most six places; default 1. Part of :class:`PurchasingRules`.
+    """
+    raw = (os.environ if env is None else env).get(RATE_TOLERANCE, "").strip()
+    if not raw:
+        return PurchasingRules.rate_tolerance_percent
+    try:
+        value = Decimal(raw)
+    except InvalidOperation as exc:
+        raise SettingsError(f"{RATE_TOLERANCE} must be a decimal (percent), got {raw!r}") from exc
+    if not value.is_finite() or value < 0 or value > 100 or value != value.quantize(Decimal("0.000001")):
+        raise SettingsError(f"{RATE_TOLERANCE} must be between 0 and 100 with at most 6 decimals, got {raw!r}")
     return value
 
 

@@ -1,8 +1,10 @@
-"""Which incoming event types map to which handlers (one queue per handler).
+"""Which incoming event types map to which handlers (one queue per handler, one handler per producer).
 
 Inventory's events share one queue: the item master and warehouse changes, low-stock crossings and the answers
 to purchase returns. One queue keeps one item's (or warehouse's) events in the order inventory published them,
-and a return's answer can never overtake the warehouse change before it.
+and a return's answer can never overtake the warehouse change before it. Finance's exchange rates have a queue
+of their own (``on_finance_events``): nothing orders them against inventory's events, and a slow or stopped
+finance never holds up the item master.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from psi_chassis.service import Event, EventHandler
+from psi_contracts.events.finance import EXCHANGE_RATE_SET_V1
 from psi_contracts.events.inventory import (
     ITEM_CREATED_V1,
     ITEM_UPDATED_V1,
@@ -22,6 +25,7 @@ from psi_contracts.events.inventory import (
     WAREHOUSE_CREATED_V1,
     WAREHOUSE_UPDATED_V1,
 )
+from psi_purchasing.service.on_finance_events import on_exchange_rate_set
 from psi_purchasing.service.on_inventory_events import (
     apply_item_snapshot,
     apply_warehouse_snapshot,
@@ -49,4 +53,12 @@ ON_INVENTORY_EVENTS: dict[str, Callable[[Session, Event], Any]] = {
 }
 
 
-HANDLERS: tuple[EventHandler, ...] = (EventHandler("on_inventory_events", ON_INVENTORY_EVENTS),)
+ON_FINANCE_EVENTS: dict[str, Callable[[Session, Event], Any]] = {
+    EXCHANGE_RATE_SET_V1: on_exchange_rate_set,
+}
+
+
+HANDLERS: tuple[EventHandler, ...] = (
+    EventHandler("on_inventory_events", ON_INVENTORY_EVENTS),
+    EventHandler("on_finance_events", ON_FINANCE_EVENTS),
+)

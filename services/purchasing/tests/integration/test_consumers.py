@@ -14,11 +14,12 @@ from sqlalchemy import insert, select, text
 
 from psi_chassis.consumer import ConsumerRunner
 from psi_chassis.db import Database
-from psi_chassis.service import EventHandler
+from psi_chassis.service import EventHandler, PoisonMessage
 from psi_chassis.types import utcnow
 from psi_contracts.envelope import make_envelope, parse_envelope
 from psi_contracts.events import decode_data
 from psi_contracts.examples import load_example
+from psi_purchasing.adapters.exchange_rates import rate_on
 from psi_purchasing.adapters.tables import (
     items,
     purchase_order_lines,
@@ -45,6 +46,7 @@ WAREHOUSE_CREATED = "inventory.WarehouseCreated.v1"
 WAREHOUSE_UPDATED = "inventory.WarehouseUpdated.v1"
 RETURN_ISSUED = "inventory.SupplierReturnIssued.v1"
 RETURN_REJECTED = "inventory.SupplierReturnRejected.v1"
+RATE_SET = "finance.ExchangeRateSet.v1"
 BUYER = Actor("7", "bob", frozenset({"purchaser"}))
 
 
@@ -52,15 +54,17 @@ BUYER = Actor("7", "bob", frozenset({"purchaser"}))
 class Consumer:
     db: Database
     runner: ConsumerRunner
-    handler: EventHandler
 
     def deliver(self, event_type: str, data: dict[str, Any], event_id: str | None = None) -> str:
-        envelope = parse_envelope(make_envelope(event_type, data, source="inventory", event_id=event_id))
+        source = event_type.split(".")[0]
+        envelope = parse_envelope(make_envelope(event_type, data, source=source, event_id=event_id))
         return self.apply(envelope)
 
     def apply(self, envelope: dict[str, Any]) -> str:
+        """Through the queue handler bound to the event's type (inventory's, or finance's), as a delivery would."""
         data = decode_data(envelope["type"], envelope["data"])
-        return self.runner.apply(self.handler, self.runner.queue_for(self.handler), envelope, data)
+        handler = handler_for(envelope["type"])
+        return self.runner.apply(handler, self.runner.queue_for(handler), envelope, data)
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         with self.db.engine.connect() as conn:
@@ -72,9 +76,13 @@ def consumer(psi_databases: Any) -> Iterator[Consumer]:
     url = psi_databases.create("purchasing", SERVICE.migrations)
     settings = SERVICE.load_settings({"PURCHASING_DATABASE_URL": url, "AMQP_URL": "memory://"})
     db = Database(url)
-    (handler,) = SERVICE.handlers
-    yield Consumer(db, ConsumerRunner(settings, db, SERVICE.handlers), handler)
+    yield Consumer(db, ConsumerRunner(settings, db, SERVICE.handlers))
     db.dispose()
+
+
+def handler_for(event_type: str) -> EventHandler:
+    (handler,) = [h for h in SERVICE.handlers if event_type in h.subscriptions]
+    return handler
 
 
 def _item(sku: str, version: int, *, name: str = "Widget", active: bool = True) -> dict[str, Any]:
@@ -252,7 +260,9 @@ def test_every_golden_example_is_accepted_once(consumer: Consumer) -> None:
         WAREHOUSE_UPDATED,
         RETURN_ISSUED,
         RETURN_REJECTED,
+        RATE_SET,
     }
+    assert {h.name: h.event_types for h in SERVICE.handlers}["on_finance_events"] == (RATE_SET,)
     # the golden replies answer RTN-000004 (2 issued) and RTN-000005 (5 refused)
     _requested_return(consumer.db, load_example(RETURN_ISSUED), "2")
     _requested_return(consumer.db, load_example(RETURN_REJECTED), "5")
@@ -267,6 +277,10 @@ def test_every_golden_example_is_accepted_once(consumer: Consumer) -> None:
     assert consumer.rows("SELECT number, status FROM purchase_returns ORDER BY id") == [
         ("RTN-000004", "completed"),
         ("RTN-000005", "refused"),
+    ]
+    # the golden rate: 1 USD = 7.1 CNY from 2025-03-03 on, version 1
+    assert consumer.rows("SELECT rate_key, currency, valid_from, base_currency, rate, version FROM exchange_rates") == [
+        ("USD:2025-03-03", "USD", date(2025, 3, 3), "CNY", Decimal("7.1"), 1)
     ]
 
 
@@ -368,3 +382,63 @@ def test_quantity_and_supplier_fall_back(consumer: Consumer) -> None:
         ("S1", Decimal(30), cheap),
         ("S2", Decimal("20.5"), None),
     ]
+
+
+# --- finance's exchange rates (issue 12) --------------------------------------------------------------------
+
+
+def _rate(currency: str, valid_from: date, rate: str, version: int, base: str = "CNY") -> dict[str, Any]:
+    return {
+        "currency": currency,
+        "base_currency": base,
+        "rate": Decimal(rate),
+        "valid_from": valid_from,
+        "version": version,
+        "set_at": datetime(2025, 3, 1, 1, tzinfo=UTC),
+    }
+
+
+def _rate_on(consumer: Consumer, currency: str, on: date) -> Decimal | None:
+    with consumer.db.unit_of_work() as session:
+        return rate_on(session, currency, on)
+
+
+def test_the_rate_replica_keeps_the_newest_version_and_the_latest_rate_on_or_before_a_date(consumer: Consumer) -> None:
+    march_3, march_10 = date(2025, 3, 3), date(2025, 3, 10)
+    assert consumer.deliver(RATE_SET, _rate("USD", march_3, "7.1", 1)) == "ack"
+    assert consumer.deliver(RATE_SET, _rate("USD", march_3, "7.15", 3)) == "ack"  # corrected twice; v2 is late
+    assert consumer.deliver(RATE_SET, _rate("USD", march_3, "7.0", 2)) == "ack"  # stale: ignored
+    assert consumer.deliver(RATE_SET, _rate("USD", march_3, "9.99", 3)) == "ack"  # same version again: ignored
+    assert consumer.deliver(RATE_SET, _rate("USD", march_10, "7.2", 1)) == "ack"
+    assert consumer.deliver(RATE_SET, _rate("EUR", march_10, "7.8", 1)) == "ack"
+    assert consumer.rows("SELECT rate_key, rate, version FROM exchange_rates ORDER BY rate_key") == [
+        ("EUR:2025-03-10", Decimal("7.8"), 1),
+        ("USD:2025-03-03", Decimal("7.15"), 3),
+        ("USD:2025-03-10", Decimal("7.2"), 1),
+    ]
+    # a date takes the rate with the latest valid_from on or before it, until the currency's next rate
+    assert _rate_on(consumer, "USD", date(2025, 3, 2)) is None  # before the first rate: none
+    assert _rate_on(consumer, "USD", march_3) == Decimal("7.15")
+    assert _rate_on(consumer, "USD", date(2025, 3, 9)) == Decimal("7.15")
+    assert _rate_on(consumer, "USD", march_10) == Decimal("7.2")
+    assert _rate_on(consumer, "USD", date(2026, 1, 1)) == Decimal("7.2")
+    assert _rate_on(consumer, "EUR", march_3) is None  # EUR starts on the 10th
+    assert _rate_on(consumer, "GBP", march_10) is None
+    # the same event delivered twice (one event id) is applied once
+    again = "6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f"
+    assert consumer.deliver(RATE_SET, _rate("USD", march_10, "7.25", 2), event_id=again) == "ack"
+    assert consumer.deliver(RATE_SET, _rate("USD", march_10, "7.25", 2), event_id=again) == "duplicate"
+    assert _rate_on(consumer, "USD", march_10) == Decimal("7.25")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _rate("USD", date(2025, 3, 3), "1.08", 1, base="EUR"),  # finance runs on another base currency
+        _rate("CNY", date(2025, 3, 3), "1", 1),  # a rate of the base currency itself
+    ],
+)
+def test_a_rate_in_another_base_currency_is_poison_and_not_stored(consumer: Consumer, data: dict[str, Any]) -> None:
+    with pytest.raises(PoisonMessage, match="PSI_BASE_CURRENCY"):
+        consumer.deliver(RATE_SET, data)
+    assert consumer.rows("SELECT count(*) FROM exchange_rates") == [(0,)]

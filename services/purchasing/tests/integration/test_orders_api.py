@@ -17,6 +17,7 @@ from psi_chassis.db import Database
 from psi_chassis.testing.tokens import TestKeys
 from psi_chassis.types import utcnow
 from psi_purchasing import config
+from psi_purchasing.adapters.exchange_rates import keep_rate
 from psi_purchasing.adapters.tables import items, requisition_lines, requisitions, warehouses
 from psi_purchasing.app import SERVICE
 
@@ -38,6 +39,7 @@ TABLES = (
     "requisitions",
     "requisition_lines",
     "outbox",
+    "exchange_rates",
 )
 
 
@@ -1057,3 +1059,180 @@ def test_a_receipt_costs_the_same_statements_for_one_line_or_three(api: Api) -> 
         (2, "2.000000"),
         (3, "2.000000"),
     ], "line 1 received twice, lines 2 and 3 once"
+
+
+# --- issue 12: finance's exchange rates ---------------------------------------------------------------------
+
+
+def _table_rate(api: Api, currency: str, days_ago: int, rate: str, version: int = 1) -> None:
+    """A rate in the replica as finance's ExchangeRateSet puts it there: from ``days_ago`` days before today on."""
+    with api.db.unit_of_work() as session:
+        keep_rate(
+            session,
+            {
+                "currency": currency,
+                "valid_from": utcnow().date() - timedelta(days=days_ago),
+                "base_currency": "CNY",
+                "rate": Decimal(rate),
+                "version": version,
+                "set_at": utcnow(),
+            },
+        )
+        session.commit()
+
+
+def _create(api: Api, supplier_id: int, quantity: str, price: str, rate: str | None) -> tuple[int, Any]:
+    body: dict[str, Any] = {
+        "supplier_id": supplier_id,
+        "warehouse_code": "WH1",
+        "lines": [{"sku": "S1", "quantity": quantity, "unit_price": price}],
+    }
+    if rate is not None:
+        body["exchange_rate"] = rate
+    return api.call("POST", "/purchase-orders", body, role="purchaser")
+
+
+def test_an_order_in_the_base_currency_has_rate_one_whatever_the_table_holds(api: Api) -> None:
+    """Issue 12 acceptance 7: a base-currency order at another rate is refused (problem+json, nothing written)."""
+    cny = _supplier(api)
+    _table_rate(api, "USD", 5, "7.1")
+    before = api.rows()
+    for rate in ("2", "0.999999", "7.1"):
+        response = api.client.open(
+            P + "/purchase-orders",
+            method="POST",
+            json={
+                "supplier_id": cny["id"],
+                "warehouse_code": "WH1",
+                "exchange_rate": rate,
+                "lines": [{"sku": "S1", "quantity": "1", "unit_price": "10"}],
+            },
+            headers={"Authorization": f"Bearer {KEYS.token('purchaser', sub='purchaser')}"},
+        )
+        problem = response.get_json()
+        assert (response.status_code, response.content_type) == (422, "application/problem+json"), rate
+        assert (problem["code"], list(problem["errors"])) == ("EXCHANGE_RATE_NOT_ONE", ["exchange_rate"])
+    assert api.rows() == before
+    order = _order(api, cny["id"], "3")  # no rate typed: 1
+    assert (order["exchange_rate"], order["table_exchange_rate"], order["total_amount_base"]) == (
+        "1.000000",
+        None,
+        "30.000000",  # 3 × 10 × 1
+    )
+
+
+def test_a_foreign_order_without_a_typed_rate_takes_the_table_rate_for_its_date(api: Api) -> None:
+    """Issue 12 acceptance 7: the latest rate on or before the order date; one from tomorrow does not count."""
+    usd, chf = _supplier(api, "YANKEE", currency="USD"), _supplier(api, "SWISS", currency="CHF")
+    _table_rate(api, "USD", 40, "6.9")
+    _table_rate(api, "USD", 10, "7.0")  # the one valid today
+    _table_rate(api, "USD", -1, "8")  # from tomorrow on: not yet
+    status, order = _create(api, usd["id"], "600", "10", None)
+    assert status == 201, order
+    # 600 × 10 USD = 6,000 USD × 7.0 = 42,000 CNY
+    assert (order["exchange_rate"], order["table_exchange_rate"], order["total_amount_base"]) == (
+        "7.000000",
+        "7.000000",
+        "42000.000000",
+    )
+    # the table replaces the band: CHF has no band (NO_RATE_BAND before), but a table rate; 1 × 10 × 7.9 = 79
+    _table_rate(api, "CHF", 0, "7.9")
+    status, swiss = _create(api, chf["id"], "1", "10", None)
+    assert (status, swiss["exchange_rate"], swiss["total_amount_base"]) == (201, "7.900000", "79.000000")
+    # the receipt is valued at the order's rate: 10 USD × 7.0 = 70 CNY a unit
+    api.ok("POST", f"/purchase-orders/{order['id']}/submit", role="purchaser")
+    api.ok("POST", f"/purchase-orders/{order['id']}/approve", role="purchasing_manager")
+    api.ok(
+        "POST",
+        f"/purchase-orders/{order['id']}/receipts",
+        {"lines": [{"line_no": 1, "received_quantity": "1", "accepted_quantity": "1"}]},
+        role="warehouse",
+    )
+    [received] = api.events("purchasing.GoodsReceived.v1")
+    assert (received["exchange_rate"], received["lines"][0]["unit_cost_base"]) == ("7.000000", "70.000000")
+    # without a table rate (GBP) the band rule stays: a rate must be typed
+    gbp = _supplier(api, "BRIT", currency="GBP")
+    status, problem = _create(api, gbp["id"], "1", "10", None)
+    assert (status, problem["code"]) == (422, "EXCHANGE_RATE_REQUIRED")
+
+
+def test_a_typed_rate_beyond_the_tolerance_goes_to_the_tier_of_the_table_rate_amount(api: Api) -> None:
+    """Issue 12: 719 × 1 USD at the table rate 7.0 is 5,033 CNY, above the automatic tier (5,000); typed rates
+    below 7.0 would keep it under. Within 1 % of 7.0 (|typed − 7| × 100 <= 7) the typed rate decides the tier."""
+    usd = _supplier(api, "YANKEE", currency="USD")
+    _table_rate(api, "USD", 3, "7.0")
+    routed = {}
+    for typed in ("6.95", "6.93", "6.9", "0.8", "7.5"):
+        status, order = _create(api, usd["id"], "719", "1", typed)
+        assert (status, order["exchange_rate"], order["table_exchange_rate"]) == (
+            201,
+            f"{Decimal(typed):.6f}",
+            "7.000000",
+        )
+        routed[typed] = api.ok("POST", f"/purchase-orders/{order['id']}/submit", role="purchaser")
+    # 719 × 6.95 = 4,997.05 (0.71 % off: within) and 719 × 6.93 = 4,982.67 (exactly 1 % off: within): automatic
+    assert routed["6.95"]["status"] == routed["6.93"]["status"] == "approved"
+    assert routed["6.95"]["total_amount_base"] == "4997.050000"
+    # 719 × 6.9 = 4,961.10 is booked, but 6.9 is 1.43 % off: routed by 719 × 7.0 = 5,033 to the manager's tier;
+    # 0.8 (a slipped digit) the same; 7.5 is off too, but its own amount 5,392.50 is the higher one
+    for typed in ("6.9", "0.8", "7.5"):
+        assert routed[typed]["status"] == "pending_approval", typed
+    assert routed["6.9"]["total_amount_base"] == "4961.100000"  # the budget and receipts use the booked rate
+    low = routed["6.9"]["id"]
+    log = api.ok("GET", f"/purchase-orders/{low}/approvals")["items"]
+    assert log[-1]["decision"] == "submitted" and "finance's rate 7" in log[-1]["reason"]
+    assert api.ok("GET", f"/purchase-orders/{routed['7.5']['id']}/approvals")["items"][-1]["reason"] is None
+    # approval checks the same amount: with up to 5,000 for a purchasing manager and above it for an admin, the
+    # manager may not approve the order booked at 4,961.10
+    tiers = [
+        {"up_to_amount": "5000", "approver_role": "purchasing_manager"},
+        {"up_to_amount": None, "approver_role": "admin"},
+    ]
+    api.ok("PUT", "/approval-tiers", {"document_type": "purchase_order", "tiers": tiers})
+    status, problem = api.call("POST", f"/purchase-orders/{low}/approve", role="purchasing_manager")
+    assert (status, problem["code"]) == (403, "APPROVER_ROLE_REQUIRED")
+    assert "5033" in problem["detail"], "the refusal names the amount the tier was chosen by"
+    approved = api.ok("POST", f"/purchase-orders/{low}/approve", role="admin")
+    assert (approved["status"], approved["exchange_rate"]) == ("approved", "6.900000")
+    [*_, event] = api.events("purchasing.PurchaseOrderApproved.v1")
+    assert (event["po_number"], event["total_amount_base"]) == (approved["number"], "4961.100000")
+
+
+def test_the_rate_tolerance_is_a_setting(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PURCHASING_FX_RATE_TOLERANCE_PERCENT=0.5: 6.95 is 0.71 % off 7.0, now beyond it (5 > 0.5 × 7 = 3.5)."""
+    monkeypatch.setenv("PURCHASING_FX_RATE_TOLERANCE_PERCENT", "0.5")
+    config.rules.cache_clear()
+    try:
+        usd = _supplier(api, "YANKEE", currency="USD")
+        _table_rate(api, "USD", 3, "7.0")
+        _status, order = _create(api, usd["id"], "719", "1", "6.95")
+        assert api.ok("POST", f"/purchase-orders/{order['id']}/submit", role="purchaser")["status"] == (
+            "pending_approval"
+        )
+    finally:
+        monkeypatch.delenv("PURCHASING_FX_RATE_TOLERANCE_PERCENT")
+        config.rules.cache_clear()
+
+
+def test_conversion_takes_the_table_rate_when_none_is_given(api: Api) -> None:
+    usd = _supplier(api, "YANKEE", currency="USD")
+    api.ok(
+        "POST",
+        f"/suppliers/{usd['id']}/prices",
+        {"sku": "S1", "currency": "USD", "unit_price": "2", "valid_from": "2020-01-01"},
+    )
+    line_id = _approved_requisition_line(api, "WH1")
+    body = {"lines": [{"requisition_line_id": line_id, "supplier_id": usd["id"]}]}
+    status, problem = api.call("POST", "/requisitions/convert", body)
+    assert (status, list(problem["errors"]["lines"]["0"])) == (422, ["supplier_id"]), "no rate typed, none in the table"
+    _table_rate(api, "USD", 1, "7.2")
+    # a typed rate far off the table's is taken (and routed by the table's amount at submission)
+    [typed] = api.ok("POST", "/requisitions/convert", {**body, "exchange_rates": {"USD": "0.0001"}})["items"]
+    assert (typed["exchange_rate"], typed["table_exchange_rate"]) == ("0.000100", "7.200000")
+    api.ok("POST", f"/purchase-orders/{typed['id']}/cancel", {"reason": "mistyped"})
+    line_id = _approved_requisition_line(api, "W")
+    [order] = api.ok(
+        "POST", "/requisitions/convert", {"lines": [{"requisition_line_id": line_id, "supplier_id": usd["id"]}]}
+    )["items"]
+    # 10 × 2 USD × 7.2 = 144 CNY
+    assert (order["exchange_rate"], order["total_amount_base"]) == ("7.200000", "144.000000")

@@ -56,7 +56,7 @@ class Saga:
 
     def deliver(self, envelope: dict[str, Any]) -> str:
         parsed = parse_envelope(envelope)
-        (handler,) = SERVICE.handlers
+        (handler,) = [h for h in SERVICE.handlers if parsed["type"] in h.subscriptions]
         return self.runner.apply(
             handler, self.runner.queue_for(handler), parsed, decode_data(parsed["type"], parsed["data"])
         )

@@ -54,6 +54,7 @@ def add_purchase_order(
                 warehouse_code=warehouse_code,
                 currency=currency,
                 exchange_rate=po.exchange_rate,
+                table_exchange_rate=po.table_rate,
                 expected_date=expected_date,
                 status=str(po.status),
                 total_amount=po.total_amount,
@@ -164,6 +165,7 @@ def lock_purchase_order(session: Session, po_id: int) -> tuple[OrderHeader, Purc
         status=row.status,
         exchange_rate=row.exchange_rate,
         revision=row.revision,
+        table_rate=row.table_exchange_rate,
         lines=[
             PurchaseOrderLine(
                 line_no=ln.line_no,

@@ -76,6 +76,8 @@ purchase_orders = Table(
     Column("created_by", String(64), nullable=True),
     Column("short_closed_at", UTCDateTime(), nullable=True),
     Column("short_close_reason", Text, nullable=True),
+    # Finance's rate for the order date when the order was created (null: none in the replica; bands applied).
+    Column("table_exchange_rate", ExactDecimal(), nullable=True),
     UniqueConstraint("number", name="uq_purchase_orders_number"),
     CheckConstraint("exchange_rate > 0", name="ck_purchase_orders_exchange_rate"),
     CheckConstraint(
@@ -323,4 +325,22 @@ warehouses = Table(
     Column("valuation_method", String(16), nullable=False),
     Column("version", Integer, nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+#: The replica of finance's exchange rates (finance.ExchangeRateSet.v1): from ``valid_from`` on, until the
+#: currency's next rate, one unit of ``currency`` is worth ``rate`` units of the base currency. The newest
+#: ``version`` per (currency, valid_from) wins; ``rate_key`` is that pair as one value, ``USD:2025-03-03`` (the
+#: event's subject), so the chassis' single-key upsert keeps the rule.
+exchange_rates = Table(
+    "exchange_rates",
+    metadata,
+    Column("rate_key", String(16), primary_key=True),
+    Column("currency", String(3), nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("base_currency", String(3), nullable=False),
+    Column("rate", ExactDecimal(), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("set_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("currency", "valid_from", name="uq_exchange_rates_currency_valid_from"),
+    CheckConstraint("rate > 0", name="ck_exchange_rates_rate"),
 )

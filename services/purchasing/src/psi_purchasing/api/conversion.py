@@ -29,7 +29,8 @@ class ConvertRequisitions(MethodView):
         """Turn approved requisition lines into draft orders, one per (supplier, warehouse, currency).
 
         ``quantity`` defaults to what is still open on the line; ``warehouse_code`` overrides the lines' own;
-        an order in a foreign currency needs its rate in ``exchange_rates``. Prices come from the price list.
+        an order in a foreign currency takes its rate from ``exchange_rates``, else finance's rate for the day
+        (required in ``exchange_rates`` when finance has none). Prices come from the price list.
         """
         lines = [ConvertLine(**line) for line in body["lines"]]
         return convert_requisitions(

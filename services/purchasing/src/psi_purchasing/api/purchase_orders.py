@@ -59,9 +59,11 @@ class PurchaseOrders(MethodView):
 
         A line without ``unit_price`` takes the supplier's price list price (422 NO_PRICE if none); every SKU
         must be an active item (422 UNKNOWN_SKU, INACTIVE_SKU) and the warehouse an active one (422
-        UNKNOWN_WAREHOUSE, INACTIVE_WAREHOUSE); the exchange rate is 1 in the base currency, else inside its
-        band (422 EXCHANGE_RATE_REQUIRED, EXCHANGE_RATE_NOT_ONE, EXCHANGE_RATE_OUT_OF_BAND, NO_RATE_BAND);
-        422 SUPPLIER_NOT_FOUND.
+        UNKNOWN_WAREHOUSE, INACTIVE_WAREHOUSE); the exchange rate is 1 in the base currency (422
+        EXCHANGE_RATE_NOT_ONE), else finance's rate for the order date unless one is typed (a typed one further
+        from it than the tolerance is routed by the amount at the table rate), and without a table rate typed
+        and inside its band (422 EXCHANGE_RATE_REQUIRED, EXCHANGE_RATE_OUT_OF_BAND, NO_RATE_BAND); 422
+        SUPPLIER_NOT_FOUND.
         """
         lines = tuple(OrderLine(**line) for line in body.pop("lines"))
         order = commands.create_purchase_order(current_db(), CreatePurchaseOrder(lines=lines, **body), current_actor())

@@ -149,7 +149,13 @@ class PurchaseOrderCreateSchema(StrictSchema):
         validate=[validate.Length(min=1, max=32), WholeText(r"^\S+$", error="No spaces.")],
     )
     currency = fields.String(validate=currency_code)
-    exchange_rate = DecimalString(sign=POSITIVE, metadata={"description": "Required unless in the base currency"})
+    exchange_rate = DecimalString(
+        sign=POSITIVE,
+        metadata={
+            "description": "Base-currency units per unit of the order currency. 1 in the base currency (and only 1). "
+            "Default in a foreign currency: finance's rate for the order date; required when finance has none"
+        },
+    )
     expected_date = fields.Date()
     department = fields.String(validate=_DEPARTMENT, allow_none=True)
     lines = line_list(OrderLineCreateSchema)
@@ -219,6 +225,16 @@ class PurchaseOrderSummarySchema(Schema):
     warehouse_code = fields.String(required=True)
     currency = fields.String(required=True)
     exchange_rate = money()
+    table_exchange_rate = fields.Decimal(
+        as_string=True,
+        required=True,
+        allow_none=True,
+        metadata={
+            "type": "string",
+            "format": "decimal",
+            "description": "Finance's rate for the order date when the order was created (null: none then)",
+        },
+    )
     expected_date = fields.Date(allow_none=True)
     status = fields.String(required=True)
     total_amount = money()

@@ -9,7 +9,8 @@
 * An order's ``expected_date`` is the earliest ``needed_by`` of its lines; its department is the requisitions'
   one when they all share it, else none (the order is then not budgeted).
 * A warehouse override replaces every line's warehouse; the warehouse of each order must be active in the
-  replica, and an order in a foreign currency needs its rate, inside the currency's band (domain/fx.py).
+  replica. An order in a foreign currency takes the rate given for its currency, else finance's rate for the
+  day; without a table rate the given rate is required and must lie inside the currency's band (domain/fx.py).
 
 Problems of the groups are collected, not raised one by one, so the caller sees every one of them at once.
 """
@@ -28,7 +29,7 @@ from psi_chassis.errors import add_error
 from psi_chassis.replica import warehouse_problem
 from psi_purchasing.domain.commands import ConvertLine
 from psi_purchasing.domain.errors import OverOrdered, RequisitionNotApproved, RuleViolation
-from psi_purchasing.domain.fx import RateBand, check_exchange_rate
+from psi_purchasing.domain.fx import OrderRate, RateBand, order_rate
 
 #: Where a group's problem code is collected among the field errors until the conversion is refused.
 CODE_KEY = "_codes"
@@ -126,17 +127,32 @@ def group_rate(
     rates: Mapping[str, Decimal],
     members: Sequence[int],
     bands: Mapping[str, RateBand],
-) -> Decimal | None:
-    """The rate of one order: 1 in the base currency, else the given one inside its band (domain/fx); None with
-    the errors collected otherwise."""
+    table_rates: Mapping[str, Decimal],
+) -> OrderRate | None:
+    """The rate of one order (domain/fx.order_rate): 1 in the base currency; else the one given in ``rates``
+    (checked against finance's rate for the day in ``table_rates``, or against its band where the table has
+    none), or finance's rate when none is given. None with the errors collected otherwise."""
     if currency == base_currency:
-        return ONE
-    if currency not in rates:
+        return OrderRate(ONE)
+    if currency not in rates and currency not in table_rates:
         for i in members:
-            line_error(errors, i, "supplier_id", f"the supplier bills in {currency}: give exchange_rates.{currency}")
+            line_error(
+                errors,
+                i,
+                "supplier_id",
+                f"the supplier bills in {currency} and finance's table has no rate for it today: "
+                f"give exchange_rates.{currency}",
+            )
         return None
     try:
-        return check_exchange_rate(currency, rates[currency], base=base_currency, bands=bands, field=currency)
+        return order_rate(
+            currency,
+            rates.get(currency),
+            base=base_currency,
+            table_rate=table_rates.get(currency),
+            bands=bands,
+            field=currency,
+        )
     except RuleViolation as exc:
         errors.setdefault("exchange_rates", {}).update(exc.errors or {})
         errors.setdefault(CODE_KEY, exc.code)

@@ -28,6 +28,7 @@ from psi_purchasing.domain.errors import (
     RuleViolation,
     SupplierBlocked,
 )
+from psi_purchasing.domain.fx import tier_rate
 
 
 def _valid(value: Decimal, *, positive: bool) -> bool:
@@ -210,17 +211,24 @@ class PurchaseOrder:
     exchange_rate: Decimal
     lines: list[PurchaseOrderLine] = field(default_factory=list)
     revision: int = 1
+    #: Finance's rate for the order date when the order was created (None: the table had none); fixed with it.
+    table_rate: Decimal | None = None
 
     @classmethod
-    def draft(cls, lines: Sequence[OrderLine], exchange_rate: Decimal) -> PurchaseOrder:
-        """A new draft order; lines are numbered 1..n in the order given (prices already resolved)."""
+    def draft(
+        cls, lines: Sequence[OrderLine], exchange_rate: Decimal, table_rate: Decimal | None = None
+    ) -> PurchaseOrder:
+        """A new draft order; lines are numbered 1..n in the order given (prices already resolved); the rates
+        as domain/fx.order_rate chose them."""
         errors: dict[str, Any] = {}
         if not _valid(exchange_rate, positive=True):
             errors["exchange_rate"] = ["must be greater than 0 with at most 6 decimal places"]
         _check_lines(lines, errors)
         if errors:
             raise RuleViolation("the purchase order is not valid; see errors", errors=errors)
-        po = cls(status=POStatus.DRAFT, exchange_rate=q6(exchange_rate), lines=_build_lines(lines))
+        po = cls(
+            status=POStatus.DRAFT, exchange_rate=q6(exchange_rate), lines=_build_lines(lines), table_rate=table_rate
+        )
         po._check_base_total()
         return po
 
@@ -243,6 +251,11 @@ class PurchaseOrder:
     @property
     def total_amount_base(self) -> Decimal:
         return q6(self.total_amount * self.exchange_rate)
+
+    def tier_amount_base(self, tolerance_percent: Decimal) -> Decimal:
+        """The base-currency amount the approval tiers route the order by: its total at its own rate, or at the
+        table rate when a typed rate is lower than it by more than the tolerance (domain/fx.tier_rate)."""
+        return q6(self.total_amount * tier_rate(self.exchange_rate, self.table_rate, tolerance_percent))
 
     @property
     def anything_received(self) -> bool:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from psi_chassis.db import Database, run_command
 from psi_chassis.types import utcnow
 from psi_purchasing import config, metrics
+from psi_purchasing.adapters import exchange_rates as rate_replica
 from psi_purchasing.adapters import queries, replica
 from psi_purchasing.adapters import requisitions as requisition_store
 from psi_purchasing.adapters import suppliers as suppliers_store
@@ -117,24 +118,32 @@ def _plan_orders(
     groups = group_lines(lines, open_lines, currencies, warehouse_override)
     stores = replica.warehouse_status(session, {warehouse for _s, warehouse, _c in groups})
     today = utcnow().date()
+    table_rates = _table_rates(session, {c for _s, _w, c in groups if c != base_currency}, today)
     errors: dict[str, Any] = {}
     orders: list[CreatePurchaseOrder] = []
     for (supplier_id, warehouse, currency), members in groups.items():
         if not warehouse_takes_orders(errors, stores, warehouse, members, warehouse_override is not None):
             continue
-        rate = group_rate(errors, currency, base_currency, rates, members, config.rules().rate_bands)
+        rate = group_rate(errors, currency, base_currency, rates, members, config.rules().rate_bands, table_rates)
         if rate is None:
             continue
+        typed = None if currency == base_currency else rates.get(currency)  # none: the order takes the table's
         try:
             orders.append(
                 _order_of_group(
-                    session, (supplier_id, warehouse, currency), members, lines, open_lines, quantities, rate, today
+                    session, (supplier_id, warehouse, currency), members, lines, open_lines, quantities, typed, today
                 )
             )
         except RuleViolation as exc:
             collect_line_errors(errors, exc)
     raise_if_any(errors)
     return orders
+
+
+def _table_rates(session: Session, currencies: set[str], on: date) -> dict[str, Decimal]:
+    """Finance's rate for ``on`` of each currency the replica has one for."""
+    found = {currency: rate_replica.rate_on(session, currency, on) for currency in sorted(currencies)}
+    return {currency: rate for currency, rate in found.items() if rate is not None}
 
 
 def _order_of_group(
@@ -144,7 +153,7 @@ def _order_of_group(
     lines: Sequence[ConvertLine],
     open_lines: Mapping[int, OpenLine],
     quantities: Sequence[Decimal],
-    rate: Decimal,
+    rate: Decimal | None,
     today: date,
 ) -> CreatePurchaseOrder:
     """The draft order of one group, its lines priced from the supplier's list (422 with the lines' indexes in

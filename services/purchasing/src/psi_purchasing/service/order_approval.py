@@ -3,14 +3,16 @@ that an amendment shares.
 
 Every command locks the order row first (``SELECT ... FOR UPDATE``) and does all its checks before it writes,
 in one transaction (psi_chassis.db.run_command): a refused command (403, 409, 422) leaves the order, the budgets
-and the approvals log exactly as they were. The rules are domain/approval.py (tiers, budgets) and
-domain/four_eyes.py; the receipt tolerance fixed at approval is read once at start (config.py).
+and the approvals log exactly as they were. The rules are domain/approval.py (tiers, budgets),
+domain/four_eyes.py and domain/fx.py (the amount a tier sees when a typed rate is further from finance's than
+the tolerance); the receipt and rate tolerances are read once at start (config.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -31,6 +33,7 @@ from psi_purchasing.domain.approval import DocumentType, budget_period, ensure_c
 from psi_purchasing.domain.commands import Actor
 from psi_purchasing.domain.errors import PurchaseOrderNotFound
 from psi_purchasing.domain.four_eyes import ensure_not_maker
+from psi_purchasing.domain.fx import tier_note
 from psi_purchasing.domain.model import POStatus, PurchaseOrder
 from psi_purchasing.service.order_lines import ensure_warehouse_takes_orders
 
@@ -94,10 +97,21 @@ def _approve(
     record_event(session, PURCHASE_ORDER_APPROVED_V1, data, source=SERVICE_NAME, subject=header.number)
 
 
+def tier_amount(po: PurchaseOrder) -> Decimal:
+    """The amount the tiers route the order by: its base total, or at finance's rate when a typed rate is
+    lower than the table's by more than the tolerance read at start (domain/fx.py)."""
+    return po.tier_amount_base(config.rules().rate_tolerance_percent)
+
+
+def tier_reason(po: PurchaseOrder) -> str | None:
+    """For the log of a submission or revision: why the order is routed at the table rate (None: it is not)."""
+    return tier_note(po.exchange_rate, po.table_rate, config.rules().rate_tolerance_percent)
+
+
 def route_by_tier(session: Session, header: OrderHeader, po: PurchaseOrder, actor: Actor, now: datetime) -> None:
     """A pending order: approve it at once when its amount tier is automatic, else leave it waiting."""
     tiers, _ = approvals.load_tiers(session, PO)
-    tier = tier_for(tiers, po.total_amount_base)
+    tier = tier_for(tiers, tier_amount(po))
     if tier.automatic:
         bound = "no bound" if tier.up_to_amount is None else f"up to {plain(tier.up_to_amount)}"
         _approve(session, header, po, actor, now, f"automatic: amount tier {bound}")
@@ -135,6 +149,7 @@ def submit_purchase_order(db: Database, po_id: int, actor: Actor) -> dict[str, A
             decision="submitted",
             actor=actor,
             now=now,
+            reason=tier_reason(po),
             amount_base=po.total_amount_base,
         )
         route_by_tier(session, header, po, actor, now)
@@ -145,7 +160,8 @@ def submit_purchase_order(db: Database, po_id: int, actor: Actor) -> dict[str, A
 
 def _ensure_approver(session: Session, po: PurchaseOrder, actor: Actor) -> None:
     tiers, _ = approvals.load_tiers(session, PO)
-    ensure_can_approve(tier_for(tiers, po.total_amount_base), actor.roles, po.total_amount_base)
+    amount = tier_amount(po)
+    ensure_can_approve(tier_for(tiers, amount), actor.roles, amount)
 
 
 def _ensure_not_maker(session: Session, header: OrderHeader, po: PurchaseOrder, actor: Actor) -> None:

@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session
 from psi_chassis.errors import add_error
 from psi_chassis.replica import ensure_active_warehouse, item_problem
 from psi_purchasing import config
-from psi_purchasing.adapters import prices, replica
+from psi_purchasing.adapters import exchange_rates, prices, replica
 from psi_purchasing.adapters import purchase_orders as orders
 from psi_purchasing.adapters import suppliers as suppliers_store
 from psi_purchasing.domain.commands import Actor, CreatePurchaseOrder, OrderLine
 from psi_purchasing.domain.errors import RuleViolation
-from psi_purchasing.domain.fx import order_exchange_rate
+from psi_purchasing.domain.fx import OrderRate, order_rate
 from psi_purchasing.domain.model import PurchaseOrder, Supplier
 from psi_purchasing.domain.pricing import no_price_message, order_price
 
@@ -81,6 +81,16 @@ def ensure_warehouse_takes_orders(session: Session, code: str) -> None:
     ensure_active_warehouse(replica.warehouse_status(session, [code]), code)
 
 
+def rate_of_order(
+    session: Session, currency: str, typed: Decimal | None, order_date: date, field: str = "exchange_rate"
+) -> OrderRate:
+    """The rate of an order dated ``order_date`` (domain/fx.order_rate): finance's rate for the date from the
+    replica, the typed one checked against it, or the band rule where the table has none."""
+    base = config.base_currency()
+    table_rate = None if currency == base else exchange_rates.rate_on(session, currency, order_date)
+    return order_rate(currency, typed, base=base, table_rate=table_rate, bands=config.rules().rate_bands, field=field)
+
+
 def _supplier_for_order(session: Session, supplier_id: int) -> Supplier:
     supplier = suppliers_store.get_supplier(session, supplier_id)
     if supplier is None:
@@ -99,11 +109,9 @@ def insert_order(session: Session, cmd: CreatePurchaseOrder, now: datetime, crea
     supplier = _supplier_for_order(session, cmd.supplier_id)
     ensure_warehouse_takes_orders(session, cmd.warehouse_code)
     currency = cmd.currency or supplier.currency
-    rate = order_exchange_rate(
-        currency, cmd.exchange_rate, base=config.base_currency(), bands=config.rules().rate_bands
-    )
+    rate = rate_of_order(session, currency, cmd.exchange_rate, now.date())
     lines = resolve_lines(session, cmd.lines, supplier_id=supplier.id, currency=currency, on=now.date())
-    po = PurchaseOrder.draft(lines, rate)
+    po = PurchaseOrder.draft(lines, rate.rate, rate.table_rate)
     return orders.add_purchase_order(
         session,
         po,

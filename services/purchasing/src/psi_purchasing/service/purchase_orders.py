@@ -27,7 +27,14 @@ from psi_purchasing.domain import events
 from psi_purchasing.domain.commands import UNSET, Actor, CreatePurchaseOrder, OrderLine
 from psi_purchasing.domain.model import PurchaseOrder
 from psi_purchasing.domain.short_close import release_of
-from psi_purchasing.service.order_approval import PO, lock_order, release_commitment, route_by_tier, run_order_command
+from psi_purchasing.service.order_approval import (
+    PO,
+    lock_order,
+    release_commitment,
+    route_by_tier,
+    run_order_command,
+    tier_reason,
+)
 from psi_purchasing.service.order_lines import ensure_warehouse_takes_orders, insert_order, resolve_lines
 
 
@@ -97,6 +104,7 @@ def _record_revision(session: Session, header: OrderHeader, po: PurchaseOrder, a
         decision="revised",
         actor=actor,
         now=now,
+        reason=tier_reason(po),
         amount_base=po.total_amount_base,
     )
     route_by_tier(session, header, po, actor, now)
