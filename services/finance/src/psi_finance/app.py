@@ -18,8 +18,9 @@ def _blueprints() -> list:
     from psi_finance.api.periods import blp as periods
     from psi_finance.api.reconciliation import blp as reconciliation
     from psi_finance.api.reports import blp as trial_balance
+    from psi_finance.api.statements import blp as statements
 
-    return [accounts, journal_entries, periods, trial_balance, reconciliation, exchange_rates]
+    return [accounts, journal_entries, periods, trial_balance, reconciliation, exchange_rates, statements]
 
 
 SERVICE = ServiceDefinition(

@@ -27,9 +27,11 @@ from psi_chassis.api_schemas import (
     text_field,
     trimmed_text,
 )
+from psi_chassis.exports import FORMATS as EXPORT_FORMATS
 from psi_finance.domain.chart import AccountType, Role
 from psi_finance.domain.journal import MAX_DESCRIPTION, MAX_MEMO, MAX_PARTY, MAX_REF
 from psi_finance.domain.periods import PeriodStatus
+from psi_finance.domain.statements import KeptKind
 
 _TYPES = validate.OneOf([t.value for t in AccountType])
 _ROLES = validate.OneOf([r.value for r in Role])
@@ -348,3 +350,223 @@ class EffectiveRateSchema(Schema):
     currency = fields.String(required=True)
     on = fields.Date(required=True)
     rate = money()
+
+
+# -- statements -------------------------------------------------------------------------------------------------
+
+_EXPORT_FORMAT = {"load_default": "json", "validate": validate.OneOf(EXPORT_FORMATS)}
+_FORMAT_HELP = "json (the default), csv (text/csv) or xlsx (a workbook)"
+
+
+def _in_order(data: dict[str, Any], first: str, last: str) -> None:
+    if data.get(first) is not None and data.get(last) is not None and data[first] > data[last]:
+        raise ValidationError(f"{first} must not be after {last}.", first)
+
+
+class ProfitAndLossArgs(Schema):
+    period = fields.String(validate=period_name, metadata={"description": "posted into that month"})
+    date_from = fields.Date(metadata={"description": "dated from, inclusive; default the first of date_to's month"})
+    date_to = fields.Date(metadata={"description": "dated to, inclusive; default today"})
+    format = fields.String(**_EXPORT_FORMAT, metadata={"description": _FORMAT_HELP})
+
+    @validates_schema
+    def _one_window(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if "period" in data and ("date_from" in data or "date_to" in data):
+            raise ValidationError("Give a period or dates, not both.", "_schema")
+        _in_order(data, "date_from", "date_to")
+
+
+class BalanceSheetArgs(Schema):
+    period = fields.String(validate=period_name, metadata={"description": "posted into the periods up to it"})
+    as_of = fields.Date(metadata={"description": "dated up to this day; default today"})
+    format = fields.String(**_EXPORT_FORMAT, metadata={"description": _FORMAT_HELP})
+
+    @validates_schema
+    def _one_window(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if "period" in data and "as_of" in data:
+            raise ValidationError("Give a period or as_of, not both.", "_schema")
+
+
+class StatementLineSchema(Schema):
+    account = fields.String(required=True)
+    name = fields.String(required=True)
+    amount = money()
+
+
+class StatementBlockSchema(Schema):
+    lines = fields.List(fields.Nested(StatementLineSchema), required=True)
+    total = money()
+
+
+class EquityBlockSchema(StatementBlockSchema):
+    earlier_years_result = money()
+    current_year_result = money()
+
+
+class _StatementWindow(Schema):
+    currency = fields.String(required=True, metadata={"description": "the base currency of every figure"})
+    basis = fields.String(required=True, metadata={"description": "dated (business dates) or posted (periods)"})
+    period = fields.String(allow_none=True)
+
+
+class ProfitAndLossSchema(_StatementWindow):
+    date_from = fields.Date(allow_none=True)
+    date_to = fields.Date(allow_none=True)
+    revenue = fields.Nested(StatementBlockSchema, required=True)
+    sales_returns = fields.Nested(StatementBlockSchema, required=True)
+    net_revenue = money()
+    cost_of_goods_sold = fields.Nested(StatementBlockSchema, required=True)
+    gross_profit = money()
+    operating_expenses = fields.Nested(StatementBlockSchema, required=True)
+    operating_result = money()
+    financial_items = fields.Nested(StatementBlockSchema, required=True)
+    net_profit = money()
+
+
+class BalanceSheetSchema(_StatementWindow):
+    as_of = fields.Date(allow_none=True)
+    assets = fields.Nested(StatementBlockSchema, required=True)
+    liabilities = fields.Nested(StatementBlockSchema, required=True)
+    equity = fields.Nested(EquityBlockSchema, required=True)
+    liabilities_and_equity = money()
+    balanced = fields.Boolean(required=True, metadata={"description": "assets = liabilities + equity"})
+
+
+class ArAgingArgs(Schema):
+    as_of = fields.Date(metadata={"description": "default today"})
+    format = fields.String(**_EXPORT_FORMAT, metadata={"description": _FORMAT_HELP})
+
+
+class AgingColumnsSchema(Schema):
+    current = money()
+    days_1_30 = money()
+    days_31_60 = money()
+    days_61_90 = money()
+    over_90 = money()
+    credit_notes = money()
+    total = money()
+
+
+class AgedDocumentSchema(Schema):
+    number = fields.String(required=True)
+    kind = fields.String(required=True)
+    issued_on = fields.Date(required=True)
+    due_on = fields.Date(required=True)
+    days_past_due = fields.Integer(required=True)
+    bucket = fields.String(allow_none=True, metadata={"description": "current, 1-30, 31-60, 61-90, over_90"})
+    open_amount = money()
+
+
+class CustomerAgingSchema(AgingColumnsSchema):
+    customer_id = fields.String(required=True)
+    customer_code = fields.String(allow_none=True)
+    documents = fields.List(fields.Nested(AgedDocumentSchema), required=True)
+
+
+class ArAgingSchema(Schema):
+    currency = fields.String(required=True)
+    as_of = fields.Date(required=True)
+    customers = fields.List(fields.Nested(CustomerAgingSchema), required=True)
+    totals = fields.Nested(AgingColumnsSchema, required=True)
+
+
+class CustomerStatementArgs(Schema):
+    date_from = fields.Date(metadata={"description": "issued from, inclusive; default the first of date_to's month"})
+    date_to = fields.Date(metadata={"description": "issued to, inclusive; default today"})
+    format = fields.String(**_EXPORT_FORMAT, metadata={"description": _FORMAT_HELP})
+
+    @validates_schema
+    def _ordered(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        _in_order(data, "date_from", "date_to")
+
+
+class CustomerStatementLineSchema(Schema):
+    issued_on = fields.Date(required=True)
+    number = fields.String(required=True)
+    kind = fields.String(required=True)
+    document_ref = fields.String(required=True)
+    order_number = fields.String(allow_none=True)
+    due_on = fields.Date(required=True)
+    debit = money()
+    credit = money()
+    balance = money()
+
+
+class CustomerStatementSchema(Schema):
+    currency = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    customer_code = fields.String(allow_none=True)
+    date_from = fields.Date(required=True)
+    date_to = fields.Date(required=True)
+    opening = money()
+    debit = money()
+    credit = money()
+    closing = money()
+    lines = fields.List(fields.Nested(CustomerStatementLineSchema), required=True)
+
+
+class KeptStatementArgs(PageArgs):
+    period = fields.String(validate=period_name)
+    kind = fields.String(validate=validate.OneOf([k.value for k in KeptKind]))
+
+
+class KeptStatementSchema(Schema):
+    id = fields.Integer(required=True)
+    period = fields.String(required=True)
+    kind = fields.String(required=True)
+    version = fields.Integer(required=True, metadata={"description": "1 at the first close, one more at each"})
+    kept_by = fields.String(required=True)
+    kept_at = fields.AwareDateTime(required=True)
+
+
+class KeptStatementDetailSchema(KeptStatementSchema):
+    body = fields.Dict(required=True, metadata={"description": "the statement as its route showed it at close"})
+
+
+KeptStatementPage = page_schema(KeptStatementSchema, "KeptStatementPage")
+
+
+# -- customer payments ----------------------------------------------------------------------------------------
+
+
+class AllocationCreateSchema(StrictSchema):
+    invoice_number = text_field(32, required=True)
+    amount = DecimalString(sign=POSITIVE, required=True)
+
+
+class CustomerPaymentCreateSchema(StrictSchema):
+    customer_id = text_field(64, required=True, metadata={"description": "sales' customer id"})
+    currency = fields.String(required=True, validate=currency_code)
+    amount = DecimalString(sign=POSITIVE, required=True)
+    received_on = fields.Date(required=True)
+    rate = DecimalString(
+        sign=POSITIVE, allow_none=True, load_default=None, metadata={"description": "default: the table's rate"}
+    )
+    reference = text_field(100, allow_none=True, load_default=None)
+    allocations = fields.List(
+        fields.Nested(AllocationCreateSchema), load_default=list, validate=validate.Length(max=500)
+    )
+
+
+class AllocationSchema(Schema):
+    invoice_number = fields.String(required=True)
+    receivable_id = fields.Integer(required=True)
+    amount = money()
+    invoice_rate = money()
+    payment_rate = money()
+    fx_difference = fields.Decimal(as_string=True, required=True, metadata={"description": "base currency; + gain"})
+    entry_id = fields.Integer(required=True)
+
+
+class CustomerPaymentSchema(Schema):
+    id = fields.Integer(required=True)
+    number = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    currency = fields.String(required=True)
+    amount = money()
+    rate = money()
+    unallocated = money()
+    received_on = fields.Date(required=True)
+    reference = fields.String(allow_none=True)
+    entry_id = fields.Integer(required=True)
+    allocations = fields.List(fields.Nested(AllocationSchema), required=True)

@@ -15,10 +15,12 @@ from psi_chassis.db import Database, run_command
 from psi_chassis.types import utcnow
 from psi_finance.adapters import periods as store
 from psi_finance.domain.periods import PeriodStatus, check_close, check_reopen, parse_period
+from psi_finance.service.statements import keep_at_close
 
 
 def close_period(db: Database, period: str, actor: Actor) -> dict[str, Any]:
-    """Close a month that has begun: nothing posts into it after this (late events move on, people are refused)."""
+    """Close a month that has begun: nothing posts into it after this (late events move on, people are refused).
+    Its trial balance, profit and loss and balance sheet are kept in the same transaction (service/statements.py)."""
     name = parse_period(period)
 
     def work(session: Session) -> dict[str, Any]:
@@ -27,6 +29,7 @@ def close_period(db: Database, period: str, actor: Actor) -> dict[str, Any]:
         now = utcnow()
         check_close(name, PeriodStatus(current["status"]), now.date())
         store.close(session, name, actor.username, now)
+        keep_at_close(session, name, actor.username, now)
         return _period(session, name)
 
     return run_command(db, work)
