@@ -10,6 +10,7 @@ from psi_finance.domain.statements import (
     PartyDocument,
     Section,
     balance_sheet,
+    first_period_of_year,
     party_statement,
     profit_and_loss,
     section_of,
@@ -141,8 +142,9 @@ def test_books_that_do_not_balance_say_so() -> None:
     assert (bs.assets.total, bs.liabilities_and_equity, bs.balanced) == (D(5), Z, False)
 
 
-def test_year_start() -> None:
+def test_the_year_of_a_date_and_of_a_period() -> None:
     assert year_start(date(2026, 11, 30)) == date(2026, 1, 1)
+    assert first_period_of_year("2026-10") == "2026-01"
 
 
 def test_party_statement_with_its_running_balance() -> None:

@@ -36,6 +36,11 @@ def sides_dated_before(session: Session, day: date) -> Sides:
     return queries.sides_by_account(session, queries.dated_before(day))
 
 
+def sides_posted_before(session: Session, period: str) -> Sides:
+    """(debits, credits) per account of the entries posted into the periods before ``period``."""
+    return queries.sides_by_account(session, queries.before_period(period))
+
+
 def sides_posted(session: Session, period_from: str | None, period_to: str) -> Sides:
     """(debits, credits) per account of the entries posted into the periods from ``period_from`` (None: the
     first) to ``period_to``, both included, whatever their dates."""

@@ -205,6 +205,11 @@ def year_start(day: date) -> date:
     return date(day.year, 1, 1)
 
 
+def first_period_of_year(period: str) -> str:
+    """``2026-10`` → ``2026-01``: the current-year result of a period's balance sheet runs from it."""
+    return f"{period[:4]}-01"
+
+
 @dataclass(frozen=True)
 class PartyDocument:
     """A document of a party's statement in the base currency: a debit (an invoice) or a credit (a credit note)."""

@@ -37,6 +37,7 @@ from psi_finance.domain.statements import (
     ProfitAndLoss,
     StatementNotFound,
     balance_sheet,
+    first_period_of_year,
     party_statement,
     profit_and_loss,
     year_start,
@@ -93,8 +94,7 @@ def balance_sheet_report(db: Database, period: str | None, as_of: date | None, t
 
 def balance_sheet_posted(session: Session, period: str) -> dict[str, Any]:
     chart = accounts.all_accounts(session)
-    last_of_earlier_years = f"{int(period[:4]) - 1:04d}-12"
-    before_year = store.sides_posted(session, None, last_of_earlier_years)
+    before_year = store.sides_posted_before(session, first_period_of_year(period))
     found = balance_sheet(chart, store.sides_posted(session, None, period), before_year)
     return {"currency": config.base_currency(), "basis": "posted", "period": period, "as_of": None, **_bs_view(found)}
 
