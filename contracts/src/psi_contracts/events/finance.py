@@ -15,12 +15,16 @@ __all__ = [
     "INVOICE_KINDS",
     "CustomerBalanceChangedV1",
     "InvoiceIssuedV1",
+    "BILL_POSTED_V1",
+    "BILL_MATCHES",
+    "BillPostedV1",
     "EVENTS",
 ]
 
 CUSTOMER_BALANCE_CHANGED_V1 = "finance.CustomerBalanceChanged.v1"
 INVOICE_ISSUED_V1 = "finance.InvoiceIssued.v1"
 EXCHANGE_RATE_SET_V1 = "finance.ExchangeRateSet.v1"
+BILL_POSTED_V1 = "finance.BillPosted.v1"
 
 INVOICE_KINDS = ("invoice", "credit_note")
 """A customer invoice (from a shipment) or a credit note (from a customer return)."""
@@ -79,8 +83,45 @@ class ExchangeRateSetV1(ContractSchema):
     set_at = business_time()
 
 
+BILL_MATCHES = ("matched", "accepted")
+"""How a bill came to post: within the three-way match's tolerances, or accepted from the exception queue."""
+
+
+class BillPostedV1(ContractSchema):
+    """Finance posted a supplier bill (Dr GRNI, Dr/Cr purchase price variance, Dr VAT input / Cr Payables) and
+    recorded it in the payables subledger as ``number``."""
+
+    bill_id = text()
+    number = text()
+    """The payable's number, ``AP-000001``."""
+    supplier_id = text()
+    """Purchasing's supplier id, as its events name it."""
+    bill_number = text()
+    """The supplier's own invoice number."""
+    po_id = text()
+    po_number = text()
+    bill_date = fields.Date(required=True)
+    due_date = fields.Date(required=True)
+    currency = currency_code()
+    """The bill's currency: its purchase order's."""
+    exchange_rate = positive()
+    """Base-currency units per unit of ``currency``: the purchase order's rate (``"1"`` in the base currency)."""
+    net_amount = amount()
+    tax_amount = amount()
+    total_amount = amount()
+    """In ``currency``: net plus tax; what is owed to the supplier."""
+    base_total_amount = amount()
+    """The total in the base currency, as credited to Payables."""
+    variance_amount = signed()
+    """The purchase price variance posted, in the base currency: positive when the bill costs more than the
+    receipts booked (GRNI), negative when less."""
+    match = fields.String(required=True, validate=validate.OneOf(BILL_MATCHES))
+    posted_at = business_time()
+
+
 EVENTS: dict[str, type[ContractSchema]] = {
     CUSTOMER_BALANCE_CHANGED_V1: CustomerBalanceChangedV1,
     INVOICE_ISSUED_V1: InvoiceIssuedV1,
     EXCHANGE_RATE_SET_V1: ExchangeRateSetV1,
+    BILL_POSTED_V1: BillPostedV1,
 }
