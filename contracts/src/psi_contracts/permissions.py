@@ -241,6 +241,13 @@ PERMISSIONS: tuple[Permission, ...] = (
     _action("/api/v1/finance/periods/<period>/reopen", _PERIOD_CLOSERS),
     _read("/api/v1/finance/trial-balance", _FINANCE_READERS),
     _read("/api/v1/finance/reconciliation/inventory", _FINANCE_READERS),
+    # finance: supplier bills, matched three ways; the exception queue resolved by accountants
+    _read("/api/v1/finance/supplier-bills", _FINANCE_READERS),
+    _create("/api/v1/finance/supplier-bills", _BOOKKEEPERS),
+    _read("/api/v1/finance/supplier-bills/<int:bill_id>", _FINANCE_READERS),
+    _action("/api/v1/finance/supplier-bills/<int:bill_id>/accept", _BOOKKEEPERS),
+    _action("/api/v1/finance/supplier-bills/<int:bill_id>/reject", _BOOKKEEPERS),
+    _read("/api/v1/finance/bill-exceptions", _FINANCE_READERS),
     # finance: exchange rates (accountants set them; purchasing and sales keep replicas from the events)
     _read("/api/v1/finance/exchange-rates", _FINANCE_READERS),
     _action("/api/v1/finance/exchange-rates", _BOOKKEEPERS),

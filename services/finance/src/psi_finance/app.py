@@ -13,6 +13,7 @@ from psi_finance.service.reconciliation import largest_difference
 
 def _blueprints() -> list:
     from psi_finance.api.accounts import blp as accounts
+    from psi_finance.api.bills import blp as supplier_bills
     from psi_finance.api.exchange_rates import blp as exchange_rates
     from psi_finance.api.journal import blp as journal_entries
     from psi_finance.api.periods import blp as periods
@@ -20,7 +21,16 @@ def _blueprints() -> list:
     from psi_finance.api.reports import blp as trial_balance
     from psi_finance.api.statements import blp as statements
 
-    return [accounts, journal_entries, periods, trial_balance, reconciliation, exchange_rates, statements]
+    return [
+        accounts,
+        journal_entries,
+        periods,
+        trial_balance,
+        reconciliation,
+        exchange_rates,
+        statements,
+        supplier_bills,
+    ]
 
 
 SERVICE = ServiceDefinition(

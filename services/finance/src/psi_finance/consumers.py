@@ -13,6 +13,13 @@ from psi_contracts.events.inventory import (
     WAREHOUSE_CREATED_V1,
     WAREHOUSE_UPDATED_V1,
 )
+from psi_contracts.events.purchasing import (
+    GOODS_RECEIVED_V1,
+    GOODS_RETURNED_V1,
+    PURCHASE_ORDER_APPROVED_V1,
+    PURCHASE_ORDER_CANCELLED_V1,
+    PURCHASE_ORDER_SHORT_CLOSED_V1,
+)
 from psi_contracts.events.sales import ORDER_SHIPPED_V1, RETURN_RECEIVED_V1
 from psi_finance.service.on_inventory_events import (
     on_return_restocked,
@@ -22,6 +29,13 @@ from psi_finance.service.on_inventory_events import (
     on_stock_transferred,
     on_supplier_return_issued,
     on_warehouse_snapshot,
+)
+from psi_finance.service.on_purchasing_events import (
+    on_goods_received,
+    on_goods_returned,
+    on_purchase_order_approved,
+    on_purchase_order_cancelled,
+    on_purchase_order_short_closed,
 )
 from psi_finance.service.on_sales_events import on_order_shipped, on_return_received
 
@@ -40,4 +54,14 @@ HANDLERS: tuple[EventHandler, ...] = (
         },
     ),
     EventHandler("on_sales_events", {ORDER_SHIPPED_V1: on_order_shipped, RETURN_RECEIVED_V1: on_return_received}),
+    EventHandler(
+        "on_purchasing_events",
+        {
+            PURCHASE_ORDER_APPROVED_V1: on_purchase_order_approved,
+            GOODS_RECEIVED_V1: on_goods_received,
+            GOODS_RETURNED_V1: on_goods_returned,
+            PURCHASE_ORDER_CANCELLED_V1: on_purchase_order_cancelled,
+            PURCHASE_ORDER_SHORT_CLOSED_V1: on_purchase_order_short_closed,
+        },
+    ),
 )

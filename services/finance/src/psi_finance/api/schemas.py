@@ -352,6 +352,122 @@ class EffectiveRateSchema(Schema):
     rate = money()
 
 
+# -- supplier bills -------------------------------------------------------------------------------------------
+
+_BILL_STATUSES = validate.OneOf(["posted", "exception", "rejected"])
+_MATCH_REASONS = "PRICE, QUANTITY, NO_RECEIPT or NO_ORDER"
+
+
+def _below_one(value: Decimal) -> None:
+    """A tax rate is a fraction (a function, not ``validate.Range``: the OpenAPI type stays a plain string)."""
+    if value >= 1:
+        raise ValidationError("Must be a fraction below 1: 0.13 is 13 %.")
+
+
+class BillLineCreateSchema(StrictSchema):
+    po_line_no = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    quantity = DecimalString(sign=POSITIVE, required=True)
+    unit_price = DecimalString(sign=POSITIVE, required=True, metadata={"description": "net of tax, per unit"})
+    tax_rate = DecimalString(
+        sign=NON_NEGATIVE,
+        required=True,
+        validate=_below_one,
+        metadata={"description": 'a fraction below 1: "0.13" is 13 %'},
+    )
+
+
+class BillCreateSchema(StrictSchema):
+    supplier_id = text_field(64, required=True, metadata={"description": "purchasing's supplier id"})
+    po_id = text_field(64, allow_none=True, load_default=None, metadata={"description": "or po_number"})
+    po_number = text_field(64, allow_none=True, load_default=None, metadata={"description": "or po_id"})
+    bill_number = text_field(64, required=True, metadata={"description": "the supplier's invoice number"})
+    bill_date = fields.Date(required=True)
+    due_date = fields.Date(allow_none=True, load_default=None, metadata={"description": "or terms_days"})
+    terms_days = fields.Integer(
+        strict=True,
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(min=0, max=365),
+        metadata={"description": "days after bill_date; default 30 when due_date is not given either"},
+    )
+    currency = fields.String(required=True, validate=currency_code, metadata={"description": "the order's"})
+    note = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=1000))
+    lines = line_list(BillLineCreateSchema)
+
+    @validates_schema
+    def _one_order(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if (data.get("po_id") is None) == (data.get("po_number") is None):
+            raise ValidationError("Give po_id or po_number, one of them.", "_schema")
+
+
+class BillResolveSchema(StrictSchema):
+    note = fields.String(required=True, validate=[validate.Length(min=1, max=1000), trimmed_text])
+
+
+class BillLineSchema(Schema):
+    line_no = fields.Integer(required=True)
+    po_line_no = fields.Integer(required=True)
+    sku = fields.String(allow_none=True)
+    quantity = money()
+    unit_price = money()
+    tax_rate = money()
+    net_amount = money()
+    tax_amount = money()
+    order_unit_price = optional_money()
+    open_quantity = money()
+    reasons = fields.List(fields.String(), required=True, metadata={"description": _MATCH_REASONS + "; [] matched"})
+    detail = fields.String(allow_none=True)
+    grni_quantity = money()
+    grni_amount = money()
+    variance_amount = money()
+
+
+class BillSchema(Schema):
+    id = fields.Integer(required=True)
+    supplier_id = fields.String(required=True)
+    po_id = fields.String(required=True)
+    po_number = fields.String(required=True)
+    bill_number = fields.String(required=True)
+    bill_date = fields.Date(required=True)
+    due_date = fields.Date(required=True)
+    currency = fields.String(required=True)
+    exchange_rate = money()
+    net_amount = money()
+    tax_amount = money()
+    total_amount = money()
+    base_total_amount = money()
+    grni_amount = money()
+    variance_amount = money()
+    status = fields.String(required=True, metadata={"description": "posted, exception (waiting) or rejected"})
+    note = fields.String(allow_none=True)
+    entry_id = fields.Integer(allow_none=True)
+    payable_number = fields.String(allow_none=True, metadata={"description": "AP-000001 once posted"})
+    open_amount = optional_money()
+    created_by = fields.String(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    resolved_by = fields.String(allow_none=True)
+    resolved_at = fields.AwareDateTime(allow_none=True)
+    resolution_note = fields.String(allow_none=True)
+    lines = fields.List(fields.Nested(BillLineSchema), required=True)
+
+
+class BillQueryArgs(PageArgs):
+    status = fields.String(validate=_BILL_STATUSES)
+    supplier_id = fields.String(validate=validate.Length(min=1, max=64))
+    po_number = fields.String(validate=validate.Length(min=1, max=64))
+    bill_number = fields.String(validate=validate.Length(min=1, max=64))
+    date_from = fields.Date(metadata={"description": "bill date from, inclusive"})
+    date_to = fields.Date(metadata={"description": "bill date to, inclusive"})
+
+
+class BillExceptionArgs(PageArgs):
+    supplier_id = fields.String(validate=validate.Length(min=1, max=64))
+    po_number = fields.String(validate=validate.Length(min=1, max=64))
+
+
+BillPage = page_schema(BillSchema, "SupplierBillPage")
+
+
 # -- statements -------------------------------------------------------------------------------------------------
 
 _EXPORT_FORMAT = {"load_default": "json", "validate": validate.OneOf(EXPORT_FORMATS)}
