@@ -139,6 +139,8 @@ PERMISSIONS: tuple[Permission, ...] = (
     _read("/api/v1/sales/returns", _SALES_READERS),
     _read("/api/v1/sales/returns/<int:return_id>", _SALES_READERS),
     _read("/api/v1/sales/backorders", _SALES_READERS),
+    # sales: finance's exchange rates as sales keeps them (read only)
+    _read("/api/v1/sales/exchange-rates", _SALES_READERS),
     # inventory: stock
     _read("/api/v1/inventory/stock"),
     _read("/api/v1/inventory/stock/<sku>"),

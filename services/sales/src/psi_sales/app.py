@@ -14,12 +14,23 @@ from psi_sales.service.orders import overdue_replies
 def _blueprints() -> list:
     from psi_sales.api.customers import blp as customers
     from psi_sales.api.customers import classes_blp as customer_classes
+    from psi_sales.api.exchange_rates import blp as exchange_rates
     from psi_sales.api.orders import blp as orders
     from psi_sales.api.pricing import blp as pricing
     from psi_sales.api.quotations import blp as quotations
     from psi_sales.api.shipments import backorders_blp, returns_blp, shipments_blp
 
-    return [customers, customer_classes, pricing, orders, quotations, shipments_blp, returns_blp, backorders_blp]
+    return [
+        customers,
+        customer_classes,
+        pricing,
+        orders,
+        quotations,
+        shipments_blp,
+        returns_blp,
+        backorders_blp,
+        exchange_rates,
+    ]
 
 
 SERVICE = ServiceDefinition(

@@ -1,10 +1,12 @@
 """Sales' consumer on real PostgreSQL: the item and warehouse replicas keep the newest version, whatever order
-and however often inventory's events arrive; the golden examples decode and apply."""
+and however often inventory's events arrive; the golden examples decode and apply (finance's exchange rate
+among them; its replica's own tests are test_exchange_rates.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -72,6 +74,9 @@ def test_every_golden_example_sales_consumes_applies(consumer: Consumer) -> None
             assert consumer.runner.apply_envelopes(handler, [envelope]) == ["ack"], event_type
     assert len(consumer.rows("SELECT sku FROM items")) >= 1
     assert len(consumer.rows("SELECT code FROM warehouses")) >= 1
+    assert consumer.rows("SELECT rate_key, rate, version FROM exchange_rates") == [
+        ("USD:2025-03-03", Decimal("7.1"), 1)
+    ]
 
 
 def test_the_newest_version_wins_and_a_repeat_changes_nothing(consumer: Consumer) -> None:

@@ -354,3 +354,21 @@ quotation_lines = Table(
     UniqueConstraint("quotation_id", "line_no", name="uq_quotation_lines"),
     CheckConstraint("quantity > 0 AND tax_rate >= 0 AND tax_rate <= 1", name="ck_quotation_lines_figures"),
 )
+
+#: The replica of finance's exchange rates (finance.ExchangeRateSet.v1), as purchasing keeps it: from
+#: ``valid_from`` on, until the currency's next rate, one unit of ``currency`` is worth ``rate`` units of
+#: ``base_currency``. The newest ``version`` per (currency, valid_from) wins; ``rate_key`` is that pair as one
+#: value, ``USD:2025-03-03`` (the event's subject), so the chassis' single-key upsert keeps the rule.
+exchange_rates = Table(
+    "exchange_rates",
+    metadata,
+    Column("rate_key", String(16), primary_key=True),
+    Column("currency", String(3), nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("base_currency", String(3), nullable=False),
+    Column("rate", ExactDecimal(), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("set_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("currency", "valid_from", name="uq_exchange_rates_currency_valid_from"),
+    CheckConstraint("rate > 0", name="ck_exchange_rates_rate"),
+)

@@ -620,3 +620,23 @@ class QuotationConvertSchema(StrictSchema):
 
 class QuotationCancelSchema(StrictSchema):
     reason = reason_field()
+
+
+# --- exchange rates (finance's, as sales keeps them) --------------------------------------------------------
+
+
+class ExchangeRateQueryArgs(Schema):
+    currency = fields.String(required=True, validate=currency_code)
+    on = fields.Date(metadata={"description": "the date the rate is wanted for; default today (UTC)"})
+
+
+class ExchangeRateSchema(Schema):
+    currency = fields.String(required=True)
+    base_currency = fields.String(required=True)
+    on = fields.Date(required=True)
+    rate = money()
+    valid_from = fields.Date(
+        allow_none=True, metadata={"description": "from when the rate holds (null for the base currency: 1, always)"}
+    )
+    version = fields.Integer(allow_none=True, metadata={"description": "finance's version of that rate"})
+    set_at = fields.AwareDateTime(allow_none=True, metadata={"description": "when finance set it"})
