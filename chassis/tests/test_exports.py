@@ -66,3 +66,11 @@ def test_xlsx_holds_numbers_dates_and_text_never_a_formula() -> None:
     assert ws["C2"].number_format == "#,##0.00####" and ws["B2"].number_format == "yyyy-mm-dd"
     assert ws.freeze_panes == "A2" and ws["A1"].font.bold
     assert Decimal(str(book["Totals"]["A2"].value)) == Decimal("1234.499999")
+
+
+def test_xlsx_text_with_control_characters_is_written_not_refused() -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    sheet = Sheet("x", ("name",), (("a\x1bb\x03",),))
+    ws = openpyxl.load_workbook(io.BytesIO(to_xlsx([sheet])))["x"]
+    assert ws["A2"].value == "a\ufffdb\ufffd"
+    assert to_csv(sheet).decode("utf-8-sig") == "name\r\na\x1bb\x03\r\n"  # CSV keeps them

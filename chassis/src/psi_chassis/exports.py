@@ -9,6 +9,7 @@ A :class:`Sheet` is a title, a header and rows of cells; a cell is text, a ``Dec
   digits, enough for any amount below 10^9 to six places) shown with two to six decimals, dates are dates.
   It needs ``openpyxl``, which a service that exports XLSX declares among its dependencies (the chassis does not
   make every service install it).
+* **XLSX text holds no control character** (XML 1.0 cannot): one is written as U+FFFD; the CSV keeps it.
 * **Text is never a formula.** A text cell starting with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage return)
   is written with a leading apostrophe in CSV, and as text in XLSX, so a customer's name cannot run in a
   spreadsheet (CSV injection). Numbers are not text: a negative amount stays a number.
@@ -92,7 +93,13 @@ def to_xlsx(sheets: Sequence[Sheet]) -> bytes:
 
 
 def _xlsx_value(value: Cell) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)  # XML 1.0 holds no control characters
+    return value
 
 
 def _style(cell: Any) -> None:
