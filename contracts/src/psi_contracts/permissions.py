@@ -255,11 +255,13 @@ PERMISSIONS: tuple[Permission, ...] = (
     _action("/api/v1/finance/exchange-rates", _BOOKKEEPERS),
     _action("/api/v1/finance/exchange-rates/bulk", _BOOKKEEPERS),
     _read("/api/v1/finance/exchange-rates/effective", _FINANCE_READERS),
-    # finance: statements (P&L, balance sheet, AR aging, customer statements; kept at period close)
+    # finance: statements (P&L, balance sheet, AR and AP aging, customer and supplier statements; kept at close)
     _read("/api/v1/finance/statements/profit-and-loss", _FINANCE_READERS),
     _read("/api/v1/finance/statements/balance-sheet", _FINANCE_READERS),
     _read("/api/v1/finance/statements/ar-aging", _FINANCE_READERS),
     _read("/api/v1/finance/statements/customers/<customer_id>", _FINANCE_READERS),
+    _read("/api/v1/finance/statements/ap-aging", _FINANCE_READERS),
+    _read("/api/v1/finance/statements/suppliers/<supplier_id>", _FINANCE_READERS),
     _read("/api/v1/finance/statements/kept", _FINANCE_READERS),
     _read("/api/v1/finance/statements/kept/<int:statement_id>", _FINANCE_READERS),
 )

@@ -556,3 +556,140 @@ def test_a_customer_statement_as_csv(api: Any, monkeypatch: pytest.MonkeyPatch) 
         ["2026-11-30", "", "closing", "", "", "", "113.000000", "113.000000", "1582.000000"],
     ]
     assert number_cn.startswith("CN-") and number_inv.startswith("INV-")
+    # a customer id of control characters and quotes: an empty workbook, a file name without them
+    odd = download(api, monkeypatch, "/statements/customers/a%1B%22b?format=xlsx")
+    assert odd.headers["Content-Disposition"].startswith('attachment; filename="customer-statement_a-b_')
+    assert ["customer_id", 'a\ufffd"b'] in read_xlsx(odd)["About"]
+
+
+# --- payables: AP aging and a supplier's statement -----------------------------------------------------------
+#
+# Bills in the payables subledger (written straight into it as service/bills.py posts them), aged on 2026-11-30:
+#
+#     supplier 3 (SUP-3, as its order names it)
+#       AP-000001  issued 2026-11-01  due 2026-12-01   -1 day    current   1130, open 1130
+#       AP-000002  issued 2026-09-15  due 2026-10-31   30 days   1-30       565, open 200 (part paid)
+#       AP-000003  issued 2026-08-01  due 2026-09-01   90 days   61-90      452
+#       AP-000004  issued 2026-07-01  due 2026-08-01   121 days  over 90    339
+#       AP-000005  issued 2026-06-01  due 2026-07-01   paid: open 0, left out of the aging      113
+#       total 1130 + 200 + 452 + 339 = 2121
+#     supplier 7 (no code known)
+#       AP-000006  USD 100 at 7.1 = 710, open 40: 40 x 7.1 = 284; issued 2026-11-20, due 2026-11-29: 1 day, 1-30
+#     totals: current 1130, 1-30 200 + 284 = 484, 31-60 0, 61-90 452, over 90 339, total 2405
+
+BILLS = (
+    # supplier, number, issued, due, total, open, currency, rate
+    ("3", "AP-000001", "2026-11-01", "2026-12-01", "1130", "1130", "CNY", "1"),
+    ("3", "AP-000002", "2026-09-15", "2026-10-31", "565", "200", "CNY", "1"),
+    ("3", "AP-000003", "2026-08-01", "2026-09-01", "452", "452", "CNY", "1"),
+    ("3", "AP-000004", "2026-07-01", "2026-08-01", "339", "339", "CNY", "1"),
+    ("3", "AP-000005", "2026-06-01", "2026-07-01", "113", "0", "CNY", "1"),
+    ("7", "AP-000006", "2026-11-20", "2026-11-29", "100", "40", "USD", "7.1"),
+)
+
+
+def _bills(api: Any) -> None:
+    api.execute(
+        "INSERT INTO payable_orders (po_id, po_number, revision, supplier_id, supplier_code, currency, exchange_rate,"
+        " status, approved_at, updated_at) VALUES ('po-1', 'PO-1', 1, '3', 'SUP-3', 'CNY', 1, 'open', now(), now())"
+    )
+    for i, (supplier, number, issued, due, total, open_, currency, rate) in enumerate(BILLS, start=1):
+        api.execute(
+            "INSERT INTO payables (number, kind, supplier_id, bill_id, po_number, document_ref, currency, rate,"
+            " net_amount, tax_amount, total_amount, base_total_amount, open_amount, issued_on, due_on, entry_id,"
+            " created_at) VALUES (:number, 'bill', :supplier, :i, 'PO-1', :ref, :currency, :rate, 0, 0, :total,"
+            " :base, :open, :issued, :due, :i, now())",
+            number=number,
+            supplier=supplier,
+            i=i,
+            ref=f"B-{i}",
+            currency=currency,
+            rate=D(rate),
+            total=D(total),
+            base=D(total) * D(rate),
+            open=D(open_),
+            issued=date.fromisoformat(issued),
+            due=date.fromisoformat(due),
+        )
+
+
+def _ap_columns(row: dict[str, Any]) -> tuple[str, ...]:
+    keys = ("current", "days_1_30", "days_31_60", "days_61_90", "over_90", "debit_notes", "total")
+    return tuple(row[k] for k in keys)
+
+
+def test_ap_aging_buckets_match_the_hand_figures(api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    _bills(api)
+    aging = api.ok("GET", "/statements/ap-aging?as_of=2026-11-30", role="purchasing_manager")
+    usd, sup3 = aging["suppliers"]  # a supplier without a code first
+    assert (usd["supplier_id"], usd["supplier_code"], _ap_columns(usd)) == (
+        "7",
+        None,
+        (Z, "284.000000", Z, Z, Z, Z, "284.000000"),
+    )
+    assert (sup3["supplier_id"], sup3["supplier_code"]) == ("3", "SUP-3")
+    assert _ap_columns(sup3) == ("1130.000000", "200.000000", Z, "452.000000", "339.000000", Z, "2121.000000")
+    assert [(d["number"], d["days_past_due"], d["bucket"]) for d in sup3["documents"]] == [
+        ("AP-000004", 121, "over_90"),
+        ("AP-000003", 90, "61-90"),
+        ("AP-000002", 30, "1-30"),
+        ("AP-000001", -1, "current"),
+    ]
+    assert _ap_columns(aging["totals"]) == (
+        "1130.000000",
+        "484.000000",
+        Z,
+        "452.000000",
+        "339.000000",
+        Z,
+        "2405.000000",
+    )
+    rows = read_csv(download(api, monkeypatch, "/statements/ap-aging?as_of=2026-11-30&format=csv"))
+    assert rows[0][:2] == ["supplier_id", "supplier_code"] and rows[0][-2:] == ["debit_notes", "total"]
+    assert [r[0] for r in rows[1:]] == ["7", "3", "total"] and rows[-1][-1] == "2405.000000"
+
+
+def test_a_supplier_statement_with_opening_running_and_closing_balance(
+    api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _bills(api)
+    # November: opening = the bills before it, 565 + 452 + 339 + 113 = 1469 (what was billed; payments are not
+    # lines yet); AP-000001 1130: 2599
+    statement = api.ok("GET", "/statements/suppliers/3?date_from=2026-11-01&date_to=2026-11-30")
+    assert (statement["supplier_id"], statement["supplier_code"]) == ("3", "SUP-3")
+    assert (statement["opening"], statement["debit"], statement["credit"], statement["closing"]) == (
+        "1469.000000",
+        Z,
+        "1130.000000",
+        "2599.000000",
+    )
+    assert [(ln["number"], ln["po_number"], ln["credit"], ln["balance"]) for ln in statement["lines"]] == [
+        ("AP-000001", "PO-1", "1130.000000", "2599.000000")
+    ]
+    year = api.ok("GET", "/statements/suppliers/3?date_from=2026-01-01&date_to=2026-12-31")
+    # 113, + 339 = 452, + 452 = 904, + 565 = 1469, + 1130 = 2599
+    assert [ln["balance"] for ln in year["lines"]] == [
+        "113.000000",
+        "452.000000",
+        "904.000000",
+        "1469.000000",
+        "2599.000000",
+    ]
+    # the USD bill in the base currency: 100 x 7.1 = 710
+    assert api.ok("GET", "/statements/suppliers/7?date_from=2026-11-01&date_to=2026-11-30")["closing"] == "710.000000"
+    rows = read_csv(
+        download(api, monkeypatch, "/statements/suppliers/3?date_from=2026-11-01&date_to=2026-11-30&format=csv")
+    )
+    assert rows[0] == [
+        "issued_on",
+        "number",
+        "kind",
+        "document_ref",
+        "po_number",
+        "due_on",
+        "debit",
+        "credit",
+        "balance",
+    ]
+    assert rows[1] == ["2026-11-01", "", "opening", "", "", "", "", "", "1469.000000"]
+    assert rows[-1] == ["2026-11-30", "", "closing", "", "", "", Z, "1130.000000", "2599.000000"]

@@ -46,8 +46,9 @@ def test_a_leap_day_counts_as_a_day() -> None:
 
 def _doc(party: str, number: str, due_on: date, amount: str, **kw: object) -> OpenDocument:
     values = {"party_code": f"CUST-{party}", "is_credit": False, "issued_on": date(2026, 9, 1), **kw}
+    kind = "credit_note" if values["is_credit"] else "invoice"
     return OpenDocument(
-        party, values["party_code"], number, values["is_credit"], values["issued_on"], due_on, D(amount)
+        party, values["party_code"], number, kind, values["is_credit"], values["issued_on"], due_on, D(amount)
     )
 
 

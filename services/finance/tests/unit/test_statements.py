@@ -157,6 +157,11 @@ def test_party_statement_with_its_running_balance() -> None:
     # by date; on 11-09 in the order given: 500 + 226 = 726, - 113 = 613, + 10 = 623
     assert [d.number for d in statement.documents] == ["INV-000002", "CN-000003", "INV-000001"]
     assert statement.balances == (D(726), D(613), D(623))
-    assert (statement.opening, statement.debit, statement.credit, statement.closing) == (D(500), D(236), D(113), D(623))
+    assert (statement.opening, statement.increase, statement.decrease, statement.closing) == (
+        D(500),
+        D(236),
+        D(113),
+        D(623),
+    )
     empty = party_statement(D(42), [])
     assert (empty.balances, empty.closing) == ((), D(42))

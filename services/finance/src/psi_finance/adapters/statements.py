@@ -13,13 +13,14 @@ from sqlalchemy.orm import Session
 from psi_chassis.decimals import ZERO
 from psi_chassis.paging import fetch_page
 from psi_finance.adapters import queries
+from psi_finance.adapters.payables_tables import payable_orders, payables
 from psi_finance.adapters.receivable_tables import receivables
 from psi_finance.adapters.statement_tables import statements
 from psi_finance.adapters.tables import journal_entries
 from psi_finance.domain.receivables import ReceivableKind
 
 Sides = dict[str, tuple[Decimal, Decimal]]
-R, S = receivables.c, statements.c
+R, S, P, PO = receivables.c, statements.c, payables.c, payable_orders.c
 
 
 # --- the journal's sums ----------------------------------------------------------------------------------------
@@ -66,7 +67,7 @@ def _signed_base_total() -> Any:
 
 def customer_documents(session: Session, customer_id: str, date_from: date, date_to: date) -> dict[str, Any]:
     """A customer's documents issued from ``date_from`` to ``date_to`` (by date and id), the balance of those
-    before ``date_from``, and the customer's code (None for a customer without documents)."""
+    before ``date_from`` and the customer's code (``party_code``, None for a customer without documents)."""
     mine = R.customer_id == customer_id
     before = select(func.coalesce(func.sum(_signed_base_total()), ZERO)).where(mine, R.issued_on < date_from)
     rows = session.execute(
@@ -75,7 +76,47 @@ def customer_documents(session: Session, customer_id: str, date_from: date, date
     code = session.execute(
         select(R.customer_code).where(mine, R.customer_code.is_not(None)).order_by(R.id.desc()).limit(1)
     ).scalar()
-    return {"opening": Decimal(session.execute(before).scalar_one()), "rows": rows, "customer_code": code}
+    return {"opening": Decimal(session.execute(before).scalar_one()), "rows": rows, "party_code": code}
+
+
+# --- payables ----------------------------------------------------------------------------------------------------
+
+
+def _supplier_code() -> Any:
+    """The supplier's code as purchasing's orders named it (the payables hold the supplier's id only)."""
+    return (
+        select(PO.supplier_code)
+        .where(PO.supplier_id == P.supplier_id, PO.supplier_code.is_not(None))
+        .order_by(PO.approved_at.desc())
+        .limit(1)
+        .scalar_subquery()
+        .label("supplier_code")
+    )
+
+
+def open_payables(session: Session, as_of: date) -> list[Any]:
+    """Bills issued by ``as_of`` with an amount open, by supplier and id, with the supplier's code."""
+    query = (
+        select(payables, _supplier_code()).where(P.issued_on <= as_of, P.open_amount > 0).order_by(P.supplier_id, P.id)
+    )
+    return list(session.execute(query))
+
+
+def supplier_documents(session: Session, supplier_id: str, date_from: date, date_to: date) -> dict[str, Any]:
+    """A supplier's bills issued from ``date_from`` to ``date_to`` (by date and id), the sum of those before
+    ``date_from`` (base totals) and the supplier's code (``party_code``, None when no order names one)."""
+    mine = P.supplier_id == supplier_id
+    before = select(func.coalesce(func.sum(P.base_total_amount), ZERO)).where(mine, P.issued_on < date_from)
+    rows = session.execute(
+        select(payables).where(mine, P.issued_on >= date_from, P.issued_on <= date_to).order_by(P.issued_on, P.id)
+    ).all()
+    code = session.execute(
+        select(PO.supplier_code)
+        .where(PO.supplier_id == supplier_id, PO.supplier_code.is_not(None))
+        .order_by(PO.approved_at.desc())
+        .limit(1)
+    ).scalar()
+    return {"opening": Decimal(session.execute(before).scalar_one()), "rows": rows, "party_code": code}
 
 
 # --- statements kept at period close ---------------------------------------------------------------------------

@@ -4,9 +4,10 @@ XLSX by the chassis (psi_chassis.exports), answered as a download.
 * **Profit and loss, balance sheet**: one row per account line, a ``total`` row per section and a row per result
   (net revenue, gross profit, ...; in the balance sheet the two results not closed and liabilities and equity):
   ``section, account, name, amount`` (``account`` empty on a total or a result).
-* **AR aging**: one row per customer and a last ``total`` row; the XLSX holds each customer's documents on a
-  second sheet.
-* **Customer statement**: an ``opening`` row, one row per document with the balance after it, a ``closing`` row.
+* **AR and AP aging**: one row per customer (supplier) and a last ``total`` row; the XLSX holds each party's
+  documents on a second sheet.
+* **Customer and supplier statements**: an ``opening`` row, one row per document with the balance after it, a
+  ``closing`` row.
 
 The CSV is the first sheet; the XLSX holds every sheet and an "About" sheet (the statement, the currency, its
 window), which a CSV leaves to the file's name.
@@ -15,7 +16,7 @@ window), which a CSV leaves to the file's name.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response
@@ -34,8 +35,19 @@ FILE_RESPONSES = {
         }
     }
 }
-_ABOUT_KEYS = ("currency", "basis", "period", "date_from", "date_to", "as_of", "customer_id", "customer_code")
-_FILENAME_KEYS = ("customer_id", "period", "date_from", "date_to", "as_of")
+_ABOUT_KEYS = (
+    "currency",
+    "basis",
+    "period",
+    "date_from",
+    "date_to",
+    "as_of",
+    "customer_id",
+    "customer_code",
+    "supplier_id",
+    "supplier_code",
+)
+_FILENAME_KEYS = ("customer_id", "supplier_id", "period", "date_from", "date_to", "as_of")
 #: What a file name keeps of a value (a customer id comes from the path: no quote or slash reaches the header).
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -97,33 +109,47 @@ def balance_sheet_sheets(found: dict[str, Any]) -> list[Sheet]:
     return [Sheet("Balance sheet", _STATEMENT_HEADER, rows)]
 
 
-AGING_COLUMNS = ("current", "days_1_30", "days_31_60", "days_61_90", "over_90", "credit_notes", "total")
+_BUCKETS = ("current", "days_1_30", "days_31_60", "days_61_90", "over_90")
 _DOCUMENT_COLUMNS = ("number", "kind", "issued_on", "due_on", "days_past_due", "bucket", "open_amount")
 
 
-def ar_aging_sheets(found: dict[str, Any]) -> list[Sheet]:
-    customers = [(c["customer_id"], c["customer_code"], *(c[k] for k in AGING_COLUMNS)) for c in found["customers"]]
-    totals = ("total", None, *(found["totals"][k] for k in AGING_COLUMNS))
+def _aging_sheets(found: dict[str, Any], title: str, party: str, credits: str) -> list[Sheet]:
+    keys = (f"{party}_id", f"{party}_code")
+    columns = (*_BUCKETS, credits, "total")
+    rows = [(p[keys[0]], p[keys[1]], *(p[k] for k in columns)) for p in found[f"{party}s"]]
+    totals = ("total", None, *(found["totals"][k] for k in columns))
     documents = [
-        (c["customer_id"], c["customer_code"], *(d[k] for k in _DOCUMENT_COLUMNS))
-        for c in found["customers"]
-        for d in c["documents"]
+        (p[keys[0]], p[keys[1]], *(d[k] for k in _DOCUMENT_COLUMNS)) for p in found[f"{party}s"] for d in p["documents"]
     ]
     return [
-        Sheet("AR aging", ("customer_id", "customer_code", *AGING_COLUMNS), [*customers, totals]),
-        Sheet("Documents", ("customer_id", "customer_code", *_DOCUMENT_COLUMNS), documents),
+        Sheet(title, (*keys, *columns), [*rows, totals]),
+        Sheet("Documents", (*keys, *_DOCUMENT_COLUMNS), documents),
     ]
 
 
-_LINE_COLUMNS: Sequence[str] = ("issued_on", "number", "kind", "document_ref", "order_number", "due_on")
+def ar_aging_sheets(found: dict[str, Any]) -> list[Sheet]:
+    return _aging_sheets(found, "AR aging", "customer", "credit_notes")
 
 
-def customer_statement_sheets(found: dict[str, Any]) -> list[Sheet]:
+def ap_aging_sheets(found: dict[str, Any]) -> list[Sheet]:
+    return _aging_sheets(found, "AP aging", "supplier", "debit_notes")
+
+
+def _statement_sheets(found: dict[str, Any], title: str, order_key: str) -> list[Sheet]:
+    columns = ("issued_on", "number", "kind", "document_ref", order_key, "due_on")
     blank = (None,) * 3
-    lines = [(*(ln[k] for k in _LINE_COLUMNS), ln["debit"], ln["credit"], ln["balance"]) for ln in found["lines"]]
+    lines = [(*(ln[k] for k in columns), ln["debit"], ln["credit"], ln["balance"]) for ln in found["lines"]]
     rows = [
         (found["date_from"], None, "opening", *blank, None, None, found["opening"]),
         *lines,
         (found["date_to"], None, "closing", *blank, found["debit"], found["credit"], found["closing"]),
     ]
-    return [Sheet("Customer statement", (*_LINE_COLUMNS, "debit", "credit", "balance"), rows)]
+    return [Sheet(title, (*columns, "debit", "credit", "balance"), rows)]
+
+
+def customer_statement_sheets(found: dict[str, Any]) -> list[Sheet]:
+    return _statement_sheets(found, "Customer statement", "order_number")
+
+
+def supplier_statement_sheets(found: dict[str, Any]) -> list[Sheet]:
+    return _statement_sheets(found, "Supplier statement", "po_number")

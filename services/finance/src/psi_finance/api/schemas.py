@@ -548,19 +548,26 @@ class BalanceSheetSchema(_StatementWindow):
     balanced = fields.Boolean(required=True, metadata={"description": "assets = liabilities + equity"})
 
 
-class ArAgingArgs(Schema):
+class AgingArgs(Schema):
     as_of = fields.Date(metadata={"description": "default today"})
     format = fields.String(**_EXPORT_FORMAT, metadata={"description": _FORMAT_HELP})
 
 
-class AgingColumnsSchema(Schema):
+class _AgingBuckets(Schema):
     current = money()
     days_1_30 = money()
     days_31_60 = money()
     days_61_90 = money()
     over_90 = money()
-    credit_notes = money()
     total = money()
+
+
+class AgingColumnsSchema(_AgingBuckets):
+    credit_notes = money()
+
+
+class ApAgingColumnsSchema(_AgingBuckets):
+    debit_notes = money()
 
 
 class AgedDocumentSchema(Schema):
@@ -586,7 +593,20 @@ class ArAgingSchema(Schema):
     totals = fields.Nested(AgingColumnsSchema, required=True)
 
 
-class CustomerStatementArgs(Schema):
+class SupplierAgingSchema(ApAgingColumnsSchema):
+    supplier_id = fields.String(required=True)
+    supplier_code = fields.String(allow_none=True)
+    documents = fields.List(fields.Nested(AgedDocumentSchema), required=True)
+
+
+class ApAgingSchema(Schema):
+    currency = fields.String(required=True)
+    as_of = fields.Date(required=True)
+    suppliers = fields.List(fields.Nested(SupplierAgingSchema), required=True)
+    totals = fields.Nested(ApAgingColumnsSchema, required=True)
+
+
+class PartyStatementArgs(Schema):
     date_from = fields.Date(metadata={"description": "issued from, inclusive; default the first of date_to's month"})
     date_to = fields.Date(metadata={"description": "issued to, inclusive; default today"})
     format = fields.String(**_EXPORT_FORMAT, metadata={"description": _FORMAT_HELP})
@@ -596,29 +616,45 @@ class CustomerStatementArgs(Schema):
         _in_order(data, "date_from", "date_to")
 
 
-class CustomerStatementLineSchema(Schema):
+class _StatementLine(Schema):
     issued_on = fields.Date(required=True)
     number = fields.String(required=True)
     kind = fields.String(required=True)
     document_ref = fields.String(required=True)
-    order_number = fields.String(allow_none=True)
     due_on = fields.Date(required=True)
     debit = money()
     credit = money()
     balance = money()
 
 
-class CustomerStatementSchema(Schema):
+class CustomerStatementLineSchema(_StatementLine):
+    order_number = fields.String(allow_none=True)
+
+
+class SupplierStatementLineSchema(_StatementLine):
+    po_number = fields.String(allow_none=True)
+
+
+class _PartyStatement(Schema):
     currency = fields.String(required=True)
-    customer_id = fields.String(required=True)
-    customer_code = fields.String(allow_none=True)
     date_from = fields.Date(required=True)
     date_to = fields.Date(required=True)
     opening = money()
     debit = money()
     credit = money()
     closing = money()
+
+
+class CustomerStatementSchema(_PartyStatement):
+    customer_id = fields.String(required=True)
+    customer_code = fields.String(allow_none=True)
     lines = fields.List(fields.Nested(CustomerStatementLineSchema), required=True)
+
+
+class SupplierStatementSchema(_PartyStatement):
+    supplier_id = fields.String(required=True)
+    supplier_code = fields.String(allow_none=True)
+    lines = fields.List(fields.Nested(SupplierStatementLineSchema), required=True)
 
 
 class KeptStatementArgs(PageArgs):

@@ -14,17 +14,19 @@ from psi_chassis.app import current_db
 from psi_chassis.types import utcnow
 from psi_finance.api import exports
 from psi_finance.api.schemas import (
-    ArAgingArgs,
+    AgingArgs,
+    ApAgingSchema,
     ArAgingSchema,
     BalanceSheetArgs,
     BalanceSheetSchema,
-    CustomerStatementArgs,
     CustomerStatementSchema,
     KeptStatementArgs,
     KeptStatementDetailSchema,
     KeptStatementPage,
+    PartyStatementArgs,
     ProfitAndLossArgs,
     ProfitAndLossSchema,
+    SupplierStatementSchema,
 )
 from psi_finance.service import statements as service
 
@@ -32,7 +34,7 @@ blp = Blueprint(
     "statements",
     __name__,
     url_prefix="/api/v1/finance/statements",
-    description="Financial statements (财务报表): profit and loss, balance sheet, AR aging, customer statements",
+    description="Financial statements (财务报表): P&L, balance sheet, AR and AP aging, customer and supplier accounts",
 )
 
 Answer = dict[str, Any] | Response
@@ -68,7 +70,7 @@ class BalanceSheet(MethodView):
 
 @blp.route("/ar-aging")
 class ArAging(MethodView):
-    @blp.arguments(ArAgingArgs, location="query")
+    @blp.arguments(AgingArgs, location="query")
     @blp.response(200, ArAgingSchema)
     @blp.doc(responses=exports.FILE_RESPONSES)
     def get(self, args: dict[str, Any]) -> Answer:
@@ -79,9 +81,21 @@ class ArAging(MethodView):
         return exports.answer(found, args["format"], "ar-aging", exports.ar_aging_sheets)
 
 
+@blp.route("/ap-aging")
+class ApAging(MethodView):
+    @blp.arguments(AgingArgs, location="query")
+    @blp.response(200, ApAgingSchema)
+    @blp.doc(responses=exports.FILE_RESPONSES)
+    def get(self, args: dict[str, Any]) -> Answer:
+        """应付账龄: each supplier's open bills by days past due on `as_of` (default today), in the buckets of
+        the AR aging; the documents and the totals."""
+        found = service.ap_aging_report(current_db(), args.get("as_of"), utcnow().date())
+        return exports.answer(found, args["format"], "ap-aging", exports.ap_aging_sheets)
+
+
 @blp.route("/customers/<string:customer_id>")
 class CustomerStatement(MethodView):
-    @blp.arguments(CustomerStatementArgs, location="query")
+    @blp.arguments(PartyStatementArgs, location="query")
     @blp.response(200, CustomerStatementSchema)
     @blp.doc(responses=exports.FILE_RESPONSES)
     def get(self, args: dict[str, Any], customer_id: str) -> Answer:
@@ -91,6 +105,19 @@ class CustomerStatement(MethodView):
         window = (args.get("date_from"), args.get("date_to"))
         found = service.customer_statement(current_db(), customer_id, *window, utcnow().date())
         return exports.answer(found, args["format"], "customer-statement", exports.customer_statement_sheets)
+
+
+@blp.route("/suppliers/<string:supplier_id>")
+class SupplierStatement(MethodView):
+    @blp.arguments(PartyStatementArgs, location="query")
+    @blp.response(200, SupplierStatementSchema)
+    @blp.doc(responses=exports.FILE_RESPONSES)
+    def get(self, args: dict[str, Any], supplier_id: str) -> Answer:
+        """供应商对账单: a supplier's bills (credits, as the books post them) issued from `date_from` (default the
+        first of the month) to `date_to` (default today), the balance before, after each and at the end."""
+        window = (args.get("date_from"), args.get("date_to"))
+        found = service.supplier_statement(current_db(), supplier_id, *window, utcnow().date())
+        return exports.answer(found, args["format"], "supplier-statement", exports.supplier_statement_sheets)
 
 
 @blp.route("/kept")

@@ -69,6 +69,7 @@ class OpenDocument:
     party_id: str
     party_code: str | None
     number: str
+    kind: str
     is_credit: bool
     issued_on: date
     due_on: date

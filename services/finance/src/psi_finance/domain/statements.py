@@ -25,8 +25,10 @@ result not closed into retained earnings is shown in equity in two lines of its 
 (the year of the balance sheet's date, a calendar year) and the **earlier years' result not closed**. Because every
 entry balances, assets = liabilities + equity always; ``balanced`` says so rather than assumes it.
 
-**Statement of account**: a party's documents in a window, each a debit (an invoice) or a credit (a credit note),
-with the balance after each from the opening balance (the documents before the window).
+**Statement of account**: a party's documents in a window, each raising what is owed (a customer's invoice, a
+supplier's bill) or lowering it (a credit note, a payment), with the balance after each (what is owed, customer to
+us or us to the supplier) from the opening balance (the documents before the window). A customer's statement shows
+a raise as a debit and a lowering as a credit, a supplier's the other way round, as the books post them.
 """
 
 from __future__ import annotations
@@ -212,7 +214,8 @@ def first_period_of_year(period: str) -> str:
 
 @dataclass(frozen=True)
 class PartyDocument:
-    """A document of a party's statement in the base currency: a debit (an invoice) or a credit (a credit note)."""
+    """A document of a party's statement in the base currency: it raises what is owed (an invoice, a bill) or lowers
+    it (a credit note)."""
 
     issued_on: date
     number: str
@@ -220,8 +223,8 @@ class PartyDocument:
     document_ref: str
     order_ref: str | None
     due_on: date
-    debit: Decimal
-    credit: Decimal
+    increase: Decimal
+    decrease: Decimal
 
 
 @dataclass(frozen=True)
@@ -232,16 +235,16 @@ class PartyStatement:
     """The balance after each document."""
 
     @property
-    def debit(self) -> Decimal:
-        return sum((d.debit for d in self.documents), ZERO)
+    def increase(self) -> Decimal:
+        return sum((d.increase for d in self.documents), ZERO)
 
     @property
-    def credit(self) -> Decimal:
-        return sum((d.credit for d in self.documents), ZERO)
+    def decrease(self) -> Decimal:
+        return sum((d.decrease for d in self.documents), ZERO)
 
     @property
     def closing(self) -> Decimal:
-        return self.opening + self.debit - self.credit
+        return self.opening + self.increase - self.decrease
 
 
 def party_statement(opening: Decimal, documents: Iterable[PartyDocument]) -> PartyStatement:
@@ -251,7 +254,7 @@ def party_statement(opening: Decimal, documents: Iterable[PartyDocument]) -> Par
     Example: opening 500, an invoice of 226 then a credit note of 113 give 726, 613; closing 613.
     """
     ordered = tuple(sorted(documents, key=lambda d: d.issued_on))
-    balances = running_balances(opening, [(d.debit, d.credit) for d in ordered])
+    balances = running_balances(opening, [(d.increase, d.decrease) for d in ordered])
     return PartyStatement(opening, ordered, tuple(balances))
 
 

@@ -13,6 +13,7 @@ The rules are domain/statements.py (sections, the result not closed in equity) a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -25,7 +26,7 @@ from psi_chassis.errors import InvalidRequest
 from psi_finance import config
 from psi_finance.adapters import accounts, queries
 from psi_finance.adapters import statements as store
-from psi_finance.domain.aging import Aging, AgingRow, Bucket, OpenDocument, age, open_in_base
+from psi_finance.domain.aging import AgedDocument, Aging, AgingRow, Bucket, OpenDocument, age, open_in_base
 from psi_finance.domain.periods import first_day, parse_period, period_of
 from psi_finance.domain.receivables import ReceivableKind
 from psi_finance.domain.statements import (
@@ -162,7 +163,7 @@ def _tb_view(tb: TrialBalance) -> dict[str, Any]:
     return {"rows": rows, "totals": totals, "balanced": tb.balanced}
 
 
-# --- receivables: aging and a customer's statement -------------------------------------------------------------
+# --- the subledgers: aging and a party's statement --------------------------------------------------------------
 
 #: The aging's columns, in bucket order, as the API names them.
 BUCKET_FIELDS = {
@@ -174,20 +175,44 @@ BUCKET_FIELDS = {
 }
 
 
+@dataclass(frozen=True)
+class Subledger:
+    """How a subledger's parties and documents are named in the API, and which side a raise posts to."""
+
+    party: str
+    credits: str
+    """The column of the documents that lower what is owed (not aged)."""
+    order_key: str
+    raise_is_debit: bool
+    """A customer's invoice is a debit of their account; a supplier's bill a credit."""
+
+
+RECEIVABLES = Subledger("customer", "credit_notes", "order_number", raise_is_debit=True)
+PAYABLES = Subledger("supplier", "debit_notes", "po_number", raise_is_debit=False)
+
+
 def ar_aging_report(db: Database, as_of: date | None, today: date) -> dict[str, Any]:
     """Each customer's open invoices by days past due as of ``as_of`` (default today), credit notes apart."""
     as_of = as_of or today
     with db.unit_of_work() as session:
-        documents = [_open_document(r) for r in store.open_receivables(session, as_of)]
-    aging = age(documents, as_of)
-    return {"currency": config.base_currency(), "as_of": as_of, **_aging_view(aging)}
+        documents = [_open_receivable(r) for r in store.open_receivables(session, as_of)]
+    return {"currency": config.base_currency(), "as_of": as_of, **_aging_view(age(documents, as_of), RECEIVABLES)}
 
 
-def _open_document(row: Any) -> OpenDocument:
+def ap_aging_report(db: Database, as_of: date | None, today: date) -> dict[str, Any]:
+    """Each supplier's open bills by days past due as of ``as_of`` (default today)."""
+    as_of = as_of or today
+    with db.unit_of_work() as session:
+        documents = [_open_payable(r) for r in store.open_payables(session, as_of)]
+    return {"currency": config.base_currency(), "as_of": as_of, **_aging_view(age(documents, as_of), PAYABLES)}
+
+
+def _open_receivable(row: Any) -> OpenDocument:
     return OpenDocument(
         party_id=row.customer_id,
         party_code=row.customer_code,
         number=row.number,
+        kind=row.kind,
         is_credit=row.kind == ReceivableKind.CREDIT_NOTE.value,
         issued_on=row.issued_on,
         due_on=row.due_on,
@@ -195,33 +220,47 @@ def _open_document(row: Any) -> OpenDocument:
     )
 
 
-def _aging_columns(row: AgingRow) -> dict[str, Any]:
+def _open_payable(row: Any) -> OpenDocument:
+    return OpenDocument(
+        party_id=row.supplier_id,
+        party_code=row.supplier_code,
+        number=row.number,
+        kind=row.kind,
+        is_credit=False,  # the payables subledger holds bills only
+        issued_on=row.issued_on,
+        due_on=row.due_on,
+        open_amount=open_in_base(row.open_amount, row.total_amount, row.base_total_amount, row.rate),
+    )
+
+
+def _aging_columns(row: AgingRow, ledger: Subledger) -> dict[str, Any]:
     columns = {name: q6(row.amount(bucket)) for bucket, name in BUCKET_FIELDS.items()}
-    return {**columns, "credit_notes": q6(row.credits), "total": q6(row.total)}
+    return {**columns, ledger.credits: q6(row.credits), "total": q6(row.total)}
 
 
-def _aging_view(aging: Aging) -> dict[str, Any]:
-    customers = [
+def _aged_view(item: AgedDocument) -> dict[str, Any]:
+    return {
+        "number": item.document.number,
+        "kind": item.document.kind,
+        "issued_on": item.document.issued_on,
+        "due_on": item.document.due_on,
+        "days_past_due": item.days_past_due,
+        "bucket": None if item.bucket is None else item.bucket.value,
+        "open_amount": q6(item.document.open_amount),
+    }
+
+
+def _aging_view(aging: Aging, ledger: Subledger) -> dict[str, Any]:
+    parties = [
         {
-            "customer_id": row.party_id,
-            "customer_code": row.party_code,
-            **_aging_columns(row),
-            "documents": [
-                {
-                    "number": item.document.number,
-                    "kind": "credit_note" if item.document.is_credit else "invoice",
-                    "issued_on": item.document.issued_on,
-                    "due_on": item.document.due_on,
-                    "days_past_due": item.days_past_due,
-                    "bucket": None if item.bucket is None else item.bucket.value,
-                    "open_amount": q6(item.document.open_amount),
-                }
-                for item in row.documents
-            ],
+            f"{ledger.party}_id": row.party_id,
+            f"{ledger.party}_code": row.party_code,
+            **_aging_columns(row, ledger),
+            "documents": [_aged_view(item) for item in row.documents],
         }
         for row in aging.rows
     ]
-    return {"customers": customers, "totals": _aging_columns(aging.totals)}
+    return {f"{ledger.party}s": parties, "totals": _aging_columns(aging.totals, ledger)}
 
 
 def customer_statement(
@@ -232,49 +271,72 @@ def customer_statement(
     date_from, date_to = _dated_window(date_from, date_to, today)
     with db.unit_of_work() as session:
         found = store.customer_documents(session, customer_id, date_from, date_to)
-    statement = party_statement(found["opening"], [_party_document(r) for r in found["rows"]])
-    head = {"customer_id": customer_id, "customer_code": found["customer_code"]}
-    return {
-        "currency": config.base_currency(),
-        **head,
-        "date_from": date_from,
-        "date_to": date_to,
-        **_ps_view(statement),
-    }
+    documents = [_party_document(r, r.kind == ReceivableKind.CREDIT_NOTE.value, r.order_number) for r in found["rows"]]
+    return _statement_view(
+        RECEIVABLES, customer_id, found, (date_from, date_to), party_statement(found["opening"], documents)
+    )
 
 
-def _party_document(row: Any) -> PartyDocument:
-    credit = row.kind == ReceivableKind.CREDIT_NOTE.value
-    amount = row.base_total_amount
+def supplier_statement(
+    db: Database, supplier_id: str, date_from: date | None, date_to: date | None, today: date
+) -> dict[str, Any]:
+    """A supplier's bills (credits, as the books post them) dated from ``date_from`` (default: the first of
+    ``date_to``'s month) to ``date_to`` (default today), with the balance before, after each and at the end."""
+    date_from, date_to = _dated_window(date_from, date_to, today)
+    with db.unit_of_work() as session:
+        found = store.supplier_documents(session, supplier_id, date_from, date_to)
+    documents = [_party_document(r, False, r.po_number) for r in found["rows"]]
+    return _statement_view(
+        PAYABLES, supplier_id, found, (date_from, date_to), party_statement(found["opening"], documents)
+    )
+
+
+def _party_document(row: Any, lowers: bool, order_ref: str | None) -> PartyDocument:
+    amount, zero = row.base_total_amount, Decimal(0)
     return PartyDocument(
         issued_on=row.issued_on,
         number=row.number,
         kind=row.kind,
         document_ref=row.document_ref,
-        order_ref=row.order_number,
+        order_ref=order_ref,
         due_on=row.due_on,
-        debit=Decimal(0) if credit else amount,
-        credit=amount if credit else Decimal(0),
+        increase=zero if lowers else amount,
+        decrease=amount if lowers else zero,
     )
 
 
-def _ps_view(statement: PartyStatement) -> dict[str, Any]:
+def _sides(ledger: Subledger, increase: Decimal, decrease: Decimal) -> dict[str, Decimal]:
+    debit, credit = (increase, decrease) if ledger.raise_is_debit else (decrease, increase)
+    return {"debit": q6(debit), "credit": q6(credit)}
+
+
+def _statement_view(
+    ledger: Subledger, party_id: str, found: dict[str, Any], window: tuple[date, date], statement: PartyStatement
+) -> dict[str, Any]:
     lines = [
         {
             "issued_on": d.issued_on,
             "number": d.number,
             "kind": d.kind,
             "document_ref": d.document_ref,
-            "order_number": d.order_ref,
+            ledger.order_key: d.order_ref,
             "due_on": d.due_on,
-            "debit": q6(d.debit),
-            "credit": q6(d.credit),
+            **_sides(ledger, d.increase, d.decrease),
             "balance": q6(balance),
         }
         for d, balance in zip(statement.documents, statement.balances, strict=True)
     ]
-    sums = {"debit": q6(statement.debit), "credit": q6(statement.credit), "closing": q6(statement.closing)}
-    return {"opening": q6(statement.opening), **sums, "lines": lines}
+    return {
+        "currency": config.base_currency(),
+        f"{ledger.party}_id": party_id,
+        f"{ledger.party}_code": found["party_code"],
+        "date_from": window[0],
+        "date_to": window[1],
+        "opening": q6(statement.opening),
+        **_sides(ledger, statement.increase, statement.decrease),
+        "closing": q6(statement.closing),
+        "lines": lines,
+    }
 
 
 # --- kept at period close --------------------------------------------------------------------------------------
