@@ -100,6 +100,12 @@ RULE_FILES = {
         "posting_rules.py",
         "receivables.py",
         "reconciliation.py",
+        "three_way_match.py",
+        "payables.py",
+        "payments.py",
+        "exchange_rates.py",
+        "statements.py",
+        "aging.py",
     ),
 }
 ROOMS = ("domain", "adapters", "service", "api")

@@ -56,6 +56,7 @@ def test_every_registered_type_has_an_example_and_vice_versa() -> None:
         "finance.CustomerBalanceChanged.v1",
         "finance.InvoiceIssued.v1",
         "finance.ExchangeRateSet.v1",
+        "finance.PaymentReceived.v1",
         "finance.BillPosted.v1",
         "inventory.ItemCreated.v1",
         "inventory.ItemUpdated.v1",

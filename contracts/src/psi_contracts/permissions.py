@@ -255,6 +255,9 @@ PERMISSIONS: tuple[Permission, ...] = (
     _action("/api/v1/finance/exchange-rates", _BOOKKEEPERS),
     _action("/api/v1/finance/exchange-rates/bulk", _BOOKKEEPERS),
     _read("/api/v1/finance/exchange-rates/effective", _FINANCE_READERS),
+    # finance: customer payments (received and allocated by accountants)
+    _create("/api/v1/finance/customer-payments", _BOOKKEEPERS),
+    _read("/api/v1/finance/customer-payments/<int:payment_id>", _FINANCE_READERS),
     # finance: statements (P&L, balance sheet, AR and AP aging, customer and supplier statements; kept at close)
     _read("/api/v1/finance/statements/profit-and-loss", _FINANCE_READERS),
     _read("/api/v1/finance/statements/balance-sheet", _FINANCE_READERS),

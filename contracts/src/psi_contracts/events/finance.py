@@ -10,6 +10,9 @@ from psi_contracts.schema import ContractSchema, StrictInteger, currency_code, t
 __all__ = [
     "CUSTOMER_BALANCE_CHANGED_V1",
     "EXCHANGE_RATE_SET_V1",
+    "PAYMENT_RECEIVED_V1",
+    "PaymentAllocationV1",
+    "PaymentReceivedV1",
     "ExchangeRateSetV1",
     "INVOICE_ISSUED_V1",
     "INVOICE_KINDS",
@@ -24,6 +27,7 @@ __all__ = [
 CUSTOMER_BALANCE_CHANGED_V1 = "finance.CustomerBalanceChanged.v1"
 INVOICE_ISSUED_V1 = "finance.InvoiceIssued.v1"
 EXCHANGE_RATE_SET_V1 = "finance.ExchangeRateSet.v1"
+PAYMENT_RECEIVED_V1 = "finance.PaymentReceived.v1"
 BILL_POSTED_V1 = "finance.BillPosted.v1"
 
 INVOICE_KINDS = ("invoice", "credit_note")
@@ -119,9 +123,35 @@ class BillPostedV1(ContractSchema):
     posted_at = business_time()
 
 
+class PaymentAllocationV1(ContractSchema):
+    invoice_number = text()
+    amount = positive()
+    """In the payment's currency, which is the invoice's."""
+
+
+class PaymentReceivedV1(ContractSchema):
+    """A customer's payment was received and posted; the allocations say which invoices it settled, the rest is
+    an advance."""
+
+    payment_id = text()
+    number = text()
+    """``PAY-000001``."""
+    customer_id = text()
+    currency = currency_code()
+    unallocated = amount()
+    """What is left as an advance from the customer, in ``currency``."""
+    amount = positive()
+    rate = positive()
+    """The base-currency units per unit the bank was posted at (1 in the base currency)."""
+    received_on = fields.Date(required=True)
+    allocations = fields.List(fields.Nested(PaymentAllocationV1), required=True)
+    """May be empty: all of it an advance."""
+
+
 EVENTS: dict[str, type[ContractSchema]] = {
     CUSTOMER_BALANCE_CHANGED_V1: CustomerBalanceChangedV1,
     INVOICE_ISSUED_V1: InvoiceIssuedV1,
     EXCHANGE_RATE_SET_V1: ExchangeRateSetV1,
+    PAYMENT_RECEIVED_V1: PaymentReceivedV1,
     BILL_POSTED_V1: BillPostedV1,
 }

@@ -16,6 +16,7 @@ def _blueprints() -> list:
     from psi_finance.api.bills import blp as supplier_bills
     from psi_finance.api.exchange_rates import blp as exchange_rates
     from psi_finance.api.journal import blp as journal_entries
+    from psi_finance.api.payments import blp as customer_payments
     from psi_finance.api.periods import blp as periods
     from psi_finance.api.reconciliation import blp as reconciliation
     from psi_finance.api.reports import blp as trial_balance
@@ -30,6 +31,7 @@ def _blueprints() -> list:
         exchange_rates,
         statements,
         supplier_bills,
+        customer_payments,
     ]
 
 
