@@ -504,26 +504,43 @@ def test_ar_aging_as_csv_and_xlsx(api: Any, monkeypatch: pytest.MonkeyPatch) -> 
     assert len(book["Documents"]) == 1 + 7  # the header, ACME's six and BETA's one
 
 
+def _payments(api: Any) -> None:
+    """ACME pays 100 on 2026-10-20 and 300 on 2026-11-15 (as service/payments.py keeps payments; in CNY, rate 1)."""
+    for i, (on, amount) in enumerate((("2026-10-20", "100"), ("2026-11-15", "300")), start=1):
+        api.execute(
+            "INSERT INTO customer_payments (number, customer_id, currency, amount, rate, unallocated, received_on,"
+            " reference, entry_id, created_by, created_at) VALUES (:number, '1042', 'CNY', :amount, 1, :amount,"
+            " :on, :ref, 0, 'test', now())",
+            number=f"PAY-{i:06d}",
+            amount=D(amount),
+            on=date.fromisoformat(on),
+            ref=f"bank {i}",
+        )
+
+
 def test_a_customer_statement_with_opening_running_and_closing_balance(api: Any) -> None:
     _documents(api)
-    # November for ACME: opening = Aug 113 x (4 + 5) + Oct 113 x (2 + 3) = 1017 + 565 = 1582;
-    # 11-10 credit note 113: 1469; 11-30 invoice 113: 1582
+    _payments(api)
+    # November for ACME: opening = Aug 113 x (4 + 5) + Oct 113 x (2 + 3) = 1017 + 565 = 1582, less October's
+    # payment 100 = 1482; 11-10 credit note 113: 1369; 11-15 payment 300: 1069; 11-30 invoice 113: 1182
     statement = api.ok("GET", "/statements/customers/1042?date_from=2026-11-01&date_to=2026-11-30", role="viewer")
     assert (statement["customer_id"], statement["customer_code"], statement["currency"]) == ("1042", "CUST-ACME", "CNY")
     assert (statement["opening"], statement["debit"], statement["credit"], statement["closing"]) == (
-        "1582.000000",
+        "1482.000000",
         "113.000000",
-        "113.000000",
-        "1582.000000",
+        "413.000000",  # 113 + 300
+        "1182.000000",
     )
     assert [(ln["issued_on"], ln["kind"], ln["debit"], ln["credit"], ln["balance"]) for ln in statement["lines"]] == [
-        ("2026-11-10", "credit_note", Z, "113.000000", "1469.000000"),
-        ("2026-11-30", "invoice", "113.000000", Z, "1582.000000"),
+        ("2026-11-10", "credit_note", Z, "113.000000", "1369.000000"),
+        ("2026-11-15", "payment", Z, "300.000000", "1069.000000"),
+        ("2026-11-30", "invoice", "113.000000", Z, "1182.000000"),
     ]
-    assert [(ln["document_ref"], ln["order_number"], ln["due_on"]) for ln in statement["lines"]] == [
-        ("RMA-A1", "SO-A1", "2026-11-10"),
-        ("SHP-A1", "SO-A1", "2026-11-30"),
+    assert [(ln["number"], ln["document_ref"], ln["order_number"], ln["due_on"]) for ln in statement["lines"]][1:] == [
+        ("PAY-000002", "bank 2", None, None),
+        (statement["lines"][2]["number"], "SHP-A1", "SO-A1", "2026-11-30"),
     ]
+    assert statement["lines"][0]["document_ref"] == "RMA-A1" and statement["lines"][0]["due_on"] == "2026-11-10"
     # from the first document: opening 0, the August pair 452 + 565 = 1017, October 226 + 339: 1582, ...
     whole = api.ok("GET", "/statements/customers/1042?date_from=2026-01-01&date_to=2026-12-31")
     assert whole["opening"] == Z and [ln["balance"] for ln in whole["lines"]] == [
@@ -531,9 +548,11 @@ def test_a_customer_statement_with_opening_running_and_closing_balance(api: Any)
         "1017.000000",
         "1243.000000",
         "1582.000000",
-        "1469.000000",
-        "1582.000000",
-        "2373.000000",  # + 7 x 113 = 791 on 12-01
+        "1482.000000",  # 10-20 paid 100
+        "1369.000000",
+        "1069.000000",
+        "1182.000000",
+        "1973.000000",  # + 7 x 113 = 791 on 12-01
     ]
     unknown = api.ok("GET", "/statements/customers/nobody?date_from=2026-11-01&date_to=2026-11-30")
     assert (unknown["customer_code"], unknown["opening"], unknown["closing"], unknown["lines"]) == (None, Z, Z, [])
@@ -541,19 +560,22 @@ def test_a_customer_statement_with_opening_running_and_closing_balance(api: Any)
 
 def test_a_customer_statement_as_csv(api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     _documents(api)
+    _payments(api)
     response = download(
         api, monkeypatch, "/statements/customers/1042?date_from=2026-11-01&date_to=2026-11-30&format=csv"
     )
     assert response.headers["Content-Disposition"] == (
         'attachment; filename="customer-statement_1042_2026-11-01_2026-11-30.csv"'
     )
-    number_cn, number_inv = (row[1] for row in read_csv(response)[2:4])
-    assert read_csv(response) == [
+    rows = read_csv(response)
+    number_cn, number_inv = rows[2][1], rows[4][1]
+    assert rows == [
         ["issued_on", "number", "kind", "document_ref", "order_number", "due_on", "debit", "credit", "balance"],
-        ["2026-11-01", "", "opening", "", "", "", "", "", "1582.000000"],
-        ["2026-11-10", number_cn, "credit_note", "RMA-A1", "SO-A1", "2026-11-10", Z, "113.000000", "1469.000000"],
-        ["2026-11-30", number_inv, "invoice", "SHP-A1", "SO-A1", "2026-11-30", "113.000000", Z, "1582.000000"],
-        ["2026-11-30", "", "closing", "", "", "", "113.000000", "113.000000", "1582.000000"],
+        ["2026-11-01", "", "opening", "", "", "", "", "", "1482.000000"],
+        ["2026-11-10", number_cn, "credit_note", "RMA-A1", "SO-A1", "2026-11-10", Z, "113.000000", "1369.000000"],
+        ["2026-11-15", "PAY-000002", "payment", "bank 2", "", "", Z, "300.000000", "1069.000000"],
+        ["2026-11-30", number_inv, "invoice", "SHP-A1", "SO-A1", "2026-11-30", "113.000000", Z, "1182.000000"],
+        ["2026-11-30", "", "closing", "", "", "", "113.000000", "413.000000", "1182.000000"],
     ]
     assert number_cn.startswith("CN-") and number_inv.startswith("INV-")
     # a customer id of control characters and quotes: an empty workbook, a file name without them

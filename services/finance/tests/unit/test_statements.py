@@ -11,6 +11,7 @@ from psi_finance.domain.statements import (
     Section,
     balance_sheet,
     first_period_of_year,
+    in_base,
     party_statement,
     profit_and_loss,
     section_of,
@@ -140,6 +141,12 @@ def test_a_year_end_closing_entry_leaves_no_result_unclosed() -> None:
 def test_books_that_do_not_balance_say_so() -> None:
     bs = balance_sheet(STANDARD_CHART, {"1002": (D(5), Z)}, {})
     assert (bs.assets.total, bs.liabilities_and_equity, bs.balanced) == (D(5), Z, False)
+
+
+def test_an_amount_in_the_base_currency() -> None:
+    # 33.333333 x 7.2345 = 241.1499975885: six places 241.149998; in the base currency (rate 1) as it is
+    assert in_base(D("33.333333"), D("7.2345")) == D("241.149998")
+    assert in_base(D("300"), D(1)) == D("300.000000")
 
 
 def test_the_year_of_a_date_and_of_a_period() -> None:

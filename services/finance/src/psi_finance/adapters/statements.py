@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from psi_chassis.decimals import ZERO
 from psi_chassis.paging import fetch_page
 from psi_finance.adapters import queries
+from psi_finance.adapters.exchange_tables import customer_payments
 from psi_finance.adapters.payables_tables import payable_orders, payables
 from psi_finance.adapters.receivable_tables import receivables
 from psi_finance.adapters.statement_tables import statements
@@ -20,7 +21,7 @@ from psi_finance.adapters.tables import journal_entries
 from psi_finance.domain.receivables import ReceivableKind
 
 Sides = dict[str, tuple[Decimal, Decimal]]
-R, S, P, PO = receivables.c, statements.c, payables.c, payable_orders.c
+R, S, P, PO, CP = receivables.c, statements.c, payables.c, payable_orders.c, customer_payments.c
 
 
 # --- the journal's sums ----------------------------------------------------------------------------------------
@@ -77,6 +78,16 @@ def customer_documents(session: Session, customer_id: str, date_from: date, date
         select(R.customer_code).where(mine, R.customer_code.is_not(None)).order_by(R.id.desc()).limit(1)
     ).scalar()
     return {"opening": Decimal(session.execute(before).scalar_one()), "rows": rows, "party_code": code}
+
+
+def customer_payments_until(session: Session, customer_id: str, date_to: date) -> list[Any]:
+    """The customer's payments received by ``date_to``, by date and id."""
+    query = (
+        select(CP.number, CP.received_on, CP.reference, CP.amount, CP.rate)
+        .where(CP.customer_id == customer_id, CP.received_on <= date_to)
+        .order_by(CP.received_on, CP.id)
+    )
+    return list(session.execute(query))
 
 
 # --- payables ----------------------------------------------------------------------------------------------------

@@ -617,11 +617,11 @@ class PartyStatementArgs(Schema):
 
 
 class _StatementLine(Schema):
-    issued_on = fields.Date(required=True)
+    issued_on = fields.Date(required=True, metadata={"description": "issued, or a payment received"})
     number = fields.String(required=True)
-    kind = fields.String(required=True)
-    document_ref = fields.String(required=True)
-    due_on = fields.Date(required=True)
+    kind = fields.String(required=True, metadata={"description": "invoice, credit_note, payment; bill"})
+    document_ref = fields.String(allow_none=True, metadata={"description": "shipment, return, bill; a payment's"})
+    due_on = fields.Date(allow_none=True, metadata={"description": "none for a payment"})
     debit = money()
     credit = money()
     balance = money()

@@ -39,7 +39,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from psi_chassis.decimals import ZERO
+from psi_chassis.decimals import ZERO, q6
 from psi_chassis.errors import NotFound
 from psi_finance.domain.chart import PROFIT_AND_LOSS, Account, AccountType, Role
 from psi_finance.domain.ledger import running_balances
@@ -212,17 +212,22 @@ def first_period_of_year(period: str) -> str:
     return f"{period[:4]}-01"
 
 
+def in_base(amount: Decimal, rate: Decimal) -> Decimal:
+    """An amount in a document's currency at its rate, in the base currency rounded to six places."""
+    return q6(amount * rate)
+
+
 @dataclass(frozen=True)
 class PartyDocument:
     """A document of a party's statement in the base currency: it raises what is owed (an invoice, a bill) or lowers
-    it (a credit note)."""
+    it (a credit note, a payment: no due date)."""
 
     issued_on: date
     number: str
     kind: str
-    document_ref: str
+    document_ref: str | None
     order_ref: str | None
-    due_on: date
+    due_on: date | None
     increase: Decimal
     decrease: Decimal
 

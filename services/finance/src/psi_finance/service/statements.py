@@ -39,6 +39,7 @@ from psi_finance.domain.statements import (
     StatementNotFound,
     balance_sheet,
     first_period_of_year,
+    in_base,
     party_statement,
     profit_and_loss,
     year_start,
@@ -266,14 +267,31 @@ def _aging_view(aging: Aging, ledger: Subledger) -> dict[str, Any]:
 def customer_statement(
     db: Database, customer_id: str, date_from: date | None, date_to: date | None, today: date
 ) -> dict[str, Any]:
-    """A customer's invoices (debits) and credit notes (credits) issued from ``date_from`` (default: the first
-    of ``date_to``'s month) to ``date_to`` (default today), with the balance before, after each and at the end."""
+    """A customer's invoices (debits), credit notes and payments (credits) from ``date_from`` (default: the first
+    of ``date_to``'s month) to ``date_to`` (default today), with the balance before, after each and at the end.
+    A payment counts at its base amount (its amount at its rate), allocated or not, as it lowers the customer's
+    balance; on one day, the invoices and credit notes come before the payments."""
     date_from, date_to = _dated_window(date_from, date_to, today)
     with db.unit_of_work() as session:
         found = store.customer_documents(session, customer_id, date_from, date_to)
+        payments = store.customer_payments_until(session, customer_id, date_to)
     documents = [_party_document(r, r.kind == ReceivableKind.CREDIT_NOTE.value, r.order_number) for r in found["rows"]]
-    return _statement_view(
-        RECEIVABLES, customer_id, found, (date_from, date_to), party_statement(found["opening"], documents)
+    paid_before = sum((in_base(p.amount, p.rate) for p in payments if p.received_on < date_from), Decimal(0))
+    documents += [_payment(p) for p in payments if p.received_on >= date_from]
+    statement = party_statement(found["opening"] - paid_before, documents)
+    return _statement_view(RECEIVABLES, customer_id, found, (date_from, date_to), statement)
+
+
+def _payment(row: Any) -> PartyDocument:
+    return PartyDocument(
+        issued_on=row.received_on,
+        number=row.number,
+        kind="payment",
+        document_ref=row.reference,
+        order_ref=None,
+        due_on=None,
+        increase=Decimal(0),
+        decrease=in_base(row.amount, row.rate),
     )
 
 
