@@ -281,7 +281,9 @@ def test_csv_and_xlsx_hold_the_json_s_figures(api: Any, make_entry: Any, monkeyp
     assert _statement_rows(bs_xlsx["Balance sheet"]) == expected
 
 
-def test_closing_a_period_keeps_its_three_statements_and_a_reclose_keeps_both(api: Any, make_entry: Any) -> None:
+def test_closing_a_period_keeps_its_three_statements_and_a_reclose_keeps_both(
+    api: Any, make_entry: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _books(api, make_entry)
     tb_then = api.ok("GET", "/trial-balance?period=2026-10")
     pl_then = api.ok("GET", "/statements/profit-and-loss?period=2026-10")
@@ -301,6 +303,17 @@ def test_closing_a_period_keeps_its_three_statements_and_a_reclose_keeps_both(ap
     assert kept["balance_sheet"]["body"] == bs_then
     assert kept["profit_and_loss"]["body"]["net_profit"] == _m("86")
     assert kept["balance_sheet"]["body"]["equity"]["current_year_result"] == _m("86")
+    # as files: the kept P&L is laid out as the route lays out the same period's; the trial balance row by row
+    pl_id, tb_id = (k["id"] for k in first["items"][1:])
+    kept_csv = download(api, monkeypatch, f"/statements/kept/{pl_id}?format=csv")
+    assert kept_csv.headers["Content-Disposition"] == 'attachment; filename="profit-and-loss-kept-v1_2026-10.csv"'
+    live_csv = download(api, monkeypatch, "/statements/profit-and-loss?period=2026-10&format=csv")
+    assert read_csv(kept_csv) == read_csv(live_csv)
+    tb_sheet = read_xlsx(download(api, monkeypatch, f"/statements/kept/{tb_id}?format=xlsx"))["Trial balance"]
+    assert tb_sheet[0] == ["account", "name", "type", "opening", "debit", "credit", "closing"]
+    assert {r[0]: _figure(r[6]) for r in tb_sheet[1:-1]} == {r["account"]: r["closing"] for r in tb_then["rows"]}
+    # the total row: debits 565 + 300 + 56.5 + 40 + 30 + 8 + 2 = 1001.5 = credits; openings and closings 0
+    assert tb_sheet[-1][0] == "total" and [_figure(v) for v in tb_sheet[-1][3:]] == [Z, _m("1001.5"), _m("1001.5"), Z]
 
     # a late event dated in October moves into November: the October kept (and posted) stays, the dated one moves
     late = ((("5602", "5", "0"), ("1002", "0", "5")),)

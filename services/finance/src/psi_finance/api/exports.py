@@ -6,6 +6,7 @@ XLSX by the chassis (psi_chassis.exports), answered as a download.
   ``section, account, name, amount`` (``account`` empty on a total or a result).
 * **AR and AP aging**: one row per customer (supplier) and a last ``total`` row; the XLSX holds each party's
   documents on a second sheet.
+* **Trial balance** (a kept one): one row per account (opening, debit, credit, closing) and a ``total`` row.
 * **Customer and supplier statements**: an ``opening`` row, one row per document with the balance after it, a
   ``closing`` row.
 
@@ -77,6 +78,15 @@ def _block(section: str, block: dict[str, Any], total_name: str) -> Rows:
 
 
 _STATEMENT_HEADER = ("section", "account", "name", "amount")
+
+
+_TRIAL_BALANCE_COLUMNS = ("opening", "debit", "credit", "closing")
+
+
+def trial_balance_sheets(found: dict[str, Any]) -> list[Sheet]:
+    rows: Rows = [(r["account"], r["name"], r["type"], *(r[k] for k in _TRIAL_BALANCE_COLUMNS)) for r in found["rows"]]
+    totals = ("total", None, None, *(found["totals"][k] for k in _TRIAL_BALANCE_COLUMNS))
+    return [Sheet("Trial balance", ("account", "name", "type", *_TRIAL_BALANCE_COLUMNS), [*rows, totals])]
 
 
 def profit_and_loss_sheets(found: dict[str, Any]) -> list[Sheet]:

@@ -662,6 +662,10 @@ class KeptStatementArgs(PageArgs):
     kind = fields.String(validate=validate.OneOf([k.value for k in KeptKind]))
 
 
+class KeptStatementFileArgs(Schema):
+    format = fields.String(**_EXPORT_FORMAT, metadata={"description": _FORMAT_HELP})
+
+
 class KeptStatementSchema(Schema):
     id = fields.Integer(required=True)
     period = fields.String(required=True)

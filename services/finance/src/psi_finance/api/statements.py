@@ -1,5 +1,5 @@
 """Financial statements (财务报表): /api/v1/finance/statements/... as JSON, CSV (``?format=csv``) or XLSX
-(``?format=xlsx``), and the statements kept at period close."""
+(``?format=xlsx``), and the statements kept at period close (also as files)."""
 
 from __future__ import annotations
 
@@ -22,12 +22,15 @@ from psi_finance.api.schemas import (
     CustomerStatementSchema,
     KeptStatementArgs,
     KeptStatementDetailSchema,
+    KeptStatementFileArgs,
     KeptStatementPage,
     PartyStatementArgs,
     ProfitAndLossArgs,
     ProfitAndLossSchema,
     SupplierStatementSchema,
+    TrialBalanceSchema,
 )
+from psi_finance.domain.statements import KeptKind
 from psi_finance.service import statements as service
 
 blp = Blueprint(
@@ -133,8 +136,24 @@ class KeptStatements(MethodView):
 
 @blp.route("/kept/<int:statement_id>")
 class KeptStatement(MethodView):
+    @blp.arguments(KeptStatementFileArgs, location="query")
     @blp.response(200, KeptStatementDetailSchema)
+    @blp.doc(responses=exports.FILE_RESPONSES)
     @blp.alt_response(404, description="STATEMENT_NOT_FOUND")
-    def get(self, statement_id: int) -> dict[str, Any]:
-        """One kept statement with its body as its route showed it when the period was closed."""
-        return service.kept_statement(current_db(), statement_id)
+    def get(self, args: dict[str, Any], statement_id: int) -> Answer:
+        """One kept statement with its body as its route showed it when the period was closed; as CSV or XLSX,
+        the body laid out as that route lays it out."""
+        found = service.kept_statement(current_db(), statement_id)
+        if args["format"] == "json":
+            return found
+        schema, layout = _KEPT_FILES[found["kind"]]
+        name = f"{found['kind'].replace('_', '-')}-kept-v{found['version']}"
+        return exports.answer(schema().load(found["body"]), args["format"], name, layout)
+
+
+#: How a kept statement's body is read back (its route's schema) and laid out as a file.
+_KEPT_FILES = {
+    KeptKind.TRIAL_BALANCE.value: (TrialBalanceSchema, exports.trial_balance_sheets),
+    KeptKind.PROFIT_AND_LOSS.value: (ProfitAndLossSchema, exports.profit_and_loss_sheets),
+    KeptKind.BALANCE_SHEET.value: (BalanceSheetSchema, exports.balance_sheet_sheets),
+}
