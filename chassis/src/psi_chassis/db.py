@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import select
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
@@ -181,6 +181,20 @@ def _is_transient(exc: BaseException) -> bool:
         return False
     code = getattr(exc.orig, "sqlstate", None)
     return code in {"40P01", "40001"}
+
+
+def insert_numbered(
+    session: Session, table: Any, values: Mapping[str, Any], number_of: Callable[[int], str]
+) -> tuple[int, str]:
+    """Insert a document row and write its human number (``SO-000001``) from its id in the same transaction.
+
+    The number is only known once the id is; the row is inserted without it and numbered at once, so the column
+    is nullable but never seen empty by another transaction. Returns (id, number).
+    """
+    new_id = int(session.execute(table.insert().values(**values).returning(table.c.id)).scalar_one())
+    number = number_of(new_id)
+    session.execute(table.update().where(table.c.id == new_id).values(number=number))
+    return new_id, number
 
 
 def after_commit(session: Session, action: Callable[[], Any]) -> None:

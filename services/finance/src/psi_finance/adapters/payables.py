@@ -11,7 +11,7 @@ from sqlalchemy import Row, Select, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from psi_chassis.db import insert_on_conflict
+from psi_chassis.db import insert_numbered, insert_on_conflict
 from psi_chassis.decimals import ZERO
 from psi_chassis.paging import fetch_page
 from psi_finance.adapters.payables_tables import (
@@ -184,10 +184,7 @@ def update_bill_line(session: Session, bill_id: int, line_no: int, values: Mappi
 
 def add_payable(session: Session, values: Mapping[str, Any]) -> tuple[int, str]:
     """Insert a payable (kind ``bill``); its number AP-000001 is written from its id in the same transaction."""
-    new_id = int(session.execute(insert(payables).values(kind="bill", **values).returning(payables.c.id)).scalar_one())
-    number = payable_number(new_id)
-    session.execute(update(payables).where(payables.c.id == new_id).values(number=number))
-    return new_id, number
+    return insert_numbered(session, payables, {"kind": "bill", **values}, payable_number)
 
 
 # --- reads -------------------------------------------------------------------------------------------------------

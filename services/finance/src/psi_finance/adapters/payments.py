@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from psi_chassis.db import insert_numbered
 from psi_finance.adapters.exchange_tables import customer_payments, payment_allocations
 from psi_finance.adapters.receivable_tables import receivables
 from psi_finance.domain.payments import OpenInvoice
@@ -38,12 +39,7 @@ def settle(session: Session, receivable_id: int, amount: Decimal) -> None:
 
 
 def add_payment(session: Session, values: dict[str, Any]) -> tuple[int, str]:
-    payment_id = int(
-        session.execute(insert(customer_payments).values(**values).returning(customer_payments.c.id)).scalar_one()
-    )
-    number = f"PAY-{payment_id:06d}"
-    session.execute(update(customer_payments).where(customer_payments.c.id == payment_id).values(number=number))
-    return payment_id, number
+    return insert_numbered(session, customer_payments, values, lambda i: f"PAY-{i:06d}")
 
 
 def set_entry(session: Session, payment_id: int, entry_id: int) -> None:

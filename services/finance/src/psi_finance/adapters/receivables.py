@@ -4,24 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from psi_chassis.db import insert_on_conflict
+from psi_chassis.db import insert_numbered, insert_on_conflict
 from psi_finance.adapters.receivable_tables import customer_balances, parked_events, receivables
 from psi_finance.domain.receivables import CustomerBalance, ReceivableKind, receivable_number
 
 
 def add_receivable(session: Session, kind: ReceivableKind, values: dict[str, Any]) -> tuple[int, str]:
     """Insert an invoice or credit note; its number is written from its id in the same transaction."""
-    new_id = int(
-        session.execute(insert(receivables).values(kind=str(kind), **values).returning(receivables.c.id)).scalar_one()
-    )
-    number = receivable_number(kind, new_id)
-    session.execute(update(receivables).where(receivables.c.id == new_id).values(number=number))
-    return new_id, number
+    return insert_numbered(session, receivables, {"kind": str(kind), **values}, partial(receivable_number, kind))
 
 
 def change_balance(session: Session, customer_id: str, currency: str, delta: Decimal, now: datetime) -> CustomerBalance:

@@ -27,7 +27,7 @@ from psi_chassis.outbox import record_event
 from psi_chassis.service import Event, PoisonMessage
 from psi_chassis.types import utcnow
 from psi_contracts.events import decode_data, encode_data
-from psi_contracts.events.finance import CUSTOMER_BALANCE_CHANGED_V1, INVOICE_ISSUED_V1
+from psi_contracts.events.finance import INVOICE_ISSUED_V1
 from psi_contracts.events.sales import ORDER_SHIPPED_V1, RETURN_RECEIVED_V1
 from psi_finance import config, metrics
 from psi_finance.adapters import exchange_rates as rates
@@ -43,6 +43,7 @@ from psi_finance.domain.posting_rules import (
     sales_document,
 )
 from psi_finance.domain.receivables import ReceivableKind, balance_change, due_date
+from psi_finance.service.customer_balances import move_balance
 from psi_finance.service.journal import post_entry
 from psi_finance.service.on_inventory_events import POSTED_BY, RoleAccounts
 
@@ -148,18 +149,7 @@ def _document(
         "base_total_amount": document.base_gross,
     }
     record_event(session, INVOICE_ISSUED_V1, issued, source=SERVICE_NAME, subject=number)
-    balance = store.change_balance(
-        session, data["customer_id"], document.currency, balance_change(kind.kind, document.gross), now
-    )
-    changed = {
-        "customer_id": balance.customer_id,
-        "currency": balance.currency,
-        "open_receivables": balance.open_receivables,
-        "version": balance.version,
-        "changed_at": now,
-    }
-    subject = f"customer:{balance.customer_id}"
-    record_event(session, CUSTOMER_BALANCE_CHANGED_V1, changed, source=SERVICE_NAME, subject=subject)
+    move_balance(session, data["customer_id"], document.currency, balance_change(kind.kind, document.gross), now)
 
 
 def _park(session: Session, event: Event, reason: str) -> None:

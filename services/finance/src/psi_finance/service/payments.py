@@ -20,14 +20,14 @@ from psi_chassis.decimals import ZERO
 from psi_chassis.errors import NotFound, RuleViolation
 from psi_chassis.outbox import record_event
 from psi_chassis.types import utcnow
-from psi_contracts.events.finance import CUSTOMER_BALANCE_CHANGED_V1, PAYMENT_RECEIVED_V1
+from psi_contracts.events.finance import PAYMENT_RECEIVED_V1
 from psi_finance import config
 from psi_finance.adapters import exchange_rates as rates
 from psi_finance.adapters import payments as store
-from psi_finance.adapters import receivables
 from psi_finance.config import SERVICE_NAME
 from psi_finance.domain.journal import JournalEntry
 from psi_finance.domain.payments import Allocation, Payment, check_allocations, payment_entry_lines, payment_source
+from psi_finance.service.customer_balances import move_balance
 from psi_finance.service.journal import post_entry
 from psi_finance.service.on_inventory_events import RoleAccounts
 
@@ -159,17 +159,7 @@ def _announce(
         "unallocated": payment.amount - allocated,
     }
     record_event(session, PAYMENT_RECEIVED_V1, data, source=SERVICE_NAME, subject=number)
-    balance = receivables.change_balance(session, payment.customer_id, payment.currency, -payment.amount, now)
-    changed = {
-        "customer_id": balance.customer_id,
-        "currency": balance.currency,
-        "open_receivables": balance.open_receivables,
-        "version": balance.version,
-        "changed_at": now,
-    }
-    record_event(
-        session, CUSTOMER_BALANCE_CHANGED_V1, changed, source=SERVICE_NAME, subject=f"customer:{balance.customer_id}"
-    )
+    move_balance(session, payment.customer_id, payment.currency, -payment.amount, now)
 
 
 def get_payment(db: Database, payment_id: int) -> dict[str, Any]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, insert, select, update
+from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import Session
 
+from psi_chassis.db import insert_numbered
 from psi_chassis.paging import fetch_page
 from psi_sales.adapters.tables import customers, sales_order_lines, sales_orders
 from psi_sales.domain.order import order_number
@@ -15,8 +16,7 @@ from psi_sales.domain.order import order_number
 
 def add_order(session: Session, header: dict[str, Any], lines: list[dict[str, Any]]) -> int:
     """Insert the order and its lines; its number is written from its id in the same transaction."""
-    order_id = int(session.execute(insert(sales_orders).values(**header).returning(sales_orders.c.id)).scalar_one())
-    session.execute(update(sales_orders).where(sales_orders.c.id == order_id).values(number=order_number(order_id)))
+    order_id, _ = insert_numbered(session, sales_orders, header, order_number)
     session.execute(insert(sales_order_lines), [{**line, "order_id": order_id} for line in lines])
     return order_id
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Select, insert, select, update
 from sqlalchemy.orm import Session
 
+from psi_chassis.db import insert_numbered
 from psi_chassis.paging import fetch_page
 from psi_sales.adapters.tables import customers, quotation_lines, quotations, sales_orders
 from psi_sales.domain.quotation import quotation_number, stored_filter
@@ -15,10 +16,7 @@ from psi_sales.domain.quotation import quotation_number, stored_filter
 
 def add_quotation(session: Session, header: dict[str, Any], lines: list[dict[str, Any]]) -> int:
     """Insert the quotation and its lines; its number is written from its id in the same transaction."""
-    quotation_id = int(session.execute(insert(quotations).values(**header).returning(quotations.c.id)).scalar_one())
-    session.execute(
-        update(quotations).where(quotations.c.id == quotation_id).values(number=quotation_number(quotation_id))
-    )
+    quotation_id, _ = insert_numbered(session, quotations, header, quotation_number)
     session.execute(insert(quotation_lines), [{**line, "quotation_id": quotation_id} for line in lines])
     return quotation_id
 

@@ -8,19 +8,13 @@ from typing import Any
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
+from psi_chassis.db import insert_numbered
 from psi_chassis.paging import fetch_page
 from psi_sales.adapters.tables import sales_orders, sales_return_lines, sales_returns, shipment_lines, shipments
 
 
-def _add_numbered(session: Session, table: Table, prefix: str, values: dict[str, Any]) -> tuple[int, str]:
-    new_id = int(session.execute(insert(table).values(**values).returning(table.c.id)).scalar_one())
-    number = f"{prefix}-{new_id:06d}"
-    session.execute(update(table).where(table.c.id == new_id).values(number=number))
-    return new_id, number
-
-
 def add_shipment(session: Session, values: dict[str, Any], lines: list[dict[str, Any]]) -> tuple[int, str]:
-    shipment_id, number = _add_numbered(session, shipments, "SHP", values)
+    shipment_id, number = insert_numbered(session, shipments, values, lambda i: f"SHP-{i:06d}")
     session.execute(insert(shipment_lines), [{**ln, "shipment_id": shipment_id} for ln in lines])
     return shipment_id, number
 
@@ -96,7 +90,7 @@ def list_shipments(
 
 
 def add_return(session: Session, values: dict[str, Any], lines: list[dict[str, Any]]) -> tuple[int, str]:
-    return_id, number = _add_numbered(session, sales_returns, "RMA", values)
+    return_id, number = insert_numbered(session, sales_returns, values, lambda i: f"RMA-{i:06d}")
     session.execute(insert(sales_return_lines), [{**ln, "return_id": return_id} for ln in lines])
     return return_id, number
 

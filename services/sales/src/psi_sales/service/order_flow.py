@@ -51,8 +51,9 @@ def locked(session: Session, order_id: int) -> tuple[OrderHeader, SalesOrder]:
     return found
 
 
-def facts_of(session: Session, header: OrderHeader) -> OrderFacts:
-    customer = customer_store.customer(session, header.customer_id)
+def facts_of(session: Session, header: OrderHeader, customer: dict[str, Any] | None = None) -> OrderFacts:
+    """Who and where, for an event; ``customer`` when the caller has read it already."""
+    customer = customer or customer_store.customer(session, header.customer_id)
     code = customer["code"] if customer is not None else str(header.customer_id)
     return OrderFacts(header.id, header.number, header.customer_id, code, header.warehouse_code)
 

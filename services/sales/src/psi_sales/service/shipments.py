@@ -57,7 +57,7 @@ def ship_order(db: Database, cmd: ShipOrder, actor: Actor) -> dict[str, Any]:
         customer = customer_store.customer(session, header.customer_id)
         assert customer is not None  # a foreign key
         facts = ShipmentFacts(shipment_id, number, shipped_at, cmd.carrier, cmd.tracking_number)
-        data = order_shipped(facts_of(session, header), order, facts, taken, customer["payment_terms_days"])
+        data = order_shipped(facts_of(session, header, customer), order, facts, taken, customer["payment_terms_days"])
         record_event(session, ORDER_SHIPPED_V1, data, source=SERVICE_NAME, subject=header.number)
         order_state.save_order(session, header.id, order, now)
         return _shipment(session, shipment_id)
